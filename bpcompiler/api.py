@@ -1,0 +1,168 @@
+"""`compile_grad`: the whole pipeline, listed once.
+
+    trace -> optimize -> differentiate -> optimize -> emit -> format -> verify -> write
+
+Each stage is a module of its own; this one only runs them in order, times them, and
+collects what they report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import linecache
+import textwrap
+import time
+import types
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from . import __version__
+from .autodiff import differentiate
+from .emit import emit
+from .errors import CompileError, InternalError
+from .format import format_source
+from .graph import check_graph, dump
+from .passes import optimize
+from .trace import source_file, trace
+from .verify import VerificationReport, verify
+from .writer import MARKER, write_atomically
+
+
+@dataclass
+class CompileReport:
+    """What a compile did: sizes before and after optimisation, checks, time per phase."""
+
+    traced_nodes: int = 0  # forward graph as traced
+    forward_nodes: int = 0  # forward nodes after optimisation (in the joint graph)
+    adjoint_nodes: int = 0  # adjoint nodes after optimisation
+    joint_nodes_before: int = 0  # joint graph straight out of differentiation
+    joint_nodes_after: int = 0
+    lines: int = 0
+    verification: VerificationReport | None = None
+    seconds: dict = field(default_factory=dict)
+
+    def summary(self) -> str:
+        v = self.verification
+        phases = ", ".join(f"{k} {1e3 * s:.1f} ms" for k, s in self.seconds.items())
+        return (f"nodes: {self.forward_nodes} forward + {self.adjoint_nodes} backward "
+                f"(optimisation removed {self.joint_nodes_before - self.joint_nodes_after} of "
+                f"{self.joint_nodes_before}); {self.lines} lines\n"
+                f"verified: forward max rel error {v.forward_error:.2g}, gradient max rel "
+                f"error {v.gradient_error:.2g} (tolerance {v.rtol_gradient:g}, "
+                f"{v.points} points x {v.directions} directions)\n"
+                f"time: {phases}")
+
+
+@dataclass
+class Compiled:
+    source: str
+    module: types.ModuleType
+    graph: nx.DiGraph
+    path: str | None
+    report: CompileReport
+
+
+def source_hash(fn) -> str:
+    try:
+        with open(inspect.getsourcefile(fn), "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()[:16]
+    except (TypeError, OSError):
+        return hashlib.sha256(fn.__code__.co_code).hexdigest()[:16]
+
+
+def load_module(source: str, name: str, filename: str) -> types.ModuleType:
+    module = types.ModuleType(name)
+    module.__file__ = filename
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), module.__dict__)
+    return module
+
+
+def compile_grad(f, args, wrt=None, out=None, *, command: str | None = None,
+                 force: bool = False, debug: bool = False) -> Compiled:
+    """Compile the gradient of `f` at example `args` into a verified Python module.
+
+    `wrt` names the parameters to differentiate (default: every float parameter). With
+    `out`, the module is written there (atomically) after it has been verified.
+    `command` is the shell command recorded in the header as the way to regenerate it.
+    """
+    report = CompileReport()
+    clock = time.perf_counter()
+
+    def phase(name):
+        nonlocal clock
+        now = time.perf_counter()
+        report.seconds[name] = report.seconds.get(name, 0.0) + now - clock
+        clock = now
+
+    stage = "trace"
+    try:
+        forward = trace(f, args, wrt)
+        report.traced_nodes = len(forward)
+        phase("trace")
+        stage = "optimize (forward)"
+        forward = optimize(forward, debug)
+        phase("optimize")
+        stage = "differentiate"
+        joint = differentiate(forward)
+        report.joint_nodes_before = len(joint)
+        if debug:
+            check_graph(joint, stage)
+        phase("differentiate")
+        stage = "optimize (joint)"
+        joint = optimize(joint, debug)
+        report.joint_nodes_after = len(joint)
+        report.forward_nodes = sum(1 for _, a in joint.nodes(data=True) if a["phase"] == "forward")
+        report.adjoint_nodes = len(joint) - report.forward_nodes
+        phase("optimize")
+        stage = "emit"
+        file = source_file(f)
+        name = f.__name__
+        params = joint.graph["params"]
+        wrt_names = joint.graph["wrt"]
+        regenerate = command or f"compile_grad({name}, ...) from Python (no command recorded)"
+        draft = emit(joint, [], "")
+        phase("emit")
+        stage = "format"
+        format_source(draft)  # fail early, before verification, if the emitter broke
+        phase("format")
+        stage = "verify"
+        module = load_module(draft, f"{name}_grad", f"<bpcompiler draft {name}>")
+        verification = verify(f, module, args, params, wrt_names)
+        report.verification = verification
+        phase("verify")
+        stage = "emit"
+        header = [f"{MARKER} {__version__}. Do not edit: regenerate instead.",
+                  f"# Source: {file}:{name} (sha256 {source_hash(f)})",
+                  f"# Regenerate: {regenerate}",
+                  f"# Verified: {verification.summary()}"]
+        docstring = "\n".join(textwrap.wrap(
+            f"Gradient of `{name}` with respect to {', '.join(wrt_names)}.", 88)) + "\n\n" + \
+            "\n".join(textwrap.wrap(
+                f"forward({', '.join(params)}) computes `{name}`; value_and_grad(...) "
+                "returns (value, gradients) and grad(...) the gradients, in the order of "
+                "WRT. This module needs only the Python standard library and NumPy.", 88)) + "\n"
+        source = format_source(emit(joint, header, docstring))
+        report.lines = source.count("\n")
+        phase("emit")
+        path = None if out is None else str(out)
+        module = load_module(source, f"{name}_grad", path or f"<bpcompiler {name}_grad>")
+        if path is not None:
+            stage = "write"
+            write_atomically(path, source, force=force)
+            phase("write")
+    except CompileError:
+        raise
+    except Exception as exc:
+        graph_dump = ""
+        for candidate in ("joint", "forward"):
+            if candidate in locals():
+                graph_dump = dump(locals()[candidate])
+                break
+        raise InternalError(
+            f"internal error in {stage}: {type(exc).__name__}: {exc}",
+            hint="this is a bug in bpcompiler; please report it with this graph:\n"
+                 + graph_dump) from exc
+    return Compiled(source=source, module=module, graph=joint, path=path, report=report)

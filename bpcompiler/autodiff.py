@@ -1,0 +1,101 @@
+"""Reverse mode: one back-to-front sweep over the forward DAG.
+
+For each active node, in reverse topological order, the contributions that its users
+sent it are summed into its total adjoint (the value is read several times, so the
+chain rule adds one term per read), and its op's VJP rule turns that adjoint into a
+contribution for each active operand. The rules build ordinary graph nodes in the same
+graph, so the result is one joint forward-and-backward graph that later passes optimise
+as a whole. This is the seed document's section 3, done mechanically.
+
+`unbroadcast` is the one place that reduces a contribution back to its operand's shape.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+
+from .builder import Builder
+from .graph import is_float
+from .ops import REGISTRY, F
+
+
+def active_nodes(g: nx.DiGraph) -> set:
+    """Float nodes on some path from a `wrt` input to the output: only these get adjoints."""
+    names = g.graph["params"]
+    sources = [g.graph["inputs"][names.index(n)] for n in g.graph["wrt"]]
+    reached = set(sources)
+    for s in sources:
+        reached |= nx.descendants(g, s)
+    output = g.graph["output"]
+    needed = nx.ancestors(g, output) | {output}
+    return {n for n in reached & needed if is_float(g.nodes[n])}
+
+
+def unbroadcast(c, shape: tuple, dtype: str):
+    """Sum contribution `c` over the axes broadcasting added, giving `shape` and `dtype`."""
+    if c.shape != shape:
+        lead = len(c.shape) - len(shape)
+        axes = tuple(range(max(lead, 0))) + tuple(
+            lead + i for i, n in enumerate(shape)
+            if lead >= 0 and n == 1 and c.shape[lead + i] != 1)
+        if axes:
+            c = F.sum(c, axis=axes, keepdims=False)
+        if c.shape != shape:
+            size_matches = int(np.prod(c.shape)) == int(np.prod(shape))
+            c = F.reshape(c, shape=shape) if size_matches else F.broadcast_to(c, shape=shape)
+    if c._dtype != dtype:
+        c = F.astype(c, dtype=dtype)
+    return c
+
+
+def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
+    """Return a new graph: `forward` plus adjoint nodes, with `graph["grads"]` set."""
+    g = forward.copy()
+    active = active_nodes(g)
+    output = g.graph["output"]
+    where = [(g.graph["file"], None)]
+    builder = Builder(g, "adjoint", lambda: where[0])
+    contributions: dict[int, list] = {}
+    totals: dict[int, object] = {}
+    with builder.active():
+        if output in active:
+            out = g.nodes[output]
+            one = 1.0 if out["python"] else np.ones((), dtype=out["dtype"])[()]
+            contributions[output] = [builder.tracer(builder.constant(one))]
+        order = list(nx.lexicographical_topological_sort(g.subgraph(active)))
+        for node in reversed(order):
+            parts = contributions.pop(node, None)
+            if not parts:
+                continue
+            attrs = g.nodes[node]
+            where[0] = (attrs["file"], attrs["line"])
+            total = parts[0]
+            for part in parts[1:]:
+                total = total + part
+            if g.nodes[total._node]["adjoint_of"] is None:
+                g.nodes[total._node]["adjoint_of"] = node
+            totals[node] = total
+            op = REGISTRY[attrs["op"]]
+            if not attrs["args"]:
+                continue
+            operands = [builder.tracer(a) for a in attrs["args"]]
+            results = op.vjp(total, builder.tracer(node), *operands, **attrs["params"])
+            for arg, c in zip(attrs["args"], results):
+                if c is None or arg not in active:
+                    continue
+                target = g.nodes[arg]
+                contributions.setdefault(arg, []).append(
+                    unbroadcast(c, target["shape"], target["dtype"]))
+        grads = []
+        names = g.graph["params"]
+        for name in g.graph["wrt"]:
+            node = g.graph["inputs"][names.index(name)]
+            if node in totals:
+                grads.append(totals[node]._node)
+            else:
+                attrs = g.nodes[node]
+                zero = 0.0 if attrs["python"] else np.zeros(attrs["shape"], attrs["dtype"])
+                grads.append(builder.constant(zero))
+    g.graph["grads"] = tuple(grads)
+    return g

@@ -1,0 +1,95 @@
+"""Adding operations to a graph: the one place nodes are created from operands.
+
+Tracing (trace.py) and differentiation (autodiff.py) both build nodes by applying
+registered ops to `Tracer`s. A `Builder` owns the graph being built, converts plain
+Python and NumPy operands into constant nodes, runs the op's shape rule, and stamps
+each node with its phase and source provenance.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Callable
+
+import numpy as np
+
+from .errors import CompileError, UnsupportedOperationError
+from .graph import add_node
+from .ops.registry import REGISTRY, Aval, dtype_name
+from .tracer import Tracer
+
+_STACK: list["Builder"] = []
+
+
+def current_builder() -> "Builder":
+    if not _STACK:
+        raise RuntimeError("no graph is being built")
+    return _STACK[-1]
+
+
+class Builder:
+    def __init__(self, graph, phase: str, where: Callable[[], tuple]):
+        self.graph = graph
+        self.phase = phase
+        self.where = where  # -> (file, line) of the user code being traced
+        self.constant_names: dict[int, str] = {}  # id(array) -> the user's name for it
+
+    @contextlib.contextmanager
+    def active(self):
+        _STACK.append(self)
+        try:
+            yield self
+        finally:
+            _STACK.pop()
+
+    def tracer(self, node: int) -> Tracer:
+        a = self.graph.nodes[node]
+        return Tracer(self, node, a["shape"], a["dtype"], a["python"])
+
+    def node_of(self, value) -> int:
+        if isinstance(value, Tracer):
+            if value._builder.graph is not self.graph:
+                raise UnsupportedOperationError(
+                    "a traced value escaped its trace (stored in a global or closure?)",
+                    hint="pass values between functions as arguments and return values")
+            return value._node
+        return self.constant(value)
+
+    def constant(self, value) -> int:
+        file, line = self.where()
+        if isinstance(value, (bool, int, float)) and not isinstance(value, np.generic):
+            return add_node(self.graph, "const", (), {"value": value}, shape=(),
+                            dtype=dtype_name(value), python=True, phase=self.phase,
+                            file=file, line=line)
+        if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "fiub":
+            array = np.array(value, copy=True)
+            name = self.constant_names.get(id(value))
+            return add_node(self.graph, "const", (), {"value": array}, shape=array.shape,
+                            dtype=array.dtype.name, python=False, phase=self.phase,
+                            name=name, file=file, line=line)
+        kind = type(value).__name__
+        if isinstance(value, (np.ndarray, np.generic)):
+            kind = f"{value.dtype} array"
+        raise UnsupportedOperationError(
+            f"cannot use a {kind} value in a traced computation", file=file, line=line,
+            hint="use Python floats or ints, or float/int/bool NumPy arrays")
+
+    def apply(self, name: str, operands, params: dict | None = None,
+              python: bool | None = None) -> Tracer:
+        op = REGISTRY[name]
+        params = params or {}
+        nodes = tuple(self.node_of(v) for v in operands)
+        attrs = [self.graph.nodes[n] for n in nodes]
+        avals = [Aval(a["shape"], a["dtype"], a["python"]) for a in attrs]
+        if python is None:
+            python = all(a.python for a in avals) and op.py_fn is not None
+        file, line = self.where()
+        try:
+            shape, dtype = op.shape_rule(op, avals, params, python)
+        except CompileError as exc:
+            if exc.file is None:
+                exc.__init__(exc.problem, file=file, line=line, hint=exc.hint)
+            raise
+        node = add_node(self.graph, name, nodes, params, shape=shape, dtype=dtype,
+                        python=python, phase=self.phase, file=file, line=line)
+        return self.tracer(node)

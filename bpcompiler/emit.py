@@ -1,0 +1,241 @@
+"""Emission: the optimised joint graph as a straight-line Python module.
+
+`emit(g, header)` prints one statement per named value, in node order (a topological
+order). A temporary the source did not name and that is read once is folded into the
+expression that reads it, so `z10 = w10 * x00 + b10` prints as one line, as written.
+Consecutive statements from the same source line share one provenance comment
+(`# line 12: ...` or `# grad of line 12: ...`). Python scalars print with operators and
+`math`, arrays with `np`.
+"""
+
+from __future__ import annotations
+
+import linecache
+import math
+import os
+import re
+
+import numpy as np
+
+from .graph import outputs
+from .naming import Namespace, base_name
+from .ops import REGISTRY
+from .ops.registry import PREC_ATOM, PREC_UNARY, Aval, Expr
+
+MAX_INLINE_CHARS = 60
+MAX_COMMENT_CHARS = 72
+# Ops whose result may share memory with an operand or a module constant: a returned
+# gradient that is one of these is copied, so callers may modify what they get back.
+_VIEW_OPS = {"input", "const", "reshape", "transpose", "broadcast_to", "getitem"}
+
+
+def literal(value, python: bool, np_alias: str = "np") -> Expr:
+    """Exact source text for a scalar constant."""
+    if python:
+        if isinstance(value, float) and not math.isfinite(value):
+            text = "math.nan" if math.isnan(value) else ("math.inf" if value > 0 else "-math.inf")
+        else:
+            text = repr(value)
+        return Expr(text, PREC_UNARY if text.startswith("-") else PREC_ATOM)
+    array = np.asarray(value)
+    item = array.item()
+    inner = repr(float(item)) if array.dtype.kind == "f" else repr(item)
+    if array.dtype.kind == "f" and not math.isfinite(item):
+        inner = f'"{item}"'
+    return Expr(f"{np_alias}.{array.dtype.name}({inner})", PREC_ATOM)
+
+
+def array_literal(value: np.ndarray) -> str:
+    array = np.asarray(value)
+    if array.dtype.kind == "f":
+        nested = np.vectorize(lambda v: float(v), otypes=[object])(array).tolist()
+    else:
+        nested = array.tolist()
+    return f"np.array({nested!r}, dtype=np.{array.dtype.name})"
+
+
+class _Function:
+    """The body of one emitted function: which nodes it computes and how they print."""
+
+    def __init__(self, g, roots: tuple[int, ...], names: dict, constants: dict,
+                 space: Namespace):
+        self.g = g
+        self.names = names
+        self.space = space
+        self.constants = constants
+        self.nodes = _ancestors(g, roots)
+        self.uses = {n: 0 for n in self.nodes}
+        for n in self.nodes:
+            for a in g.nodes[n]["args"]:
+                self.uses[a] += 1
+        for r in roots:
+            self.uses[r] += 2  # outputs are always statements
+        self.exprs: dict[int, Expr] = {}
+
+    def expr(self, node: int) -> Expr:
+        return self.exprs[node]
+
+    def lines(self, main_file: str | None) -> list[str]:
+        out, last_key = [], None
+        for node in sorted(self.nodes):
+            attrs = self.g.nodes[node]
+            op = attrs["op"]
+            if op == "input":
+                self.exprs[node] = Expr(self.names[node], PREC_ATOM)
+                continue
+            if op == "const":
+                self.exprs[node] = self._const(node, attrs)
+                continue
+            spec = REGISTRY[op]
+            args = [self.exprs[a] for a in attrs["args"]]
+            aval = Aval(attrs["shape"], attrs["dtype"], attrs["python"])
+            if spec.statement is None:
+                expr = spec.spell(args, attrs["params"], aval)
+                if self._inline(node, attrs, expr):
+                    self.exprs[node] = expr
+                    continue
+            key = (attrs["phase"], attrs["file"], attrs["line"])
+            if key != last_key:
+                out += _comment(key, main_file)
+                last_key = key
+            if node not in self.names:  # a single-use temporary too long to fold
+                self.names[node] = self.space.claim(base_name(self.g, node, self.names))
+            name = self.names[node]
+            if spec.statement is not None:
+                out += spec.statement(name, [Expr(_named(self, a), PREC_ATOM) for a in
+                                             attrs["args"]], attrs["params"], aval)
+            else:
+                out.append(f"{name} = {expr.text}")
+            self.exprs[node] = Expr(name, PREC_ATOM)
+        return out
+
+    def _inline(self, node, attrs, expr) -> bool:
+        return (self.uses[node] == 1 and self.names.get(node) is None
+                and len(expr.text) <= MAX_INLINE_CHARS)
+
+    def _const(self, node, attrs) -> Expr:
+        value = attrs["params"]["value"]
+        if node in self.constants:
+            return Expr(self.constants[node], PREC_ATOM)
+        if not attrs["python"] and np.ndim(value) > 0:  # all-zero arrays are printed inline
+            return Expr(f"np.zeros({tuple(np.shape(value))!r}, dtype=np.{attrs['dtype']})",
+                        PREC_ATOM)
+        return literal(value, attrs["python"])
+
+
+def _named(fn: _Function, node: int) -> str:
+    """Operands of statement ops must be simple names or atoms."""
+    e = fn.exprs[node]
+    return e.text if e.prec >= PREC_ATOM else f"({e.text})"
+
+
+def _ancestors(g, roots) -> set:
+    seen = set(roots)
+    stack = list(roots)
+    while stack:
+        for a in g.nodes[stack.pop()]["args"]:
+            if a not in seen:
+                seen.add(a)
+                stack.append(a)
+    return seen
+
+
+def _comment(key, main_file) -> list[str]:
+    phase, file, line = key
+    if line is None:
+        return []
+    where = f"line {line}" if file == main_file else f"{file}:{line}"
+    text = linecache.getline(os.path.abspath(file), line).strip() if file else ""
+    if len(text) > MAX_COMMENT_CHARS - len(where):
+        text = text[: MAX_COMMENT_CHARS - len(where) - 3] + "..."
+    prefix = "grad of " if phase == "adjoint" else ""
+    return [f"# {prefix}{where}: {text}" if text else f"# {prefix}{where}"]
+
+
+def _assign_names(g, inlinable: set) -> tuple[dict, dict, list]:
+    """Names for parameters, module constants and statement values."""
+    params = g.graph["params"]
+    space = Namespace(fixed=params)
+    names: dict[int, str] = {}
+    for index, node in enumerate(g.graph["inputs"]):
+        names[node] = params[index]
+    constants, constant_lines = {}, []
+    for node in sorted(g):
+        attrs = g.nodes[node]
+        if attrs["op"] == "const" and not attrs["python"] and np.ndim(attrs["params"]["value"]) > 0 \
+                and np.any(attrs["params"]["value"] != 0):
+            name = space.claim((attrs["name"] or "CONST").upper())
+            constants[node] = name
+            constant_lines.append(f"{name} = {array_literal(attrs['params']['value'])}")
+    for node in sorted(g):
+        attrs = g.nodes[node]
+        if attrs["op"] in ("input", "const") or node in names:
+            continue
+        has_own_name = attrs["name"] is not None and attrs["phase"] == "forward" or \
+            attrs["phase"] == "adjoint" and attrs["adjoint_of"] is not None
+        if has_own_name or node not in inlinable:
+            names[node] = space.claim(base_name(g, node, names))
+    return names, constants, constant_lines, space
+
+
+def _inlinable(g, roots) -> set:
+    """Nodes read exactly once (in the whole module) that are not outputs."""
+    uses: dict[int, int] = {}
+    for n in g:
+        for a in g.nodes[n]["args"]:
+            uses[a] = uses.get(a, 0) + 1
+    return {n for n in g if uses.get(n, 0) == 1 and n not in roots}
+
+
+def _tuple(items: list[str]) -> str:
+    # No trailing comma unless required: black would otherwise explode the tuple.
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
+def emit(g, header_lines: list[str], docstring: str) -> str:
+    roots = outputs(g)
+    names, constants, constant_lines, space = _assign_names(g, _inlinable(g, roots))
+    main_file = g.graph["file"]
+    params = ", ".join(g.graph["params"])
+
+    fwd = _Function(g, (g.graph["output"],), names, constants, space)
+    fwd_lines = fwd.lines(main_file) + [f"return {fwd.expr(g.graph['output']).text}"]
+
+    both = _Function(g, roots, names, constants, space)
+    body = both.lines(main_file)
+    grads = []
+    for i, node in enumerate(g.graph["grads"]):
+        text = both.expr(node).text
+        attrs = g.nodes[node]
+        aliased = attrs["op"] in _VIEW_OPS or node in g.graph["grads"][:i]
+        if not attrs["python"] and aliased and not text.startswith("np.zeros("):
+            text = f"{text}.copy()" if both.expr(node).prec >= PREC_ATOM else f"({text}).copy()"
+        grads.append(text)
+    grad_tuple = _tuple(grads)
+    vag_lines = body + [f"return {both.expr(g.graph['output']).text}, {grad_tuple}"]
+
+    wrt = _tuple([f'"{w}"' for w in g.graph["wrt"]])
+    code = "\n".join(fwd_lines + vag_lines + constant_lines)
+    imports = []
+    if re.search(r"(?<![\w.])math\.", code):
+        imports.append("import math")
+    if re.search(r"(?<![\w.])np\.", code):
+        imports.append("import numpy as np")
+
+    def block(lines):
+        return "\n".join("    " + line for line in lines)
+
+    parts = ["\n".join(header_lines), f'"""{docstring}"""', "\n".join(imports),
+             f"WRT = {wrt}"]
+    if constant_lines:
+        parts.append("\n".join(constant_lines))
+    parts.append(f"def forward({params}):\n"
+                 f'    """The value of `{g.graph["function"]}`, as the source computes it."""\n'
+                 f"{block(fwd_lines)}")
+    parts.append(f"def value_and_grad({params}):\n"
+                 f'    """(value, gradients): the gradients in WRT order."""\n'
+                 f"{block(vag_lines)}")
+    parts.append(f"def grad({params}):\n"
+                 f'    """The gradients with respect to WRT, in that order."""\n'
+                 f"    return value_and_grad({params})[1]")
+    return "\n\n\n".join(p for p in parts if p) + "\n"

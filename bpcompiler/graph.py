@@ -1,0 +1,121 @@
+"""The intermediate representation: a `networkx.DiGraph` of operations.
+
+One node per value. Node ids are consecutive integers handed out in creation order, so
+every operand has a smaller id than its user and `sorted(g)` is a topological order;
+the same program always gets the same ids.
+
+Node attributes
+---------------
+op        name of the operation in the op registry (`"mul"`, `"tanh"`, `"input"`, ...)
+args      ordered operand node ids; `x * x` is `args=(x, x)`. Edges mirror `args`
+          (an edge `a -> n` carries `positions`, the operand slots `a` fills), because
+          an edge set alone cannot hold an operand twice or keep operand order.
+params    static parameters as a dict (`axis`, `keepdims`, a constant's `value`, ...)
+shape     tuple of ints; `()` for scalars
+dtype     NumPy dtype name: `"float64"`, `"float32"`, `"int64"`, `"bool"`
+python    True for a Python scalar (computed with `math` and operators), False for a
+          NumPy array or NumPy scalar (computed with `np`)
+phase     `"forward"` for the traced computation, `"adjoint"` for gradient nodes
+name      the source variable name bound to the value, or None
+file, line  where in the user's source the value was computed, or None
+adjoint_of  for an adjoint node that is the total gradient of a forward value, that
+          value's id (used to name it `d_<name>`), else None
+
+Graph attributes (`g.graph`)
+----------------------------
+function, file   the traced function's name and source file
+params           parameter names in signature order
+inputs           node id of each parameter, in signature order
+output           node id of the forward result
+wrt              names of the differentiated parameters
+grads            node id of each gradient, in `wrt` order (after differentiation)
+next_id          the id the next new node gets
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from .errors import InternalError
+
+FLOAT_DTYPES = ("float64", "float32")
+
+
+def new_graph(function: str, file: str | None, params: tuple[str, ...]) -> nx.DiGraph:
+    g = nx.DiGraph()
+    g.graph.update(function=function, file=file, params=tuple(params), inputs=(),
+                   output=None, wrt=(), grads=(), next_id=0)
+    return g
+
+
+def empty_like(g: nx.DiGraph) -> nx.DiGraph:
+    """A graph with `g`'s graph attributes and no nodes (for passes that rebuild)."""
+    h = nx.DiGraph()
+    h.graph.update(g.graph)
+    h.graph["next_id"] = 0
+    return h
+
+
+def add_node(g: nx.DiGraph, op: str, args: tuple[int, ...], params: dict, *, shape: tuple,
+             dtype: str, python: bool, phase: str, name: str | None = None,
+             file: str | None = None, line: int | None = None,
+             adjoint_of: int | None = None) -> int:
+    node = g.graph["next_id"]
+    g.graph["next_id"] = node + 1
+    g.add_node(node, op=op, args=tuple(args), params=params, shape=tuple(shape), dtype=dtype,
+               python=python, phase=phase, name=name, file=file, line=line,
+               adjoint_of=adjoint_of)
+    for position, arg in enumerate(args):
+        if g.has_edge(arg, node):
+            g.edges[arg, node]["positions"] += (position,)
+        else:
+            g.add_edge(arg, node, positions=(position,))
+    return node
+
+
+def outputs(g: nx.DiGraph) -> tuple[int, ...]:
+    """The nodes the emitted module returns: the forward value, then the gradients."""
+    return (g.graph["output"],) + tuple(g.graph["grads"])
+
+
+def is_float(attrs: dict) -> bool:
+    return attrs["dtype"] in FLOAT_DTYPES
+
+
+def check_graph(g: nx.DiGraph, stage: str) -> None:
+    """Raise InternalError naming `stage` if `g` breaks an invariant of the IR."""
+    from .ops import REGISTRY  # local: ops imports graph helpers indirectly
+
+    def fail(problem: str) -> None:
+        raise InternalError(f"internal error after {stage}: {problem}",
+                            hint="this is a bug in bpcompiler; please report it with the dump")
+
+    for node, attrs in g.nodes(data=True):
+        if attrs["op"] not in REGISTRY:
+            fail(f"node {node} has unknown op {attrs['op']!r}")
+        for arg in attrs["args"]:
+            if arg not in g or arg >= node:
+                fail(f"node {node} ({attrs['op']}) reads {arg}, which is not an earlier node")
+        expected = {}
+        for position, arg in enumerate(attrs["args"]):
+            expected.setdefault(arg, ()) 
+            expected[arg] += (position,)
+        actual = {pred: g.edges[pred, node]["positions"] for pred in g.predecessors(node)}
+        if expected != actual:
+            fail(f"edges into node {node} do not mirror its operands")
+    for node in outputs(g):
+        if node is None or node not in g:
+            fail(f"graph output {node} is missing")
+
+
+def dump(g: nx.DiGraph, limit: int = 200) -> str:
+    """A bounded, human-readable listing of the graph for bug reports."""
+    lines = []
+    for node in sorted(g)[:limit]:
+        a = g.nodes[node]
+        params = {k: v for k, v in a["params"].items() if k != "value"} if a["params"] else {}
+        lines.append(f"%{node} = {a['op']}{list(a['args'])} {params or ''} "
+                     f"{a['dtype']}{list(a['shape'])} {a['phase']} name={a['name']} line={a['line']}")
+    if len(g) > limit:
+        lines.append(f"... {len(g) - limit} more nodes")
+    return "\n".join(lines)

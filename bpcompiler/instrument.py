@@ -1,0 +1,152 @@
+"""Run the user's unchanged source with traced `math`.
+
+NumPy needs no help: `Tracer` speaks NumPy's dispatch protocols, so `np.tanh(x)` reaches
+the tracer through the real `numpy` module. The `math` module cannot dispatch: it turns
+its argument into a C double. So each user function is cloned with the same code object
+but a copy of its globals (and closure cells and defaults) in which `math`, functions
+imported from it (`from math import tanh`), and the builtins `min`/`max` are replaced by
+traced versions, and the user functions it calls are cloned the same way. The real
+`math` module is never modified.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import types
+
+import numpy as np
+
+from .errors import UnsupportedOperationError
+from .ops import F, MATH_FUNCTIONS
+from .tracer import Tracer
+
+_MATH_FUNCTION_IDS = {id(v): k for k, v in vars(math).items() if callable(v)}
+_SKIP_MODULES = ("numpy", "bpcompiler", "networkx", "builtins", "math")
+
+
+def _traced_math_function(name: str):
+    real = getattr(math, name)
+    traced = MATH_FUNCTIONS.get(real)
+
+    def call(*args):
+        if not any(isinstance(a, Tracer) for a in args):
+            return real(*args)
+        if traced is None:
+            tracer = next(a for a in args if isinstance(a, Tracer))
+            file, line = tracer._builder.where()
+            raise UnsupportedOperationError(f"math.{name} is not a supported operation",
+                                            file=file, line=line,
+                                            hint="run `bpcompiler ops` for the supported "
+                                                 "operations")
+        return traced(*args)
+
+    call.__name__ = name
+    return call
+
+
+def _traced_extremum(name: str, real):
+    op = "maximum" if name == "max" else "minimum"
+
+    def call(*args, **kwargs):
+        values = args[0] if len(args) == 1 else args
+        if kwargs or not any(isinstance(v, Tracer) for v in
+                             (values if isinstance(values, (list, tuple)) else ())):
+            return real(*args, **kwargs)
+        result = values[0]
+        for v in values[1:]:
+            result = getattr(F, op)(result, v)
+        return result
+
+    call.__name__ = name
+    return call
+
+
+def _traced_math_module() -> types.ModuleType:
+    proxy = types.ModuleType("math", "math, with functions that trace")
+    for name, value in vars(math).items():
+        if not name.startswith("_"):
+            setattr(proxy, name, _traced_math_function(name) if callable(value) else value)
+    return proxy
+
+
+def _all_names(code: types.CodeType) -> set:
+    names = set(code.co_names) | set(code.co_freevars)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _all_names(const)
+    return names
+
+
+def all_codes(code: types.CodeType) -> list:
+    """`code` and every code object nested in it (lambdas, inner functions, comprehensions)."""
+    out = [code]
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            out += all_codes(const)
+    return out
+
+
+class Instrumenter:
+    """Clones user functions with traced math; remembers what it cloned."""
+
+    def __init__(self):
+        self.math = _traced_math_module()
+        self.math_functions = {name: getattr(self.math, name) for name in dir(self.math)}
+        self.clones: dict = {}  # original function -> clone
+        self.codes: set = set()  # code objects of user functions (for provenance)
+        self.constant_names: dict = {}  # id(ndarray) -> the name the user gave it
+
+    def substitute(self, value):
+        if value is math:
+            return self.math
+        if isinstance(value, types.BuiltinFunctionType) and id(value) in _MATH_FUNCTION_IDS \
+                and getattr(value, "__self__", None) is math:
+            return self.math_functions[_MATH_FUNCTION_IDS[id(value)]]
+        if isinstance(value, types.FunctionType) and self._is_user_function(value):
+            return self.instrument(value)
+        return value
+
+    def _is_user_function(self, fn) -> bool:
+        module = getattr(fn, "__module__", None) or ""
+        return not module.split(".")[0] in _SKIP_MODULES
+
+    def instrument(self, fn: types.FunctionType) -> types.FunctionType:
+        if fn in self.clones:
+            return self.clones[fn]
+        code = fn.__code__
+        self.codes.update(all_codes(code))
+        env = dict(fn.__globals__)
+        clone = types.FunctionType(code, env, fn.__name__, None, None)
+        self.clones[fn] = clone  # before recursing, so recursion terminates
+        used = _all_names(code)
+        for name in used:
+            if name in env:
+                env[name] = self.substitute(env[name])
+                self._remember_constant(name, env[name])
+            elif name in ("min", "max") and name not in env:
+                env[name] = _traced_extremum(name, getattr(builtins, name))
+        if fn.__closure__:
+            cells = []
+            for name, cell in zip(code.co_freevars, fn.__closure__):
+                try:
+                    value = cell.cell_contents
+                except ValueError:  # an empty cell: a recursive inner function
+                    cells.append(cell)
+                    continue
+                value = self.substitute(value)
+                self._remember_constant(name, value)
+                cells.append(types.CellType(value))
+            clone = types.FunctionType(code, env, fn.__name__, None, tuple(cells))
+            self.clones[fn] = clone
+        if fn.__defaults__:
+            clone.__defaults__ = tuple(self.substitute(v) for v in fn.__defaults__)
+        if fn.__kwdefaults__:
+            clone.__kwdefaults__ = {k: self.substitute(v) for k, v in fn.__kwdefaults__.items()}
+        clone.__qualname__ = fn.__qualname__
+        clone.__module__ = fn.__module__
+        return clone
+
+    def _remember_constant(self, name: str, value) -> None:
+        if isinstance(value, (np.ndarray, np.generic)) and name.isidentifier():
+            self.constant_names.setdefault(id(value), name)

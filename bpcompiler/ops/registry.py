@@ -1,0 +1,212 @@
+"""The op registry: one `Op` declaration per primitive, everything about it in one place.
+
+An op declares
+- its implementations: `np_fn` for NumPy values and `py_fn` for Python scalars (these
+  are also the IR's reference semantics, used by the interpreter and constant folding);
+- its shape and dtype rule;
+- how it is written in emitted Python (`spell`), for floats and for arrays;
+- its VJP rule, written with registered ops (operators on `Tracer`s and `F.<op>(...)`),
+  so adjoints are ordinary graph nodes; or `differentiable=False`;
+- the user spellings that reach it (`np.tanh`, `math.tanh`, `.sum()`), for `ops` listings;
+- the input domain its generated tests sample (`"real"`, `"positive"`, ...).
+
+A VJP rule is `vjp(g, y, *operands, **params) -> tuple` with one entry per operand: the
+contribution to that operand's gradient (any broadcast shape: the driver reduces it to
+the operand's shape), or None for no contribution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from ..errors import ShapeError
+
+
+class Aval(NamedTuple):
+    """What the compiler knows about a value without running the program."""
+
+    shape: tuple
+    dtype: str
+    python: bool
+
+
+# Python operator precedence, lowest to highest, as the emitter needs it.
+PREC_COND, PREC_CMP, PREC_ADD, PREC_MUL, PREC_UNARY, PREC_POW, PREC_ATOM = 0, 4, 9, 10, 11, 12, 14
+
+
+class Expr(NamedTuple):
+    """An operand as the emitter sees it: its source text and that text's precedence."""
+
+    text: str
+    prec: int
+
+
+def paren(e: Expr, minimum: int) -> str:
+    return e.text if e.prec >= minimum else f"({e.text})"
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    arity: int
+    np_fn: Callable | None
+    py_fn: Callable | None
+    spell: Callable  # (list[Expr], params, Aval result) -> Expr
+    shape_rule: Callable  # (Op, list[Aval], params, python) -> (shape, dtype)
+    vjp: Callable | None = None
+    differentiable: bool = True
+    spellings: tuple[str, ...] = ()
+    domain: str = "real"
+    statement: Callable | None = None  # ops emitted as statements: (target, exprs, params, aval) -> [str]
+    doc: str = ""
+
+    def impl(self, python: bool) -> Callable:
+        fn = self.py_fn if python and self.py_fn is not None else self.np_fn
+        if fn is None:
+            raise NotImplementedError(f"op {self.name} has no implementation")
+        return fn
+
+
+REGISTRY: dict[str, Op] = {}
+
+
+def register(op: Op) -> Op:
+    if op.name in REGISTRY:
+        raise ValueError(f"op {op.name} registered twice")
+    if op.vjp is None and op.differentiable:
+        raise ValueError(f"op {op.name} needs a VJP rule or differentiable=False")
+    REGISTRY[op.name] = op
+    return op
+
+
+def get_op(name: str) -> Op:
+    return REGISTRY[name]
+
+
+# ---------------------------------------------------------------------------------------
+# Spelling helpers: how an op prints.
+
+def infix(symbol: str, prec: int, assoc: str = "left") -> Callable:
+    """A binary operator; `assoc` is "left", "right" (`**`) or "none" (comparisons chain)."""
+
+    def spell(args, params, aval):
+        a, b = args
+        if assoc == "right":  # `**`: the base must bind tighter, the exponent may be unary
+            return Expr(f"{paren(a, prec + 1)} {symbol} {paren(b, PREC_UNARY)}", prec)
+        left = prec if assoc == "left" else prec + 1
+        return Expr(f"{paren(a, left)} {symbol} {paren(b, prec + 1)}", prec)
+    return spell
+
+
+def prefix(symbol: str) -> Callable:
+    def spell(args, params, aval):
+        return Expr(f"{symbol}{paren(args[0], PREC_UNARY)}", PREC_UNARY)
+    return spell
+
+
+def call(py_name: str | None, np_name: str | None, keywords: Callable | None = None) -> Callable:
+    """`math.f(a, b)` for Python scalars, `np.f(a, b, axis=...)` for arrays."""
+
+    def spell(args, params, aval):
+        name = py_name if aval.python and py_name else np_name
+        parts = [a.text for a in args]
+        if keywords is not None:
+            parts += [f"{k}={v!r}" for k, v in keywords(params).items()]
+        return Expr(f"{name}({', '.join(parts)})", PREC_ATOM)
+    return spell
+
+
+# ---------------------------------------------------------------------------------------
+# Shape and dtype rules.
+
+_PY_DUMMY = {"float64": 1.0, "int64": 1, "bool": True}
+_PY_DTYPE = {float: "float64", int: "int64", bool: "bool"}
+
+
+def dtype_name(value) -> str:
+    return _PY_DTYPE[type(value)] if type(value) in _PY_DTYPE else np.asarray(value).dtype.name
+
+
+def _dummy(aval: Aval, full_shape: bool):
+    if aval.python:
+        return _PY_DUMMY[aval.dtype]
+    one = np.ones((), dtype=aval.dtype)
+    # A zero-strided view: any shape, no memory.
+    return np.broadcast_to(one, aval.shape) if full_shape else one
+
+
+def broadcast_shapes(name: str, shapes: list[tuple]) -> tuple:
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        listed = " and ".join(str(tuple(s)) for s in shapes)
+        raise ShapeError(f"{name}: shapes {listed} do not broadcast together",
+                         hint="reshape or transpose an operand so trailing dimensions agree")
+
+
+def elementwise_rule(op: Op, avals: list[Aval], params: dict, python: bool):
+    shape = broadcast_shapes(op.name, [a.shape for a in avals])
+    with np.errstate(all="ignore"):
+        result = op.impl(python)(*[_dummy(a, False) for a in avals], **params)
+    return shape, dtype_name(result)
+
+
+def evaluated_rule(op: Op, avals: list[Aval], params: dict, python: bool):
+    """Shape and dtype from running the op on zero-strided stand-ins of the operands."""
+    with np.errstate(all="ignore"):
+        try:
+            result = op.impl(python)(*[_dummy(a, True) for a in avals], **params)
+        except (ValueError, IndexError, TypeError) as exc:
+            listed = ", ".join(str(a.shape) for a in avals)
+            raise ShapeError(f"{op.name} cannot take operands of shapes {listed}: {exc}")
+    return tuple(np.shape(result)), dtype_name(result)
+
+
+# ---------------------------------------------------------------------------------------
+# `F.<op>(...)`: build a node of any registered op. VJP rules and traced NumPy functions
+# use this; the current graph builder (see builder.py) receives the node.
+
+class _OpFunctions:
+    def __getattr__(self, name: str) -> Callable:
+        if name not in REGISTRY:
+            raise AttributeError(name)
+
+        def build(*operands, **params):
+            from ..builder import current_builder
+            return current_builder().apply(name, operands, params)
+        return build
+
+
+F = _OpFunctions()
+
+
+# ---------------------------------------------------------------------------------------
+# Front end: which user-visible callables reach which ops. Each op module fills these with
+# small functions that take NumPy's (or math's) own signature and build nodes.
+
+NUMPY_UFUNCS: dict = {}  # np.ufunc -> callable(*inputs, **kwargs)
+NUMPY_FUNCTIONS: dict = {}  # np function -> callable with the same signature
+MATH_FUNCTIONS: dict = {}  # math function -> callable
+ARRAY_METHODS: dict = {}  # ndarray method name -> callable(self, *args, **kwargs)
+UNSUPPORTED: dict = {}  # recognised callable -> advice for the user
+
+
+def numpy_function(*functions) -> Callable:
+    """Decorator: the decorated function traces calls to each of `functions`."""
+
+    def decorate(impl):
+        for fn in functions:
+            NUMPY_FUNCTIONS[fn] = impl
+        return impl
+    return decorate
+
+
+def array_method(*names: str) -> Callable:
+    def decorate(impl):
+        for name in names:
+            ARRAY_METHODS[name] = impl
+        return impl
+    return decorate

@@ -1,0 +1,243 @@
+"""Shape ops: reshape, transpose, broadcast, basic indexing and its adjoint, scatter.
+
+Indices are kept in the graph in an encoded, hashable form (`encode_index`) so that
+common-sub-expression elimination can compare them and the emitter can print them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ShapeError, UnsupportedOperationError
+from .registry import (PREC_ATOM, ARRAY_METHODS, Expr, F, Op, array_method, evaluated_rule,
+                       numpy_function, paren, register)
+
+
+def _builder():
+    from ..builder import current_builder
+    return current_builder()
+
+
+def _refuse(cls, problem: str, hint: str | None = None):
+    file, line = _builder().where()
+    raise cls(problem, file=file, line=line, hint=hint)
+
+
+def normalize_axis(axis, ndim: int):
+    """`None`, an int or a tuple of ints -> None or a sorted tuple of non-negative axes."""
+    if axis is None:
+        return None
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    out = []
+    for a in axes:
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+            _refuse(UnsupportedOperationError, f"axis must be a constant int, got {a!r}")
+        if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
+            _refuse(ShapeError, f"axis {a} is out of range for an array with {ndim} dimensions")
+        out.append(int(a) % max(ndim, 1))
+    if len(set(out)) != len(out):
+        _refuse(ShapeError, f"axis {axis!r} repeats an axis")
+    return tuple(sorted(out))
+
+
+def _shape_spell(name: str):
+    def spell(args, params, aval):
+        return Expr(f"np.{name}({args[0].text}, {params['shape']!r})", PREC_ATOM)
+    return spell
+
+
+# -- reshape ---------------------------------------------------------------------------
+register(Op(name="reshape", arity=1, np_fn=lambda x, shape: np.reshape(x, shape), py_fn=None,
+            spell=_shape_spell("reshape"), shape_rule=evaluated_rule,
+            vjp=lambda g, y, x, shape: (F.reshape(g, shape=x.shape),),
+            spellings=("np.reshape", ".reshape()")))
+
+
+def _resolve_shape(x, shape) -> tuple:
+    shape = tuple(int(s) for s in (shape if isinstance(shape, (tuple, list)) else (shape,)))
+    try:  # let NumPy resolve -1 and check the size, on a zero-strided stand-in
+        return tuple(np.broadcast_to(np.bool_(0), x.shape).reshape(shape).shape)
+    except ValueError:
+        _refuse(ShapeError, f"cannot reshape an array of shape {x.shape} into {shape}")
+
+
+@numpy_function(np.reshape)
+def _np_reshape(a, shape=None, order="C", *, newshape=None, copy=None):
+    if order != "C":
+        _refuse(UnsupportedOperationError, f"reshape with order={order!r}",
+                "only C order is supported")
+    shape = newshape if shape is None else shape
+    return _builder().apply("reshape", (a,), {"shape": _resolve_shape(a, shape)}, python=False)
+
+
+@array_method("reshape")
+def _method_reshape(self, *shape, order="C"):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return _np_reshape(self, shape, order)
+
+
+# -- transpose -------------------------------------------------------------------------
+def _transpose_spell(args, params, aval):
+    axes = params["axes"]
+    if len(axes) == 2 and axes == (1, 0):
+        return Expr(f"{paren(args[0], PREC_ATOM)}.T", PREC_ATOM)
+    return Expr(f"np.transpose({args[0].text}, {axes!r})", PREC_ATOM)
+
+
+register(Op(name="transpose", arity=1, np_fn=lambda x, axes: np.transpose(x, axes),
+            py_fn=None, spell=_transpose_spell, shape_rule=evaluated_rule,
+            vjp=lambda g, y, x, axes: (F.transpose(g, axes=tuple(np.argsort(axes).tolist())),),
+            spellings=("np.transpose", ".T", ".transpose()", "np.swapaxes")))
+
+
+@numpy_function(np.transpose)
+def _np_transpose(a, axes=None):
+    ndim = len(a.shape)
+    if axes is None:
+        axes = tuple(reversed(range(ndim)))
+    axes = tuple(int(x) % max(ndim, 1) for x in axes)
+    if sorted(axes) != list(range(ndim)):
+        _refuse(ShapeError, f"axes {axes} are not a permutation of {ndim} dimensions")
+    if axes == tuple(range(ndim)):
+        return a
+    return _builder().apply("transpose", (a,), {"axes": axes}, python=False)
+
+
+@array_method("transpose")
+def _method_transpose(self, *axes):
+    if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+        axes = axes[0]
+    return _np_transpose(self, axes or None)
+
+
+@numpy_function(np.swapaxes)
+def _np_swapaxes(a, axis1, axis2):
+    ndim = len(a.shape)
+    axes = list(range(ndim))
+    i, j = normalize_axis(axis1, ndim)[0], normalize_axis(axis2, ndim)[0]
+    axes[i], axes[j] = axes[j], axes[i]
+    return _np_transpose(a, tuple(axes))
+
+
+# -- broadcast_to ----------------------------------------------------------------------
+register(Op(name="broadcast_to", arity=1, np_fn=lambda x, shape: np.broadcast_to(x, shape),
+            py_fn=None, spell=_shape_spell("broadcast_to"), shape_rule=evaluated_rule,
+            vjp=lambda g, y, x, shape: (g,),  # the driver sums g back to x's shape
+            spellings=("np.broadcast_to",)))
+
+
+@numpy_function(np.broadcast_to)
+def _np_broadcast_to(array, shape, subok=False):
+    shape = tuple(int(s) for s in (shape if isinstance(shape, (tuple, list)) else (shape,)))
+    return _builder().apply("broadcast_to", (array,), {"shape": shape}, python=False)
+
+
+# -- basic indexing --------------------------------------------------------------------
+def encode_index(index) -> tuple:
+    """A basic NumPy index as a hashable tuple of ("int", k) / ("slice", a, b, c) /
+    ("newaxis",) / ("ellipsis",) items."""
+    items = index if isinstance(index, tuple) else (index,)
+    out = []
+    for item in items:
+        if isinstance(item, (int, np.integer)) and not isinstance(item, (bool, np.bool_)):
+            out.append(("int", int(item)))
+        elif isinstance(item, slice):
+            parts = [item.start, item.stop, item.step]
+            for p in parts:
+                if p is not None and not isinstance(p, (int, np.integer)):
+                    _refuse(UnsupportedOperationError,
+                            "a slice bound is a traced value or not an int",
+                            "slice bounds must be constants")
+            out.append(("slice",) + tuple(None if p is None else int(p) for p in parts))
+        elif item is None:
+            out.append(("newaxis",))
+        elif item is Ellipsis:
+            out.append(("ellipsis",))
+        else:
+            _refuse(UnsupportedOperationError,
+                    f"indexing with {type(item).__name__} values is not supported",
+                    "use basic indexing: ints, slices, None and ...")
+    return tuple(out)
+
+
+def decode_index(encoded: tuple) -> tuple:
+    out = []
+    for item in encoded:
+        kind = item[0]
+        out.append(item[1] if kind == "int" else slice(*item[1:]) if kind == "slice"
+                   else None if kind == "newaxis" else Ellipsis)
+    return tuple(out)
+
+
+def format_index(encoded: tuple) -> str:
+    parts = []
+    for item in encoded:
+        kind = item[0]
+        if kind == "int":
+            parts.append(str(item[1]))
+        elif kind == "slice":
+            start, stop, step = ("" if p is None else str(p) for p in item[1:])
+            parts.append(f"{start}:{stop}" + (f":{step}" if step else ""))
+        else:
+            parts.append("None" if kind == "newaxis" else "...")
+    if len(parts) == 1 and encoded[0][0] != "slice":
+        return parts[0]
+    return ", ".join(parts) if parts else "()"
+
+
+def _getitem_spell(args, params, aval):
+    return Expr(f"{paren(args[0], PREC_ATOM)}[{format_index(params['index'])}]", PREC_ATOM)
+
+
+def _getitem_impl(x, index):
+    return x[decode_index(index)]
+
+
+register(Op(name="getitem", arity=1, np_fn=_getitem_impl, py_fn=None, spell=_getitem_spell,
+            shape_rule=evaluated_rule,
+            vjp=lambda g, y, x, index: (F.scatter(g, index=index, shape=x.shape),),
+            spellings=("x[i]", "x[a:b:c]", "x[None]", "x[...]")))
+
+
+@array_method("__getitem__")
+def _method_getitem(self, index):
+    return _builder().apply("getitem", (self,), {"index": encode_index(index)}, python=False)
+
+
+# -- scatter: the adjoint of indexing --------------------------------------------------
+def _scatter_impl(g, index, shape):
+    out = np.zeros(shape, dtype=np.result_type(g))
+    out[decode_index(index)] = g
+    return out
+
+
+def _scatter_statements(target, args, params, aval):
+    return [f"{target} = np.zeros({params['shape']!r}, dtype=np.{aval.dtype})",
+            f"{target}[{format_index(params['index'])}] = {args[0].text}"]
+
+
+register(Op(name="scatter", arity=1, np_fn=_scatter_impl, py_fn=None, spell=None,
+            statement=_scatter_statements, shape_rule=evaluated_rule,
+            vjp=lambda g, y, x, index, shape: (F.getitem(g, index=index),),
+            doc="zeros of `shape` with the operand written at `index` (adjoint of x[index])"))
+
+
+# -- astype ----------------------------------------------------------------------------
+def _astype_spell(args, params, aval):
+    return Expr(f"{paren(args[0], PREC_ATOM)}.astype(np.{params['dtype']})", PREC_ATOM)
+
+
+register(Op(name="astype", arity=1, np_fn=lambda x, dtype: np.asarray(x).astype(dtype),
+            py_fn=None, spell=_astype_spell, shape_rule=evaluated_rule,
+            vjp=lambda g, y, x, dtype: (
+                F.astype(g, dtype=x._dtype) if x._dtype in ("float64", "float32") else None,),
+            spellings=(".astype()",)))
+
+
+@array_method("astype")
+def _method_astype(self, dtype, copy=True):
+    name = np.dtype(dtype).name
+    if name == self._dtype:
+        return self
+    return _builder().apply("astype", (self,), {"dtype": name}, python=False)

@@ -1,0 +1,83 @@
+"""Argument specs: how the CLI gets example values for a function's parameters.
+
+A spec is `float`, `int` (Python scalars), or `f64[784,256]`, `f32[3]`, `f64[]` (0-d),
+`i64[64]`, `i32[...]`, `bool[...]` (NumPy arrays), optionally followed by a range:
+`f64[100] in [0.5, 2.0]`, `i64[64] in [0, 10]` (ints include both ends). Without a range
+floats are drawn uniformly from [-1, 1] and ints from [0, 9]. A spec comes from `--arg
+NAME=SPEC` or from a string annotation in the source (`def loss(W: "f64[784,256]")`);
+a parameter with neither is a Python float. Values come from a generator seeded with
+0, so the same specs always give the same example arguments.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import numpy as np
+
+from .errors import ArgumentError
+
+_SPEC = re.compile(r"^\s*(float|int|f64|f32|i64|i32|bool)\s*(?:\[([0-9,\s]*)\])?"
+                   r"\s*(?:in\s*\[\s*([-+0-9.eE]+)\s*,\s*([-+0-9.eE]+)\s*\])?\s*$")
+# Other string annotations (`"np.ndarray"`, or any under `from __future__ import
+# annotations`) are not specs and are ignored.
+_LOOKS_LIKE_SPEC = re.compile(r"^\s*((f64|f32|i64|i32|bool)\s*\[|(float|int)\s*$)")
+_DTYPES = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i32": np.int32,
+           "bool": np.bool_}
+
+
+def parse_spec(text: str):
+    match = _SPEC.match(text)
+    if not match:
+        raise ArgumentError(f"cannot read the argument spec {text!r}",
+                            hint="write float, int, f64[3,4], f32[], i64[10] or "
+                                 "f64[5] in [0.1, 2.0]")
+    kind, dims, lo, hi = match.groups()
+    if kind in ("float", "int") and dims is not None:
+        raise ArgumentError(f"{kind} is a Python scalar and takes no shape in {text!r}",
+                            hint="use f64[...] or i64[...] for arrays")
+    shape = None if dims is None else tuple(int(d) for d in dims.replace(" ", "").split(",") if d)
+    if kind not in ("float", "int") and shape is None:
+        raise ArgumentError(f"array spec {text!r} needs a shape", hint=f"write {kind}[] for 0-d")
+    bounds = None if lo is None else (float(lo), float(hi))
+    return kind, shape, bounds
+
+
+def example_value(spec: str, rng: np.random.Generator):
+    kind, shape, bounds = parse_spec(spec)
+    if kind in ("float", "f64", "f32"):
+        lo, hi = bounds or (-1.0, 1.0)
+        value = rng.uniform(lo, hi, size=shape or ())
+        return float(value) if kind == "float" else np.asarray(value, dtype=_DTYPES[kind])
+    if kind == "bool":
+        return rng.integers(0, 2, size=shape).astype(np.bool_)
+    lo, hi = bounds or (0, 9)
+    value = rng.integers(int(lo), int(hi) + 1, size=shape or ())
+    return int(value) if kind == "int" else np.asarray(value, dtype=_DTYPES[kind])
+
+
+def specs_for(fn, overrides: dict[str, str]) -> dict[str, str]:
+    """Each parameter's spec: --arg override, else string annotation, else `float`."""
+    signature = inspect.signature(fn)
+    names = list(signature.parameters)
+    for name in overrides:
+        if name not in names:
+            raise ArgumentError(f"--arg names {name!r}, which is not a parameter of "
+                                f"{fn.__name__} {tuple(names)}")
+    specs = {}
+    for name, p in signature.parameters.items():
+        annotation = p.annotation
+        if name in overrides:
+            specs[name] = overrides[name]
+        elif isinstance(annotation, str) and _LOOKS_LIKE_SPEC.match(annotation):
+            specs[name] = annotation
+        else:
+            specs[name] = "float"
+        parse_spec(specs[name])
+    return specs
+
+
+def example_args(specs: dict[str, str], seed: int = 0) -> tuple:
+    rng = np.random.default_rng(seed)
+    return tuple(example_value(spec, rng) for spec in specs.values())

@@ -1,0 +1,188 @@
+"""`Tracer`: the stand-in value a traced function computes with.
+
+A Tracer records every operation applied to it as a graph node instead of computing a
+number. It speaks Python's operator protocol for Python scalars and NumPy's
+`__array_ufunc__` / `__array_function__` protocols for arrays, so the user's code runs
+unchanged with the real `numpy` module. Anything that needs a concrete number (`if`,
+`float()`, `.item()`) is refused with a message that names the line and says what to use.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import ConcreteValueError, TracedBranchError, UnsupportedOperationError
+from .ops import registry
+
+
+class Tracer:
+    __slots__ = ("_builder", "_node", "shape", "_dtype", "_python")
+
+    def __init__(self, builder, node: int, shape: tuple, dtype: str, python: bool):
+        self._builder = builder
+        self._node = node
+        self.shape = shape
+        self._dtype = dtype
+        self._python = python
+
+    # -- what the user can ask of a value without knowing its numbers ------------------
+    @property
+    def dtype(self):
+        return np.dtype(self._dtype)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def T(self):
+        return registry.ARRAY_METHODS["transpose"](self)
+
+    def __len__(self) -> int:
+        if not self.shape:
+            self._refuse(TypeError, "len() of a scalar")
+        return self.shape[0]
+
+    def __iter__(self):
+        if not self.shape:
+            self._refuse(TypeError, "iterating over a scalar")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __repr__(self) -> str:
+        kind = "float" if self._python else f"{self._dtype}{list(self.shape)}"
+        return f"<traced {kind} %{self._node}>"
+
+    def __hash__(self):
+        # Tracers are used as dict keys by some user code; identity is the only safe hash.
+        return id(self)
+
+    # -- refusals ----------------------------------------------------------------------
+    def _where(self):
+        return self._builder.where()
+
+    def _refuse(self, cls, problem: str, hint: str | None = None):
+        file, line = self._where()
+        if cls is TypeError:
+            raise UnsupportedOperationError(problem, file=file, line=line, hint=hint)
+        raise cls(problem, file=file, line=line, hint=hint)
+
+    def __bool__(self):
+        self._refuse(TracedBranchError,
+                     "Python control flow (if/while/and/or) depends on a traced value",
+                     "compute both branches and select with np.where(cond, a, b)")
+
+    def __float__(self):
+        self._refuse(ConcreteValueError, "float() of a traced value needs a concrete number",
+                     "keep the value symbolic: drop the float() call")
+
+    def __int__(self):
+        self._refuse(ConcreteValueError, "int() of a traced value needs a concrete number",
+                     "only shapes and constants can be used as ints; pass counts as constants")
+
+    def __index__(self):
+        self._refuse(ConcreteValueError,
+                     "a traced value is used as an index, range() bound or size",
+                     "use a constant (or a closure variable) for trip counts and indices")
+
+    def __complex__(self):
+        self._refuse(ConcreteValueError, "complex() of a traced value is not supported")
+
+    def item(self, *args):
+        self._refuse(ConcreteValueError, ".item() of a traced value needs a concrete number",
+                     "index the array instead (x[0]) to keep the value symbolic")
+
+    def tolist(self):
+        self._refuse(ConcreteValueError, ".tolist() of a traced value needs concrete numbers",
+                     "index the array instead to keep values symbolic")
+
+    def __setitem__(self, key, value):
+        self._refuse(UnsupportedOperationError, "in-place assignment into a traced array",
+                     "build a new array instead, e.g. with np.where(mask, new, x)")
+
+    # -- operators ---------------------------------------------------------------------
+    def _binary(self, name, other, reflected=False):
+        if not _is_operand(other):
+            return NotImplemented
+        a, b = (other, self) if reflected else (self, other)
+        return self._builder.apply(name, (a, b))
+
+    def __add__(self, o): return self._binary("add", o)
+    def __radd__(self, o): return self._binary("add", o, True)
+    def __sub__(self, o): return self._binary("subtract", o)
+    def __rsub__(self, o): return self._binary("subtract", o, True)
+    def __mul__(self, o): return self._binary("multiply", o)
+    def __rmul__(self, o): return self._binary("multiply", o, True)
+    def __truediv__(self, o): return self._binary("divide", o)
+    def __rtruediv__(self, o): return self._binary("divide", o, True)
+    def __pow__(self, o): return self._binary("power", o)
+    def __rpow__(self, o): return self._binary("power", o, True)
+    def __matmul__(self, o): return self._binary("matmul", o)
+    def __rmatmul__(self, o): return self._binary("matmul", o, True)
+    def __lt__(self, o): return self._binary("less", o)
+    def __le__(self, o): return self._binary("less_equal", o)
+    def __gt__(self, o): return self._binary("greater", o)
+    def __ge__(self, o): return self._binary("greater_equal", o)
+    def __eq__(self, o): return self._binary("equal", o)
+    def __ne__(self, o): return self._binary("not_equal", o)
+    def __neg__(self): return self._builder.apply("negative", (self,))
+    def __pos__(self): return self
+    def __abs__(self): return self._builder.apply("absolute", (self,))
+
+    def __getitem__(self, index):
+        return registry.ARRAY_METHODS["__getitem__"](self, index)
+
+    # -- NumPy protocols ---------------------------------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        impl = registry.NUMPY_UFUNCS.get(ufunc)
+        if method != "__call__" or impl is None:
+            spelled = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+            self._refuse(UnsupportedOperationError, _unsupported_message(spelled, ufunc),
+                         _advice(ufunc))
+        if kwargs.get("out") is not None:
+            self._refuse(UnsupportedOperationError,
+                         f"np.{ufunc.__name__}(..., out=...) writes in place",
+                         "drop out= and use the returned value")
+        kwargs.pop("out", None)
+        return impl(*inputs, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        impl = registry.NUMPY_FUNCTIONS.get(func)
+        if impl is None:
+            name = f"{getattr(func, '__module__', 'numpy')}.{func.__name__}"
+            name = name.replace("numpy.", "np.", 1)
+            self._refuse(UnsupportedOperationError, _unsupported_message(name, func),
+                         _advice(func))
+        return impl(*args, **kwargs)
+
+    def __array__(self, *args, **kwargs):
+        self._refuse(ConcreteValueError,
+                     "a traced value was converted to a concrete NumPy array",
+                     "call NumPy functions directly on the value; np.array/np.asarray of "
+                     "traced values is not supported")
+
+    def __getattr__(self, name):
+        method = registry.ARRAY_METHODS.get(name)
+        if method is None:
+            raise AttributeError(name) if name.startswith("__") else \
+                self._refuse(UnsupportedOperationError,
+                             f"the ndarray method .{name}() is not supported",
+                             "run `bpcompiler ops` for the supported operations")
+        return lambda *args, **kwargs: method(self, *args, **kwargs)
+
+
+def _is_operand(value) -> bool:
+    return isinstance(value, (Tracer, int, float, np.ndarray, np.generic))
+
+
+def _unsupported_message(name: str, fn) -> str:
+    if fn in registry.UNSUPPORTED:
+        return f"{name} is recognised but not supported"
+    return f"{name} is not a supported operation"
+
+
+def _advice(fn) -> str:
+    return registry.UNSUPPORTED.get(fn, "run `bpcompiler ops` for the supported operations")

@@ -1,0 +1,211 @@
+"""Verification of an emitted module before anyone sees it.
+
+At the example arguments and at a perturbed copy of them:
+- `forward` agrees with the user's function (run untraced, on real numbers);
+- `value_and_grad` returns the same value, one gradient per `wrt` name with that
+  parameter's shape and dtype, and leaves its inputs unmodified;
+- each gradient agrees with central finite differences of the user's function along
+  random directions in the joint parameter space: ⟨∇f, v⟩ against a Richardson-
+  extrapolated central difference, so the cost does not grow with the number of
+  parameters. The differences are taken in float64 even for float32 parameters.
+
+A disagreement raises VerificationError with the analytic and numeric values, the
+parameter (found by re-checking each parameter alone), the point and the tolerance.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import ArgumentError, VerificationError
+
+DIRECTIONS = 3
+RTOL_GRAD = {"float64": 1e-6, "float32": 1e-3}
+RTOL_FORWARD = {"float64": 1e-12, "float32": 1e-5}
+STEP = 1e-4
+
+
+@dataclass
+class VerificationReport:
+    points: int = 0
+    directions: int = 0
+    forward_error: float = 0.0  # largest relative difference of forward from the function
+    gradient_error: float = 0.0  # largest normalised difference from finite differences
+    rtol_forward: float = 0.0
+    rtol_gradient: float = 0.0
+    evaluations: int = 0
+    notes: list = field(default_factory=list)
+
+    def summary(self) -> str:
+        """A stable one-line description (no measured numbers: they vary by machine)."""
+        return (f"forward and gradient checked at {self.points} points, gradient along "
+                f"{self.directions} random directions per point against central differences "
+                f"(rtol {self.rtol_gradient:g})")
+
+
+def _copy(value):
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and a.shape == b.shape and \
+            np.array_equal(a, b, equal_nan=True)
+    return a == b or (a != a and b != b)
+
+
+def _relative(a, b) -> float:
+    a, b = float(a), float(b)
+    if a == b:
+        return 0.0
+    return abs(a - b) / max(abs(a), abs(b), 1e-300)
+
+
+def _upcast(value):
+    if isinstance(value, np.ndarray) and value.dtype == np.float32:
+        return value.astype(np.float64)
+    if isinstance(value, np.float32):
+        return np.float64(value)
+    return value
+
+
+class _Checker:
+    def __init__(self, fn, module, params, wrt, seed):
+        self.fn = fn
+        self.module = module
+        self.params = params
+        self.wrt = wrt
+        self.index = [params.index(w) for w in wrt]
+        self.rng = np.random.default_rng(seed)
+        self.report = VerificationReport()
+
+    def where(self):
+        code = self.fn.__code__
+        return code.co_filename, code.co_firstlineno
+
+    def fail(self, problem, hint=None):
+        from .trace import display_path
+        file, line = self.where()
+        raise VerificationError(problem, file=display_path(file), line=line, hint=hint)
+
+    def check_point(self, args, label: str, dtype: str):
+        ref = self.fn(*args)
+        if not np.isfinite(ref):
+            if label == "the example arguments":
+                from .trace import display_path
+                file, line = self.where()
+                raise ArgumentError(f"{self.fn.__name__} is {ref} at the example arguments",
+                                    file=display_path(file), line=line,
+                                    hint="choose example values inside the function's domain")
+            self.report.notes.append(f"skipped {label}: the function is {ref} there")
+            return
+        copies = [_copy(a) for a in args]
+        value = self.module.forward(*copies)
+        both, grads = self.module.value_and_grad(*copies)
+        for name, before, after in zip(self.params, args, copies):
+            if not _same(before, after):
+                self.fail(f"the emitted module modified its argument {name!r}",
+                          "this is a bug in bpcompiler; please report it")
+        err = _relative(value, ref)
+        self.report.forward_error = max(self.report.forward_error, err)
+        if err > RTOL_FORWARD[dtype] or not _same(value, both):
+            self.fail(f"emitted forward gives {value!r} but {self.fn.__name__} gives {ref!r} "
+                      f"at {label} (relative difference {err:.3g}, tolerance "
+                      f"{RTOL_FORWARD[dtype]:g})", "this is a bug in bpcompiler; please report it")
+        self.check_gradient_types(grads)
+        for name, g in zip(self.wrt, grads):
+            if not np.all(np.isfinite(g)):
+                self.fail(f"the gradient with respect to {name!r} is not finite at {label}",
+                          "the function may be at a singular point (sqrt(0), log(0), ...); "
+                          "choose other example values")
+        for _ in range(DIRECTIONS):
+            self.check_direction(args, grads, self.index, label, dtype)
+        self.report.points += 1
+
+    def check_gradient_types(self, grads):
+        if not isinstance(grads, tuple) or len(grads) != len(self.wrt):
+            self.fail("value_and_grad did not return one gradient per wrt name",
+                      "this is a bug in bpcompiler; please report it")
+        for name, i, g in zip(self.wrt, self.index, grads):
+            p = self.args[i]
+            if isinstance(p, float) and not isinstance(p, np.generic):
+                ok = isinstance(g, float) or (isinstance(g, np.generic) and g.dtype.kind == "f")
+            else:
+                ok = isinstance(g, (np.ndarray, np.generic)) and np.shape(g) == np.shape(p) \
+                    and g.dtype == p.dtype
+            if not ok:
+                self.fail(f"the gradient with respect to {name!r} has type "
+                          f"{type(g).__name__} {getattr(g, 'dtype', '')}{np.shape(g)}, not the "
+                          f"parameter's {type(p).__name__} {getattr(p, 'dtype', '')}{np.shape(p)}",
+                          "this is a bug in bpcompiler; please report it")
+
+    def check_direction(self, args, grads, which, label, dtype, attempt=0):
+        base = [_upcast(a) for a in args]
+        direction = {}
+        for i in which:
+            direction[i] = self.rng.standard_normal(np.shape(base[i]))
+        analytic, scale = 0.0, 0.0
+        for k, i in enumerate(self.index):
+            if i in direction:
+                term = np.asarray(grads[k], dtype=np.float64) * direction[i]
+                analytic += float(np.sum(term))
+                scale += float(np.sum(np.abs(term)))
+        size = max(float(np.sqrt(np.mean(np.square(np.asarray(base[i], dtype=np.float64)))))
+                   for i in which)
+        h = STEP * max(1.0, size) / 10 ** attempt
+
+        def phi(t):
+            moved = list(base)
+            for i, v in direction.items():
+                moved[i] = base[i] + t * v if isinstance(base[i], np.ndarray) else \
+                    type(base[i])(base[i] + t * float(v))
+            self.report.evaluations += 1
+            return float(self.fn(*moved))
+
+        d1 = (phi(h) - phi(-h)) / (2 * h)
+        d2 = (phi(h / 2) - phi(-h / 2)) / h
+        numeric = (4 * d2 - d1) / 3
+        noise = 1e3 * np.finfo(np.float64).eps * (abs(phi(0.0)) + 1.0) / h
+        err = abs(analytic - numeric) / max(scale, abs(numeric), noise)
+        rtol = RTOL_GRAD[dtype]
+        if not math.isfinite(err) or err > rtol:
+            if attempt == 0:  # a kink (relu, abs) inside the step: look closer once
+                return self.check_direction(args, grads, which, label, dtype, attempt=1)
+            if len(which) > 1:  # name the parameter that is wrong
+                for i in which:
+                    self.check_direction(args, grads, [i], label, dtype)
+            names = ", ".join(self.params[i] for i in which)
+            self.fail(f"the gradient with respect to {names} disagrees with central "
+                      f"differences at {label}: along a random direction the emitted gradient "
+                      f"gives {analytic:.10g}, finite differences give {numeric:.10g} "
+                      f"(relative error {err:.3g}, tolerance {rtol:g})",
+                      "this is a bug in a VJP rule; please report it")
+        self.report.gradient_error = max(self.report.gradient_error, err)
+        self.report.directions = DIRECTIONS
+
+    def perturbed(self, args):
+        out = list(args)
+        for i in self.index:
+            x = args[i]
+            noise = self.rng.standard_normal(np.shape(x)) * 0.02
+            if isinstance(x, np.ndarray):
+                out[i] = (x * (1 + noise)).astype(x.dtype)
+            else:
+                out[i] = type(x)(x * (1 + float(noise)))
+        return tuple(out)
+
+
+def verify(fn, module, args, params, wrt, seed: int = 0) -> VerificationReport:
+    checker = _Checker(fn, module, tuple(params), tuple(wrt), seed)
+    checker.args = tuple(args)
+    dtypes = {np.asarray(args[i]).dtype.name for i in checker.index}
+    dtype = "float32" if "float32" in dtypes else "float64"
+    checker.report.rtol_forward = RTOL_FORWARD[dtype]
+    checker.report.rtol_gradient = RTOL_GRAD[dtype]
+    with np.errstate(all="ignore"):
+        checker.check_point(tuple(args), "the example arguments", dtype)
+        checker.check_point(checker.perturbed(args), "perturbed arguments", dtype)
+    return checker.report
