@@ -130,7 +130,11 @@ def compile_grad(f, args, wrt=None, out=None, *, command: str | None = None,
         phase("format")
         stage = "verify"
         module = load_module(draft, f"{name}_grad", f"<bpcompiler draft {name}>")
-        verification = verify(f, module, args, params, wrt_names)
+        float32 = any(a["dtype"] == "float32" for _, a in forward.nodes(data=True))
+        casts32 = any(a["dtype"] == "float32" and a["op"] in ("astype", "const")
+                      for _, a in forward.nodes(data=True))
+        verification = verify(f, module, args, params, wrt_names, computes_in_float32=float32,
+                              casts_to_float32=casts32)
         report.verification = verification
         phase("verify")
         stage = "emit"

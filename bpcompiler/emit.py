@@ -167,6 +167,9 @@ def _assign_names(g, inlinable: set) -> tuple[dict, dict, list]:
             name = space.claim((attrs["name"] or "CONST").upper())
             constants[node] = name
             constant_lines.append(f"{name} = {array_literal(attrs['params']['value'])}")
+    output = g.graph["output"]
+    if g.nodes[output]["op"] not in ("input", "const") and g.nodes[output]["name"] is None:
+        names[output] = space.claim(g.graph["function"])  # the value is the function's
     for node in sorted(g):
         attrs = g.nodes[node]
         if attrs["op"] in ("input", "const") or node in names:

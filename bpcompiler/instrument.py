@@ -117,7 +117,7 @@ class Instrumenter:
         code = fn.__code__
         self.codes.update(all_codes(code))
         env = dict(fn.__globals__)
-        clone = types.FunctionType(code, env, fn.__name__, None, None)
+        clone = types.FunctionType(code, env, fn.__name__, None, fn.__closure__)
         self.clones[fn] = clone  # before recursing, so recursion terminates
         used = _all_names(code)
         for name in used:

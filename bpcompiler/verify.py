@@ -25,7 +25,9 @@ from .errors import ArgumentError, VerificationError
 DIRECTIONS = 3
 RTOL_GRAD = {"float64": 1e-6, "float32": 1e-3}
 RTOL_FORWARD = {"float64": 1e-12, "float32": 1e-5}
-STEP = 1e-4
+# Finite-difference step (relative to the parameters' scale) by the precision the function
+# computes in: a float32 result is too coarse for a small step.
+STEP = {"float64": 1e-4, "float32": 1e-2}
 
 
 @dataclass
@@ -155,7 +157,7 @@ class _Checker:
                 scale += float(np.sum(np.abs(term)))
         size = max(float(np.sqrt(np.mean(np.square(np.asarray(base[i], dtype=np.float64)))))
                    for i in which)
-        h = STEP * max(1.0, size) / 10 ** attempt
+        h = self.step * max(1.0, size) / 10 ** attempt
 
         def phi(t):
             moved = list(base)
@@ -168,12 +170,13 @@ class _Checker:
         d1 = (phi(h) - phi(-h)) / (2 * h)
         d2 = (phi(h / 2) - phi(-h / 2)) / h
         numeric = (4 * d2 - d1) / 3
-        noise = 1e3 * np.finfo(np.float64).eps * (abs(phi(0.0)) + 1.0) / h
+        precision = "float32" if self.step == STEP["float32"] else "float64"
+        noise = 1e3 * np.finfo(precision).eps * (abs(phi(0.0)) + 1.0) / h
         err = abs(analytic - numeric) / max(scale, abs(numeric), noise)
         rtol = RTOL_GRAD[dtype]
         if not math.isfinite(err) or err > rtol:
-            if attempt == 0:  # a kink (relu, abs) inside the step: look closer once
-                return self.check_direction(args, grads, which, label, dtype, attempt=1)
+            if attempt < 2:  # a kink (relu, abs, max) inside the step: look closer
+                return self.check_direction(args, grads, which, label, dtype, attempt + 1)
             if len(which) > 1:  # name the parameter that is wrong
                 for i in which:
                     self.check_direction(args, grads, [i], label, dtype)
@@ -198,11 +201,20 @@ class _Checker:
         return tuple(out)
 
 
-def verify(fn, module, args, params, wrt, seed: int = 0) -> VerificationReport:
+def verify(fn, module, args, params, wrt, seed: int = 0,
+           computes_in_float32: bool = False, casts_to_float32: bool = False
+           ) -> VerificationReport:
     checker = _Checker(fn, module, tuple(params), tuple(wrt), seed)
     checker.args = tuple(args)
     dtypes = {np.asarray(args[i]).dtype.name for i in checker.index}
-    dtype = "float32" if "float32" in dtypes else "float64"
+    with np.errstate(all="ignore"):
+        dtypes.add(np.asarray(fn(*args)).dtype.name)
+    # Tolerances follow the coarsest precision the parameters, the result or any
+    # intermediate value carry.
+    dtype = "float32" if "float32" in dtypes or computes_in_float32 else "float64"
+    # Differences are taken on float64 copies of the arguments; only a function that casts
+    # to float32 itself still rounds to float32 then, and needs the coarser step.
+    checker.step = STEP["float32" if casts_to_float32 else "float64"]
     checker.report.rtol_forward = RTOL_FORWARD[dtype]
     checker.report.rtol_gradient = RTOL_GRAD[dtype]
     with np.errstate(all="ignore"):

@@ -93,11 +93,11 @@ elementwise("multiply", np.multiply, operator.mul, lambda g, y, a, b: (g * b, g 
             spell=infix("*", PREC_MUL))
 elementwise("divide", np.divide, operator.truediv,
             lambda g, y, a, b: (g / b, -g * y / b), spell=infix("/", PREC_MUL),
-            domain="nonzero")
+            domain=("real", "nonzero"))
 elementwise("power", np.power, operator.pow,
             lambda g, y, a, b: (g * b * a ** (b - 1), g * y * F.log(a)),
             spell=infix("**", PREC_POW, assoc="right"), math_fns=(math.pow,),
-            domain="positive")
+            domain=("positive", "real"))
 elementwise("negative", np.negative, operator.neg, lambda g, y, a: (-g,), spell=prefix("-"))
 elementwise("absolute", np.absolute, abs,
             lambda g, y, a: (F.where(a >= 0, g, -g),),  # JAX: |x|'(0) = 1
@@ -126,7 +126,7 @@ elementwise("tanh", np.tanh, math.tanh, lambda g, y, a: (g * (1.0 - y * y),),
 register(Op(name="where", arity=3, np_fn=np.where, py_fn=lambda c, a, b: a if c else b,
             spell=_where_spell, shape_rule=elementwise_rule,
             vjp=lambda g, y, c, a, b: (None, F.where(c, g, 0.0), F.where(c, 0.0, g)),
-            spellings=("np.where",), domain="real"))
+            spellings=("np.where",), domain=("bool", "real", "real")))
 
 # Comparisons give masks: they have no gradient.
 for _name, _ufunc, _fn, _symbol in [

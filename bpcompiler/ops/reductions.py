@@ -38,16 +38,21 @@ def _count(shape, axis) -> int:
     return int(np.prod([shape[i] for i in axes], dtype=np.int64))
 
 
+_CASES = tuple(((shape,), {"axis": axis, "keepdims": keep})
+               for shape, axis in [((4,), None), ((4,), (0,)), ((2, 3), (1,)), ((2, 3), (0,)),
+                                   ((2, 3, 4), (0, 2)), ((2, 3), None), ((), None)]
+               for keep in (False, True))
+
 register(Op(name="sum", arity=1, np_fn=lambda x, axis, keepdims: np.sum(x, axis, keepdims=keepdims),
             py_fn=None, spell=_reduction_spell("sum"), shape_rule=evaluated_rule,
             vjp=lambda g, y, x, axis, keepdims: (_spread(g, x, axis, keepdims),),
-            spellings=("np.sum", ".sum()")))
+            spellings=("np.sum", ".sum()"), cases=_CASES))
 register(Op(name="mean", arity=1,
             np_fn=lambda x, axis, keepdims: np.mean(x, axis, keepdims=keepdims),
             py_fn=None, spell=_reduction_spell("mean"), shape_rule=evaluated_rule,
             vjp=lambda g, y, x, axis, keepdims: (
                 _spread(g / float(_count(x.shape, axis)), x, axis, keepdims),),
-            spellings=("np.mean", ".mean()")))
+            spellings=("np.mean", ".mean()"), cases=_CASES))
 
 
 def _reduction_frontend(name: str):

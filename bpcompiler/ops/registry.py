@@ -8,7 +8,8 @@ An op declares
 - its VJP rule, written with registered ops (operators on `Tracer`s and `F.<op>(...)`),
   so adjoints are ordinary graph nodes; or `differentiable=False`;
 - the user spellings that reach it (`np.tanh`, `math.tanh`, `.sum()`), for `ops` listings;
-- the input domain its generated tests sample (`"real"`, `"positive"`, ...).
+- the input domain its generated tests sample (`"real"`, `"positive"`, ...) and, for
+  ops that are not elementwise, the operand shapes and params the tests try.
 
 A VJP rule is `vjp(g, y, *operands, **params) -> tuple` with one entry per operand: the
 contribution to that operand's gradient (any broadcast shape: the driver reduces it to
@@ -59,7 +60,10 @@ class Op:
     vjp: Callable | None = None
     differentiable: bool = True
     spellings: tuple[str, ...] = ()
-    domain: str = "real"
+    domain: str | tuple = "real"  # per operand when a tuple: real, positive, nonzero, unit, bool
+    # Test cases generated for this op: (operand shapes, params) pairs. Elementwise ops
+    # get a standard sweep of broadcasting shapes when this is empty.
+    cases: tuple = ()
     statement: Callable | None = None  # ops emitted as statements: (target, exprs, params, aval) -> [str]
     doc: str = ""
 

@@ -50,7 +50,9 @@ def _shape_spell(name: str):
 register(Op(name="reshape", arity=1, np_fn=lambda x, shape: np.reshape(x, shape), py_fn=None,
             spell=_shape_spell("reshape"), shape_rule=evaluated_rule,
             vjp=lambda g, y, x, shape: (F.reshape(g, shape=x.shape),),
-            spellings=("np.reshape", ".reshape()")))
+            spellings=("np.reshape", ".reshape()"),
+            cases=((((6,),), {"shape": (2, 3)}), (((2, 3),), {"shape": (3, 2)}),
+                   (((2, 3, 4),), {"shape": (4, 6)}), (((),), {"shape": (1, 1)}))))
 
 
 def _resolve_shape(x, shape) -> tuple:
@@ -88,7 +90,9 @@ def _transpose_spell(args, params, aval):
 register(Op(name="transpose", arity=1, np_fn=lambda x, axes: np.transpose(x, axes),
             py_fn=None, spell=_transpose_spell, shape_rule=evaluated_rule,
             vjp=lambda g, y, x, axes: (F.transpose(g, axes=tuple(np.argsort(axes).tolist())),),
-            spellings=("np.transpose", ".T", ".transpose()", "np.swapaxes")))
+            spellings=("np.transpose", ".T", ".transpose()", "np.swapaxes"),
+            cases=((((2, 3),), {"axes": (1, 0)}), (((2, 3, 4),), {"axes": (2, 0, 1)}),
+                   (((2, 3, 4),), {"axes": (0, 2, 1)}))))
 
 
 @numpy_function(np.transpose)
@@ -124,7 +128,9 @@ def _np_swapaxes(a, axis1, axis2):
 register(Op(name="broadcast_to", arity=1, np_fn=lambda x, shape: np.broadcast_to(x, shape),
             py_fn=None, spell=_shape_spell("broadcast_to"), shape_rule=evaluated_rule,
             vjp=lambda g, y, x, shape: (g,),  # the driver sums g back to x's shape
-            spellings=("np.broadcast_to",)))
+            spellings=("np.broadcast_to",),
+            cases=((((),), {"shape": (3,)}), (((3,),), {"shape": (2, 3)}),
+                   (((2, 1),), {"shape": (2, 4)}), (((1, 3),), {"shape": (2, 2, 3)}))))
 
 
 @numpy_function(np.broadcast_to)
@@ -197,7 +203,14 @@ def _getitem_impl(x, index):
 register(Op(name="getitem", arity=1, np_fn=_getitem_impl, py_fn=None, spell=_getitem_spell,
             shape_rule=evaluated_rule,
             vjp=lambda g, y, x, index: (F.scatter(g, index=index, shape=x.shape),),
-            spellings=("x[i]", "x[a:b:c]", "x[None]", "x[...]")))
+            spellings=("x[i]", "x[a:b:c]", "x[None]", "x[...]"),
+            cases=((((5,),), {"index": (("int", 2),)}),
+                   (((5,),), {"index": (("int", -1),)}),
+                   (((6,),), {"index": (("slice", 1, None, 2),)}),
+                   (((6,),), {"index": (("slice", None, None, -1),)}),
+                   (((3, 4),), {"index": (("slice", None, None, None), ("int", 1))}),
+                   (((3, 4),), {"index": (("ellipsis",), ("newaxis",), ("slice", 1, 3, None))}),
+                   (((2, 3, 4),), {"index": (("int", 0), ("slice", None, 2, None))}))))
 
 
 @array_method("__getitem__")
@@ -220,7 +233,11 @@ def _scatter_statements(target, args, params, aval):
 register(Op(name="scatter", arity=1, np_fn=_scatter_impl, py_fn=None, spell=None,
             statement=_scatter_statements, shape_rule=evaluated_rule,
             vjp=lambda g, y, x, index, shape: (F.getitem(g, index=index),),
-            doc="zeros of `shape` with the operand written at `index` (adjoint of x[index])"))
+            doc="zeros of `shape` with the operand written at `index` (adjoint of x[index])",
+            cases=((((),), {"index": (("int", 2),), "shape": (5,)}),
+                   (((3,),), {"index": (("slice", 1, None, 2),), "shape": (6,)}),
+                   (((3,),), {"index": (("slice", None, None, None), ("int", 1)),
+                              "shape": (3, 4)}))))
 
 
 # -- astype ----------------------------------------------------------------------------
@@ -232,7 +249,8 @@ register(Op(name="astype", arity=1, np_fn=lambda x, dtype: np.asarray(x).astype(
             py_fn=None, spell=_astype_spell, shape_rule=evaluated_rule,
             vjp=lambda g, y, x, dtype: (
                 F.astype(g, dtype=x._dtype) if x._dtype in ("float64", "float32") else None,),
-            spellings=(".astype()",)))
+            spellings=(".astype()",),
+            cases=((((3,),), {"dtype": "float32"}), (((2, 2),), {"dtype": "float64"}))))
 
 
 @array_method("astype")

@@ -4,7 +4,14 @@ broadcasting `x + zeros` stay as they are."""
 
 from __future__ import annotations
 
+import numpy as np
+
+from ..ops import REGISTRY
+from ..graph import add_node
+from ..ops.registry import Aval, elementwise_rule
 from .rebuild import is_const_equal, rebuild
+
+_SHAPE_ONLY = ("reshape", "broadcast_to")
 
 
 def _same(h, node: int, attrs: dict) -> bool:
@@ -23,6 +30,26 @@ def _rule(h, attrs):
 
     def zero(i):
         return is_const_equal(h, args[i], 0)
+
+    # A chain of reshapes and broadcasts of a one-element value is one broadcast of it.
+    if op in _SHAPE_ONLY and ops[0] in _SHAPE_ONLY:
+        inner = h.nodes[args[0]]["args"][0]
+        if int(np.prod(h.nodes[inner]["shape"])) == 1 and len(h.nodes[inner]["shape"]) <= len(
+                attrs["shape"]):
+            return dict(attrs, op="broadcast_to", args=(inner,),
+                        params={"shape": attrs["shape"]})
+    # Elementwise ops broadcast by themselves: drop an explicit broadcast of an operand
+    # when the result's shape does not depend on it.
+    if REGISTRY[op].shape_rule is elementwise_rule and "broadcast_to" in ops:
+        new_args = tuple(h.nodes[a]["args"][0] if o == "broadcast_to" else a
+                         for a, o in zip(args, ops))
+        shapes = [h.nodes[a]["shape"] for a in new_args]
+        if tuple(np.broadcast_shapes(*shapes)) == attrs["shape"]:
+            return dict(attrs, args=new_args)
+    if REGISTRY[op].shape_rule is elementwise_rule:
+        scalarized = _scalarize_constants(h, attrs)
+        if scalarized is not None:
+            return scalarized
 
     candidates = []
     if op == "multiply":
@@ -58,6 +85,30 @@ def _rule(h, attrs):
         if _same(h, c, attrs):
             return c
     return None
+
+
+def _scalarize_constants(h, attrs):
+    """In an elementwise op, a one-element NumPy constant becomes a Python scalar literal
+    (`-0.0625 * Y`, not a module-level array) when that keeps shape, dtype and kind."""
+    args = list(attrs["args"])
+    changed = False
+    for i, a in enumerate(args):
+        c = h.nodes[a]
+        if c["op"] != "const" or c["python"] or np.size(c["params"]["value"]) != 1 \
+                or c["dtype"] not in ("float64", "int64", "bool"):
+            continue
+        value = np.asarray(c["params"]["value"]).reshape(()).item()
+        avals = [Aval(h.nodes[b]["shape"], h.nodes[b]["dtype"], h.nodes[b]["python"])
+                 for b in args]
+        avals[i] = Aval((), c["dtype"], True)
+        op = REGISTRY[attrs["op"]]
+        if op.shape_rule(op, avals, attrs["params"], attrs["python"]) != \
+                (attrs["shape"], attrs["dtype"]):
+            continue
+        args[i] = add_node(h, "const", (), {"value": value}, shape=(), dtype=c["dtype"],
+                           python=True, phase=c["phase"], file=c["file"], line=c["line"])
+        changed = True
+    return dict(attrs, args=tuple(args)) if changed else None
 
 
 def simplify_algebra(g):

@@ -1,7 +1,8 @@
 """Constant folding: an op whose operands are all constants becomes a constant, computed
 with the op's own implementation (so the folded value is exactly what the emitted code
-would have computed). Results larger than a few elements are left unfolded so the
-module does not fill up with array literals."""
+would have computed). Results larger than a few elements, or larger than their
+operands (a broadcast scalar), are left unfolded so the module does not fill up with
+array literals."""
 
 from __future__ import annotations
 
@@ -18,8 +19,11 @@ def fold_constants(g):
         if attrs["op"] in ("input", "const") or not attrs["args"]:
             return None
         values = [const_value(h, a) for a in attrs["args"]]
-        if any(v is None for v in values) or int(np.prod(attrs["shape"])) > MAX_FOLDED_SIZE:
+        if any(v is None for v in values):
             return None
+        size = int(np.prod(attrs["shape"]))
+        if size > MAX_FOLDED_SIZE or size > max(int(np.size(v)) for v in values):
+            return None  # never turn a scalar into an array literal by broadcasting it
         value = evaluate_node(attrs, values)
         return dict(attrs, op="const", args=(), params={"value": value})
 

@@ -1,0 +1,57 @@
+"""Test cases generated from the op registry: every op, over shapes and dtypes.
+
+Elementwise ops get a standard sweep of broadcasting shapes by arity; other ops declare
+their own `cases` in the registry. Values are drawn from the op's declared domain.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bpcompiler.ops import REGISTRY
+from bpcompiler.ops.registry import elementwise_rule
+
+ELEMENTWISE_SHAPES = {
+    1: [((),), ((4,),), ((2, 3),)],
+    2: [((), ()), ((4,), (4,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 3)),
+        ((3, 1), (3, 4))],
+    3: [((), (), ()), ((2, 3), (2, 3), (2, 3)), ((2, 3), (3,), ()), ((1, 3), (2, 1), (3,))],
+}
+
+
+def sample(domain: str, shape, dtype, rng):
+    if domain == "bool":
+        return rng.integers(0, 2, size=shape).astype(bool)
+    if domain == "positive":
+        x = rng.uniform(0.5, 2.0, size=shape)
+    elif domain == "nonzero":
+        x = rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+    elif domain == "unit":
+        x = rng.uniform(-0.9, 0.9, size=shape)
+    else:
+        x = rng.uniform(-2.0, 2.0, size=shape)
+    return np.asarray(x, dtype=dtype)
+
+
+def domains(op, arity):
+    d = op.domain
+    return tuple(d) if isinstance(d, tuple) else (d,) * arity
+
+
+def op_cases():
+    """(id, op, operand shapes, params, dtype, python) for every testable op."""
+    out = []
+    for name, op in sorted(REGISTRY.items()):
+        if op.arity == 0 or not op.differentiable:
+            continue
+        if op.shape_rule is elementwise_rule:
+            cases = [(shapes, {}) for shapes in ELEMENTWISE_SHAPES[op.arity]]
+        else:
+            cases = list(op.cases)
+        for shapes, params in cases:
+            for dtype in ("float64", "float32"):
+                out.append((f"{name}-{'x'.join(map(str, shapes))}-{params or ''}-{dtype}",
+                            op, shapes, params, dtype, False))
+        if op.py_fn is not None and op.shape_rule is elementwise_rule:
+            out.append((f"{name}-python-float", op, ((),) * op.arity, {}, "float64", True))
+    return out

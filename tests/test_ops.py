@@ -1,0 +1,154 @@
+"""Every op in the registry, compiled and checked on the emitted code: against central
+differences computed here (element by element, float64) and against autograd where it
+has the same function. Generated from the registry: an op cannot exist untested."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd
+import autograd.numpy as anp
+
+from bpcompiler import VerificationError, compile_grad
+from bpcompiler.ops import REGISTRY, F, Op
+from bpcompiler.ops.registry import elementwise_rule, register
+from bpcompiler.ops.shape import decode_index
+from bpcompiler.tracer import Tracer
+
+from opcases import domains, op_cases, sample
+
+CASES = op_cases()
+
+
+def build(op, params, python, weights):
+    """f(*xs) = sum(weights * op(*xs)), traced through the registry, real otherwise."""
+    def f(*xs):
+        if any(isinstance(x, Tracer) for x in xs):
+            y = getattr(F, op.name)(*xs, **params)
+        else:
+            y = op.impl(python)(*xs, **params)
+        return y * weights if python else np.sum(y * weights)
+    return f
+
+
+def autograd_version(op, params, shapes):
+    """The same op in autograd.numpy, or None when autograd has no counterpart."""
+    name = op.name
+    if name == "where" and len(set(shapes)) > 1:
+        return None  # autograd's where does not sum broadcast gradients back
+    if op.shape_rule is elementwise_rule:
+        fn = getattr(anp, op.np_fn.__name__, None)
+        return None if fn is None else (lambda *xs: fn(*xs))
+    table = {
+        "sum": lambda x: anp.sum(x, axis=params.get("axis"), keepdims=params.get("keepdims")),
+        "mean": lambda x: anp.mean(x, axis=params.get("axis"), keepdims=params.get("keepdims")),
+        "reshape": lambda x: anp.reshape(x, params.get("shape")),
+        "transpose": lambda x: anp.transpose(x, params.get("axes")),
+        # autograd cannot broadcast_to with new leading dims; multiplying by ones can.
+        "broadcast_to": lambda x: x * anp.ones(params.get("shape")),
+        "getitem": lambda x: x[decode_index(params["index"])] if "index" in params else None,
+        "matmul": lambda a, b: anp.matmul(a, b),
+    }
+    return table.get(name)
+
+
+def numeric_gradient(f, args, i, h=1e-6):
+    x = np.asarray(args[i], dtype=np.float64)
+    out = np.zeros(x.shape)
+    for k in np.ndindex(x.shape):
+        step = np.zeros(x.shape)
+        step[k] = h
+        plus, minus = list(args), list(args)
+        plus[i] = x + step if x.shape else float(x + h)
+        minus[i] = x - step if x.shape else float(x - h)
+        out[k] = (f(*plus) - f(*minus)) / (2 * h)
+    return out
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_op_gradient(case):
+    _, op, shapes, params, dtype, python = case
+    rng = np.random.default_rng(1234)
+    doms = domains(op, len(shapes))
+    args = [sample(d, s, dtype, rng) for d, s in zip(doms, shapes)]
+    if python:
+        args = [float(a) for a in args]
+    float_params = tuple(f"x{i}" for i, d in enumerate(doms) if d != "bool")
+    weights_shape = op.shape_rule(op, [_aval(a) for a in args], params, python)[0]
+    weights = 0.7 if python else np.asarray(rng.uniform(-1, 1, size=weights_shape), dtype=dtype)
+    f = build(op, params, python, weights)
+    f.__signature__ = _signature(len(args))
+    c = compile_grad(f, tuple(args), wrt=float_params)
+    value, grads = c.module.value_and_grad(*args)
+
+    # Independent check 1: element-wise central differences of the real op in float64.
+    args64 = [a if python or a.dtype == bool else a.astype(np.float64) for a in args]
+    weights64 = weights if python else weights.astype(np.float64)
+    f64 = build(op, params, python, weights64)
+    single = dtype == "float32" or params.get("dtype") == "float32"
+    tol = dict(rtol=2e-3, atol=2e-3) if single else dict(rtol=1e-6, atol=1e-8)
+    h = 1e-2 if params.get("dtype") == "float32" else 1e-6  # f64 rounds to float32 only there
+    for name, g in zip(float_params, grads):
+        i = int(name[1:])
+        assert np.shape(g) == np.shape(args[i])
+        if not python:
+            assert g.dtype == args[i].dtype, (g.dtype, args[i].dtype)
+        np.testing.assert_allclose(g, numeric_gradient(f64, args64, i, h), **tol)
+
+    # Independent check 2: autograd, where it has the op.
+    reference = autograd_version(op, params, shapes)
+    if reference is not None and not python:
+        for name, g in zip(float_params, grads):
+            i = int(name[1:])
+
+            def g_of(x, i=i):
+                xs = list(args64)
+                xs[i] = x
+                return anp.sum(reference(*xs) * weights64)
+            expected = autograd.grad(g_of)(args64[i])
+            np.testing.assert_allclose(g, expected, **tol)
+
+
+def _aval(a):
+    from bpcompiler.ops import Aval
+    if isinstance(a, float):
+        return Aval((), "float64", True)
+    return Aval(a.shape, a.dtype.name, False)
+
+
+def _signature(n):
+    import inspect
+    return inspect.Signature([inspect.Parameter(f"x{i}", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+                              for i in range(n)])
+
+
+def test_every_differentiable_op_has_cases():
+    tested = {case[1].name for case in CASES}
+    for name, op in REGISTRY.items():
+        if op.arity > 0 and op.differentiable:
+            assert name in tested, f"op {name} has no generated gradient test"
+
+
+def test_an_op_without_vjp_or_mark_cannot_be_registered():
+    with pytest.raises(ValueError, match="VJP rule or differentiable=False"):
+        register(Op(name="mystery", arity=1, np_fn=np.sinh, py_fn=None, spell=None,
+                    shape_rule=elementwise_rule))
+    assert "mystery" not in REGISTRY
+
+
+def test_a_wrong_vjp_rule_makes_verification_fail(monkeypatch, tmp_path):
+    import dataclasses
+    wrong = dataclasses.replace(REGISTRY["tanh"], vjp=lambda g, y, a: (g * (1.0 + y * y),))
+    monkeypatch.setitem(REGISTRY, "tanh", wrong)
+
+    def f(x):
+        return np.sum(np.tanh(x))
+
+    out = tmp_path / "f_grad.py"
+    with pytest.raises(VerificationError) as info:
+        compile_grad(f, (np.linspace(-1, 1, 5),), out=str(out))
+    message = str(info.value)
+    assert "'x'" in message or "x" in message
+    assert "finite differences give" in message and "tolerance" in message
+    assert not out.exists()
