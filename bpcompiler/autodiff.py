@@ -32,8 +32,9 @@ def active_nodes(g: nx.DiGraph) -> set:
     return {n for n in reached & needed if is_float(g.nodes[n])}
 
 
-def unbroadcast(c, shape: tuple, dtype: str):
-    """Sum contribution `c` over the axes broadcasting added, giving `shape` and `dtype`."""
+def unbroadcast(c, shape: tuple, dtype: str, python: bool):
+    """Sum contribution `c` over the axes broadcasting added, giving `shape` and `dtype`
+    (and a Python float for a Python-float operand)."""
     if c.shape != shape:
         lead = len(c.shape) - len(shape)
         axes = tuple(range(max(lead, 0))) + tuple(
@@ -44,7 +45,9 @@ def unbroadcast(c, shape: tuple, dtype: str):
         if c.shape != shape:
             size_matches = int(np.prod(c.shape)) == int(np.prod(shape))
             c = F.reshape(c, shape=shape) if size_matches else F.broadcast_to(c, shape=shape)
-    if c._dtype != dtype:
+    if python and not c._python:
+        return F.to_float(c)
+    if c._dtype != dtype or c._python != python:
         c = F.astype(c, dtype=dtype)
     return c
 
@@ -86,7 +89,7 @@ def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
                     continue
                 target = g.nodes[arg]
                 contributions.setdefault(arg, []).append(
-                    unbroadcast(c, target["shape"], target["dtype"]))
+                    unbroadcast(c, target["shape"], target["dtype"], target["python"]))
         grads = []
         names = g.graph["params"]
         for name in g.graph["wrt"]:

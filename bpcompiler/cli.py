@@ -1,7 +1,7 @@
 """The command line: parsing and printing only; the work is done by the library.
 
     bpcompiler compile FILE.py:FUNC [-o OUT] [--wrt a,b] [--arg NAME=SPEC ...] [--force]
-    bpcompiler check [PATHS ...]
+    bpcompiler check [--update] [PATHS ...]
 
 Exit status: 0 success, 1 a compile error (or stale modules for `check`), 2 a usage error.
 """
@@ -121,6 +121,12 @@ def cmd_check(options) -> int:
         options_again = build_parser().parse_args(argv[1:])
         try:
             fresh = run_compile(options_again, write=False).source
+            if options.update and fresh != text:
+                from .writer import write_atomically
+                write_atomically(path, fresh)
+                print(f"{path}: regenerated")
+                checked += 1
+                continue
         except CompileError as exc:
             print(f"{path}: stale: regenerating it fails: {exc}")
             stale += 1
@@ -161,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     k = sub.add_parser("check", help="fail if generated modules are stale")
     k.add_argument("paths", nargs="*", metavar="PATH")
+    k.add_argument("--update", action="store_true",
+                   help="regenerate stale modules in place instead of failing")
     k.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     k.set_defaults(run=cmd_check)
     return parser

@@ -242,7 +242,8 @@ register(Op(name="scatter", arity=1, np_fn=_scatter_impl, py_fn=None, spell=None
 
 # -- astype ----------------------------------------------------------------------------
 def _astype_spell(args, params, aval):
-    return Expr(f"{paren(args[0], PREC_ATOM)}.astype(np.{params['dtype']})", PREC_ATOM)
+    # np.asarray, not .astype(): the operand may be a Python scalar.
+    return Expr(f"np.asarray({args[0].text}, dtype=np.{params['dtype']})", PREC_ATOM)
 
 
 register(Op(name="astype", arity=1, np_fn=lambda x, dtype: np.asarray(x).astype(dtype),
@@ -259,3 +260,13 @@ def _method_astype(self, dtype, copy=True):
     if name == self._dtype:
         return self
     return _builder().apply("astype", (self,), {"dtype": name}, python=False)
+
+
+# -- to_float: a NumPy scalar as a Python float ----------------------------------------
+# Only the differentiation driver builds this: the gradient of a Python-float parameter
+# is a Python float even when the function computed with NumPy scalars. (A user's
+# float(x) is refused instead: it usually means "give me the number now".)
+register(Op(name="to_float", arity=1, np_fn=float, py_fn=float,
+            spell=lambda args, params, aval: Expr(f"float({args[0].text})", PREC_ATOM),
+            shape_rule=lambda op, avals, params, python: ((), "float64"),
+            vjp=lambda g, y, x: (g,), cases=((((),), {}),)))

@@ -105,6 +105,8 @@ def _scalarize_constants(h, attrs):
         if op.shape_rule(op, avals, attrs["params"], attrs["python"]) != \
                 (attrs["shape"], attrs["dtype"]):
             continue
+        if all(av.python for av in avals) and not attrs["python"]:
+            continue  # operators on Python scalars only would give a Python scalar
         args[i] = add_node(h, "const", (), {"value": value}, shape=(), dtype=c["dtype"],
                            python=True, phase=c["phase"], file=c["file"], line=c["line"])
         changed = True
