@@ -79,6 +79,8 @@ def _rule(h, attrs):
             candidates.pop()
         if op in ("sum", "mean") and params["axis"] is None and h.nodes[args[0]]["shape"]:
             candidates.pop()
+        if op == "transpose" and params["axes"] != tuple(range(len(params["axes"]))):
+            candidates.pop()  # same shape is not enough: a square matrix's .T is not a no-op
     elif op == "where" and args[1] == args[2]:
         candidates.append(args[1])
     for c in candidates:
