@@ -153,7 +153,7 @@ def compile_grad(f, args, wrt=None, out=None, *, command: str | None = None,
                               casts_to_float32=casts32)
         report.verification = verification
         phase("verify")
-        stage = "emit"
+        stage = enter("emit")
         header = [f"{MARKER} {__version__}. Do not edit: regenerate instead.",
                   f"# Source: {file}:{name} (sha256 {source_hash(f)})",
                   f"# Regenerate: {regenerate}",
