@@ -15,6 +15,7 @@ the traceback instead.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import importlib.util
 import inspect
@@ -174,16 +175,18 @@ class Progress:
         self.done.set()
 
 
-def compiled_with_progress(options, write: bool):
+@contextlib.contextmanager
+def progress_for(options):
     progress = Progress(0.0 if options.verbose else PROGRESS_AFTER_SECONDS)
     try:
-        return run_compile(options, write=write, progress=progress)
+        yield progress
     finally:
         progress.close()
 
 
 def cmd_compile(options) -> int:
-    compiled = compiled_with_progress(options, write=True)
+    with progress_for(options) as progress:
+        compiled = run_compile(options, write=True, progress=progress)
     print(compiled.report.summary())
     print(f"wrote {compiled.path}")
     return 0
@@ -197,14 +200,16 @@ def cmd_graph(options) -> int:
     if kind not in draw.FORMATS:
         raise UsageError(f"cannot draw {picture!r}: the picture must end in "
                          + ", ".join(f".{k}" for k in draw.FORMATS))
-    compiled = compiled_with_progress(options, write=False)
-    try:
-        draw.write_picture(compiled.graph, picture)
-    except draw.RenderUnavailable as exc:
-        raise UsageError(str(exc)) from None
-    forward = compiled.report.forward_nodes
-    print(f"drew {forward} forward + {compiled.report.adjoint_nodes} backward nodes "
-          f"to {picture}")
+    with progress_for(options) as progress:
+        compiled = run_compile(options, write=False, progress=progress)
+        progress("draw")
+        try:
+            scene = draw.write_picture(compiled.graph, picture)
+        except draw.RenderUnavailable as exc:
+            raise UsageError(str(exc)) from None
+    report = compiled.report
+    print(f"drew {report.forward_nodes} forward + {report.adjoint_nodes} backward nodes "
+          f"({scene.width:.0f} x {scene.height:.0f} px) to {picture}")
     return 0
 
 
@@ -362,6 +367,12 @@ def main(argv=None) -> int:
     except UsageError as exc:
         print(f"bpcompiler: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("bpcompiler: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `bpcompiler ops | head`: the reader left; not an error
+        sys.stderr.close()
+        return 0
     except CompileError as exc:
         if options.debug:
             raise

@@ -507,25 +507,33 @@ def to_png(s: Scene, scale: float = 2.0) -> bytes:
 
 
 # -- entry point ------------------------------------------------------------------------------
+WRITERS = {"svg": to_svg, "png": to_png, "dot": to_dot}
+
+
 def render(g: nx.DiGraph, kind: str) -> str | bytes:
     """The picture of `g` as `kind` ("svg", "png" or "dot"): text, or bytes for PNG."""
-    s = scene(g)
-    if kind == "svg":
-        return to_svg(s)
-    if kind == "dot":
-        return to_dot(s)
-    if kind == "png":
-        return to_png(s)
-    raise ValueError(f"unknown picture format {kind!r}; expected one of {FORMATS}")
+    if kind not in WRITERS:
+        raise ValueError(f"unknown picture format {kind!r}; expected one of {FORMATS}")
+    return WRITERS[kind](scene(g))
 
 
-def write_picture(g: nx.DiGraph, path: str) -> str:
+def write_picture(g: nx.DiGraph, path: str) -> Scene:
+    """Write the picture of `g` to `path` (format from the extension), atomically; returns
+    the scene (its size in pixels, its boxes) for reporting."""
     kind = os.path.splitext(path)[1].lower().lstrip(".")
-    picture = render(g, kind)
+    if kind not in WRITERS:
+        raise ValueError(f"unknown picture format {kind!r}; expected one of {FORMATS}")
+    s = scene(g)
+    picture = WRITERS[kind](s)  # before touching the file: PNG may be unavailable
+    data = picture.encode("utf-8") if isinstance(picture, str) else picture
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(picture.encode("utf-8") if isinstance(picture, str) else picture)
-    os.replace(tmp, path)
-    return path
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return s
