@@ -242,6 +242,23 @@ def cmd_ops(options) -> int:
     return 0
 
 
+def _recorded_base(module_path: str, target: str) -> str:
+    """The directory a module's recorded command was run from: its paths are relative to
+    it. The working directory if the source is found from there, else the nearest
+    directory above the module that holds it (so `cd output && bpcompiler check .` works)."""
+    source = target.rpartition(":")[0]
+    if os.path.isabs(source) or os.path.exists(source):
+        return os.getcwd()
+    directory = os.path.dirname(os.path.abspath(module_path))
+    while True:
+        if os.path.exists(os.path.join(directory, source)):
+            return directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return os.getcwd()
+        directory = parent
+
+
 def cmd_check(options) -> int:
     from .writer import is_generated, read_header
 
@@ -274,7 +291,8 @@ def cmd_check(options) -> int:
             stale += 1
             continue
         try:
-            fresh = run_compile(options_again, write=False).source
+            with contextlib.chdir(_recorded_base(path, options_again.target)):
+                fresh = run_compile(options_again, write=False).source
             if options.update and fresh != text:
                 from .writer import write_atomically
                 write_atomically(path, fresh)

@@ -306,6 +306,13 @@ def test_check_passes_on_current_modules(project):
     assert "2 generated modules are up to date" in r.stdout
 
 
+def test_check_finds_the_sources_from_any_directory(project, tmp_path_factory):
+    assert run("check", ".", cwd=project / "output").returncode == 0
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    r = run("check", str(project / "output"), cwd=elsewhere)
+    assert r.returncode == 0, r.stdout
+
+
 def test_check_fails_naming_the_module_whose_source_changed(project):
     source = project / "examples" / "seed_network.py"
     source.write_text(source.read_text().replace("z10 = w10 * x00 + b10",
