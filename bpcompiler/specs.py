@@ -17,6 +17,7 @@ import re
 import numpy as np
 
 from .errors import ArgumentError
+from .trace import display_path
 
 _SPEC = re.compile(r"^\s*(float|int|f64|f32|i64|i32|bool)\s*(?:\[([0-9,\s]*)\])?"
                    r"\s*(?:in\s*\[\s*([-+0-9.eE]+)\s*,\s*([-+0-9.eE]+)\s*\])?\s*$")
@@ -74,7 +75,15 @@ def specs_for(fn, overrides: dict[str, str]) -> dict[str, str]:
             specs[name] = annotation
         else:
             specs[name] = "float"
-        parse_spec(specs[name])
+        try:
+            parse_spec(specs[name])
+        except ArgumentError as exc:
+            if name in overrides:
+                raise
+            code = getattr(fn, "__code__", None)
+            raise ArgumentError(f"parameter {name!r}: {exc.problem}", hint=exc.hint,
+                                file=display_path(inspect.getsourcefile(fn)) if code else None,
+                                line=code.co_firstlineno if code else None) from None
     return specs
 
 
