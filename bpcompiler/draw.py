@@ -28,6 +28,7 @@ What the picture shows
 
 from __future__ import annotations
 
+import linecache
 import math
 import os
 from dataclasses import dataclass, field
@@ -143,8 +144,12 @@ def node_box(g: nx.DiGraph, node: int) -> Box:
                  else shape_text(a)]
     else:
         lines = [SYMBOLS.get(a["op"], a["op"]), shape_text(a)]
-    where = f"line {a['line']}" if a["line"] else "no source line"
-    tooltip = (f"%{node} {a['op']} {shape_text(a)} ({a['phase']}, {where})")
+    where = "no source line"
+    if a["line"]:
+        # The hover text quotes the source line, as the emitted module's comments do.
+        text = linecache.getline(a["file"] or "", a["line"]).strip()
+        where = f"line {a['line']}" + (f": {text}" if text else "")
+    tooltip = f"%{node} {a['op']} {shape_text(a)} ({a['phase']}, {where})"
     return Box(node, kind, lines, tooltip)
 
 
