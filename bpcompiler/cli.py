@@ -108,7 +108,7 @@ def load_npz(path: str, specs: dict) -> dict:
 def run_compile(options, write: bool = True, progress=None):
     from .api import compile_grad
     from .errors import ArgumentError
-    from .specs import example_args, parse_spec, specs_for
+    from .specs import default_wrt, example_args, parse_spec, specs_for
 
     overrides = {}
     for item in options.arg or []:
@@ -131,7 +131,8 @@ def run_compile(options, write: bool = True, progress=None):
     if options.args_npz:
         given = load_npz(options.args_npz, specs)
         args = tuple(given.get(name, value) for name, value in zip(specs, args))
-    wrt = tuple(w.strip() for w in options.wrt.split(",")) if options.wrt else None
+    wrt = tuple(w.strip() for w in options.wrt.split(",")) if options.wrt else \
+        default_wrt(specs)
     options.out = options.out or default_output(options.target)
     return compile_grad(fn, args, wrt=wrt, out=options.out if write else None,
                         command=compile_command(options), force=options.force,
@@ -322,8 +323,8 @@ def cmd_check(options) -> int:
 def _compile_options(c: argparse.ArgumentParser, out_help: str, out_required=False) -> None:
     c.add_argument("target", metavar="FILE.py:FUNC")
     c.add_argument("-o", "--out", required=out_required, help=out_help)
-    c.add_argument("--wrt", help="comma-separated parameters to differentiate "
-                                 "(default: every float parameter)")
+    c.add_argument("--wrt", help="comma-separated parameters to differentiate (default: "
+                                 "every float parameter whose spec is not marked `data`)")
     c.add_argument("--arg", action="append", metavar="NAME=SPEC",
                    help="example-argument spec, e.g. W=f64[784,256] or x='f64[3] in [0.1, 2]'")
     c.add_argument("--args-npz", metavar="FILE.npz",

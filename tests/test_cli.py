@@ -162,6 +162,23 @@ def test_spec_range_in_the_annotation_is_the_other_way(tmp_path):
     assert run("compile", f"{src}:f", "-o", str(tmp_path / "g.py"), cwd=tmp_path).returncode == 0
 
 
+def test_data_specs_leave_inputs_out_of_the_default_wrt(tmp_path):
+    out = tmp_path / "mlp_grad.py"
+    assert run("compile", "examples/mlp.py:loss", "-o", str(out)).returncode == 0
+    assert 'WRT = ("W1", "b1", "W2", "b2")' in out.read_text()
+    src = write(tmp_path / "scalars.py", """
+        import math
+
+        def f(a, b: "float in [2, 3]", x: "float data"):
+            return math.log(b) * a * x
+    """)
+    r = run("compile", f"{src}:f", "-o", str(out), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert 'WRT = ("a", "b")' in out.read_text()
+    r = run("compile", f"{src}:f", "-o", str(out), "--wrt", "a,x", cwd=tmp_path)
+    assert r.returncode == 0 and 'WRT = ("a", "x")' in out.read_text()
+
+
 def test_console_script_matches_python_m(tmp_path):
     script = shutil.which("bpcompiler")
     if script is None:
