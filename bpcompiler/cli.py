@@ -261,8 +261,6 @@ def _recorded_base(module_path: str, target: str) -> str:
 
 
 def cmd_check(options) -> int:
-    from .writer import is_generated, read_header
-
     paths = []
     for root in options.paths or ["output"]:
         if os.path.isdir(root):
@@ -272,6 +270,17 @@ def cmd_check(options) -> int:
             paths.append(root)
         else:
             raise UsageError(f"no such file or directory: {root}")
+    progress = Progress(PROGRESS_AFTER_SECONDS)  # a long check says what it is doing
+    try:
+        return _check_paths(options, paths, progress)
+    finally:
+        progress.close()
+
+
+def _check_paths(options, paths: list[str], progress) -> int:
+    from .writer import is_generated, read_header
+
+    """Check (or with --update regenerate) each generated module among `paths`."""
     stale = checked = 0
     for path in paths:
         if not is_generated(path):
@@ -293,6 +302,7 @@ def cmd_check(options) -> int:
             continue
         try:
             with contextlib.chdir(_recorded_base(path, options_again.target)):
+                progress(f"checking {path}")
                 fresh = run_compile(options_again, write=False).source
             if options.update and fresh != text:
                 from .writer import write_atomically
