@@ -1,7 +1,7 @@
 """The command line: parsing and printing only; the work is done by the library.
 
     bpcompiler compile FILE.py:FUNC [-o OUT] [--wrt a,b] [--arg NAME=SPEC ...]
-                       [--args-npz FILE.npz] [--force] [-v]
+                       [--args-npz FILE.npz] [--force] [-v | -q]
     bpcompiler graph FILE.py:FUNC -o PICTURE.svg|.png|.dot [same options as compile]
     bpcompiler ops [--markdown] [--update-readme README.md]
     bpcompiler check [--update] [PATHS ...]
@@ -19,12 +19,14 @@ import contextlib
 import difflib
 import importlib.util
 import inspect
+import math
 import os
 import shlex
 import sys
 import threading
 import time
 
+from . import __version__
 from .errors import CompileError
 
 
@@ -151,7 +153,7 @@ class Progress:
         self.shown = None
         self.lock = threading.Lock()
         self.done = threading.Event()
-        if after > 0:
+        if 0 < after < math.inf:
             threading.Thread(target=self._watch, daemon=True).start()
 
     def __call__(self, phase: str) -> None:
@@ -178,7 +180,8 @@ class Progress:
 
 @contextlib.contextmanager
 def progress_for(options):
-    progress = Progress(0.0 if options.verbose else PROGRESS_AFTER_SECONDS)
+    after = 0.0 if options.verbose else math.inf if options.quiet else PROGRESS_AFTER_SECONDS
+    progress = Progress(after)
     try:
         yield progress
     finally:
@@ -188,8 +191,9 @@ def progress_for(options):
 def cmd_compile(options) -> int:
     with progress_for(options) as progress:
         compiled = run_compile(options, write=True, progress=progress)
-    print(compiled.report.summary())
-    print(f"wrote {compiled.path}")
+    if not options.quiet:
+        print(compiled.report.summary())
+        print(f"wrote {compiled.path}")
     return 0
 
 
@@ -209,6 +213,8 @@ def cmd_graph(options) -> int:
         except draw.RenderUnavailable as exc:
             raise UsageError(str(exc)) from None
     report = compiled.report
+    if options.quiet:
+        return 0
     print(f"drew {report.forward_nodes} forward + {report.adjoint_nodes} backward nodes "
           f"({scene.width:.0f} x {scene.height:.0f} px) to {picture}")
     return 0
@@ -345,6 +351,8 @@ def _compile_options(c: argparse.ArgumentParser, out_help: str, out_required=Fal
     c.add_argument("-v", "--verbose", action="store_true",
                    help="show each phase as it starts (otherwise only after "
                         f"{PROGRESS_AFTER_SECONDS:g} s)")
+    c.add_argument("-q", "--quiet", action="store_true",
+                   help="print nothing on success (errors still go to stderr)")
     c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
 
 
@@ -353,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="Compile Python functions into gradient modules.")
     parser.add_argument("--debug", action="store_true",
                         help="show tracebacks and check the graph after every pass")
+    parser.add_argument("--version", action="version", version=f"bpcompiler {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     c = sub.add_parser("compile", help="compile FILE.py:FUNC into a gradient module")
@@ -389,7 +398,7 @@ def main(argv=None) -> int:
         options = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
-    for name in ("force", "verbose", "args_npz"):
+    for name in ("force", "verbose", "args_npz", "quiet"):
         setattr(options, name, getattr(options, name, None))
     try:
         return options.run(options)

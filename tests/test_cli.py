@@ -59,6 +59,14 @@ def test_compile_verbose_shows_each_phase_on_stderr(tmp_path):
     assert "verify" in phases and phases[-1] == "write"
 
 
+def test_compile_quiet_prints_nothing_and_version(tmp_path):
+    out = tmp_path / "p.py"
+    r = run("compile", "examples/particles.py:energy", "-o", str(out), "-q")
+    assert r.returncode == 0 and r.stdout == "" and r.stderr == "" and out.exists()
+    r = run("--version")
+    assert r.returncode == 0 and re.fullmatch(r"bpcompiler \d+\.\d+\.\d+\n", r.stdout)
+
+
 def test_compile_default_output_path(tmp_path):
     src = write(tmp_path / "sq.py", """
         def sq(x):
