@@ -364,3 +364,24 @@ def test_check_reports_a_module_whose_source_no_longer_compiles(project):
 def test_check_of_a_missing_path_is_a_usage_error(project):
     r = run("check", "nowhere", cwd=project)
     assert r.returncode == 2 and "no such file or directory: nowhere" in r.stderr
+
+
+# -- examples -----------------------------------------------------------------------------
+
+def test_regenerate_script_covers_every_example_and_matches_the_headers():
+    from bpcompiler.writer import is_generated, read_header
+
+    with open(os.path.join(ROOT, "examples", "regenerate.sh"), encoding="utf-8") as f:
+        commands = [line.strip() for line in f if line.startswith("bpcompiler ")]
+    compiles = {c for c in commands if c.startswith("bpcompiler compile ")}
+    headers = set()
+    for name in os.listdir(os.path.join(ROOT, "output")):
+        path = os.path.join(ROOT, "output", name)
+        if name.endswith(".py") and is_generated(path):
+            with open(path, encoding="utf-8") as f:
+                headers.add(read_header(f.read())["Regenerate"])
+    assert compiles == headers
+    examples = {f for f in os.listdir(os.path.join(ROOT, "examples")) if f.endswith(".py")}
+    assert examples == {c.split()[2].split(":")[0].split("/")[1] for c in compiles}
+    assert any(c.startswith("bpcompiler graph examples/seed_network.py:seed_network -o "
+                            "output/seed_network_graph.svg") for c in commands)
