@@ -1,7 +1,7 @@
 """The command line: parsing and printing only; the work is done by the library.
 
     bpcompiler compile FILE.py:FUNC [-o OUT] [--wrt a,b] [--arg NAME=SPEC ...]
-                       [--args-npz FILE.npz] [--force] [-v]
+                       [--args-npz FILE.npz] [--force] [-v | -q]
     bpcompiler graph FILE.py:FUNC -o PICTURE.svg|.png|.dot [same options as compile]
     bpcompiler ops [--markdown] [--update-readme README.md]
     bpcompiler check [--update] [PATHS ...]
@@ -19,12 +19,14 @@ import contextlib
 import difflib
 import importlib.util
 import inspect
+import math
 import os
 import shlex
 import sys
 import threading
 import time
 
+from . import __version__
 from .errors import CompileError
 
 
@@ -108,7 +110,7 @@ def load_npz(path: str, specs: dict) -> dict:
 def run_compile(options, write: bool = True, progress=None):
     from .api import compile_grad
     from .errors import ArgumentError
-    from .specs import example_args, parse_spec, specs_for
+    from .specs import default_wrt, example_args, parse_spec, specs_for
 
     overrides = {}
     for item in options.arg or []:
@@ -131,7 +133,8 @@ def run_compile(options, write: bool = True, progress=None):
     if options.args_npz:
         given = load_npz(options.args_npz, specs)
         args = tuple(given.get(name, value) for name, value in zip(specs, args))
-    wrt = tuple(w.strip() for w in options.wrt.split(",")) if options.wrt else None
+    wrt = tuple(w.strip() for w in options.wrt.split(",")) if options.wrt else \
+        default_wrt(specs)
     options.out = options.out or default_output(options.target)
     return compile_grad(fn, args, wrt=wrt, out=options.out if write else None,
                         command=compile_command(options), force=options.force,
@@ -150,7 +153,7 @@ class Progress:
         self.shown = None
         self.lock = threading.Lock()
         self.done = threading.Event()
-        if after > 0:
+        if 0 < after < math.inf:
             threading.Thread(target=self._watch, daemon=True).start()
 
     def __call__(self, phase: str) -> None:
@@ -177,7 +180,8 @@ class Progress:
 
 @contextlib.contextmanager
 def progress_for(options):
-    progress = Progress(0.0 if options.verbose else PROGRESS_AFTER_SECONDS)
+    after = 0.0 if options.verbose else math.inf if options.quiet else PROGRESS_AFTER_SECONDS
+    progress = Progress(after)
     try:
         yield progress
     finally:
@@ -187,8 +191,9 @@ def progress_for(options):
 def cmd_compile(options) -> int:
     with progress_for(options) as progress:
         compiled = run_compile(options, write=True, progress=progress)
-    print(compiled.report.summary())
-    print(f"wrote {compiled.path}")
+    if not options.quiet:
+        print(compiled.report.summary())
+        print(f"wrote {compiled.path}")
     return 0
 
 
@@ -208,6 +213,8 @@ def cmd_graph(options) -> int:
         except draw.RenderUnavailable as exc:
             raise UsageError(str(exc)) from None
     report = compiled.report
+    if options.quiet:
+        return 0
     print(f"drew {report.forward_nodes} forward + {report.adjoint_nodes} backward nodes "
           f"({scene.width:.0f} x {scene.height:.0f} px) to {picture}")
     return 0
@@ -260,8 +267,6 @@ def _recorded_base(module_path: str, target: str) -> str:
 
 
 def cmd_check(options) -> int:
-    from .writer import is_generated, read_header
-
     paths = []
     for root in options.paths or ["output"]:
         if os.path.isdir(root):
@@ -271,6 +276,17 @@ def cmd_check(options) -> int:
             paths.append(root)
         else:
             raise UsageError(f"no such file or directory: {root}")
+    progress = Progress(PROGRESS_AFTER_SECONDS)  # a long check says what it is doing
+    try:
+        return _check_paths(options, paths, progress)
+    finally:
+        progress.close()
+
+
+def _check_paths(options, paths: list[str], progress) -> int:
+    from .writer import is_generated, read_header
+
+    """Check (or with --update regenerate) each generated module among `paths`."""
     stale = checked = 0
     for path in paths:
         if not is_generated(path):
@@ -292,6 +308,7 @@ def cmd_check(options) -> int:
             continue
         try:
             with contextlib.chdir(_recorded_base(path, options_again.target)):
+                progress(f"checking {path}")
                 fresh = run_compile(options_again, write=False).source
             if options.update and fresh != text:
                 from .writer import write_atomically
@@ -322,8 +339,8 @@ def cmd_check(options) -> int:
 def _compile_options(c: argparse.ArgumentParser, out_help: str, out_required=False) -> None:
     c.add_argument("target", metavar="FILE.py:FUNC")
     c.add_argument("-o", "--out", required=out_required, help=out_help)
-    c.add_argument("--wrt", help="comma-separated parameters to differentiate "
-                                 "(default: every float parameter)")
+    c.add_argument("--wrt", help="comma-separated parameters to differentiate (default: "
+                                 "every float parameter whose spec is not marked `data`)")
     c.add_argument("--arg", action="append", metavar="NAME=SPEC",
                    help="example-argument spec, e.g. W=f64[784,256] or x='f64[3] in [0.1, 2]'")
     c.add_argument("--args-npz", metavar="FILE.npz",
@@ -334,6 +351,8 @@ def _compile_options(c: argparse.ArgumentParser, out_help: str, out_required=Fal
     c.add_argument("-v", "--verbose", action="store_true",
                    help="show each phase as it starts (otherwise only after "
                         f"{PROGRESS_AFTER_SECONDS:g} s)")
+    c.add_argument("-q", "--quiet", action="store_true",
+                   help="print nothing on success (errors still go to stderr)")
     c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
 
 
@@ -342,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="Compile Python functions into gradient modules.")
     parser.add_argument("--debug", action="store_true",
                         help="show tracebacks and check the graph after every pass")
+    parser.add_argument("--version", action="version", version=f"bpcompiler {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     c = sub.add_parser("compile", help="compile FILE.py:FUNC into a gradient module")
@@ -378,7 +398,7 @@ def main(argv=None) -> int:
         options = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
-    for name in ("force", "verbose", "args_npz"):
+    for name in ("force", "verbose", "args_npz", "quiet"):
         setattr(options, name, getattr(options, name, None))
     try:
         return options.run(options)

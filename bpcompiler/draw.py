@@ -28,6 +28,7 @@ What the picture shows
 
 from __future__ import annotations
 
+import linecache
 import math
 import os
 from dataclasses import dataclass, field
@@ -138,13 +139,18 @@ def node_box(g: nx.DiGraph, node: int) -> Box:
         kind = "const"
         lines = [name or _const_text(a) or "const", shape_text(a)]
     elif name or a["adjoint_of"] is not None:
-        op = SYMBOLS.get(a["op"], a["op"])
-        lines = [base_name(g, node, {}), f"{op} {shape_text(a)}" if kind != "input"
+        # A named value shows its op spelled out ("add float"), which reads better under
+        # a name than a bare symbol; an unnamed one is labelled by its symbol.
+        lines = [base_name(g, node, {}), f"{a['op']} {shape_text(a)}" if kind != "input"
                  else shape_text(a)]
     else:
         lines = [SYMBOLS.get(a["op"], a["op"]), shape_text(a)]
-    where = f"line {a['line']}" if a["line"] else "no source line"
-    tooltip = (f"%{node} {a['op']} {shape_text(a)} ({a['phase']}, {where})")
+    where = "no source line"
+    if a["line"]:
+        # The hover text quotes the source line, as the emitted module's comments do.
+        text = linecache.getline(a["file"] or "", a["line"]).strip()
+        where = f"line {a['line']}" + (f": {text}" if text else "")
+    tooltip = f"%{node} {a['op']} {shape_text(a)} ({a['phase']}, {where})"
     return Box(node, kind, lines, tooltip)
 
 
@@ -214,8 +220,7 @@ def _place(d: nx.DiGraph, rows: list[list]) -> tuple[float, float]:
         x = (widest - total) / 2 + MARGIN
         wanted = []
         for n, b in zip(row, boxes):
-            preds = [d.nodes[p]["box"] for p in d.predecessors(n)
-                     if d.nodes[p]["box"].h and d.nodes[p]["box"].y < y]
+            preds = [d.nodes[p]["box"] for p in d.predecessors(n)]  # all in rows above
             even = x + b.w / 2
             wanted.append(sum(p.x for p in preds) / len(preds) if preds else even)
             x += b.w + COL_GAP
@@ -340,7 +345,7 @@ def to_svg(s: Scene) -> str:
            f'<rect width="100%" height="100%" fill="#ffffff"/>',
            f'<text x="{MARGIN}" y="{MARGIN + FONT}" text-anchor="start" font-weight="bold" '
            f'font-size="{FONT + 2}">{escape(s.title)}</text>']
-    _svg_legend(s, out)
+    _svg_legend(out)
     for e in sorted(s.edges, key=lambda e: e.kind == "shared"):  # red edges on top
         colour, width, dashed = EDGE[e.kind]
         (x0, y0), (x1, y1), (x2, y2), (x3, y3) = e.points
@@ -354,7 +359,7 @@ def to_svg(s: Scene) -> str:
     return "\n".join(out) + "\n"
 
 
-def _legend_boxes(s: Scene) -> list[Box]:
+def _legend_boxes() -> list[Box]:
     boxes, x = [], MARGIN
     for kind, text in LEGEND:
         b = Box(kind, "adjoint" if kind == "shared" else kind, [text], text,
@@ -366,10 +371,11 @@ def _legend_boxes(s: Scene) -> list[Box]:
     return boxes
 
 
-def _svg_legend(s: Scene, out: list) -> None:
-    for b in _legend_boxes(s):
+def _svg_legend(out: list) -> None:
+    boxes = _legend_boxes()
+    for b in boxes:
         _svg_box(b, out)
-    x = max(b.x + b.w / 2 for b in _legend_boxes(s)) + 16
+    x = max(b.x + b.w / 2 for b in boxes) + 16
     y = MARGIN + FONT + 10 + (FONT + 13) / 2
     for kind, text in (("saved", "saved forward value read backward"),):
         colour, width, _ = EDGE[kind]
@@ -485,7 +491,7 @@ def to_png(s: Scene, scale: float = 2.0) -> bytes:
                       fill="#111827" if i == 0 else "#374151")
 
     draw.text(p(MARGIN, MARGIN + FONT), s.title, font=bold, anchor="ls", fill="#111827")
-    for b in _legend_boxes(s):
+    for b in _legend_boxes():
         box(b)
     for e in sorted(s.edges, key=lambda e: e.kind == "shared"):
         colour, width, dashed = EDGE[e.kind]

@@ -6,9 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bpcompiler compile examples/seed_network.py:seed_network -o output/seed_network_grad.py --wrt w10,b10,w11,b11,w20_0,w20_1,b20_0,b20_1
-bpcompiler compile examples/mlp.py:loss -o output/mlp_grad.py --wrt W1,b1,W2,b2
-bpcompiler compile examples/logistic_regression.py:loss -o output/logistic_regression_grad.py --wrt w,b
+bpcompiler compile examples/seed_network.py:seed_network -o output/seed_network_grad.py
+bpcompiler compile examples/mlp.py:loss -o output/mlp_grad.py
+bpcompiler compile examples/logistic_regression.py:loss -o output/logistic_regression_grad.py
 bpcompiler compile examples/rosenbrock.py:rosenbrock -o output/rosenbrock_grad.py
 bpcompiler compile examples/particles.py:energy -o output/particles_grad.py
-bpcompiler graph examples/seed_network.py:seed_network -o output/seed_network_graph.svg --wrt w10,b10,w11,b11,w20_0,w20_1,b20_0,b20_1
+bpcompiler graph examples/seed_network.py:seed_network -o output/seed_network_graph.svg

@@ -59,6 +59,14 @@ def test_compile_verbose_shows_each_phase_on_stderr(tmp_path):
     assert "verify" in phases and phases[-1] == "write"
 
 
+def test_compile_quiet_prints_nothing_and_version(tmp_path):
+    out = tmp_path / "p.py"
+    r = run("compile", "examples/particles.py:energy", "-o", str(out), "-q")
+    assert r.returncode == 0 and r.stdout == "" and r.stderr == "" and out.exists()
+    r = run("--version")
+    assert r.returncode == 0 and re.fullmatch(r"bpcompiler \d+\.\d+\.\d+\n", r.stdout)
+
+
 def test_compile_default_output_path(tmp_path):
     src = write(tmp_path / "sq.py", """
         def sq(x):
@@ -160,6 +168,23 @@ def test_args_npz_supplies_values_a_domain_needs(tmp_path):
 def test_spec_range_in_the_annotation_is_the_other_way(tmp_path):
     src = write(tmp_path / "logs.py", LOG.replace('"f64[4]"', '"f64[4] in [0.1, 2]"'))
     assert run("compile", f"{src}:f", "-o", str(tmp_path / "g.py"), cwd=tmp_path).returncode == 0
+
+
+def test_data_specs_leave_inputs_out_of_the_default_wrt(tmp_path):
+    out = tmp_path / "mlp_grad.py"
+    assert run("compile", "examples/mlp.py:loss", "-o", str(out)).returncode == 0
+    assert 'WRT = ("W1", "b1", "W2", "b2")' in out.read_text()
+    src = write(tmp_path / "scalars.py", """
+        import math
+
+        def f(a, b: "float in [2, 3]", x: "float data"):
+            return math.log(b) * a * x
+    """)
+    r = run("compile", f"{src}:f", "-o", str(out), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert 'WRT = ("a", "b")' in out.read_text()
+    r = run("compile", f"{src}:f", "-o", str(out), "--wrt", "a,x", cwd=tmp_path)
+    assert r.returncode == 0 and 'WRT = ("a", "x")' in out.read_text()
 
 
 def test_console_script_matches_python_m(tmp_path):
@@ -339,3 +364,24 @@ def test_check_reports_a_module_whose_source_no_longer_compiles(project):
 def test_check_of_a_missing_path_is_a_usage_error(project):
     r = run("check", "nowhere", cwd=project)
     assert r.returncode == 2 and "no such file or directory: nowhere" in r.stderr
+
+
+# -- examples -----------------------------------------------------------------------------
+
+def test_regenerate_script_covers_every_example_and_matches_the_headers():
+    from bpcompiler.writer import is_generated, read_header
+
+    with open(os.path.join(ROOT, "examples", "regenerate.sh"), encoding="utf-8") as f:
+        commands = [line.strip() for line in f if line.startswith("bpcompiler ")]
+    compiles = {c for c in commands if c.startswith("bpcompiler compile ")}
+    headers = set()
+    for name in os.listdir(os.path.join(ROOT, "output")):
+        path = os.path.join(ROOT, "output", name)
+        if name.endswith(".py") and is_generated(path):
+            with open(path, encoding="utf-8") as f:
+                headers.add(read_header(f.read())["Regenerate"])
+    assert compiles == headers
+    examples = {f for f in os.listdir(os.path.join(ROOT, "examples")) if f.endswith(".py")}
+    assert examples == {c.split()[2].split(":")[0].split("/")[1] for c in compiles}
+    assert any(c.startswith("bpcompiler graph examples/seed_network.py:seed_network -o "
+                            "output/seed_network_graph.svg") for c in commands)

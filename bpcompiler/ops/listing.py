@@ -40,7 +40,6 @@ _PYTHON_OPERATORS = (
 def _probe(fn, arity: int, python: bool) -> str | None:
     """The op of the node that `fn` builds from traced operands, or None."""
     from ..builder import Builder
-    from ..errors import CompileError
     from ..graph import add_node, new_graph
     from ..instrument import _traced_extremum
 
@@ -54,7 +53,7 @@ def _probe(fn, arity: int, python: bool) -> str | None:
     with builder.active():
         try:
             result = fn(*[builder.tracer(n) for n in nodes])
-        except (TypeError, CompileError, NotImplementedError):
+        except Exception:  # noqa: BLE001  any refusal means: not supported this way
             return None
     node = getattr(result, "_node", None)
     return None if node is None or node in nodes else g.nodes[node]["op"]
@@ -91,6 +90,9 @@ def unsupported() -> list[tuple[str, str]]:
     """(recognised callable, advice) for what is refused with a specific suggestion."""
     out = []
     for fn, advice in UNSUPPORTED.items():
+        if isinstance(fn, str):  # already a spelling
+            out.append((fn, advice))
+            continue
         module = getattr(fn, "__module__", None) or "numpy"
         name = getattr(fn, "__name__", repr(fn))
         prefix = {"numpy": "np.", "math": "math.", "builtins": ""}.get(module, module + ".")
