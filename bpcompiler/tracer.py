@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ConcreteValueError, TracedBranchError, UnsupportedOperationError
+from .errors import (ConcreteValueError, InPlaceMutationError, TracedBranchError,
+                     UnsupportedOperationError)
 from .ops import registry
 
 
@@ -88,6 +89,22 @@ class Tracer:
                      "a traced value is used as an index, range() bound or size",
                      "use a constant (or a closure variable) for trip counts and indices")
 
+    def __round__(self, ndigits=None):
+        self._refuse(ConcreteValueError, "round() of a traced value needs a concrete number",
+                     "rounding has no useful gradient; keep the value as it is")
+
+    def __floor__(self):
+        self._refuse(ConcreteValueError, "math.floor() of a traced value needs a concrete "
+                     "number", "floor has no useful gradient; keep the value as it is")
+
+    def __ceil__(self):
+        self._refuse(ConcreteValueError, "math.ceil() of a traced value needs a concrete "
+                     "number", "ceil has no useful gradient; keep the value as it is")
+
+    def __trunc__(self):
+        self._refuse(ConcreteValueError, "math.trunc() of a traced value needs a concrete "
+                     "number", "keep the value as it is")
+
     def __complex__(self):
         self._refuse(ConcreteValueError, "complex() of a traced value is not supported")
 
@@ -100,8 +117,28 @@ class Tracer:
                      "index the array instead to keep values symbolic")
 
     def __setitem__(self, key, value):
-        self._refuse(UnsupportedOperationError, "in-place assignment into a traced array",
+        self._refuse(InPlaceMutationError, "in-place assignment into a traced array (for "
+                     "a parameter, NumPy would modify the caller's array)",
                      "build a new array instead, e.g. with np.where(mask, new, x)")
+
+    def _inplace(self, name, symbol, other):
+        # NOTE: on an array NumPy's `x += y` writes into x (for a parameter, into the
+        # caller's array; for a view, into the array it views), which a graph of values
+        # cannot express. A Python or NumPy scalar is immutable: `s += y` rebinds s.
+        if not self._python and (self.shape or self._builder.graph.nodes[self._node]["op"]
+                                 == "input" and self._node in self._builder.mutable):
+            self._refuse(InPlaceMutationError,
+                         f"in-place `{symbol}=` on a traced array writes into it (for a "
+                         "parameter, into the caller's array)",
+                         f"write `x = x {symbol} ...` to make a new array")
+        return self._binary(name, other)
+
+    def __iadd__(self, o): return self._inplace("add", "+", o)
+    def __isub__(self, o): return self._inplace("subtract", "-", o)
+    def __imul__(self, o): return self._inplace("multiply", "*", o)
+    def __itruediv__(self, o): return self._inplace("divide", "/", o)
+    def __ipow__(self, o): return self._inplace("power", "**", o)
+    def __imatmul__(self, o): return self._inplace("matmul", "@", o)
 
     # -- operators ---------------------------------------------------------------------
     def _binary(self, name, other, reflected=False):
@@ -143,7 +180,7 @@ class Tracer:
             self._refuse(UnsupportedOperationError, _unsupported_message(spelled, ufunc),
                          _advice(ufunc))
         if kwargs.get("out") is not None:
-            self._refuse(UnsupportedOperationError,
+            self._refuse(InPlaceMutationError,
                          f"np.{ufunc.__name__}(..., out=...) writes in place",
                          "drop out= and use the returned value")
         kwargs.pop("out", None)

@@ -77,7 +77,8 @@ def _np_dot(a, b, out=None):
     if out is not None:
         _refuse(UnsupportedOperationError, "np.dot(..., out=...) writes in place",
                 "drop out= and use the returned value")
-    nd_a, nd_b = len(np.shape(a)), len(np.shape(b))
+    # NOTE: not np.shape(a): on a Tracer that dispatches to __array_function__.
+    nd_a, nd_b = (len(v.shape) if hasattr(v, "shape") else np.ndim(v) for v in (a, b))
     if nd_a == 0 or nd_b == 0:
         return _builder().apply("multiply", (a, b), python=False)
     if nd_a > 2 or nd_b > 2:
