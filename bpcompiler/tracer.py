@@ -202,6 +202,13 @@ class Tracer:
                      "traced values is not supported")
 
     def __getattr__(self, name):
+        if self._python and not name.startswith("__"):
+            # NOTE: the value stands for a Python float or int, which has no ndarray methods.
+            self._refuse(UnsupportedOperationError,
+                         f"a Python {'float' if self._dtype == 'float64' else 'number'} "
+                         f"has no method .{name}()",
+                         "use the NumPy function (np.sum(x), np.asarray(x)), or pass a NumPy "
+                         "array")
         method = registry.ARRAY_METHODS.get(name)
         if method is None:
             raise AttributeError(name) if name.startswith("__") else \

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import NonFiniteError, VerificationError
+from .errors import CompileError, FunctionRaisedError, NonFiniteError, VerificationError
 
 DIRECTIONS = 3
 RTOL_GRAD = {"float64": 1e-6, "float32": 1e-3}
@@ -46,6 +46,29 @@ class VerificationReport:
         return (f"forward and gradient checked at {self.points} points, gradient along "
                 f"{self.directions} random directions per point against central differences "
                 f"(rtol {self.rtol_gradient:g})")
+
+
+def call_user(fn, args, label: str = "the example arguments"):
+    """`fn(*args)` on real numbers; an exception it raises becomes FunctionRaisedError
+    naming the user's line (the trace may succeed where real numbers fail: 1/(x - x)
+    on Python floats raises, while tracing only records a division)."""
+    try:
+        return fn(*args)
+    except CompileError:
+        raise
+    except Exception as exc:
+        from .trace import display_path
+        file, line = fn.__code__.co_filename, fn.__code__.co_firstlineno
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == fn.__code__.co_filename:
+                file, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
+            tb = tb.tb_next
+        raise FunctionRaisedError(
+            f"{fn.__name__} raised {type(exc).__name__}: {exc} when run on {label}",
+            file=display_path(file), line=line,
+            hint="the function must run on real numbers at and near the example arguments; "
+                 "choose other example values or fix the function") from exc
 
 
 def _copy(value):
@@ -94,7 +117,7 @@ class _Checker:
         raise VerificationError(problem, file=display_path(file), line=line, hint=hint)
 
     def check_point(self, args, label: str, dtype: str):
-        ref = self.fn(*args)
+        ref = call_user(self.fn, args, label)
         if not np.isfinite(ref):
             if label == "the example arguments":
                 from .trace import display_path
@@ -165,7 +188,7 @@ class _Checker:
                 moved[i] = base[i] + t * v if isinstance(base[i], np.ndarray) else \
                     type(base[i])(base[i] + t * float(v))
             self.report.evaluations += 1
-            return float(self.fn(*moved))
+            return float(call_user(self.fn, moved, f"points near {label}"))
 
         d1 = (phi(h) - phi(-h)) / (2 * h)
         d2 = (phi(h / 2) - phi(-h / 2)) / h
@@ -210,7 +233,7 @@ def verify(fn, module, args, params, wrt, seed: int = 0,
     checker.args = tuple(args)
     dtypes = {np.asarray(args[i]).dtype.name for i in checker.index}
     with np.errstate(all="ignore"):
-        dtypes.add(np.asarray(fn(*args)).dtype.name)
+        dtypes.add(np.asarray(call_user(fn, args)).dtype.name)
     # Tolerances follow the coarsest precision the parameters, the result or any
     # intermediate value carry.
     dtype = "float32" if "float32" in dtypes or computes_in_float32 else "float64"

@@ -257,6 +257,9 @@ register(Op(name="astype", arity=1, np_fn=lambda x, dtype: np.asarray(x).astype(
 @array_method("astype")
 def _method_astype(self, dtype, copy=True):
     name = np.dtype(dtype).name
+    if name not in ("float64", "float32", "int64", "int32", "bool"):
+        _refuse(UnsupportedOperationError, f".astype({name}) is not supported",
+                "cast to float64, float32, int64, int32 or bool")
     if name == self._dtype:
         return self
     return _builder().apply("astype", (self,), {"dtype": name}, python=False)
