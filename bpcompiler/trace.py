@@ -125,13 +125,15 @@ def resolve_wrt(fn, names, avals, wrt) -> tuple[str, ...]:
     for name in wrt:
         if name not in names:
             raise ArgumentError(f"wrt names {name!r}, which is not a parameter of "
-                                f"{fn.__name__} {names}", file=file, line=line)
+                                f"{fn.__name__} {names}", file=file, line=line,
+                                hint="name parameters from the signature")
         if name not in floats:
             raise ArgumentError(f"wrt names {name!r}, which is not a float parameter",
                                 file=file, line=line,
                                 hint="only float scalars and float arrays can be differentiated")
     if len(set(wrt)) != len(wrt):
-        raise ArgumentError(f"wrt repeats a name: {wrt}", file=file, line=line)
+        raise ArgumentError(f"wrt repeats a name: {wrt}", file=file, line=line,
+                            hint="name each parameter once")
     if not wrt:
         raise ArgumentError("wrt is empty", file=file, line=line,
                             hint="name at least one float parameter")

@@ -9,6 +9,9 @@ unchanged with the real `numpy` module. Anything that needs a concrete number (`
 
 from __future__ import annotations
 
+import dis
+import sys
+
 import numpy as np
 
 from .errors import (ConcreteValueError, InPlaceMutationError, TracedBranchError,
@@ -72,6 +75,9 @@ class Tracer:
         raise cls(problem, file=file, line=line, hint=hint)
 
     def __bool__(self):
+        if _called_explicitly(sys._getframe(1)):
+            self._refuse(ConcreteValueError, "bool() of a traced value needs a concrete number",
+                         "compute both outcomes and select with np.where(cond, a, b)")
         self._refuse(TracedBranchError,
                      "Python control flow (if/while/and/or) depends on a traced value",
                      "compute both branches and select with np.where(cond, a, b)")
@@ -216,6 +222,19 @@ class Tracer:
                              f"the ndarray method .{name}() is not supported",
                              "run `bpcompiler ops` for the supported operations")
         return lambda *args, **kwargs: method(self, *args, **kwargs)
+
+
+_CALL_SITES: dict = {}  # code object -> offsets of call instructions
+
+
+def _called_explicitly(frame) -> bool:
+    """Whether `frame` asked for a truth value with a call (`bool(x)`, `all(...)`) rather
+    than with a jump (`if`, `while`, `and`, `or`, `not`)."""
+    code = frame.f_code
+    if code not in _CALL_SITES:
+        _CALL_SITES[code] = {i.offset for i in dis.get_instructions(code)
+                             if i.opname.startswith(("CALL", "PRECALL"))}
+    return frame.f_lasti in _CALL_SITES[code]
 
 
 def _is_operand(value) -> bool:
