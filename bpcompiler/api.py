@@ -11,8 +11,11 @@ from __future__ import annotations
 import hashlib
 import inspect
 import linecache
+import os
+import tempfile
 import textwrap
 import time
+import traceback
 import types
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,7 +31,10 @@ from .graph import check_graph, dump
 from .passes import optimize
 from .trace import source_file, trace
 from .verify import VerificationReport, verify
-from .writer import MARKER, write_atomically
+from .writer import MARKER, check_writable, write_atomically
+
+# How much of the graph an internal-error dump holds.
+DUMP_NODES = 500
 
 
 @dataclass
@@ -98,6 +104,8 @@ def compile_grad(f, args, wrt=None, out=None, *, command: str | None = None,
     """
     report = CompileReport()
     clock = time.perf_counter()
+    if out is not None:
+        check_writable(str(out), force)  # refuse before doing the work
 
     def phase(name):
         nonlocal clock
@@ -173,16 +181,43 @@ def compile_grad(f, args, wrt=None, out=None, *, command: str | None = None,
             stage = enter("write")
             write_atomically(path, source, force=force)
             phase("write")
+    except InternalError as exc:
+        if getattr(exc, "dump_path", None):
+            raise
+        graph = locals().get("joint", locals().get("forward"))
+        raise internal_error(exc.problem, stage, f, graph, exc) from exc
     except CompileError:
         raise
     except Exception as exc:
-        graph_dump = ""
-        for candidate in ("joint", "forward"):
-            if candidate in locals():
-                graph_dump = dump(locals()[candidate])
-                break
-        raise InternalError(
-            f"internal error in {stage}: {type(exc).__name__}: {exc}",
-            hint="this is a bug in bpcompiler; please report it with this graph:\n"
-                 + graph_dump) from exc
+        graph = locals().get("joint", locals().get("forward"))
+        raise internal_error(f"internal error in {stage}: {type(exc).__name__}: {exc}",
+                             stage, f, graph, exc) from exc
     return Compiled(source=source, module=module, graph=joint, path=path, report=report)
+
+
+def internal_error(problem: str, stage: str, fn, graph, exc: BaseException) -> InternalError:
+    """An InternalError whose message names the stage and a dump file: the problem, the
+    traceback and the first DUMP_NODES nodes of the graph (when there is one)."""
+    name = getattr(fn, "__name__", "function")
+    text = [f"bpcompiler {__version__} internal error in stage {stage!r} compiling "
+            f"{name} ({source_file(fn) if hasattr(fn, '__code__') else '?'})", problem, "",
+            "".join(traceback.format_exception(exc, limit=30)), ""]
+    if graph is not None:
+        text += [f"graph ({len(graph)} nodes):", dump(graph, DUMP_NODES)]
+    try:
+        fd, path = tempfile.mkstemp(prefix=f"bpcompiler-internal-{name}-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write("\n".join(text) + "\n")
+    except OSError:
+        path = None
+    problem = " ".join(problem.split())
+    if len(problem) > 300:
+        problem = problem[:297] + "..."
+    error = InternalError(
+        problem if problem.startswith("internal error") else f"internal error in {stage}: "
+        f"{problem}",
+        hint="this is a bug in bpcompiler, not in your code; please report it with "
+             + (f"the dump in {path}" if path else "this message"))
+    error.dump_path = path
+    error.stage = stage
+    return error

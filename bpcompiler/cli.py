@@ -27,7 +27,7 @@ import threading
 import time
 
 from . import __version__
-from .errors import CompileError
+from .errors import CompileError, SourceError
 
 
 class UsageError(Exception):
@@ -44,7 +44,8 @@ def load_function(target: str):
     if not sep or not path or not func:
         raise UsageError(f"expected FILE.py:FUNCTION, got {target!r}")
     if not os.path.isfile(path):
-        raise UsageError(f"no such file: {path}")
+        raise SourceError(f"no such file: {path}", file=path,
+                          hint="give the path to a Python source file")
     module_name = "bpcompiler_user_" + os.path.splitext(os.path.basename(path))[0]
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
@@ -53,18 +54,20 @@ def load_function(target: str):
     try:
         spec.loader.exec_module(module)
     except SyntaxError as exc:
-        raise CompileError(f"syntax error: {exc.msg}", file=path, line=exc.lineno) from None
+        raise SourceError(f"syntax error: {exc.msg}", file=path, line=exc.lineno,
+                          hint="fix the file so that Python can import it") from None
     except Exception as exc:
-        raise CompileError(f"importing the file failed: {type(exc).__name__}: {exc}",
-                           file=path) from None
+        raise SourceError(f"importing the file failed: {type(exc).__name__}: {exc}",
+                          file=path, hint="the file must import without errors") from None
     finally:
         sys.path.remove(directory)
     fn = getattr(module, func, None)
     if fn is None or not callable(fn):
-        defined = sorted(n for n, v in vars(module).items() if inspect.isfunction(v)
-                         and v.__module__ == module_name)
-        raise UsageError(f"{path} does not define a function {func!r}"
-                         + (f" (it defines {', '.join(defined)})" if defined else ""))
+        defined = sorted(k for k, v in vars(module).items()
+                         if callable(v) and getattr(v, "__module__", None) == module_name)
+        raise SourceError(f"{path} does not define a function {func!r}", file=path,
+                          hint="check the name after the colon; it defines "
+                               + (", ".join(defined) if defined else "no functions"))
     return fn
 
 
@@ -414,7 +417,14 @@ def main(argv=None) -> int:
     except CompileError as exc:
         if options.debug:
             raise
-        print(f"bpcompiler: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"bpcompiler: {type(exc).__name__}: {exc}", file=sys.stderr)  # one line
+        return 1
+    except Exception as exc:  # a bug outside compile_grad's own reporting
+        if options.debug:
+            raise
+        message = " ".join(f"{type(exc).__name__}: {exc}".split())
+        print(f"bpcompiler: internal error: {message} (this is a bug in bpcompiler; run "
+              "with --debug for the traceback and report it)", file=sys.stderr)
         return 1
 
 

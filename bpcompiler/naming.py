@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import keyword
+import unicodedata
 
 RESERVED = (set(keyword.kwlist) | set(keyword.softkwlist) | set(dir(builtins))
             | {"np", "math", "numpy", "forward", "grad", "value_and_grad", "WRT"})
@@ -16,9 +17,11 @@ ADJOINT_PREFIX = "d_"
 
 class Namespace:
     def __init__(self, fixed: tuple[str, ...] = ()):
-        self.taken = set(RESERVED) | set(fixed)
+        self.taken = set(RESERVED) | {unicodedata.normalize("NFKC", n) for n in fixed}
 
     def claim(self, base: str) -> str:
+        # NOTE: Python reads identifiers in NFKC form (`ﬁ` is `fi`), so compare them so.
+        base = unicodedata.normalize("NFKC", base)
         base = base if base.isidentifier() else "v"
         name, k = base, 0
         while name in self.taken:
