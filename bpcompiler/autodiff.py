@@ -52,6 +52,32 @@ def unbroadcast(c, shape: tuple, dtype: str, python: bool):
     return c
 
 
+MASKING_OPS = ("where",)  # VJPs that write exact zeros into a cotangent (where, maximum, ...)
+
+
+def _may_be_masked(g: nx.DiGraph, node: int) -> bool:
+    """Whether adjoint `node` can hold exact zeros written by a mask (an untaken branch)."""
+    seen, stack = {node}, [node]
+    while stack:
+        attrs = g.nodes[stack.pop()]
+        if attrs["op"] in MASKING_OPS:
+            return True
+        for a in attrs["args"]:
+            if a not in seen and g.nodes[a]["phase"] == "adjoint":
+                seen.add(a)
+                stack.append(a)
+    return False
+
+
+def _masked(total, c):
+    """`c` where the cotangent is nonzero, exactly 0 where it is 0: an untaken branch
+    contributes nothing even where its derivative is infinite or NaN (0 * inf).
+    This is what makes `np.where(x > 0, np.sqrt(x), 0.0)` safe at x <= 0."""
+    if c.shape != total.shape:
+        return c  # a broadcast operand: the mask of a sum of terms is not the sum's mask
+    return F.where(total == 0, 0.0, c)
+
+
 def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
     """Return a new graph: `forward` plus adjoint nodes, with `graph["grads"]` set."""
     g = forward.copy()
@@ -84,6 +110,8 @@ def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
                 continue
             operands = [builder.tracer(a) for a in attrs["args"]]
             results = op.vjp(total, builder.tracer(node), *operands, **attrs["params"])
+            if op.singular and _may_be_masked(g, total._node):
+                results = tuple(None if c is None else _masked(total, c) for c in results)
             for arg, c in zip(attrs["args"], results):
                 if c is None or arg not in active:
                     continue

@@ -28,6 +28,13 @@ def sample(domain: str, shape, dtype, rng):
         x = rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
     elif domain == "unit":
         x = rng.uniform(-0.9, 0.9, size=shape)
+    elif domain == "above1":
+        x = rng.uniform(1.2, 3.0, size=shape)
+    elif domain == "perm":  # a permutation along the last axis
+        x = np.argsort(rng.uniform(size=shape), axis=-1)
+        return np.asarray(x, dtype=np.int64)
+    elif domain == "index":  # indices into an axis of length >= 3, with repeats
+        return rng.integers(-3, 3, size=shape).astype(np.int64)
     else:
         x = rng.uniform(-2.0, 2.0, size=shape)
     return np.asarray(x, dtype=dtype)
@@ -44,10 +51,12 @@ def op_cases():
     for name, op in sorted(REGISTRY.items()):
         if op.arity == 0 or not op.differentiable:
             continue
-        if op.shape_rule is elementwise_rule:
+        if op.shape_rule is elementwise_rule and not op.cases:
             cases = [(shapes, {}) for shapes in ELEMENTWISE_SHAPES[op.arity]]
         else:
             cases = list(op.cases)
+        if op.np_fn is None:  # a math-module function: Python floats only
+            cases = []
         for shapes, params in cases:
             for dtype in ("float64", "float32"):
                 out.append((f"{name}-{'x'.join(map(str, shapes))}-{params or ''}-{dtype}",

@@ -66,6 +66,11 @@ class Op:
     cases: tuple = ()
     statement: Callable | None = None  # ops emitted as statements: (target, exprs, params, aval) -> [str]
     doc: str = ""
+    # The derivative is infinite or undefined somewhere in the domain (sqrt at 0, log at
+    # 0, x/0). When a zero cotangent can reach such an elementwise op from a mask (an
+    # untaken np.where branch), the driver wraps the contribution in
+    # where(g == 0, 0, ...) so 0 * inf cannot turn into NaN: the "double where" trap.
+    singular: bool = False
 
     def impl(self, python: bool) -> Callable:
         fn = self.py_fn if python and self.py_fn is not None else self.np_fn
