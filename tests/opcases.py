@@ -11,8 +11,9 @@ import numpy as np
 from bpcompiler.ops import REGISTRY
 from bpcompiler.ops.registry import elementwise_rule
 
+INT_DOMAINS = ("bool", "perm", "index")
 ELEMENTWISE_SHAPES = {
-    1: [((),), ((4,),), ((2, 3),)],
+    1: [((),), ((4,),), ((2, 3),), ((2, 1),)],
     2: [((), ()), ((4,), (4,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 3)),
         ((3, 1), (3, 4))],
     3: [((), (), ()), ((2, 3), (2, 3), (2, 3)), ((2, 3), (3,), ()), ((1, 3), (2, 1), (3,))],
@@ -26,13 +27,16 @@ def sample(domain: str, shape, dtype, rng):
         x = rng.uniform(0.5, 2.0, size=shape)
     elif domain == "nonzero":
         x = rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+    elif domain == "matrix":  # well conditioned when square
+        x = rng.uniform(-1.0, 1.0, size=shape)
+        if len(shape) >= 2 and shape[-1] == shape[-2]:
+            x = x + 2.0 * np.eye(shape[-1])
     elif domain == "unit":
         x = rng.uniform(-0.9, 0.9, size=shape)
     elif domain == "above1":
         x = rng.uniform(1.2, 3.0, size=shape)
-    elif domain == "perm":  # a permutation along the last axis
-        x = np.argsort(rng.uniform(size=shape), axis=-1)
-        return np.asarray(x, dtype=np.int64)
+    elif domain == "perm":  # in range along any axis of the shape, repeats included
+        return rng.integers(0, min(shape), size=shape).astype(np.int64)
     elif domain == "index":  # indices into an axis of length >= 3, with repeats
         return rng.integers(-3, 3, size=shape).astype(np.int64)
     else:

@@ -8,9 +8,7 @@ with its globals (and closure cells and defaults) rebound: `np` -> `autograd.num
 `math` -> a shim built from `autograd.numpy`, and helper functions cloned the same way
 (see `to_autograd`). So there is exactly one source per function.
 
-(The factory pattern `def make(np, math): def f(...): ...; return f` was the first
-choice, but a function with closure cells cannot be compiled at all right now: see
-the `closure_*` cases, marked xfail with the bug.)
+(Functions with closure cells are covered by the closure cases at the end.)
 
 For each case: forward value, gradients, and each gradient's shape and dtype are
 compared. float64 cases use rtol 1e-12 on the value and rtol 1e-9 / atol 1e-12 on
@@ -281,7 +279,7 @@ def reshape_transpose(x, v):
     u = np.transpose(t, (1, 0, 2))  # (3, 2, 4)
     m = u.reshape((3, 8))
     w = np.reshape(m.T, (4, 2, 3))
-    return np.sum(w * v) + np.sum(t.transpose(2, 1, 0)[0] ** 2) + np.sum(u.reshape(-1)[::5])
+    return np.sum(w * v) + np.sum(t.transpose((2, 1, 0))[0] ** 2) + np.sum(u.reshape(-1)[::5])
 
 
 def broadcast_features(a, b):
@@ -547,12 +545,6 @@ class Case:
         return self.fn.__name__
 
 
-CLOSURE_BUG = ("bpcompiler cannot trace any function that has closure cells: "
-               "Instrumenter.instrument (instrument.py) first builds "
-               "types.FunctionType(code, env, name, None, None) with closure=None for a code "
-               "object with free variables, which raises 'TypeError: arg 5 (closure) must "
-               "be tuple' -> InternalError in trace")
-
 
 def _u(rng, lo, hi, shape=None):
     return rng.uniform(lo, hi, size=shape)
@@ -645,12 +637,9 @@ CASES = [
     Case(float32_downcast, lambda r: (_f(r, 7),), float32=True),
     Case(scaled_f32, lambda r: (_f(r, 5).astype(np.float32), np.float32(0.7)), float32=True),
     # -- closures
-    Case(make_weighted_loss(np.array([1.0, 2.0, 3.0])), lambda r: (_f(r, 3),),
-         marks=(pytest.mark.xfail(strict=True, reason=CLOSURE_BUG),)),
-    Case(make_scalar_net(np, math), lambda r: tuple(float(v) for v in _u(r, -1, 1, 5)),
-         marks=(pytest.mark.xfail(strict=True, reason=CLOSURE_BUG),)),
-    Case(make_recursive_series(), lambda r: (float(_u(r, -1, 1)),),
-         marks=(pytest.mark.xfail(strict=True, reason=CLOSURE_BUG),)),
+    Case(make_weighted_loss(np.array([1.0, 2.0, 3.0])), lambda r: (_f(r, 3),)),
+    Case(make_scalar_net(np, math), lambda r: tuple(float(v) for v in _u(r, -1, 1, 5))),
+    Case(make_recursive_series(), lambda r: (float(_u(r, -1, 1)),)),
 ]
 
 

@@ -242,3 +242,20 @@ def _np_pad(array, pad_width, mode="constant", **kwargs):
     width = tuple((int(a), int(b)) for a, b in width)
     return _builder().apply("pad", (array,), {"pad_width": width,
                                              "constant_values": float(value)}, python=False)
+
+
+@numpy_function(np.diff)
+def _np_diff(a, n=1, axis=-1, prepend=None, append=None):
+    """np.diff as slices: x[1:] - x[:-1], n times, along `axis`."""
+    if prepend is not None or append is not None:
+        _refuse(UnsupportedOperationError, "np.diff with prepend= or append=",
+                "concatenate the values first with np.concatenate")
+    axis = normalize_axis(axis, len(np.shape(a)))[0]
+    for _ in range(int(n)):
+        head = (FULL,) * axis + (("slice", 1, None, None),)
+        tail = (FULL,) * axis + (("slice", None, -1, None),)
+        b = _builder()
+        a = b.apply("subtract", (b.apply("getitem", (a,), {"index": head}, python=False),
+                                 b.apply("getitem", (a,), {"index": tail}, python=False)),
+                    python=False)
+    return a

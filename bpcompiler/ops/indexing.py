@@ -182,10 +182,13 @@ array_method("take")(_np_take)
 
 
 # -- take_along_axis and its adjoint --------------------------------------------------
-def _along(idx, axis: int) -> str:
+def _along(idx, axis: int, ndim: int) -> str:
     """The advanced index equivalent to take_along_axis(., idx, axis), as source text."""
-    return (f"np.indices({idx}.shape, sparse=True)[:{axis}] + ({idx},) + "
-            f"np.indices({idx}.shape, sparse=True)[{axis + 1}:]") if axis else f"({idx},)"
+    if ndim == 1:
+        return f"({idx},)"
+    before = f"np.indices({idx}.shape, sparse=True)[:{axis}] + " if axis else ""
+    after = f" + np.indices({idx}.shape, sparse=True)[{axis + 1}:]" if axis < ndim - 1 else ""
+    return f"{before}({idx},){after}"
 
 
 def _add_along_axis_impl(g, idx, axis, shape):
@@ -197,7 +200,8 @@ def _add_along_axis_impl(g, idx, axis, shape):
 
 def _add_along_axis_statements(target, args, params, aval):
     return [f"{target} = np.zeros({params['shape']!r}, dtype=np.{aval.dtype})",
-            f"np.add.at({target}, {_along(args[1].text, params['axis'])}, {args[0].text})"]
+            f"np.add.at({target}, {_along(args[1].text, params['axis'], len(params['shape']))}, "
+            f"{args[0].text})"]
 
 
 def _along_rule(op, avals, params, python):

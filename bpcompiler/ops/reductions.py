@@ -6,6 +6,8 @@ so `axis=-1`, `axis=(0, 2)` and `axis=2` of a 3-D array reach the ops alike."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..errors import UnsupportedOperationError
@@ -110,8 +112,14 @@ def _prod_vjp(g, y, x, axis, keepdims):
     return (_spread(g, x, axis, keepdims) * others,)
 
 
-def _var_vjp(g, y, x, axis, keepdims, ddof):
+def _divisor(x, axis, ddof) -> float:
+    # NumPy divides by N - ddof, giving inf/NaN when that is <= 0: so does the gradient.
     n = float(_count(x.shape, axis) - ddof)
+    return n if n > 0 else math.nan
+
+
+def _var_vjp(g, y, x, axis, keepdims, ddof):
+    n = _divisor(x, axis, ddof)
     centred = x - F.mean(x, axis=axis, keepdims=True)
     return (_spread(g, x, axis, keepdims) * centred * (2.0 / n),)
 
@@ -119,7 +127,7 @@ def _var_vjp(g, y, x, axis, keepdims, ddof):
 def _std_vjp(g, y, x, axis, keepdims, ddof):
     # Where every element is equal the std is 0 and not differentiable; the rule gives
     # 0 there (a subgradient) rather than NaN.
-    n = float(_count(x.shape, axis) - ddof)
+    n = _divisor(x, axis, ddof)
     centred = x - F.mean(x, axis=axis, keepdims=True)
     yk = _keep(y, x, axis, keepdims)
     safe = F.where(yk == 0, 1.0, yk)
@@ -132,8 +140,8 @@ def _reduce(name, fn, vjp, spellings, doc="", ddof=False, differentiable=True):
     else:
         np_fn = lambda x, axis, keepdims: fn(x, axis, keepdims=keepdims)  # noqa: E731
     cases = _CASES if not ddof else tuple(
-        (shapes, dict(params, ddof=d)) for (shapes, params), d in
-        zip(_CASES, [0, 1] * len(_CASES)) if not (d and shapes[0] == ()))
+        (shapes, dict(params, ddof=d if _count(shapes[0], params["axis"]) > 1 else 0))
+        for (shapes, params), d in zip(_CASES, [0, 1] * len(_CASES)))
     register(Op(name=name, arity=1, np_fn=np_fn, py_fn=None, spell=_reduction_spell(name),
                 shape_rule=evaluated_rule, vjp=vjp, spellings=spellings, cases=cases,
                 doc=doc, differentiable=differentiable))
