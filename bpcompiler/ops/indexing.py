@@ -153,7 +153,7 @@ def advanced_getitem(x, index):
                     arrays.append(part.astype(np.int64))
             elif item.dtype.kind in "iu":
                 encoded.append(("array", len(arrays)))
-                arrays.append(item.astype(np.int64))
+                arrays.append(np.asarray(item, dtype=np.int64))  # the same object: keeps its name
             else:
                 _refuse(UnsupportedOperationError, f"indexing with a {item.dtype} array",
                         "index with integers")
