@@ -121,7 +121,7 @@ elementwise("multiply", np.multiply, operator.mul, lambda g, y, a, b: (g * b, g 
             spell=infix("*", PREC_MUL))
 elementwise("divide", np.divide, operator.truediv,
             lambda g, y, a, b: (g / b, -g * y / b), spell=infix("/", PREC_MUL),
-            domain=("real", "nonzero"))
+            domain=("real", "nonzero"), singular=True)
 elementwise("power", np.power, operator.pow,
             lambda g, y, a, b: (g * b * a ** (b - 1), g * y * F.log(a)),
             spell=infix("**", PREC_POW, assoc="right"), math_fns=(math.pow,),

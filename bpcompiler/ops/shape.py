@@ -394,7 +394,7 @@ def _like(fill):
     return traced
 
 
-numpy_function(np.zeros_like)(_like(0))
+numpy_function(np.zeros_like, np.empty_like)(_like(0))  # empty: any contents will do
 numpy_function(np.ones_like)(_like(1))
 
 
