@@ -61,14 +61,14 @@ def _math_frontend(name: str, fn):
 
 def elementwise(name, ufunc, py_fn, vjp, *, spell=None, math_fns=(), py_name=None,
                 differentiable=True, domain="real", doc="", aliases=(), singular=False,
-                arity=None):
+                arity=None, also=()):
     """Declare an elementwise op and connect its NumPy and math spellings to it.
 
     `ufunc` is None for a function only the `math` module has (erf): such an op works on
     Python floats only. `aliases` are further ufuncs that mean the same (np.fabs).
     """
     ufuncs = ((ufunc,) if ufunc is not None else ()) + tuple(aliases)
-    spellings = tuple(f"np.{u.__name__}" for u in ufuncs) + \
+    spellings = tuple(also) + tuple(f"np.{u.__name__}" for u in ufuncs) + \
         tuple(f"math.{f.__name__}" for f in math_fns)
     if spell is None:
         spell = call(py_name or (f"math.{math_fns[0].__name__}" if math_fns else None),
@@ -113,28 +113,31 @@ def _minimum_vjp(g, y, a, b):
 
 
 # Arithmetic.
-elementwise("add", np.add, operator.add, lambda g, y, a, b: (g, g),
+elementwise("add", np.add, operator.add, lambda g, y, a, b: (g, g), also=("+", "sum()"),
             spell=infix("+", PREC_ADD))
-elementwise("subtract", np.subtract, operator.sub, lambda g, y, a, b: (g, -g),
+elementwise("subtract", np.subtract, operator.sub, lambda g, y, a, b: (g, -g), also=("-",),
             spell=infix("-", PREC_ADD))
 elementwise("multiply", np.multiply, operator.mul, lambda g, y, a, b: (g * b, g * a),
+            also=("*", "np.outer"),
             spell=infix("*", PREC_MUL))
 elementwise("divide", np.divide, operator.truediv,
             lambda g, y, a, b: (g / b, -g * y / b), spell=infix("/", PREC_MUL),
-            domain=("real", "nonzero"), singular=True)
+            domain=("real", "nonzero"), singular=True, also=("/", "np.true_divide"))
 elementwise("power", np.power, operator.pow,
-            lambda g, y, a, b: (g * b * a ** (b - 1), g * y * F.log(a)),
+            lambda g, y, a, b: (g * b * a ** (b - 1), g * y * F.log(a)), also=("**", "pow()"),
             spell=infix("**", PREC_POW, assoc="right"), math_fns=(math.pow,),
             domain=("positive", "real"), singular=True)
-elementwise("negative", np.negative, operator.neg, lambda g, y, a: (-g,), spell=prefix("-"))
+elementwise("negative", np.negative, operator.neg, lambda g, y, a: (-g,), spell=prefix("-"),
+            also=("-x",))
 elementwise("absolute", np.absolute, abs,
             lambda g, y, a: (F.where(a >= 0, g, -g),),
-            py_name="abs", doc="abs; the gradient at 0 is +1, as in JAX")
+            py_name="abs", also=("abs()", "np.abs"),
+            doc="abs; the gradient at 0 is +1, as in JAX")
 elementwise("fabs", np.fabs, math.fabs, lambda g, y, a: (F.where(a >= 0, g, -g),),
             math_fns=(math.fabs,), doc="abs as a float; the gradient at 0 is +1, as in JAX")
-elementwise("maximum", np.maximum, max, _maximum_vjp,
+elementwise("maximum", np.maximum, max, _maximum_vjp, also=("max(a, b)",),
             doc="ties split the gradient evenly between the operands, as in JAX")
-elementwise("minimum", np.minimum, min, _minimum_vjp,
+elementwise("minimum", np.minimum, min, _minimum_vjp, also=("min(a, b)",),
             doc="ties split the gradient evenly between the operands, as in JAX")
 elementwise("fmax", np.fmax, max, _maximum_vjp,
             doc="maximum ignoring NaN; ties split the gradient evenly, as in JAX")
@@ -222,7 +225,7 @@ _ZERO = lambda g, y, a: (None,)  # noqa: E731
 elementwise("sign", np.sign, None, _ZERO, doc="gradient 0 everywhere, as in JAX")
 elementwise("floor", np.floor, math.floor, _ZERO, math_fns=(math.floor,))
 elementwise("ceil", np.ceil, math.ceil, _ZERO, math_fns=(math.ceil,))
-elementwise("trunc", np.trunc, math.trunc, _ZERO, math_fns=(math.trunc,))
+elementwise("trunc", np.trunc, math.trunc, _ZERO, math_fns=(math.trunc,), also=("np.fix",))
 elementwise("rint", np.rint, None, _ZERO)
 
 # Selection.
@@ -238,7 +241,7 @@ for _name, _ufunc, _fn, _symbol in [
         ("greater_equal", np.greater_equal, operator.ge, ">="),
         ("equal", np.equal, operator.eq, "=="), ("not_equal", np.not_equal, operator.ne, "!=")]:
     elementwise(_name, _ufunc, _fn, None, spell=infix(_symbol, PREC_CMP, assoc="none"),
-                differentiable=False)
+                differentiable=False, also=(_symbol,))
 for _name, _ufunc, _fn in [
         ("logical_and", np.logical_and, lambda a, b: bool(a) and bool(b)),
         ("logical_or", np.logical_or, lambda a, b: bool(a) or bool(b)),

@@ -64,7 +64,7 @@ def _swap_last(x):
 
 register(Op(name="matmul", arity=2, np_fn=np.matmul, py_fn=None, spell=infix("@", PREC_MUL),
             shape_rule=_matmul_rule, vjp=_matmul_vjp,
-            spellings=("@", "np.matmul", "np.dot", ".dot()"),
+            spellings=("@", "np.matmul", "np.dot", ".dot()", "np.vdot", "np.inner (1-d)"),
             cases=((((2, 3), (3, 4)), {}), (((3,), (3, 4)), {}), (((2, 3), (3,)), {}),
                    (((3,), (3,)), {}), (((5, 2, 3), (3, 4)), {}), (((3,), (5, 3, 2)), {}),
                    (((5, 2, 3), (5, 3, 2)), {}), (((1, 2, 3), (4, 3, 2)), {}))))

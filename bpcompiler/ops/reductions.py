@@ -149,9 +149,9 @@ def _reduce(name, fn, vjp, spellings, doc="", ddof=False, differentiable=True):
 
 _reduce("prod", np.prod, _prod_vjp, ("np.prod", ".prod()"),
         doc="the gradient is the product of the other elements (exact at zeros)")
-_reduce("max", np.max, _extremum_vjp, ("np.max", "np.amax", ".max()"),
+_reduce("max", np.max, _extremum_vjp, ("np.max", "np.amax", ".max()", "max(array)"),
         doc="tied maxima share the gradient evenly, as in JAX")
-_reduce("min", np.min, _extremum_vjp, ("np.min", "np.amin", ".min()"),
+_reduce("min", np.min, _extremum_vjp, ("np.min", "np.amin", ".min()", "min(array)"),
         doc="tied minima share the gradient evenly, as in JAX")
 _reduce("var", np.var, _var_vjp, ("np.var", ".var()"), ddof=True)
 _reduce("std", np.std, _std_vjp, ("np.std", ".std()"), ddof=True,

@@ -50,7 +50,8 @@ def _shape_spell(name: str):
 register(Op(name="reshape", arity=1, np_fn=lambda x, shape: np.reshape(x, shape), py_fn=None,
             spell=_shape_spell("reshape"), shape_rule=evaluated_rule,
             vjp=lambda g, y, x, shape: (F.reshape(g, shape=x.shape),),
-            spellings=("np.reshape", ".reshape()"),
+            spellings=("np.reshape", ".reshape()", "np.ravel", ".ravel()", ".flatten()",
+                       "np.squeeze", ".squeeze()", "np.expand_dims"),
             cases=((((6,),), {"shape": (2, 3)}), (((2, 3),), {"shape": (3, 2)}),
                    (((2, 3, 4),), {"shape": (4, 6)}), (((),), {"shape": (1, 1)}))))
 
@@ -90,7 +91,7 @@ def _transpose_spell(args, params, aval):
 register(Op(name="transpose", arity=1, np_fn=lambda x, axes: np.transpose(x, axes),
             py_fn=None, spell=_transpose_spell, shape_rule=evaluated_rule,
             vjp=lambda g, y, x, axes: (F.transpose(g, axes=tuple(np.argsort(axes).tolist())),),
-            spellings=("np.transpose", ".T", ".transpose()", "np.swapaxes"),
+            spellings=("np.transpose", ".T", ".transpose()", "np.swapaxes", "np.moveaxis"),
             cases=((((2, 3),), {"axes": (1, 0)}), (((2, 3, 4),), {"axes": (2, 0, 1)}),
                    (((2, 3, 4),), {"axes": (0, 2, 1)}))))
 
@@ -203,7 +204,8 @@ def _getitem_impl(x, index):
 register(Op(name="getitem", arity=1, np_fn=_getitem_impl, py_fn=None, spell=_getitem_spell,
             shape_rule=evaluated_rule,
             vjp=lambda g, y, x, index: (F.scatter(g, index=index, shape=x.shape),),
-            spellings=("x[i]", "x[a:b:c]", "x[None]", "x[...]"),
+            spellings=("x[i]", "x[a:b:c]", "x[None]", "x[...]", "np.flip", "np.fliplr",
+                       "np.flipud", "np.split", "np.array_split", "np.diff"),
             cases=((((5,),), {"index": (("int", 2),)}),
                    (((5,),), {"index": (("int", -1),)}),
                    (((6,),), {"index": (("slice", 1, None, 2),)}),
