@@ -68,3 +68,23 @@ def op_cases():
         if op.py_fn is not None and op.shape_rule is elementwise_rule:
             out.append((f"{name}-python-float", op, ((),) * op.arity, {}, "float64", True))
     return out
+
+
+# Front-end sweep: each reduction as the user spells it (function and method), over the
+# axis forms NumPy accepts: None, int, negative int, tuples with negative entries, and
+# keepdims. These reach the ops through the same normalisation the tracer uses.
+REDUCTION_SPELLINGS = ("sum", "mean", "prod", "max", "min", "var", "std")
+AXIS_FORMS = (None, 0, -1, (0, -1), (-2,), (2, 0, 1))
+
+
+def frontend_reduction_cases():
+    out = []
+    for name in REDUCTION_SPELLINGS:
+        for axis in AXIS_FORMS:
+            for keepdims in (False, True):
+                for method in (False, True):
+                    if method and keepdims:
+                        continue  # keep the sweep small: methods without keepdims
+                    out.append((f"{'.' if method else 'np.'}{name}-axis={axis}-"
+                                f"keepdims={keepdims}", name, axis, keepdims, method))
+    return out
