@@ -366,3 +366,24 @@ def test_registry_lists_user_spellings_and_refusal_advice():
         assert internal or op.spellings, f"op {name} lists no user spelling"
     assert all(isinstance(advice, str) and advice for advice in UNSUPPORTED.values())
     assert np.linalg.svd in UNSUPPORTED and np.fft.fft in UNSUPPORTED
+
+
+def _random(x):
+    return np.sum(np.random.normal(x, 1.0))
+
+
+def _array_of_traced(x):
+    return np.sum(np.array([x[0], x[1]]))
+
+
+@pytest.mark.parametrize("fn, names", [
+    (_random, ("np.random.normal", "pass them in as an argument")),
+    (_array_of_traced, ("np.array(...)", "np.stack"))])
+def test_calls_that_need_concrete_numbers_name_the_function(fn, names):
+    with pytest.raises(CompileError) as info:
+        compile_grad(fn, (np.ones(3),))
+    message = str(info.value)
+    assert f"test_numpy_coverage.py:{fn.__code__.co_firstlineno + 1}:" in message, message
+    for name in names:
+        assert name in message, message
+    assert np.random.normal in UNSUPPORTED
