@@ -55,18 +55,32 @@ def unbroadcast(c, shape: tuple, dtype: str, python: bool):
 MASKING_OPS = ("where",)  # VJPs that write exact zeros into a cotangent (where, maximum, ...)
 
 
-def _may_be_masked(g: nx.DiGraph, node: int) -> bool:
-    """Whether adjoint `node` can hold exact zeros written by a mask (an untaken branch)."""
-    seen, stack = {node}, [node]
+def _may_be_masked(g: nx.DiGraph, node: int, memo: dict) -> bool:
+    """Whether adjoint `node` can hold exact zeros written by a mask (an untaken branch):
+    some adjoint node it is computed from is a `where`. Memoised: each node is looked at
+    once per differentiation, however many singular ops ask."""
+    stack = [node]
     while stack:
-        attrs = g.nodes[stack.pop()]
+        n = stack[-1]
+        if n in memo:
+            stack.pop()
+            continue
+        attrs = g.nodes[n]
+        if attrs["phase"] != "adjoint":
+            memo[n] = False
+            stack.pop()
+            continue
         if attrs["op"] in MASKING_OPS:
-            return True
-        for a in attrs["args"]:
-            if a not in seen and g.nodes[a]["phase"] == "adjoint":
-                seen.add(a)
-                stack.append(a)
-    return False
+            memo[n] = True
+            stack.pop()
+            continue
+        pending = [a for a in attrs["args"] if a not in memo]
+        if pending:
+            stack.extend(pending)
+            continue
+        memo[n] = any(memo[a] for a in attrs["args"])
+        stack.pop()
+    return memo[node]
 
 
 def _masked(total, c):
@@ -87,6 +101,7 @@ def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
     builder = Builder(g, "adjoint", lambda: where[0])
     contributions: dict[int, list] = {}
     totals: dict[int, object] = {}
+    masked_memo: dict[int, bool] = {}
     with builder.active():
         if output in active:
             out = g.nodes[output]
@@ -110,7 +125,7 @@ def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
                 continue
             operands = [builder.tracer(a) for a in attrs["args"]]
             results = op.vjp(total, builder.tracer(node), *operands, **attrs["params"])
-            if op.singular and _may_be_masked(g, total._node):
+            if op.singular and _may_be_masked(g, total._node, masked_memo):
                 results = tuple(None if c is None else _masked(total, c) for c in results)
             for arg, c in zip(attrs["args"], results):
                 if c is None or arg not in active:

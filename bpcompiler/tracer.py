@@ -91,6 +91,10 @@ class Tracer:
     def __complex__(self):
         self._refuse(ConcreteValueError, "complex() of a traced value is not supported")
 
+    def __round__(self, ndigits=None):
+        self._refuse(ConcreteValueError, "round() of a traced value",
+                     "use np.round(x) (its gradient is zero)")
+
     def item(self, *args):
         self._refuse(ConcreteValueError, ".item() of a traced value needs a concrete number",
                      "index the array instead (x[0]) to keep the value symbolic")
