@@ -113,18 +113,31 @@ def _einsum_vjp(g, y, *xs, subscripts):
         others = [t for j, t in enumerate(terms) if j != i]
         available = set(output).union(*others) if others else set(output)
         target = "".join(c for c in terms[i] if c in available)
-        spec = ",".join([output] + others) + "->" + target
-        operands = [g] + [xs[j] for j in range(len(xs)) if j != i]
-        if spec == f"{output}->{output}":
-            c = g
-        else:
-            c = F.einsum(*operands, subscripts=spec)
+        operands = [xs[j] for j in range(len(xs)) if j != i]
+        if output:
+            c = einsum_of([g] + operands, [output] + others, target)
+        else:  # a scalar result: scale by g instead of passing it through einsum
+            c = g * einsum_of(operands, others, target) if operands else g
         if target != terms[i]:  # letters summed in x alone: broadcast over them
             c = F.reshape(c, shape=tuple(n if l in target else 1
                                          for l, n in zip(terms[i], x.shape)))
             c = F.broadcast_to(c, shape=x.shape)
         out.append(c)
     return tuple(out)
+
+
+def einsum_of(operands, terms, target):
+    """einsum(terms -> target) of `operands`, as a plain sum/transpose when it is one."""
+    if len(operands) == 1:
+        (x,), (term,) = operands, terms
+        summed = tuple(k for k, l in enumerate(term) if l not in target)
+        if summed:
+            x = F.sum(x, axis=summed, keepdims=False)
+        kept = "".join(l for l in term if l in target)
+        if kept != target:
+            x = F.transpose(x, axes=tuple(kept.index(l) for l in target))
+        return x
+    return F.einsum(*operands, subscripts=",".join(terms) + "->" + target)
 
 
 register(Op(name="einsum", arity=-1, np_fn=lambda *xs, subscripts: np.einsum(subscripts, *xs),
