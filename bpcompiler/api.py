@@ -125,9 +125,6 @@ def compile_grad(f, args, wrt=None, out=None, *, command: str | None = None,
         regenerate = command or f"compile_grad({name}, ...) from Python (no command recorded)"
         draft = emit(joint, [], "")
         phase("emit")
-        stage = "format"
-        format_source(draft)  # fail early, before verification, if the emitter broke
-        phase("format")
         stage = "verify"
         module = load_module(draft, f"{name}_grad", f"<bpcompiler draft {name}>")
         float32 = any(a["dtype"] == "float32" for _, a in forward.nodes(data=True))
@@ -148,9 +145,12 @@ def compile_grad(f, args, wrt=None, out=None, *, command: str | None = None,
                 f"forward({', '.join(params)}) computes `{name}`; value_and_grad(...) "
                 "returns (value, gradients) and grad(...) the gradients, in the order of "
                 "WRT. This module needs only the Python standard library and NumPy.", 88)) + "\n"
-        source = format_source(emit(joint, header, docstring))
-        report.lines = source.count("\n")
+        text = emit(joint, header, docstring)
         phase("emit")
+        stage = "format"
+        source = format_source(text)
+        report.lines = source.count("\n")
+        phase("format")
         path = None if out is None else str(out)
         module = load_module(source, f"{name}_grad", path or f"<bpcompiler {name}_grad>")
         if path is not None:
