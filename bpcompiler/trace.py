@@ -8,6 +8,7 @@ variables at each line so that nodes get the names the source gave them (`z10`, 
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import sys
@@ -22,6 +23,7 @@ from .ops.registry import dtype_name
 from .tracer import Tracer
 
 
+@functools.lru_cache(maxsize=256)  # NOTE: called once per traced node
 def display_path(path: str | None) -> str | None:
     """A path relative to the working directory when it lies under it (stable across
     machines for headers and comments), else as given."""

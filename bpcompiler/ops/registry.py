@@ -152,10 +152,18 @@ def broadcast_shapes(name: str, shapes: list[tuple]) -> tuple:
 
 
 def elementwise_rule(op: Op, avals: list[Aval], params: dict, python: bool):
+    key = (op.name, tuple(avals), python) if not params else None
+    if key is not None and key in _ELEMENTWISE_CACHE:  # NOTE: tracing 100k nodes calls this
+        return _ELEMENTWISE_CACHE[key]                  # with a handful of distinct keys
     shape = broadcast_shapes(op.name, [a.shape for a in avals])
     with np.errstate(all="ignore"):
         result = op.impl(python)(*[_dummy(a, False) for a in avals], **params)
+    if key is not None:
+        _ELEMENTWISE_CACHE[key] = shape, dtype_name(result)
     return shape, dtype_name(result)
+
+
+_ELEMENTWISE_CACHE: dict = {}
 
 
 def evaluated_rule(op: Op, avals: list[Aval], params: dict, python: bool):
