@@ -2,6 +2,7 @@
 
     bpcompiler compile FILE.py:FUNC [-o OUT] [--wrt a,b] [--arg NAME=SPEC ...] [--force]
     bpcompiler check [--update] [PATHS ...]
+    bpcompiler bench FILE.py:FUNC [--wrt a,b] [--arg NAME=SPEC ...]
 
 Exit status: 0 success, 1 a compile error (or stale modules for `check`), 2 a usage error.
 """
@@ -171,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="regenerate stale modules in place instead of failing")
     k.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     k.set_defaults(run=cmd_check)
+
+    from .bench import add_parser as add_bench_parser
+    add_bench_parser(sub)
     return parser
 
 
