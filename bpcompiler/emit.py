@@ -21,8 +21,13 @@ from .graph import outputs
 from .naming import Namespace, base_name
 from .ops import REGISTRY
 from .ops.registry import PREC_ATOM, PREC_UNARY, Aval, Expr
+from .ops.shape import format_index
 
 MAX_INLINE_CHARS = 60
+# Arrays at least this large are deleted after their last use (liveness), so peak memory
+# follows what is still needed, as in hand-written code that reuses names.
+FREE_MIN_ELEMENTS = 512
+_WORD = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
 MAX_COMMENT_CHARS = 72
 # Ops whose result may share memory with an operand or a module constant: a returned
 # gradient that is one of these is copied, so callers may modify what they get back.
@@ -71,6 +76,33 @@ class _Function:
         for r in roots:
             self.uses[r] += 2  # outputs are always statements
         self.exprs: dict[int, Expr] = {}
+        self.accumulate, self.absorbed = self._find_accumulations()
+
+    def _find_accumulations(self):
+        """`a + b` where `a` is a fresh scatter buffer read only here is written as an
+        in-place `a[i] += ...` / `a += b` into that buffer: no second buffer, no copy.
+        Returns {add node: (buffer node, other node)} and the scatters folded into it."""
+        g, accumulate, absorbed = self.g, {}, set()
+        for n in sorted(self.nodes):
+            at = g.nodes[n]
+            if at["op"] != "add" or at["python"]:
+                continue
+            a, b = at["args"]
+            for first, second in ((a, b), (b, a)):
+                fa, sb = g.nodes[first], g.nodes[second]
+                if first == second or fa["op"] != "scatter" or self.uses[first] != 1 \
+                        or (fa["shape"], fa["dtype"]) != (at["shape"], at["dtype"]) \
+                        or first in absorbed or sb["python"]:
+                    continue
+                if sb["op"] == "scatter" and self.uses[second] == 1 and \
+                        (sb["shape"], sb["dtype"]) == (at["shape"], at["dtype"]):
+                    absorbed.add(second)
+                accumulate[n] = (first, second)
+                if n in self.names:
+                    self.names[first] = self.names[n]
+                break
+        return accumulate, absorbed
+
 
     def expr(self, node: int) -> Expr:
         return self.exprs[node]
@@ -85,6 +117,15 @@ class _Function:
                 continue
             if op == "const":
                 self.exprs[node] = self._const(node, attrs)
+                continue
+            if node in self.absorbed:
+                continue  # written by the accumulation that reads it
+            if node in self.accumulate:
+                key = (attrs["phase"], attrs["file"], attrs["line"])
+                if key != last_key:
+                    out += _comment(key, main_file)
+                    last_key = key
+                out.append(self._accumulate(node))
                 continue
             spec = REGISTRY[op]
             args = [self.exprs[a] for a in attrs["args"]]
@@ -107,6 +148,41 @@ class _Function:
             else:
                 out.append(f"{name} = {expr.text}")
             self.exprs[node] = Expr(name, PREC_ATOM)
+        return out
+
+    def _accumulate(self, node) -> str:
+        first, second = self.accumulate[node]
+        target = self.exprs[first].text
+        self.exprs[node] = Expr(target, PREC_ATOM)
+        if second in self.absorbed:
+            s = self.g.nodes[second]
+            return (f"{target}[{format_index(s['params']['index'])}] += "
+                    f"{self.exprs[s['args'][0]].text}")
+        return f"{target} += {self.exprs[second].text}"
+
+    def free_dead_arrays(self, lines: list[str], keep: set) -> list[str]:
+        """Insert `del` after the last line that reads a large array the function made."""
+        big = {self.names[n] for n in self.nodes
+               if n in self.names and self.g.nodes[n]["op"] not in ("input", "const")
+               and not self.g.nodes[n]["python"]
+               and int(np.prod(self.g.nodes[n]["shape"])) >= FREE_MIN_ELEMENTS}
+        big -= keep
+        if not big:
+            return lines
+        last = {}
+        for i, line in enumerate(lines):
+            if not line.startswith("#"):
+                for word in _WORD.findall(line):
+                    if word in big:
+                        last[word] = i
+        dead: dict[int, list] = {}
+        for name, i in last.items():
+            dead.setdefault(i, []).append(name)
+        out = []
+        for i, line in enumerate(lines):
+            out.append(line)
+            if i in dead:
+                out.append("del " + ", ".join(sorted(dead[i])))
         return out
 
     def _inline(self, node, attrs, expr) -> bool:
@@ -202,10 +278,13 @@ def emit(g, header_lines: list[str], docstring: str) -> str:
     params = ", ".join(g.graph["params"])
 
     fwd = _Function(g, (g.graph["output"],), names, constants, space)
-    fwd_lines = fwd.lines(main_file) + [f"return {fwd.expr(g.graph['output']).text}"]
+    fwd_body = fwd.lines(main_file)
+    fwd_lines = fwd.free_dead_arrays(fwd_body, {fwd.expr(g.graph["output"]).text}) + \
+        [f"return {fwd.expr(g.graph['output']).text}"]
 
     both = _Function(g, roots, names, constants, space)
     body = both.lines(main_file)
+    body = both.free_dead_arrays(body, {both.expr(r).text for r in roots})
     grads = []
     for i, node in enumerate(g.graph["grads"]):
         text = both.expr(node).text

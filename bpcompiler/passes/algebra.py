@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ops import REGISTRY
 from ..graph import add_node
+from ..interpret import evaluate_node
+from ..ops import REGISTRY
 from ..ops.registry import Aval, elementwise_rule
 from .rebuild import is_const_equal, rebuild
 
 _SHAPE_ONLY = ("reshape", "broadcast_to")
+_MAX_FOLDED = 16
 
 
 def _same(h, node: int, attrs: dict) -> bool:
@@ -51,6 +53,17 @@ def _rule(h, attrs):
         scalarized = _scalarize_constants(h, attrs)
         if scalarized is not None:
             return scalarized
+        folded = _fold_through_broadcast(h, attrs, ops)
+        if folded is not None:
+            return folded
+    if attrs["phase"] == "adjoint" and _linear_in_zero(h, attrs, ops):
+        return _zero(h, attrs)
+    scaled = _merge_scales(h, attrs, ops)
+    if scaled is not None:
+        return scaled
+    negation = _hoist_negation(h, attrs, ops)
+    if negation is not None:
+        return negation
 
     candidates = []
     if op == "multiply":
@@ -86,6 +99,125 @@ def _rule(h, attrs):
         if _same(h, c, attrs):
             return c
     return None
+
+
+# Ops that are linear in the operands listed: a zero there makes the result zero.
+_LINEAR = {"multiply": (0, 1), "matmul": (0, 1), "divide": (0,), "negative": (0,),
+           "sum": (0,), "mean": (0,), "reshape": (0,), "transpose": (0,),
+           "broadcast_to": (0,), "getitem": (0,), "to_float": (0,), "astype": (0,)}
+
+
+def _is_zero(h, node: int) -> bool:
+    a = h._node[node]
+    if a["op"] == "broadcast_to":
+        node, a = a["args"][0], h._node[a["args"][0]]
+    return a["op"] == "const" and is_const_equal(h, node, 0) and a["dtype"] in (
+        "float64", "float32")
+
+
+def _linear_in_zero(h, attrs, ops) -> bool:
+    """Symbolic zeros: an adjoint op linear in an operand that is zero is zero (as JAX's
+    `Zero`: gradients are never `0 * g`). Forward values keep IEEE semantics (0 * inf)."""
+    positions = _LINEAR.get(attrs["op"])
+    if positions is None or attrs["dtype"] not in ("float64", "float32"):
+        return False
+    return any(_is_zero(h, attrs["args"][i]) for i in positions if i < len(attrs["args"]))
+
+
+def _zero(h, attrs):
+    if attrs["python"]:
+        return dict(attrs, op="const", args=(), params={"value": 0.0})
+    zero = np.zeros((), dtype=attrs["dtype"])[()]
+    if attrs["shape"] == ():
+        return dict(attrs, op="const", args=(), params={"value": zero})
+    c = add_node(h, "const", (), {"value": zero}, shape=(), dtype=attrs["dtype"],
+                 python=False, phase=attrs["phase"], file=attrs["file"], line=attrs["line"])
+    return dict(attrs, op="broadcast_to", args=(c,), params={"shape": attrs["shape"]})
+
+
+def _fold_through_broadcast(h, attrs, ops):
+    """An elementwise op of constants some of which are broadcast is the broadcast of the
+    folded constants: `broadcast_to(1/64, (64,)) * -1` -> `broadcast_to(-1/64, (64,))`,
+    which the consumers then absorb as a scalar."""
+    if "broadcast_to" not in ops or not attrs["args"]:
+        return None
+    nodes = h._node
+    inner = []
+    for a, o in zip(attrs["args"], ops):
+        i = nodes[a]["args"][0] if o == "broadcast_to" else a
+        if nodes[i]["op"] != "const" or np.size(nodes[i]["params"]["value"]) > _MAX_FOLDED:
+            return None
+        inner.append(i)
+    value = evaluate_node(dict(attrs, python=False), [nodes[i]["params"]["value"] for i in inner])
+    if np.size(value) > _MAX_FOLDED or np.asarray(value).dtype.name != attrs["dtype"]:
+        return None
+    c = add_node(h, "const", (), {"value": value}, shape=np.shape(value), dtype=attrs["dtype"],
+                 python=False, phase=attrs["phase"], file=attrs["file"], line=attrs["line"])
+    return dict(attrs, op="broadcast_to", args=(c,), params={"shape": attrs["shape"]})
+
+
+def _python_const(h, node):
+    a = h._node[node]
+    return a["params"]["value"] if a["op"] == "const" and a["python"] and \
+        type(a["params"]["value"]) is float else None
+
+
+def _merge_scales(h, attrs, ops):
+    """`(a * c1) * c2` -> `a * (c1 * c2)` for float constants, in adjoints only (the
+    forward keeps the source's rounding): one multiplication instead of two."""
+    if attrs["op"] != "multiply" or attrs["phase"] != "adjoint" or \
+            attrs["dtype"] != "float64":
+        return None
+    nodes = h._node
+    for i in (0, 1):
+        c2 = _python_const(h, attrs["args"][1 - i])
+        inner = nodes[attrs["args"][i]]
+        if c2 is None or inner["op"] != "multiply" or inner["phase"] != "adjoint":
+            continue
+        for j in (0, 1):
+            c1 = _python_const(h, inner["args"][1 - j])
+            a = inner["args"][j]
+            if c1 is not None and _same(h, a, attrs) or c1 is not None and \
+                    nodes[a]["shape"] == attrs["shape"]:
+                c = add_node(h, "const", (), {"value": c1 * c2}, shape=(), dtype="float64",
+                             python=True, phase=attrs["phase"], file=attrs["file"],
+                             line=attrs["line"])
+                return dict(attrs, args=(a, c))
+    return None
+
+
+def _hoist_negation(h, attrs, ops):
+    """Move negations outwards, where additions absorb them (`a + -b` -> `a - b`):
+    `x * -1` -> `-x`, `(-a) * (-b)` -> `a * b`, `(-a) * b` -> `-(a * b)`,
+    `sum(-x)` -> `-sum(x)` (one negation of a scalar, not of an array),
+    `(-a) - b` -> `-(a + b)`. Each keeps the shape, dtype and kind."""
+    op, args = attrs["op"], attrs["args"]
+    nodes = h._node
+    if op == "multiply":
+        for i in (0, 1):
+            if is_const_equal(h, args[1 - i], -1) and _same(h, args[i], attrs):
+                return dict(attrs, op="negative", args=(args[i],), params={})
+        if ops == ["negative", "negative"]:
+            return dict(attrs, args=(nodes[args[0]]["args"][0], nodes[args[1]]["args"][0]))
+        if "negative" in ops and nodes[args[1 - ops.index("negative")]]["op"] != "const":
+            i = ops.index("negative")
+            inner = list(args)
+            inner[i] = nodes[args[i]]["args"][0]
+            return _negated(h, attrs, dict(attrs, args=tuple(inner)))
+    if op in ("sum", "mean") and ops[0] == "negative":
+        return _negated(h, attrs, dict(attrs, args=(nodes[args[0]]["args"][0],)))
+    if op == "subtract" and ops[0] == "negative" and ops[1] != "negative":
+        return _negated(h, attrs, dict(attrs, op="add",
+                                       args=(nodes[args[0]]["args"][0], args[1])))
+    return None
+
+
+def _negated(h, attrs, inner_attrs):
+    """`-(inner)`: add the inner node now, return the negation's attributes."""
+    inner = add_node(h, inner_attrs["op"], inner_attrs["args"], inner_attrs["params"],
+                     shape=attrs["shape"], dtype=attrs["dtype"], python=attrs["python"],
+                     phase=attrs["phase"], file=attrs["file"], line=attrs["line"])
+    return dict(attrs, op="negative", args=(inner,), params={})
 
 
 def _scalarize_constants(h, attrs):
