@@ -71,7 +71,7 @@ class _Function:
         self.nodes = _ancestors(g, roots)
         self.uses = {n: 0 for n in self.nodes}
         for n in self.nodes:
-            for a in g.nodes[n]["args"]:
+            for a in g._node[n]["args"]:
                 self.uses[a] += 1
         for r in roots:
             self.uses[r] += 2  # outputs are always statements
@@ -84,12 +84,12 @@ class _Function:
         Returns {add node: (buffer node, other node)} and the scatters folded into it."""
         g, accumulate, absorbed = self.g, {}, set()
         for n in sorted(self.nodes):
-            at = g.nodes[n]
+            at = g._node[n]
             if at["op"] != "add" or at["python"]:
                 continue
             a, b = at["args"]
             for first, second in ((a, b), (b, a)):
-                fa, sb = g.nodes[first], g.nodes[second]
+                fa, sb = g._node[first], g._node[second]
                 if first == second or fa["op"] != "scatter" or self.uses[first] != 1 \
                         or (fa["shape"], fa["dtype"]) != (at["shape"], at["dtype"]) \
                         or first in absorbed or sb["python"]:
@@ -110,7 +110,7 @@ class _Function:
     def lines(self, main_file: str | None) -> list[str]:
         out, last_key = [], None
         for node in sorted(self.nodes):
-            attrs = self.g.nodes[node]
+            attrs = self.g._node[node]
             op = attrs["op"]
             if op == "input":
                 self.exprs[node] = Expr(self.names[node], PREC_ATOM)
@@ -155,7 +155,7 @@ class _Function:
         target = self.exprs[first].text
         self.exprs[node] = Expr(target, PREC_ATOM)
         if second in self.absorbed:
-            s = self.g.nodes[second]
+            s = self.g._node[second]
             return (f"{target}[{format_index(s['params']['index'])}] += "
                     f"{self.exprs[s['args'][0]].text}")
         return f"{target} += {self.exprs[second].text}"
@@ -163,9 +163,9 @@ class _Function:
     def free_dead_arrays(self, lines: list[str], keep: set) -> list[str]:
         """Insert `del` after the last line that reads a large array the function made."""
         big = {self.names[n] for n in self.nodes
-               if n in self.names and self.g.nodes[n]["op"] not in ("input", "const")
-               and not self.g.nodes[n]["python"]
-               and int(np.prod(self.g.nodes[n]["shape"])) >= FREE_MIN_ELEMENTS}
+               if n in self.names and self.g._node[n]["op"] not in ("input", "const")
+               and not self.g._node[n]["python"]
+               and int(np.prod(self.g._node[n]["shape"])) >= FREE_MIN_ELEMENTS}
         big -= keep
         if not big:
             return lines
@@ -209,7 +209,7 @@ def _ancestors(g, roots) -> set:
     seen = set(roots)
     stack = list(roots)
     while stack:
-        for a in g.nodes[stack.pop()]["args"]:
+        for a in g._node[stack.pop()]["args"]:
             if a not in seen:
                 seen.add(a)
                 stack.append(a)
@@ -237,17 +237,17 @@ def _assign_names(g, inlinable: set) -> tuple[dict, dict, list]:
         names[node] = params[index]
     constants, constant_lines = {}, []
     for node in sorted(g):
-        attrs = g.nodes[node]
+        attrs = g._node[node]
         if attrs["op"] == "const" and not attrs["python"] and np.ndim(attrs["params"]["value"]) > 0 \
                 and np.any(attrs["params"]["value"] != 0):
             name = space.claim((attrs["name"] or "CONST").upper())
             constants[node] = name
             constant_lines.append(f"{name} = {array_literal(attrs['params']['value'])}")
     output = g.graph["output"]
-    if g.nodes[output]["op"] not in ("input", "const") and g.nodes[output]["name"] is None:
+    if g._node[output]["op"] not in ("input", "const") and g._node[output]["name"] is None:
         names[output] = space.claim(g.graph["function"])  # the value is the function's
     for node in sorted(g):
-        attrs = g.nodes[node]
+        attrs = g._node[node]
         if attrs["op"] in ("input", "const") or node in names:
             continue
         has_own_name = attrs["name"] is not None and attrs["phase"] == "forward" or \
@@ -261,7 +261,7 @@ def _inlinable(g, roots) -> set:
     """Nodes read exactly once (in the whole module) that are not outputs."""
     uses: dict[int, int] = {}
     for n in g:
-        for a in g.nodes[n]["args"]:
+        for a in g._node[n]["args"]:
             uses[a] = uses.get(a, 0) + 1
     return {n for n in g if uses.get(n, 0) == 1 and n not in roots}
 
@@ -288,7 +288,7 @@ def emit(g, header_lines: list[str], docstring: str) -> str:
     grads = []
     for i, node in enumerate(g.graph["grads"]):
         text = both.expr(node).text
-        attrs = g.nodes[node]
+        attrs = g._node[node]
         aliased = attrs["op"] in _VIEW_OPS or node in g.graph["grads"][:i]
         if not attrs["python"] and aliased and not text.startswith("np.zeros("):
             text = f"{text}.copy()" if both.expr(node).prec >= PREC_ATOM else f"({text}).copy()"

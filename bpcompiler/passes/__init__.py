@@ -49,10 +49,13 @@ def _fused(changed: list):
     return rewrite
 
 
-def optimize(g, debug: bool = False):
+def optimize(g, debug: bool = False, rounds: int = MAX_ROUNDS):
+    """Run the passes to a fixed point, or for at most `rounds` walks (api.py optimises
+    the forward graph with one walk: the joint graph is optimised to a fixed point
+    after differentiation anyway)."""
     if debug:
         return _optimize_checked(g)
-    for _ in range(MAX_ROUNDS):
+    for _ in range(rounds):
         changed = [False]
         size = len(g)
         g = rebuild(g, _fused(changed), keep=live_nodes(g).__contains__)

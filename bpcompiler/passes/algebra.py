@@ -49,19 +49,20 @@ def _rule(h, attrs):
         shapes = [nodes[a]["shape"] for a in new_args]
         if tuple(np.broadcast_shapes(*shapes)) == attrs["shape"]:
             return dict(attrs, args=new_args)
-    if REGISTRY[op].shape_rule is elementwise_rule:
+    has_const = "const" in ops or "broadcast_to" in ops  # NOTE: most nodes have neither
+    if has_const and REGISTRY[op].shape_rule is elementwise_rule:
         scalarized = _scalarize_constants(h, attrs)
         if scalarized is not None:
             return scalarized
         folded = _fold_through_broadcast(h, attrs, ops)
         if folded is not None:
             return folded
-    if attrs["phase"] == "adjoint" and _linear_in_zero(h, attrs, ops):
+    if has_const and attrs["phase"] == "adjoint" and _linear_in_zero(h, attrs, ops):
         return _zero(h, attrs)
-    scaled = _merge_scales(h, attrs, ops)
+    scaled = _merge_scales(h, attrs, ops) if op == "multiply" and "multiply" in ops else None
     if scaled is not None:
         return scaled
-    negation = _hoist_negation(h, attrs, ops)
+    negation = _hoist_negation(h, attrs, ops) if "negative" in ops or op == "multiply" else None
     if negation is not None:
         return negation
 
