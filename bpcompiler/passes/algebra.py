@@ -83,6 +83,12 @@ def _rule(h, attrs):
             return dict(attrs, op="add", args=(args[0], nodes[args[1]]["args"][0]))
     elif op in ("divide", "power"):
         candidates += [args[0]] if one(1) else []
+        # x ** 2 -> x * x: NumPy computes the power as this square anyway; for Python
+        # floats x * x is the correctly rounded square (libm's pow may be an ulp off)
+        # and several times cheaper than a float power in CPython.
+        if op == "power" and is_const_equal(h, args[1], 2) and _same(h, args[0], attrs) \
+                and attrs["dtype"] in ("float64", "float32"):
+            return dict(attrs, op="multiply", args=(args[0], args[0]))
     elif op == "negative" and ops[0] == "negative":
         candidates.append(nodes[args[0]]["args"][0])
     elif op in ("reshape", "broadcast_to", "transpose", "astype", "sum", "mean"):
