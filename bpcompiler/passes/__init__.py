@@ -26,6 +26,7 @@ MAX_LOCAL_REWRITES = 8  # rewrites of one node within one walk (each makes it si
 
 
 def _fused(changed: list):
+    """One walk's rewrite. `changed` is [any rewrite fired, a fold/algebra rule fired]."""
     cse = cse_rule()
 
     def rewrite(h, attrs):
@@ -36,7 +37,7 @@ def _fused(changed: list):
                 r = algebra_rule(h, attrs)
             if r is None:
                 break
-            changed[0] = True
+            changed[0] = changed[1] = True
             if isinstance(r, int):
                 return r
             attrs = result = r
@@ -56,13 +57,14 @@ def optimize(g, debug: bool = False, rounds: int = MAX_ROUNDS):
     if debug:
         return _optimize_checked(g)
     for _ in range(rounds):
-        changed = [False]
-        size = len(g)
+        changed = [False, False]
         g = rebuild(g, _fused(changed), keep=live_nodes(g).__contains__)
-        if not changed[0] and len(g) == size:
-            break
         if not changed[0]:
-            break  # dead code went, nothing was rewritten: nothing new to rewrite either
+            break  # nothing was rewritten (dead code went in this walk): a fixed point
+        if not changed[1]:
+            # Only CSE merged nodes. The rules saw the merged operands in this same walk
+            # and did not fire, so dropping what the merges left dead is all that is left.
+            return eliminate_dead_code(g)
     return g
 
 

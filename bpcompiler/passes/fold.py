@@ -18,9 +18,11 @@ def fold_rule(h, attrs):
     """The rewrite behind fold_constants (see rebuild.Rewrite)."""
     if attrs["op"] in ("input", "const") or not attrs["args"]:
         return None
+    nodes = h._node
+    for a in attrs["args"]:
+        if nodes[a]["op"] != "const":
+            return None  # NOTE: the common case, decided without building a list
     values = [const_value(h, a) for a in attrs["args"]]
-    if any(v is None for v in values):
-        return None
     size = int(np.prod(attrs["shape"]))
     if size > MAX_FOLDED_SIZE or size > max(int(np.size(v)) for v in values):
         return None  # never turn a scalar into an array literal by broadcasting it
