@@ -86,3 +86,14 @@ def test_python_floats_use_plain_operators():
     assert "np." not in code and "**" not in code  # x ** 2 is written x * x
     value, grads = c.module.value_and_grad(0.3, 0.8, -0.2)
     assert type(value) is float and all(type(g) is float for g in grads)
+
+
+def scaled_square(x):
+    return (x * 3.0 - 1.0) ** 2
+
+
+def test_constant_scales_in_the_gradient_merge():
+    c = compile_grad(scaled_square, (0.7,))
+    back = c.source.split("def value_and_grad")[1].split("# grad of")[1]
+    assert "6.0" in back  # (2 * s) * 3 written as one scale
+    assert c.module.grad(0.7)[0] == 2 * (0.7 * 3.0 - 1.0) * 3.0

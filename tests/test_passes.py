@@ -76,7 +76,11 @@ def test_fold_computes_constant_subexpressions():
     (lambda x: -(-x), ["input"]),
     (lambda x: x * -1.0, ["input", "negative"]),
     (lambda x: (-x) * (-x), ["input", "multiply"]),
-    (lambda x: x - (-x), ["input", "add"]),
+    (lambda x: x - (-x), ["input", "const", "multiply"]),  # x + x -> x * 2.0
+    (lambda x: x ** 2.0, ["input", "multiply"]),  # x * x
+    # CSE, then x + x -> x * 2.0; the forward keeps the source's two roundings.
+    (lambda x: (x * 100.0 + x * 100.0) * 1.0,
+     ["input", "const", "multiply", "const", "multiply"]),
     (lambda x: x + (-F.exp(x)), ["input", "exp", "subtract"]),
     (lambda x: (-x) - F.exp(x), ["input", "exp", "add", "negative"]),
 ])

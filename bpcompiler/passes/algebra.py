@@ -71,6 +71,13 @@ def _rule(h, attrs):
         candidates += [args[0]] if one(1) else []
         candidates += [args[1]] if one(0) else []
     elif op == "add":
+        if args[0] == args[1] and attrs["dtype"] in ("float64", "float32"):
+            # x + x -> x * 2.0: exact in floating point, and a scale that merges with
+            # other constant scales (`100 * s + 100 * s` -> `200 * s`).
+            two = add_node(h, "const", (), {"value": 2.0}, shape=(), dtype="float64",
+                           python=True, phase=attrs["phase"], file=attrs["file"],
+                           line=attrs["line"])
+            return dict(attrs, op="multiply", args=(args[0], two))
         candidates += [args[0]] if zero(1) else []
         candidates += [args[1]] if zero(0) else []
         if ops[1] == "negative":  # a + (-b) -> a - b
