@@ -6,6 +6,12 @@ expression that reads it, so `z10 = w10 * x00 + b10` prints as one line, as writ
 Consecutive statements from the same source line share one provenance comment
 (`# line 12: ...` or `# grad of line 12: ...`). Python scalars print with operators and
 `math`, arrays with `np`.
+
+Two things keep emitted array code as lean as hand-written backprop: a gradient that is
+the sum of scatters (`x[1:]` and `x[:-1]` both read) is accumulated in place into the
+one zero buffer the module allocated (`d_x[:-1] += d_a`), and an array of at least
+FREE_MIN_ELEMENTS elements is deleted (`del`) right after the last statement that reads
+it, so peak memory follows what is still needed instead of everything computed.
 """
 
 from __future__ import annotations
