@@ -85,16 +85,16 @@ class _Function:
         self.accumulate, self.absorbed = self._find_accumulations()
 
     def _find_accumulations(self):
-        """`a + b` where `a` is a fresh scatter buffer read only here is written as an
-        in-place `a[i] += ...` / `a += b` into that buffer: no second buffer, no copy.
+        """`a + b` (or `a - b`) where `a` is a fresh scatter buffer read only here is
+        written in place, `a[i] += ...` / `a -= b`: no second buffer, no copy.
         Returns {add node: (buffer node, other node)} and the scatters folded into it."""
         g, accumulate, absorbed = self.g, {}, set()
         for n in sorted(self.nodes):
             at = g._node[n]
-            if at["op"] != "add" or at["python"]:
+            if at["op"] not in ("add", "subtract") or at["python"]:
                 continue
             a, b = at["args"]
-            for first, second in ((a, b), (b, a)):
+            for first, second in ((a, b), (b, a)) if at["op"] == "add" else ((a, b),):
                 fa, sb = g._node[first], g._node[second]
                 if first == second or fa["op"] != "scatter" or self.uses[first] != 1 \
                         or (fa["shape"], fa["dtype"]) != (at["shape"], at["dtype"]) \
@@ -160,11 +160,12 @@ class _Function:
         first, second = self.accumulate[node]
         target = self.exprs[first].text
         self.exprs[node] = Expr(target, PREC_ATOM)
+        symbol = "+=" if self.g._node[node]["op"] == "add" else "-="
         if second in self.absorbed:
             s = self.g._node[second]
-            return (f"{target}[{format_index(s['params']['index'])}] += "
+            return (f"{target}[{format_index(s['params']['index'])}] {symbol} "
                     f"{self.exprs[s['args'][0]].text}")
-        return f"{target} += {self.exprs[second].text}"
+        return f"{target} {symbol} {self.exprs[second].text}"
 
     def free_dead_arrays(self, lines: list[str], keep: set) -> list[str]:
         """Insert `del` after the last line that reads a large array the function made."""

@@ -203,7 +203,8 @@ def _merge_scales(h, attrs, ops):
 def _hoist_negation(h, attrs, ops):
     """Move negations outwards, where additions absorb them (`a + -b` -> `a - b`):
     `x * -1` -> `-x`, `(-a) * (-b)` -> `a * b`, `(-a) * b` -> `-(a * b)`,
-    `sum(-x)` -> `-sum(x)` (one negation of a scalar, not of an array),
+    `sum(-x)` -> `-sum(x)` (one negation of a scalar, not of an array), `scatter(-x)`
+    -> `-scatter(x)` (which an accumulation then subtracts: `d_x[:-1] -= ...`),
     `(-a) - b` -> `-(a + b)`. Each keeps the shape, dtype and kind."""
     op, args = attrs["op"], attrs["args"]
     nodes = h._node
@@ -218,7 +219,7 @@ def _hoist_negation(h, attrs, ops):
             inner = list(args)
             inner[i] = nodes[args[i]]["args"][0]
             return _negated(h, attrs, dict(attrs, args=tuple(inner)))
-    if op in ("sum", "mean") and ops[0] == "negative":
+    if op in ("sum", "mean", "scatter") and ops[0] == "negative":
         return _negated(h, attrs, dict(attrs, args=(nodes[args[0]]["args"][0],)))
     if op == "subtract" and ops[0] == "negative" and ops[1] != "negative":
         return _negated(h, attrs, dict(attrs, op="add",

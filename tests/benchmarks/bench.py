@@ -439,7 +439,8 @@ def markdown(results) -> str:
     for mod in ("jax", "torch", "autograd", "sympy"):
         m = optional(mod)
         if m is not None:
-            versions.append(f"{mod} {getattr(m, '__version__', '?')}")
+            from importlib.metadata import version
+            versions.append(f"{mod} {getattr(m, '__version__', None) or version(mod)}")
     lines = [f"Measured {datetime.date.today().isoformat()} on {machine} "
              f"({', '.join(versions)}) by `python tests/benchmarks/bench.py`. Value and "
              "gradient per call, median of interleaved repeats in one process; ratios are to "
@@ -456,7 +457,7 @@ def markdown(results) -> str:
         best = min(((t[o], o) for o in others if o in t), default=None)
         best_text = "none installed" if best is None else (
             f"{best[1]} {format_seconds(best[0])} ({best[0] / fwd:.2f}x; "
-            f"bpcompiler / it {ours / best[0]:.2f}x)")
+            f"bpcompiler takes {ours / best[0]:.2f}x its time)")
         if best is not None and best[1] == "sympy":
             best_text += f", {r['build']['sympy']:.2f} s to build"
         mem = f"{format_bytes(r['mems']['bpcompiler'])} / {format_bytes(r['mems']['hand-written'])}"
