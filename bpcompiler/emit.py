@@ -278,11 +278,25 @@ def _tuple(items: list[str]) -> str:
     return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
 
 
+def _bracketed(head: str, items: list[str], tail: str, indent: str = "",
+               tuple_: bool = False) -> str:
+    """`head(items)tail` on one line when it fits in black's 88 columns, else one item
+    per line with a trailing comma, as black writes it. black formats the module either
+    way; handing it the exploded form spares it trying every way of splitting a
+    100-parameter line, which was most of its time on such modules."""
+    inner = _tuple(items) if tuple_ else f"({', '.join(items)})"
+    one = f"{head}{inner}{tail}"
+    if len(indent) + len(one) <= 88 or len(items) < 2:
+        return one
+    rows = "".join(f"    {item},\n" for item in items)  # relative: block() indents
+    return f"{head}(\n{rows}){tail}"
+
+
 def emit(g, header_lines: list[str], docstring: str) -> str:
     roots = outputs(g)
     names, constants, constant_lines, space = _assign_names(g, _inlinable(g, roots))
     main_file = g.graph["file"]
-    params = ", ".join(g.graph["params"])
+    param_list = list(g.graph["params"])
 
     fwd = _Function(g, (g.graph["output"],), names, constants, space)
     fwd_body = fwd.lines(main_file)
@@ -300,10 +314,8 @@ def emit(g, header_lines: list[str], docstring: str) -> str:
         if not attrs["python"] and aliased and not text.startswith("np.zeros("):
             text = f"{text}.copy()" if both.expr(node).prec >= PREC_ATOM else f"({text}).copy()"
         grads.append(text)
-    grad_tuple = _tuple(grads)
-    vag_lines = body + [f"return {both.expr(g.graph['output']).text}, {grad_tuple}"]
-
-    wrt = _tuple([f'"{w}"' for w in g.graph["wrt"]])
+    value = both.expr(g.graph["output"]).text
+    vag_lines = body + [_bracketed(f"return {value}, ", grads, "", "    ", tuple_=True)]
     code = "\n".join(fwd_lines + vag_lines + constant_lines)
     imports = []
     if re.search(r"(?<![\w.])math\.", code):
@@ -312,19 +324,23 @@ def emit(g, header_lines: list[str], docstring: str) -> str:
         imports.append("import numpy as np")
 
     def block(lines):
-        return "\n".join("    " + line for line in lines)
+        return "\n".join("    " + row if row.strip() else row
+                         for line in lines for row in line.split("\n"))
+
+    def define(name):
+        return _bracketed(f"def {name}", param_list, ":")
 
     parts = ["\n".join(header_lines), f'"""{docstring}"""', "\n".join(imports),
-             f"WRT = {wrt}"]
+             _bracketed("WRT = ", [f'"{w}"' for w in g.graph["wrt"]], "", tuple_=True)]
     if constant_lines:
         parts.append("\n".join(constant_lines))
-    parts.append(f"def forward({params}):\n"
+    parts.append(f"{define('forward')}\n"
                  f'    """The value of `{g.graph["function"]}`, as the source computes it."""\n'
                  f"{block(fwd_lines)}")
-    parts.append(f"def value_and_grad({params}):\n"
+    parts.append(f"{define('value_and_grad')}\n"
                  f'    """(value, gradients): the gradients in WRT order."""\n'
                  f"{block(vag_lines)}")
-    parts.append(f"def grad({params}):\n"
+    parts.append(f"{define('grad')}\n"
                  f'    """The gradients with respect to WRT, in that order."""\n'
-                 f"    return value_and_grad({params})[1]")
+                 f"{block([_bracketed('return value_and_grad', param_list, '[1]', '    ')])}")
     return "\n\n\n".join(p for p in parts if p) + "\n"

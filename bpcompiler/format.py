@@ -84,14 +84,16 @@ def _is_body_line(line: str) -> bool:
             and '"""' not in line and _balanced(line))
 
 
+def _balance(line: str) -> int:
+    """Brackets opened minus closed (the emitter writes no brackets inside strings in
+    function bodies; comments are skipped)."""
+    if line.lstrip().startswith("#"):
+        return 0
+    return sum(line.count(c) for c in "([{") - sum(line.count(c) for c in ")]}")
+
+
 def _balanced(line: str) -> bool:
-    depth = 0
-    for ch in line:
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-    return depth == 0
+    return _balance(line) == 0
 
 
 def _template(line: str):
@@ -134,15 +136,21 @@ def _fill(template_out: str, names: list):
 def _format_fast(source: str) -> str | None:
     lines = source.split("\n")
     skeleton, runs = [], []
-    in_def = False
+    in_def = in_doc = False
+    depth = 0  # brackets open across lines (an exploded `def f(` or `return (`)
     i = 0
     while i < len(lines):
         line = lines[i]
-        if line.startswith("def "):
+        if in_doc or line.count('"""') % 2 == 1:
+            in_doc = in_doc != (line.count('"""') % 2 == 1)
+            skeleton.append(line)
+            i += 1
+            continue
+        if depth == 0 and line.startswith("def "):
             in_def = True
-        elif line and not line.startswith(" "):
+        elif depth == 0 and line and not line.startswith(" "):
             in_def = False
-        if in_def and _is_body_line(line):
+        if in_def and depth == 0 and _is_body_line(line):
             run = []
             while i < len(lines) and _is_body_line(lines[i]):
                 run.append(lines[i])
@@ -150,10 +158,15 @@ def _format_fast(source: str) -> str | None:
             skeleton.append(_BODY_INDENT + _MARKER.format(len(runs)))
             runs.append(run)
             continue
+        if '"""' not in line:
+            depth += _balance(line)
         skeleton.append(line)
         i += 1
 
-    skeleton_out = _black("\n".join(skeleton)).split("\n")
+    skeleton, groups = _collapse_lists(skeleton)
+    skeleton_out = _expand_lists(_black("\n".join(skeleton)).split("\n"), groups)
+    if skeleton_out is None:
+        return None
     plan = [[_plan_line(line) for line in run] for run in runs]
     for _ in range(2):
         pieces = _format_pieces({step[1] for steps in plan for step in steps if step[0] == "t"},
@@ -185,6 +198,46 @@ def _format_fast(source: str) -> str | None:
         if not retry:
             return "\n".join(out_lines)
     return None
+
+
+_SIMPLE_ITEM = re.compile(r'^( +)([A-Za-z_]\w*|"[A-Za-z_]\w*"),$')
+
+
+def _collapse_lists(skeleton: list[str]):
+    """Shorten each exploded list of simple items (`def f(\n    x0,\n    x1,\n ...`)
+    to its first two items. A trailing comma is "magic" to black: it keeps the list
+    exploded, one item per line, and an item that is a name or a plain string comes out
+    as it went in. So black's text for the whole list is its text for the two-item list
+    with the other items' lines put back after them (two items, because black does not
+    treat the comma of a one-element tuple as magic)."""
+    out, groups = [], []
+    i = 0
+    while i < len(skeleton):
+        j = i
+        while j < len(skeleton) and _SIMPLE_ITEM.match(skeleton[j]):
+            j += 1
+        indent = {_SIMPLE_ITEM.match(line).group(1) for line in skeleton[i:j]}
+        if j - i > 2 and len(indent) == 1 and i > 0 and skeleton[i - 1].endswith("("):
+            out += skeleton[i:i + 2]
+            groups.append(skeleton[i:j])
+            i = j
+        else:
+            out.append(skeleton[i])
+            i += 1
+    return out, groups
+
+
+def _expand_lists(formatted: list[str], groups):
+    out, g, i = [], 0, 0
+    while i < len(formatted):
+        if g < len(groups) and formatted[i:i + 2] == groups[g][:2]:
+            out += groups[g]
+            i += 2
+            g += 1
+        else:
+            out.append(formatted[i])
+            i += 1
+    return out if g == len(groups) else None
 
 
 def _plan_line(line: str) -> tuple:

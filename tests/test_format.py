@@ -88,3 +88,20 @@ def test_fast_path_equals_black_on_random_graphs(program):
     g = optimize(differentiate(run_program(steps, arrays)))
     text = emit(g, ["# header"], "Doc.\n")
     assert format_source(text, fast=True) == _black(text)
+
+
+def test_fast_path_equals_black_with_long_parameter_lists(tmp_path):
+    # 40 parameters: the def lines, WRT, the gradient tuple and grad's call explode.
+    names = [f"x{i}" for i in range(40)]
+    path = tmp_path / "many.py"
+    path.write_text(f"def many({', '.join(names)}):\n"
+                    f"    x = ({', '.join(names)})\n"
+                    "    s = 0.0\n"
+                    "    for i in range(39):\n"
+                    "        s = s + (x[i + 1] - x[i] * x[i]) ** 2\n"
+                    "    return s\n")
+    namespace = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    c = compile_grad(namespace["many"], tuple(0.1 * i for i in range(40)))
+    text = emit(c.graph, ["# header"], "Docstring.\n")
+    assert format_source(text, fast=True) == _black(text)
