@@ -14,6 +14,7 @@ as an internal error.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import sys
@@ -35,6 +36,7 @@ MAX_TRACE_NODES = 50_000
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
+@functools.lru_cache(maxsize=256)  # NOTE: called once per traced node
 def display_path(path: str | None) -> str | None:
     """A path relative to the working directory when it lies under it (stable across
     machines for headers and comments), else as given."""
