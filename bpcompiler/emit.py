@@ -7,6 +7,14 @@ Consecutive statements from the same source line share one provenance comment
 (`# line 12: ...` or `# grad of line 12: ...`). Python scalars print with operators and
 `math`, arrays with `np`.
 
+A parameter may be called `np`, `math`, `value_and_grad` or after a builtin the module
+uses (`abs`, `float`): the body then reads such a parameter through an internal name
+(`np_arg = np`) and reaches the module as an alias (`import numpy as np_`,
+`builtins_.abs`), so nothing the user names is shadowed. Array constants are embedded
+exactly: all-zero arrays as `np.zeros`, all-equal ones as `np.full`, others as
+`np.array([...])` of `repr` floats (round-trip exact), with `np.nan`/`np.inf` for
+non-finite values.
+
 Two things keep emitted array code as lean as hand-written backprop: a gradient that is
 the sum of scatters (`x[1:]` and `x[:-1]` both read) is accumulated in place into the
 one zero buffer the module allocated (`d_x[:-1] += d_a`), and an array of at least
@@ -16,6 +24,7 @@ it, so peak memory follows what is still needed instead of everything computed.
 
 from __future__ import annotations
 
+import builtins
 import linecache
 import math
 import os
@@ -56,13 +65,39 @@ def literal(value, python: bool, np_alias: str = "np") -> Expr:
     return Expr(f"{np_alias}.{array.dtype.name}({inner})", PREC_ATOM)
 
 
+def _element(v) -> str:
+    if isinstance(v, float) and not math.isfinite(v):
+        return "np.nan" if math.isnan(v) else ("np.inf" if v > 0 else "-np.inf")
+    return repr(v)
+
+
+def _nested(items) -> str:
+    if isinstance(items, list):
+        return "[" + ", ".join(_nested(i) for i in items) + "]"
+    return _element(items)
+
+
 def array_literal(value: np.ndarray) -> str:
+    """Exact source text for an array constant (see the module docstring)."""
     array = np.asarray(value)
-    if array.dtype.kind == "f":
-        nested = np.vectorize(lambda v: float(v), otypes=[object])(array).tolist()
-    else:
-        nested = array.tolist()
-    return f"np.array({nested!r}, dtype=np.{array.dtype.name})"
+    dtype = f"dtype=np.{array.dtype.name}"
+    # Python floats (not NumPy scalars) so that repr gives the shortest exact digits.
+    as_python = np.vectorize(float, otypes=[object])(array) if array.dtype.kind == "f" \
+        else array.astype(object)
+    flat = as_python.reshape(-1)
+    same = flat.size > 1 and np.array_equal(array.reshape(-1), np.full(flat.size, array.flat[0]),
+                                             equal_nan=True)
+    if same and array.dtype.kind == "f":
+        same = len(set(np.signbit(array.reshape(-1)).tolist())) == 1
+    if same:
+        return f"np.full({array.shape!r}, {_element(flat[0])}, {dtype})"
+    return f"np.array({_nested(as_python.tolist())}, {dtype})"
+
+
+def is_zeros(value) -> bool:
+    """All elements +0 (so `np.zeros` reproduces the array exactly, signs included)."""
+    array = np.asarray(value)
+    return not np.any(array != 0) and not (array.dtype.kind == "f" and np.any(np.signbit(array)))
 
 
 class _Function:
@@ -201,6 +236,7 @@ class _Function:
         if node in self.constants:
             return Expr(self.constants[node], PREC_ATOM)
         if not attrs["python"] and np.ndim(value) > 0:  # all-zero arrays are printed inline
+            assert is_zeros(value), "a non-zero array constant was not given a module name"
             return Expr(f"np.zeros({tuple(np.shape(value))!r}, dtype=np.{attrs['dtype']})",
                         PREC_ATOM)
         return literal(value, attrs["python"])
@@ -241,12 +277,14 @@ def _assign_names(g, inlinable: set) -> tuple[dict, dict, list]:
     space = Namespace(fixed=params)
     names: dict[int, str] = {}
     for index, node in enumerate(g.graph["inputs"]):
-        names[node] = params[index]
+        # A parameter named like a module the body uses is read through another name.
+        names[node] = params[index] if params[index] not in _MODULES else \
+            space.claim(f"{params[index]}_arg")
     constants, constant_lines = {}, []
     for node in sorted(g):
         attrs = g._node[node]
         if attrs["op"] == "const" and not attrs["python"] and np.ndim(attrs["params"]["value"]) > 0 \
-                and np.any(attrs["params"]["value"] != 0):
+                and not is_zeros(attrs["params"]["value"]):
             name = space.claim((attrs["name"] or "CONST").upper())
             constants[node] = name
             constant_lines.append(f"{name} = {array_literal(attrs['params']['value'])}")
@@ -292,9 +330,34 @@ def _bracketed(head: str, items: list[str], tail: str, indent: str = "",
     return f"{head}(\n{rows}){tail}"
 
 
+_MODULES = {"np": "numpy", "math": "math"}
+
+
+def _unshadow(lines: list[str], params, space) -> tuple[list[str], dict, str | None]:
+    """Rewrite module references that a parameter shadows (see the module docstring):
+    (lines, {module: alias}, builtins alias or None)."""
+    aliases = {m: (space.claim(f"{m}_") if m in params else m) for m in _MODULES}
+    called = [p for p in params if p in dir(builtins)]
+    builtins_alias = None
+    out = []
+    for line in lines:
+        if not line.startswith("#"):
+            for module, alias in aliases.items():
+                if alias != module:
+                    line = re.sub(rf"(?<![\w.]){module}\.", f"{alias}.", line)
+            for name in called:  # a parameter is never called: `abs(` is the builtin
+                if re.search(rf"(?<![\w.]){name}\(", line):
+                    builtins_alias = builtins_alias or space.claim("builtins_")
+                    line = re.sub(rf"(?<![\w.]){name}\(", f"{builtins_alias}.{name}(", line)
+        out.append(line)
+    return out, aliases, builtins_alias
+
+
 def emit(g, header_lines: list[str], docstring: str) -> str:
     roots = outputs(g)
     names, constants, constant_lines, space = _assign_names(g, _inlinable(g, roots))
+    prologue = [f"{names[node]} = {p}" for p, node in zip(g.graph["params"], g.graph["inputs"])
+                if names[node] != p]
     main_file = g.graph["file"]
     param_list = list(g.graph["params"])
 
@@ -316,12 +379,20 @@ def emit(g, header_lines: list[str], docstring: str) -> str:
         grads.append(text)
     value = both.expr(g.graph["output"]).text
     vag_lines = body + [_bracketed(f"return {value}, ", grads, "", "    ", tuple_=True)]
-    code = "\n".join(fwd_lines + vag_lines + constant_lines)
+    fwd_lines, vag_lines = prologue + fwd_lines, prologue + vag_lines
+    n_fwd, n_vag = len(fwd_lines), len(vag_lines)
+    every, aliases, builtins_alias = _unshadow(
+        fwd_lines + vag_lines + [_bracketed("return ", grads, "", "    ", tuple_=True)]
+        + constant_lines, g.graph["params"], space)
+    fwd_lines, vag_lines = every[:n_fwd], every[n_fwd:n_fwd + n_vag]
+    grad_return, constant_lines = every[n_fwd + n_vag], every[n_fwd + n_vag + 1:]
+    code = "\n".join(every)
     imports = []
-    if re.search(r"(?<![\w.])math\.", code):
-        imports.append("import math")
-    if re.search(r"(?<![\w.])np\.", code):
-        imports.append("import numpy as np")
+    if builtins_alias:
+        imports.append(f"import builtins as {builtins_alias}")
+    for module, alias in aliases.items():
+        if re.search(rf"(?<![\w.]){alias}\.", code):
+            imports.append(f"import {_MODULES[module]}" + (f" as {alias}" if alias != _MODULES[module] else ""))
 
     def block(lines):
         return "\n".join("    " + row if row.strip() else row
@@ -340,7 +411,11 @@ def emit(g, header_lines: list[str], docstring: str) -> str:
     parts.append(f"{define('value_and_grad')}\n"
                  f'    """(value, gradients): the gradients in WRT order."""\n'
                  f"{block(vag_lines)}")
+    # A parameter called value_and_grad would shadow the function: repeat its body.
+    grad_body = (vag_lines[:-1] + [grad_return]
+                 if "value_and_grad" in g.graph["params"] else
+                 [_bracketed("return value_and_grad", param_list, "[1]", "    ")])
     parts.append(f"{define('grad')}\n"
                  f'    """The gradients with respect to WRT, in that order."""\n'
-                 f"{block([_bracketed('return value_and_grad', param_list, '[1]', '    ')])}")
+                 f"{block(grad_body)}")
     return "\n\n\n".join(p for p in parts if p) + "\n"

@@ -100,6 +100,8 @@ def _rule(h, attrs):
         candidates.append(nodes[args[0]]["args"][0])
     elif op in ("reshape", "broadcast_to", "transpose", "astype", "sum", "mean"):
         candidates.append(args[0])  # kept below only if it is a no-op
+        if op == "transpose" and params["axes"] != tuple(range(len(params["axes"]))):
+            candidates.pop()  # a square matrix's transpose has its shape, but is not it
         if op == "reshape" and ops[0] == "reshape":
             return dict(attrs, args=nodes[args[0]]["args"])
         if op in ("sum", "mean") and params["axis"] not in ((), None) and not all(
