@@ -58,6 +58,46 @@ def unbroadcast(c, shape: tuple, dtype: str, python: bool):
     return c
 
 
+MASKING_OPS = ("where",)  # VJPs that write exact zeros into a cotangent (where, maximum, ...)
+
+
+def _may_be_masked(g: nx.DiGraph, node: int, memo: dict) -> bool:
+    """Whether adjoint `node` can hold exact zeros written by a mask (an untaken branch):
+    some adjoint node it is computed from is a `where`. Memoised: each node is looked at
+    once per differentiation, however many singular ops ask."""
+    stack = [node]
+    while stack:
+        n = stack[-1]
+        if n in memo:
+            stack.pop()
+            continue
+        attrs = g.nodes[n]
+        if attrs["phase"] != "adjoint":
+            memo[n] = False
+            stack.pop()
+            continue
+        if attrs["op"] in MASKING_OPS:
+            memo[n] = True
+            stack.pop()
+            continue
+        pending = [a for a in attrs["args"] if a not in memo]
+        if pending:
+            stack.extend(pending)
+            continue
+        memo[n] = any(memo[a] for a in attrs["args"])
+        stack.pop()
+    return memo[node]
+
+
+def _masked(total, c):
+    """`c` where the cotangent is nonzero, exactly 0 where it is 0: an untaken branch
+    contributes nothing even where its derivative is infinite or NaN (0 * inf).
+    This is what makes `np.where(x > 0, np.sqrt(x), 0.0)` safe at x <= 0."""
+    if c.shape != total.shape:
+        return c  # a broadcast operand: the mask of a sum of terms is not the sum's mask
+    return F.where(total == 0, 0.0, c)
+
+
 def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
     """Return a new graph: `forward` plus adjoint nodes, with `graph["grads"]` set."""
     g = forward.copy()
@@ -67,6 +107,7 @@ def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
     builder = Builder(g, "adjoint", lambda: where[0])
     contributions: dict[int, list] = {}
     totals: dict[int, object] = {}
+    masked_memo: dict[int, bool] = {}
     with builder.active():
         if output in active:
             out = g.nodes[output]
@@ -90,6 +131,8 @@ def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
                 continue
             operands = [builder.tracer(a) for a in attrs["args"]]
             results = op.vjp(total, builder.tracer(node), *operands, **attrs["params"])
+            if op.singular and _may_be_masked(g, total._node, masked_memo):
+                results = tuple(None if c is None else _masked(total, c) for c in results)
             for arg, c in zip(attrs["args"], results):
                 if c is None or arg not in active:
                     continue

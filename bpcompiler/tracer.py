@@ -114,6 +114,10 @@ class Tracer:
     def __complex__(self):
         self._refuse(ConcreteValueError, "complex() of a traced value is not supported")
 
+    def __round__(self, ndigits=None):
+        self._refuse(ConcreteValueError, "round() of a traced value",
+                     "use np.round(x) (its gradient is zero)")
+
     def item(self, *args):
         self._refuse(ConcreteValueError, ".item() of a traced value needs a concrete number",
                      "index the array instead (x[0]) to keep the value symbolic")
@@ -202,8 +206,18 @@ class Tracer:
         return impl(*args, **kwargs)
 
     def __array__(self, *args, **kwargs):
-        self._refuse(ConcreteValueError,
-                     "a traced value was converted to a concrete NumPy array",
+        callee = _calling_function(self._where())
+        if callee is not None and callee.startswith(("np.random.", "numpy.random.")):
+            self._refuse(UnsupportedOperationError,
+                         f"{callee} is recognised but not supported: random numbers are not "
+                         "differentiable", _RANDOM_ADVICE)
+        if callee in ("np.array", "np.asarray", "np.asanyarray", "numpy.array"):
+            self._refuse(ConcreteValueError,
+                         f"{callee}(...) of traced values needs concrete numbers",
+                         "build arrays of traced values with np.stack([...]) or "
+                         "np.concatenate([...])")
+        named = f"{callee} needs" if callee else "a traced value was converted to"
+        self._refuse(ConcreteValueError, f"{named} a concrete NumPy array",
                      "call NumPy functions directly on the value; np.array/np.asarray of "
                      "traced values is not supported")
 
@@ -249,3 +263,29 @@ def _unsupported_message(name: str, fn) -> str:
 
 def _advice(fn) -> str:
     return registry.UNSUPPORTED.get(fn, "run `bpcompiler ops` for the supported operations")
+
+
+from .ops.unsupported import RANDOM_ADVICE as _RANDOM_ADVICE  # noqa: E402
+
+
+def _calling_function(where) -> str | None:
+    """The dotted name the user's source line is calling at this moment (`np.random.normal`
+    for `np.random.normal(x, 1.0)`), read from the bytecode's source positions; None if
+    it cannot be told. Only used to word error messages."""
+    import dis
+    import linecache
+    import sys
+    file, line = where
+    frame = sys._getframe(1)
+    while frame is not None and not (frame.f_lineno == line and
+                                     frame.f_code.co_filename.endswith(file or "\0")):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    for ins in dis.get_instructions(frame.f_code):
+        if ins.offset == frame.f_lasti and ins.positions and ins.positions.lineno:
+            p = ins.positions
+            text = linecache.getline(frame.f_code.co_filename, p.lineno)[p.col_offset:]
+            name = text.split("(", 1)[0].strip()
+            return name if name.replace(".", "").replace("_", "").isalnum() else None
+    return None

@@ -76,7 +76,7 @@ def index_with(x, v):
 
 def unsupported_numpy(x):
     y = np.tanh(x)
-    return np.sum(np.sort(y))  # <-
+    return np.sum(np.linalg.svd(np.outer(y, y))[1])  # <-
 
 
 def unknown_numpy(x):
@@ -84,11 +84,11 @@ def unknown_numpy(x):
 
 
 def unsupported_math(x):
-    return math.erf(x)  # <-
+    return math.gamma(x)  # <-
 
 
 def unsupported_method(x):
-    return x.cumsum()[-1]  # <-
+    return x.searchsorted(0.5) * np.sum(x)  # <-
 
 
 def setitem_argument(x):

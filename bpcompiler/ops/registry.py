@@ -66,6 +66,11 @@ class Op:
     cases: tuple = ()
     statement: Callable | None = None  # ops emitted as statements: (target, exprs, params, aval) -> [str]
     doc: str = ""
+    # The derivative is infinite or undefined somewhere in the domain (sqrt at 0, log at
+    # 0, x/0). When a zero cotangent can reach such an elementwise op from a mask (an
+    # untaken np.where branch), the driver wraps the contribution in
+    # where(g == 0, 0, ...) so 0 * inf cannot turn into NaN: the "double where" trap.
+    singular: bool = False
 
     def impl(self, python: bool) -> Callable:
         fn = self.py_fn if python and self.py_fn is not None else self.np_fn
@@ -157,7 +162,13 @@ def elementwise_rule(op: Op, avals: list[Aval], params: dict, python: bool):
         return _ELEMENTWISE_CACHE[key]                  # with a handful of distinct keys
     shape = broadcast_shapes(op.name, [a.shape for a in avals])
     with np.errstate(all="ignore"):
-        result = op.impl(python)(*[_dummy(a, False) for a in avals], **params)
+        for scale in (1, 0.5, 2):  # math functions raise outside their domain (atanh(1))
+            try:
+                result = op.impl(python)(*[_dummy(a, False) * scale if a.dtype == "float64"
+                                           else _dummy(a, False) for a in avals], **params)
+                break
+            except ValueError:
+                continue
     if key is not None:
         _ELEMENTWISE_CACHE[key] = shape, dtype_name(result)
     return shape, dtype_name(result)
