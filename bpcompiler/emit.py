@@ -316,20 +316,6 @@ def _tuple(items: list[str]) -> str:
     return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
 
 
-def _bracketed(head: str, items: list[str], tail: str, indent: str = "",
-               tuple_: bool = False) -> str:
-    """`head(items)tail` on one line when it fits in black's 88 columns, else one item
-    per line with a trailing comma, as black writes it. black formats the module either
-    way; handing it the exploded form spares it trying every way of splitting a
-    100-parameter line, which was most of its time on such modules."""
-    inner = _tuple(items) if tuple_ else f"({', '.join(items)})"
-    one = f"{head}{inner}{tail}"
-    if len(indent) + len(one) <= 88 or len(items) < 2:
-        return one
-    rows = "".join(f"    {item},\n" for item in items)  # relative: block() indents
-    return f"{head}(\n{rows}){tail}"
-
-
 _MODULES = {"np": "numpy", "math": "math"}
 
 
@@ -351,6 +337,20 @@ def _unshadow(lines: list[str], params, space) -> tuple[list[str], dict, str | N
                     line = re.sub(rf"(?<![\w.]){name}\(", f"{builtins_alias}.{name}(", line)
         out.append(line)
     return out, aliases, builtins_alias
+
+
+def _bracketed(head: str, items: list[str], tail: str, indent: str = "",
+               tuple_: bool = False) -> str:
+    """`head(items)tail` on one line when it fits in black's 88 columns, else one item
+    per line with a trailing comma, as black writes it. black formats the module either
+    way; handing it the exploded form spares it trying every way of splitting a
+    100-parameter line, which was most of its time on such modules."""
+    inner = _tuple(items) if tuple_ else f"({', '.join(items)})"
+    one = f"{head}{inner}{tail}"
+    if len(indent) + len(one) <= 88 or len(items) < 2:
+        return one
+    rows = "".join(f"    {item},\n" for item in items)  # relative: block() indents
+    return f"{head}(\n{rows}){tail}"
 
 
 def emit(g, header_lines: list[str], docstring: str) -> str:
@@ -379,11 +379,12 @@ def emit(g, header_lines: list[str], docstring: str) -> str:
         grads.append(text)
     value = both.expr(g.graph["output"]).text
     vag_lines = body + [_bracketed(f"return {value}, ", grads, "", "    ", tuple_=True)]
+    grad_return = _bracketed("return ", grads, "", "    ", tuple_=True)
+
     fwd_lines, vag_lines = prologue + fwd_lines, prologue + vag_lines
     n_fwd, n_vag = len(fwd_lines), len(vag_lines)
     every, aliases, builtins_alias = _unshadow(
-        fwd_lines + vag_lines + [_bracketed("return ", grads, "", "    ", tuple_=True)]
-        + constant_lines, g.graph["params"], space)
+        fwd_lines + vag_lines + [grad_return] + constant_lines, g.graph["params"], space)
     fwd_lines, vag_lines = every[:n_fwd], every[n_fwd:n_fwd + n_vag]
     grad_return, constant_lines = every[n_fwd + n_vag], every[n_fwd + n_vag + 1:]
     code = "\n".join(every)
