@@ -42,6 +42,35 @@ def measure(fn, args, repeats: int = 5, min_seconds: float = 0.05) -> Timing:
     return Timing(statistics.median(samples), repeats, number)
 
 
+def measure_interleaved(callables: dict, args, repeats: int = 7,
+                        min_seconds: float = 0.05) -> dict:
+    """Median seconds per call of each callable, the repeats taken in turn (A B C A B C
+    ...), so that a change in the machine's load hits every callable alike."""
+    numbers = {name: _calibrate(fn, args, min_seconds) for name, fn in callables.items()}
+    samples = {name: [] for name in callables}
+    for _ in range(repeats):
+        for name, fn in callables.items():
+            number = numbers[name]
+            start = time.perf_counter()
+            for _ in range(number):
+                fn(*args)
+            samples[name].append((time.perf_counter() - start) / number)
+    return {name: statistics.median(s) for name, s in samples.items()}
+
+
+def _calibrate(fn, args, min_seconds: float) -> int:
+    """Calls per repeat: enough that one repeat takes about `min_seconds`."""
+    number = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(number):
+            fn(*args)
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds or number >= 1 << 20:
+            return number
+        number *= 2 if elapsed > min_seconds / 10 else 10
+
+
 def peak_memory(fn, args) -> int:
     """Peak bytes allocated (Python objects and NumPy buffers) during one call."""
     fn(*args)  # warm caches first so only the call's own allocations count
@@ -80,11 +109,11 @@ def bench_function(fn, args, wrt=None, repeats: int = 5) -> dict:
     compiled = compile_grad(fn, args, wrt=wrt)
     compile_seconds = time.perf_counter() - start
     m = compiled.module
+    times = measure_interleaved({"function": fn, "forward": m.forward,
+                                 "value_and_grad": m.value_and_grad}, args, repeats)
     return {
         "compile": compile_seconds,
-        "function": measure(fn, args, repeats).seconds,
-        "forward": measure(m.forward, args, repeats).seconds,
-        "value_and_grad": measure(m.value_and_grad, args, repeats).seconds,
+        **times,
         "peak_function": peak_memory(fn, args),
         "peak_value_and_grad": peak_memory(m.value_and_grad, args),
         "report": compiled.report,
@@ -107,7 +136,7 @@ def cmd_bench(options) -> int:
     wrt = tuple(w.strip() for w in options.wrt.split(",")) if options.wrt else None
     r = bench_function(fn, args, wrt, repeats=options.repeats)
     base = r["function"]
-    print(f"{options.target}: medians of {options.repeats} runs, one process")
+    print(f"{options.target}: medians of {options.repeats} interleaved runs, one process")
     print(f"  compile (trace to verified module) {format_seconds(r['compile'])}")
     rows = [("your function", r["function"], r["peak_function"]),
             ("emitted forward", r["forward"], None),
@@ -128,6 +157,6 @@ def add_parser(sub) -> None:
     b.add_argument("--wrt", help="comma-separated parameters to differentiate")
     b.add_argument("--arg", action="append", metavar="NAME=SPEC",
                    help="example-argument spec, as for compile")
-    b.add_argument("--repeats", type=int, default=5, help="timed repeats (default 5)")
+    b.add_argument("--repeats", type=int, default=7, help="timed repeats (default 7)")
     b.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     b.set_defaults(run=cmd_bench)

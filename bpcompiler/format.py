@@ -98,8 +98,11 @@ def _balanced(line: str) -> bool:
 
 def _template(line: str):
     """(template, names) for a statement, or None if identifiers cannot be replaced."""
-    if "#" in line or "'" in line or '"' in line or _TRAILING_COMMA.search(line):
-        return None  # comments, strings and magic trailing commas are formatted as they are
+    if "#" in line or "'" in line or '"' in line or _TRAILING_COMMA.search(line) \
+            or not line.isascii():
+        # Comments, strings and magic trailing commas are formatted as they are, and so
+        # are non-ASCII names: black measures wide characters as two columns.
+        return None
     names = []
 
     def replace(match):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import tracemalloc
 
 import numpy as np
+import pytest
 
 from bpcompiler import compile_grad
 
@@ -97,3 +98,27 @@ def test_constant_scales_in_the_gradient_merge():
     back = c.source.split("def value_and_grad")[1].split("# grad of")[1]
     assert "6.0" in back  # (2 * s) * 3 written as one scale
     assert c.module.grad(0.7)[0] == 2 * (0.7 * 3.0 - 1.0) * 3.0
+
+
+LONG_STEPS = 33_334  # three ops a step: a forward graph of 100,000 nodes
+
+
+def long_chain(x):
+    y = x
+    for _ in range(LONG_STEPS):
+        y = np.sin(y) * 0.999 + 0.001
+    return np.sum(y)
+
+
+@pytest.mark.slow
+def test_a_100k_node_forward_graph_compiles():
+    # Issue 6: linear compile time; this checks only that it compiles and is right (the
+    # time is the benchmark's business: about 25 s on a loaded 2-core machine).
+    x = np.linspace(0.1, 1.0, 8)
+    c = compile_grad(long_chain, (x,))
+    assert c.report.traced_nodes >= 100_000
+    y, g = x, np.ones_like(x)
+    for _ in range(LONG_STEPS):
+        g = g * np.cos(y) * 0.999
+        y = np.sin(y) * 0.999 + 0.001
+    np.testing.assert_allclose(c.module.grad(x)[0], g, rtol=1e-9)

@@ -113,3 +113,15 @@ def test_fast_path_equals_black_with_long_parameter_lists(tmp_path):
     c = compile_grad(namespace["many"], tuple(0.1 * i for i in range(40)))
     text = emit(c.graph, ["# header"], "Docstring.\n")
     assert fast(text) == _black(text)
+
+
+WIDE = '''def value_and_grad(a):
+    """Doc."""
+    ｗｉｄｅ_名前_ｘ = a + a + a + a + a + a + a + a + a + a + a + a + a + a + a + a + a + a + a + a
+    α = a ** 2
+    return α
+'''
+
+
+def test_fast_path_equals_black_with_wide_characters():
+    assert fast(WIDE) == _black(WIDE)

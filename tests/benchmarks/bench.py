@@ -39,7 +39,7 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "examples"))
 
 from bpcompiler import compile_grad  # noqa: E402
-from bpcompiler.bench import format_bytes, format_seconds  # noqa: E402
+from bpcompiler.bench import format_bytes, format_seconds, measure_interleaved  # noqa: E402
 
 GEN_DIR = os.path.join(ROOT, "tests", "benchmarks", "_generated")
 
@@ -326,27 +326,7 @@ def tool_sympy(w):
 
 def interleaved_medians(callables: dict, args, repeats: int, min_seconds: float) -> dict:
     """Median seconds per call for each callable; repeats interleave the callables."""
-    numbers = {}
-    for name, fn in callables.items():
-        number = 1
-        while True:
-            start = time.perf_counter()
-            for _ in range(number):
-                fn(*args)
-            elapsed = time.perf_counter() - start
-            if elapsed >= min_seconds or number >= 1 << 20:
-                break
-            number *= 2 if elapsed > min_seconds / 10 else 10
-        numbers[name] = number
-    samples = {name: [] for name in callables}
-    for _ in range(repeats):
-        for name, fn in callables.items():
-            number = numbers[name]
-            start = time.perf_counter()
-            for _ in range(number):
-                fn(*args)
-            samples[name].append((time.perf_counter() - start) / number)
-    return {name: statistics.median(s) for name, s in samples.items()}
+    return measure_interleaved(callables, args, repeats, min_seconds)
 
 
 def peak(fn, args):
