@@ -122,6 +122,8 @@ class Tracer:
     def __rmul__(self, o): return self._binary("multiply", o, True)
     def __truediv__(self, o): return self._binary("divide", o)
     def __rtruediv__(self, o): return self._binary("divide", o, True)
+    def __mod__(self, o): return self._binary("remainder", o)
+    def __rmod__(self, o): return self._binary("remainder", o, True)
     def __pow__(self, o): return self._binary("power", o)
     def __rpow__(self, o): return self._binary("power", o, True)
     def __matmul__(self, o): return self._binary("matmul", o)

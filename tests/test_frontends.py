@@ -64,6 +64,12 @@ SHAPE_FUNCTIONS = {
     "tensordot": lambda x: np.tensordot(x, x, axes=([-1, 0], [-1, 0])),
     "einsum-ellipsis": lambda x: np.einsum("...ij,...kj->...ik", x, x),
     "transpose-method": lambda x: x.transpose(2, 0, 1),
+    "dot-nd": lambda x: np.dot(x, x[0].T),
+    "diagonal": lambda x: np.diagonal(x, 1, -2, -1),
+    "diag": lambda x: np.diag(np.diag(x[0])),
+    "norm-ord": lambda x: (np.linalg.norm(x[0], 1, axis=-1) + np.linalg.norm(x[1], np.inf, axis=0)
+                           .sum() + np.linalg.norm(x[0, 0], 3)),
+    "mod": lambda x: np.mod(x, 0.4) + x % 0.3,
 }
 
 

@@ -38,7 +38,7 @@ def autograd_version(op, params, shapes):
     name = op.name
     if name == "where" and len(set(shapes)) > 1:
         return None  # autograd's where does not sum broadcast gradients back
-    if name in ("cbrt", "clip") or (name == "sort" and len(shapes[0]) > 1):
+    if name in ("cbrt", "clip", "fmod") or (name == "sort" and len(shapes[0]) > 1):
         return None  # autograd has no VJP for these
     if name == "norm" and params["keepdims"]:
         return None  # autograd's norm VJP returns the wrong shape with keepdims

@@ -187,6 +187,14 @@ elementwise("logaddexp", np.logaddexp, None,
 elementwise("logaddexp2", np.logaddexp2, None,
             lambda g, y, a, b: (g * F.exp2(a - y), g * F.exp2(b - y)))
 
+elementwise("remainder", np.remainder, lambda a, b: a % b,
+            lambda g, y, a, b: (g, -g * F.floor(a / b)), also=("%", "np.mod"),
+            spell=_python_spell("{0} % {1}", "remainder"), domain=("real", "nonzero"),
+            doc="a - floor(a / b) * b; the gradient ignores the jumps, as in JAX")
+elementwise("fmod", np.fmod, math.fmod, lambda g, y, a, b: (g, -g * F.trunc(a / b)),
+            math_fns=(math.fmod,), domain=("real", "nonzero"),
+            doc="a - trunc(a / b) * b; the gradient ignores the jumps, as in JAX")
+
 # Trigonometric and hyperbolic (more).
 elementwise("arcsin", np.arcsin, math.asin, lambda g, y, a: (g / F.sqrt(1.0 - a * a),),
             math_fns=(math.asin,), domain="unit", singular=True)
