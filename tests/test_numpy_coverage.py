@@ -387,3 +387,31 @@ def test_calls_that_need_concrete_numbers_name_the_function(fn, names):
     for name in names:
         assert name in message, message
     assert np.random.normal in UNSUPPORTED
+
+
+# The same conventions checked against JAX itself, where it is installed.
+TIE_FUNCTIONS = {
+    "max-ties": (lambda m: lambda x: m.max(x, axis=-1).sum(), [[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]),
+    "min-ties": (lambda m: lambda x: m.min(x), [[1.0, 1.0, 3.0], [2.0, 1.0, 5.0]]),
+    "relu-at-zero": (lambda m: lambda x: m.sum(m.maximum(x, 0.0)), [[0.0, -1.0, 2.0]]),
+    "minimum-ties": (lambda m: lambda x: m.sum(m.minimum(x, x[::-1])), [[1.0, 2.0, 1.0]]),
+    "abs-at-zero": (lambda m: lambda x: m.sum(m.abs(x)), [[0.0, -0.0, 1.0]]),
+    "sort-ties": (lambda m: lambda x: m.sum(m.sort(x) * m.arange(1.0, 5.0)),
+                  [[2.0, 1.0, 2.0, 2.0]]),
+    "clip-at-bounds": (lambda m: lambda x: m.sum(m.clip(x, -1.0, 1.0)), [[-1.0, 1.0, 0.5, 3.0]]),
+    "rounding": (lambda m: lambda x: m.sum(m.floor(x) + m.sign(x) + m.round(x)), [[0.5, -1.0]]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TIE_FUNCTIONS))
+def test_tie_conventions_match_jax(name):
+    jax = pytest.importorskip("jax")
+    jnp = pytest.importorskip("jax.numpy")
+    jax.config.update("jax_enable_x64", True)
+    make, value = TIE_FUNCTIONS[name]
+    x = np.array(value, dtype=np.float64)
+    x = x[0] if x.shape[0] == 1 else x
+    c = compile_grad(make(np), (x + 0.1 + 0.01 * np.arange(x.size).reshape(x.shape),))
+    (ours,) = c.module.grad(x)
+    expected = np.asarray(jax.grad(make(jnp))(jnp.asarray(x)))
+    np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=0)
