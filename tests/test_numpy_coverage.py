@@ -230,6 +230,16 @@ def test_untaken_where_branch_gives_no_nan(inner):
     np.testing.assert_allclose(g[taken], central_differences(f, (x,), 0)[taken], rtol=1e-6)
 
 
+def test_untaken_overflowing_branch_gives_no_nan():
+    def f(x):
+        return np.sum(np.where(x < 50.0, np.exp(x) + np.cosh(x), 0.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        c = compile_grad(f, (np.array([0.5, 1.0]),))
+        (g,) = c.module.grad(np.array([1000.0, 1.0]))
+    np.testing.assert_allclose(g, [0.0, np.exp(1.0) + np.sinh(1.0)], rtol=1e-12)
+
+
 def test_double_where_guard_only_where_a_mask_reaches():
     def plain(x):
         return np.sum(np.sqrt(x))

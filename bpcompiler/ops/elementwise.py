@@ -145,7 +145,8 @@ elementwise("fmin", np.fmin, min, _minimum_vjp,
             doc="minimum ignoring NaN; ties split the gradient evenly, as in JAX")
 
 # Exponentials, logarithms, powers.
-elementwise("exp", np.exp, math.exp, lambda g, y, a: (g * y,), math_fns=(math.exp,))
+elementwise("exp", np.exp, math.exp, lambda g, y, a: (g * y,), math_fns=(math.exp,),
+            singular=True)  # overflows to inf: an untaken branch must not give 0 * inf
 elementwise("log", np.log, math.log, lambda g, y, a: (g / a,), math_fns=(math.log,),
             domain="positive", singular=True)
 elementwise("sqrt", np.sqrt, math.sqrt, lambda g, y, a: (0.5 * g / y,),
@@ -155,7 +156,7 @@ elementwise("sqrt", np.sqrt, math.sqrt, lambda g, y, a: (0.5 * g / y,),
 elementwise("sin", np.sin, math.sin, lambda g, y, a: (g * F.cos(a),), math_fns=(math.sin,))
 elementwise("cos", np.cos, math.cos, lambda g, y, a: (-g * F.sin(a),), math_fns=(math.cos,))
 elementwise("tan", np.tan, math.tan, lambda g, y, a: (g * (1.0 + y * y),),
-            math_fns=(math.tan,), domain="unit")
+            math_fns=(math.tan,), domain="unit", singular=True)
 elementwise("arctan", np.arctan, math.atan, lambda g, y, a: (g / (1.0 + a * a),),
             math_fns=(math.atan,))
 elementwise("tanh", np.tanh, math.tanh, lambda g, y, a: (g * (1.0 - y * y),),
@@ -165,9 +166,9 @@ LN2, LN10 = math.log(2.0), math.log(10.0)
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 elementwise("exp2", np.exp2, math.exp2, lambda g, y, a: (g * y * LN2,),
-            math_fns=(math.exp2,))
+            math_fns=(math.exp2,), singular=True)
 elementwise("expm1", np.expm1, math.expm1, lambda g, y, a: (g * (y + 1.0),),
-            math_fns=(math.expm1,))
+            math_fns=(math.expm1,), singular=True)
 elementwise("log2", np.log2, math.log2, lambda g, y, a: (g / (a * LN2),),
             math_fns=(math.log2,), domain="positive", singular=True)
 elementwise("log10", np.log10, math.log10, lambda g, y, a: (g / (a * LN10),),
@@ -205,8 +206,10 @@ elementwise("arctan2", np.arctan2, math.atan2,
             math_fns=(math.atan2,), domain=("nonzero", "nonzero"), singular=True)
 elementwise("hypot", np.hypot, math.hypot, lambda g, y, a, b: (g * a / y, g * b / y),
             math_fns=(math.hypot,), domain=("nonzero", "nonzero"), singular=True)
-elementwise("sinh", np.sinh, math.sinh, lambda g, y, a: (g * F.cosh(a),), math_fns=(math.sinh,))
-elementwise("cosh", np.cosh, math.cosh, lambda g, y, a: (g * F.sinh(a),), math_fns=(math.cosh,))
+elementwise("sinh", np.sinh, math.sinh, lambda g, y, a: (g * F.cosh(a),), math_fns=(math.sinh,),
+            singular=True)
+elementwise("cosh", np.cosh, math.cosh, lambda g, y, a: (g * F.sinh(a),), math_fns=(math.cosh,),
+            singular=True)
 elementwise("arcsinh", np.arcsinh, math.asinh,
             lambda g, y, a: (g / F.sqrt(a * a + 1.0),), math_fns=(math.asinh,))
 elementwise("arccosh", np.arccosh, math.acosh,
