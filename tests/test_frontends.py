@@ -70,6 +70,15 @@ SHAPE_FUNCTIONS = {
     "norm-ord": lambda x: (np.linalg.norm(x[0], 1, axis=-1) + np.linalg.norm(x[1], np.inf, axis=0)
                            .sum() + np.linalg.norm(x[0, 0], 3)),
     "mod": lambda x: np.mod(x, 0.4) + x % 0.3,
+    "atleast": lambda x: np.atleast_2d(x[0, 0]) * np.atleast_3d(x[1, 1]).sum()
+    + np.atleast_1d(x[0, 0, 0]),
+    "broadcast_arrays": lambda x: np.broadcast_arrays(x[0, :1], x[1])[0] * 2.0,
+    "multi_dot": lambda x: np.linalg.multi_dot([x[0], x[1].T, x[0]]),
+    "cross": lambda x: np.cross(x[..., :3], x[..., 1:]),
+    "triu-tril": lambda x: np.triu(x) + np.tril(x, -1) * 3.0,
+    "average": lambda x: np.average(x, axis=-1, weights=np.arange(1.0, 5.0))
+    + np.average(x, weights=x * x),
+    "polyval": lambda x: np.polyval([0.5, -1.0, 2.0], x) + np.polyval(x[0, 0], x[1, 1, 0]),
 }
 
 

@@ -113,7 +113,8 @@ def _minimum_vjp(g, y, a, b):
 
 
 # Arithmetic.
-elementwise("add", np.add, operator.add, lambda g, y, a, b: (g, g), also=("+", "sum()"),
+elementwise("add", np.add, operator.add, lambda g, y, a, b: (g, g),
+            also=("+", "sum()", "np.polyval"),
             spell=infix("+", PREC_ADD))
 elementwise("subtract", np.subtract, operator.sub, lambda g, y, a, b: (g, -g), also=("-",),
             spell=infix("-", PREC_ADD))
@@ -241,9 +242,10 @@ elementwise("rint", np.rint, None, _ZERO)
 
 # Selection.
 register(Op(name="where", arity=3, np_fn=np.where, py_fn=lambda c, a, b: a if c else b,
-            spell=_where_spell, shape_rule=elementwise_rule,
+            spell=_where_spell, shape_rule=elementwise_rule, doc="the gradient of the "
+            "branch not taken is exactly 0 (see Op.singular for the double-where guard)",
             vjp=lambda g, y, c, a, b: (None, F.where(c, g, 0.0), F.where(c, 0.0, g)),
-            spellings=("np.where",), domain=("bool", "real", "real")))
+            spellings=("np.where", "np.triu", "np.tril"), domain=("bool", "real", "real")))
 
 # Comparisons and logical ops give masks: they have no gradient.
 for _name, _ufunc, _fn, _symbol in [
@@ -362,3 +364,36 @@ def _math_hypot(*coordinates):
 
 
 MATH_FUNCTIONS[math.hypot] = _math_hypot
+
+
+def _triangle(keep):
+    def traced(m, k=0):
+        shape = np.shape(m)
+        if len(shape) < 2:
+            b = _builder()
+            file, line = b.where()
+            raise UnsupportedOperationError("np.triu/np.tril of a 1-d array", file=file,
+                                            line=line, hint="pass a matrix")
+        mask = keep(np.ones(shape[-2:], dtype=bool), k)
+        b = _builder()
+        # x * mask, written as where so that inf/NaN entries outside the triangle vanish
+        return b.apply("where", (mask, m, 0.0), python=False)
+    return traced
+
+
+numpy_function(np.triu)(_triangle(np.triu))
+numpy_function(np.tril)(_triangle(np.tril))
+
+
+@numpy_function(np.polyval)
+def _np_polyval(p, x):
+    """Horner's rule over the coefficients, highest power first, as NumPy defines it."""
+    if isinstance(p, (list, tuple)) and not any(hasattr(c, "_node") for c in p):
+        p = np.asarray(p)  # as NumPy does: float64 coefficients make a float64 result
+    coefficients = [p[i] for i in range(len(p))]
+    if len(coefficients) == 1:
+        return coefficients[0] + x * 0.0  # the constant, with x's shape
+    result = coefficients[0]
+    for c in coefficients[1:]:
+        result = result * x + c
+    return result

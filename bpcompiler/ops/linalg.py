@@ -64,7 +64,8 @@ def _swap_last(x):
 
 register(Op(name="matmul", arity=2, np_fn=np.matmul, py_fn=None, spell=infix("@", PREC_MUL),
             shape_rule=_matmul_rule, vjp=_matmul_vjp,
-            spellings=("@", "np.matmul", "np.dot", ".dot()", "np.vdot", "np.inner (1-d)"),
+            spellings=("@", "np.matmul", "np.dot", ".dot()", "np.vdot", "np.inner (1-d)",
+                       "np.linalg.multi_dot"),
             cases=((((2, 3), (3, 4)), {}), (((3,), (3, 4)), {}), (((2, 3), (3,)), {}),
                    (((3,), (3,)), {}), (((5, 2, 3), (3, 4)), {}), (((3,), (5, 3, 2)), {}),
                    (((5, 2, 3), (5, 3, 2)), {}), (((1, 2, 3), (4, 3, 2)), {}))))
@@ -455,3 +456,29 @@ def _np_solve(a, b):
 from collections import namedtuple  # noqa: E402
 
 SlogdetResult = namedtuple("SlogdetResult", "sign logabsdet")
+
+
+# -- front ends written with the ops above ------------------------------------------------
+@numpy_function(np.linalg.multi_dot)
+def _np_multi_dot(arrays, *, out=None):
+    if out is not None:
+        _refuse(UnsupportedOperationError, "multi_dot(..., out=...) writes in place",
+                "drop out= and use the returned value")
+    result = arrays[0]
+    for a in arrays[1:]:  # left to right: the order the user wrote
+        result = _np_dot(result, a)
+    return result
+
+
+@numpy_function(np.cross)
+def _np_cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """The cross product of 3-vectors along the last axis, component by component."""
+    if axis is not None or (axisa, axisb, axisc) != (-1, -1, -1) or \
+            np.shape(a)[-1:] != (3,) or np.shape(b)[-1:] != (3,):
+        _refuse(UnsupportedOperationError, "np.cross of other than 3-vectors along the last axis",
+                "move the vector axis last; 2-vectors: write a[0]*b[1] - a[1]*b[0]")
+    from .combine import _np_stack
+    x = [a[..., i] for i in range(3)]
+    y = [b[..., i] for i in range(3)]
+    return _np_stack([x[1] * y[2] - x[2] * y[1], x[2] * y[0] - x[0] * y[2],
+                      x[0] * y[1] - x[1] * y[0]], axis=-1)

@@ -29,7 +29,6 @@ for _fn, _advice in [
         (np.linalg.matrix_rank, "the rank is not differentiable; compute it outside f"),
         (np.linalg.matrix_power, "multiply with @ a fixed number of times"),
         (np.linalg.cond, "use np.linalg.norm(A) * np.linalg.norm(np.linalg.inv(A))"),
-        (np.cross, "write the components out: a[1]*b[2] - a[2]*b[1], ..."),
         (np.convolve, "write the convolution as a sum of shifted slices"),
         (np.interp, "no gradient for interpolation tables: use a polynomial"),
         (np.nansum, "use np.sum with np.where(np.isnan(x), 0.0, x)"),
