@@ -63,6 +63,8 @@ SHAPE_FUNCTIONS = {
     "diff": lambda x: np.diff(x, axis=-2),
     "tensordot": lambda x: np.tensordot(x, x, axes=([-1, 0], [-1, 0])),
     "einsum-ellipsis": lambda x: np.einsum("...ij,...kj->...ik", x, x),
+    "einsum-diagonal": lambda x: np.einsum("ii->", x[0, :, :3]) + np.einsum("bii->bi", x[:, :, 1:])
+    + np.einsum("ij,jj->i", x[0, :, :3], x[1, :, :3].T @ x[1, :, :3]),
     "transpose-method": lambda x: x.transpose(2, 0, 1),
     "dot-nd": lambda x: np.dot(x, x[0].T),
     "diagonal": lambda x: np.diagonal(x, 1, -2, -1),

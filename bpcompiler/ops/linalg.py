@@ -145,7 +145,7 @@ register(Op(name="einsum", arity=-1, np_fn=lambda *xs, subscripts: np.einsum(sub
             py_fn=None, spell=_einsum_spell, shape_rule=evaluated_rule, vjp=_einsum_vjp,
             spellings=("np.einsum", "np.tensordot", "np.inner", "np.dot (n-d)"),
             doc="subscripts are constants; a letter repeated inside one operand (a "
-                "diagonal) is not supported: use np.trace or np.diagonal",
+                "diagonal, 'ii->') is taken as np.diagonal first",
             cases=((((2, 3), (3, 4)), {"subscripts": "ij,jk->ik"}),
                    (((2, 3),), {"subscripts": "ij->j"}),
                    (((2, 3), (4,)), {"subscripts": "ij,k->ikj"}),
@@ -173,10 +173,6 @@ def _normalize_subscripts(subscripts: str, shapes) -> str:
             t = t.replace("...", ell[ell_ndim - k:] if k else "")
         if len(t) != len(shape):
             _refuse(ShapeError, f"einsum term {t!r} does not fit an operand of shape {shape}")
-        if len(set(t)) != len(t):
-            _refuse(UnsupportedOperationError,
-                    f"einsum term {t!r} repeats a letter (a diagonal)",
-                    "take the diagonal with np.trace or np.diagonal first")
         expanded.append(t)
     if arrow:
         output = output.replace("...", ell)
@@ -197,9 +193,32 @@ def _np_einsum(*operands, out=None, optimize=False, **kwargs):
     if out is not None or kwargs:
         _refuse(UnsupportedOperationError, "np.einsum with out=, dtype= or order=",
                 "drop the argument")
-    subscripts, arrays = operands[0], operands[1:]
+    subscripts, arrays = operands[0], list(operands[1:])
     spec = _normalize_subscripts(subscripts, [tuple(np.shape(a)) for a in arrays])
-    return _builder().apply("einsum", arrays, {"subscripts": spec}, python=False)
+    inputs, output = spec.split("->")
+    terms = inputs.split(",")
+    for i, term in enumerate(terms):  # a letter repeated in one operand: its diagonal
+        arrays[i], terms[i] = _take_diagonals(arrays[i], term)
+    spec = ",".join(terms) + "->" + output
+    if len(arrays) == 1 and len(set(output)) == len(output):
+        return einsum_of(arrays, terms, output)
+    return _builder().apply("einsum", tuple(arrays), {"subscripts": spec}, python=False)
+
+
+def _take_diagonals(x, term: str):
+    """(x with the diagonal taken for every letter it repeats, the new term): 'ii' -> 'i'."""
+    from .indexing import _np_diagonal
+    from .shape import _np_moveaxis
+    while len(set(term)) != len(term):
+        letter = next(c for c in term if term.count(c) > 1)
+        i = term.index(letter)
+        j = term.index(letter, i + 1)
+        if np.shape(x)[i] != np.shape(x)[j]:
+            _refuse(ShapeError, f"einsum: the axes labelled {letter!r} differ in length")
+        x = _np_moveaxis(x, (i, j), (-2, -1))
+        x = _np_diagonal(x, 0, -2, -1)  # the diagonal axis comes last
+        term = "".join(c for k, c in enumerate(term) if k not in (i, j)) + letter
+    return x, term
 
 
 @numpy_function(np.tensordot)
