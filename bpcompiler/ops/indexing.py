@@ -307,7 +307,15 @@ def _np_diagonal(a, offset=0, axis1=0, axis2=1):
     n, m = np.shape(a)[-2:]
     k = int(offset)
     rows = np.arange(max(0, -k), max(0, min(n, m - k)), dtype=np.int64)
-    return advanced_getitem(a, (Ellipsis, rows, rows + k))
+    cols = rows + k if k else rows
+    names = _builder().constant_names
+    names[id(rows)] = "diag_rows" if k else "diag"
+    names[id(cols)] = "diag_cols" if k else "diag"
+    try:
+        return advanced_getitem(a, (Ellipsis, rows, cols))
+    finally:  # the ids are only valid while the arrays live
+        names.pop(id(rows), None)
+        names.pop(id(cols), None)
 
 
 array_method("diagonal")(_np_diagonal)
