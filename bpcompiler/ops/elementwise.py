@@ -1,8 +1,16 @@
-"""Elementwise ops: arithmetic, comparisons, selection and the unary functions.
+"""Elementwise ops: arithmetic, comparisons and logical masks, selection (where, clip),
+the unary functions of NumPy and `math`, and piecewise-constant rounding.
 
 Each declaration is one line of the table: name, NumPy ufunc, Python-scalar function,
 VJP rule. `y` in a rule is the op's own output, reused where it makes the derivative
-cheaper (`exp' = y`, `tanh' = 1 - y*y`).
+cheaper (`exp' = y`, `tanh' = 1 - y*y`, `logaddexp' = exp(a - y)`). Rule constants are
+Python scalars, so float32 stays float32 (NEP 50: Python scalars are weak).
+
+`singular=True` marks ops whose derivative can be infinite (sqrt, log, divide) or
+overflow (exp, cosh): when a masked cotangent reaches them, the driver guards the
+contribution so an untaken `np.where` branch gives exactly 0, never NaN.
+Ambiguous points follow JAX: ties in maximum/minimum split the gradient evenly,
+|x|'(0) = 1, rounding and sign have zero gradient.
 """
 
 from __future__ import annotations
@@ -14,8 +22,8 @@ import numpy as np
 
 from ..errors import UnsupportedOperationError
 from .registry import (MATH_FUNCTIONS, NUMPY_UFUNCS, PREC_ADD, PREC_CMP, PREC_COND, PREC_MUL,
-                       PREC_POW, Expr, F, Op, call, elementwise_rule, infix, numpy_function,
-                       paren, prefix, register)
+                       PREC_POW, Expr, F, Op, array_method, call, elementwise_rule, infix,
+                       numpy_function, paren, prefix, register)
 
 
 def _builder():
@@ -309,8 +317,6 @@ def _np_clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwarg
         return _builder().apply("maximum", (a, lo), python=False)
     return _builder().apply("clip", (a, lo, hi), python=False)
 
-
-from .registry import array_method  # noqa: E402
 
 array_method("clip")(_np_clip)
 

@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import ShapeError, UnsupportedOperationError
 from .registry import (PREC_ATOM, Expr, F, Op, array_method, dtype_name, numpy_function, paren,
                        register)
-from .shape import _builder, _refuse, _reshape, encode_index, format_index, normalize_axis
+from .shape import _builder, _refuse, _reshape, encode_index, normalize_axis
 
 
 def _is_tracer(value) -> bool:

@@ -9,6 +9,8 @@ are expanded to letters), and its VJP for each operand is another einsum.
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 
 from ..errors import ShapeError, UnsupportedOperationError
@@ -471,8 +473,6 @@ def _np_solve(a, b):
     _square("solve", a)
     return _builder().apply("solve", (a, b), python=False)
 
-
-from collections import namedtuple  # noqa: E402
 
 SlogdetResult = namedtuple("SlogdetResult", "sign logabsdet")
 

@@ -1,4 +1,6 @@
-"""Shape ops: reshape, transpose, broadcast, basic indexing and its adjoint, scatter.
+"""Shape ops: reshape, transpose, broadcast, basic indexing and its adjoint, scatter; and
+the front ends that are reshapes, transposes or basic slices underneath (ravel, squeeze,
+expand_dims, atleast_*d, moveaxis, flip), plus np.shape/ndim/size and *_like.
 
 Indices are kept in the graph in an encoded, hashable form (`encode_index`) so that
 common-sub-expression elimination can compare them and the emitter can print them.
