@@ -57,6 +57,8 @@ class Builder:
 
     def constant(self, value) -> int:
         file, line = self.where()
+        if isinstance(value, (list, tuple)) and not _holds_tracer(value):
+            value = np.asarray(value)  # an array-like, as NumPy accepts it
         if isinstance(value, (bool, int, float)) and not isinstance(value, np.generic):
             return add_node(self.graph, "const", (), {"value": value}, shape=(),
                             dtype=dtype_name(value), python=True, phase=self.phase,
@@ -93,3 +95,9 @@ class Builder:
         node = add_node(self.graph, name, nodes, params, shape=shape, dtype=dtype,
                         python=python, phase=self.phase, file=file, line=line)
         return self.tracer(node)
+
+
+def _holds_tracer(value) -> bool:
+    if isinstance(value, Tracer):
+        return True
+    return isinstance(value, (list, tuple)) and any(_holds_tracer(v) for v in value)

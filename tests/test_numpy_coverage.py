@@ -425,3 +425,11 @@ def test_tie_conventions_match_jax(name):
     (ours,) = c.module.grad(x)
     expected = np.asarray(jax.grad(make(jnp))(jnp.asarray(x)))
     np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=0)
+
+
+def test_array_likes_are_accepted_as_numpy_does():
+    def f(x):
+        return (np.sum(np.concatenate([x, [1.0, 2.0]]) ** 2)
+                + np.sum(np.where(x > 0, x, [0.1, 0.2, 0.3])) + np.sum(np.stack([x, (1.0, 2.0, 3.0)]))
+                + np.sum(x[[0, 2]] * [2.0, 3.0]))
+    check(f, (np.array([0.5, -1.0, 2.0]),))
