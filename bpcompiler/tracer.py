@@ -191,7 +191,8 @@ class Tracer:
 
 
 def _is_operand(value) -> bool:
-    return isinstance(value, (Tracer, int, float, np.ndarray, np.generic))
+    # lists and tuples are array-likes, as for NumPy arrays: x * [1.0, 2.0]
+    return isinstance(value, (Tracer, int, float, np.ndarray, np.generic, list, tuple))
 
 
 def _unsupported_message(name: str, fn) -> str:
