@@ -501,3 +501,62 @@ def _np_cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     y = [b[..., i] for i in range(3)]
     return _np_stack([x[1] * y[2] - x[2] * y[1], x[2] * y[0] - x[0] * y[2],
                       x[0] * y[1] - x[1] * y[0]], axis=-1)
+
+
+# -- eigh: eigenvalues and eigenvectors of a symmetric matrix ---------------------------
+# NumPy's eigh reads only the lower triangle (UPLO="L"), so the function it computes is
+# eig(S) with S = tril(A) + tril(A, -1).T, and the gradient lands on the lower triangle.
+def _fold_lower(gbar):
+    """The gradient with respect to A of a function of S(A), from its gradient gbar
+    with respect to S: dA = tril(gbar + gbar.T, -1) + diag(gbar)."""
+    n = gbar.shape[-1]
+    both = gbar + _swap_last(gbar)
+    strict = np.tril(np.ones((n, n), dtype=bool), -1)
+    diagonal = np.eye(n, dtype=bool)
+    return F.where(strict, both, F.where(diagonal, gbar, 0.0))
+
+
+def _eigvalsh_vjp(g, w, a):
+    v = F.eigh_vectors(a)
+    return (_fold_lower(F.matmul(v * F.reshape(g, shape=g.shape[:-1] + (1,) + g.shape[-1:]),
+                                 _swap_last(v))),)
+
+
+def _eigvecs_vjp(g, v, a):
+    # dV = V (F o (V^T dS V)) with F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it.
+    # NOTE: infinite where eigenvalues repeat (the eigenvectors are not unique there).
+    w = F.eigh_values(a)
+    n = w.shape[-1]
+    gap = F.reshape(w, shape=w.shape[:-1] + (1, n)) - F.reshape(w, shape=w.shape + (1,))
+    off = ~np.eye(n, dtype=bool)
+    inverse_gap = F.where(off, 1.0 / F.where(off, gap, 1.0), 0.0)
+    inner = inverse_gap * F.matmul(_swap_last(v), g)
+    return (_fold_lower(F.matmul(F.matmul(v, inner), _swap_last(v))),)
+
+
+_SYMMETRIC = ((((3, 3),), {}), (((2, 3, 3),), {}))
+_linalg("eigh_values", lambda x: np.linalg.eigh(x).eigenvalues, _eigvalsh_vjp,
+        "np.linalg.eigh({0}).eigenvalues", _SYMMETRIC,
+        doc="np.linalg.eigh(A) traces to eigenvalues and eigenvectors; like NumPy it reads "
+            "only the lower triangle, so the gradient lands there")
+_linalg("eigh_vectors", lambda x: np.linalg.eigh(x).eigenvectors, _eigvecs_vjp,
+        "np.linalg.eigh({0}).eigenvectors", _SYMMETRIC,
+        doc="the gradient is infinite where eigenvalues repeat")
+
+
+@numpy_function(np.linalg.eigh)
+def _np_eigh(a, UPLO="L"):
+    _square("eigh", a)
+    if UPLO != "L":
+        a = _swap_last(a)  # the upper triangle of A is the lower triangle of A.T
+    b = _builder()
+    return EighResult(b.apply("eigh_values", (a,), python=False),
+                      b.apply("eigh_vectors", (a,), python=False))
+
+
+@numpy_function(np.linalg.eigvalsh)
+def _np_eigvalsh(a, UPLO="L"):
+    return _np_eigh(a, UPLO).eigenvalues
+
+
+EighResult = namedtuple("EighResult", "eigenvalues eigenvectors")

@@ -15,12 +15,9 @@ RANDOM_ADVICE = ("draw the random numbers outside the function and pass them in 
 for _fn, _advice in [
         (np.linalg.svd, "no SVD gradient: use np.linalg.norm (Frobenius), "
                         "np.linalg.slogdet or np.linalg.solve instead"),
-        (np.linalg.eig, "no eigen-decomposition gradient: for a determinant use "
-                        "np.linalg.slogdet; for a trace use np.trace"),
-        (np.linalg.eigh, "no eigen-decomposition gradient: for log det use "
-                         "np.linalg.slogdet; for trace(f(A)) write it with matmul/np.trace"),
-        (np.linalg.eigvals, "use np.trace / np.linalg.det, which are supported"),
-        (np.linalg.eigvalsh, "use np.trace / np.linalg.slogdet, which are supported"),
+        (np.linalg.eig, "no gradient for general (non-symmetric) eigenproblems: for "
+                        "symmetric matrices use np.linalg.eigh"),
+        (np.linalg.eigvals, "for symmetric matrices use np.linalg.eigvalsh"),
         (np.linalg.qr, "solve systems with np.linalg.solve instead"),
         (np.linalg.cholesky, "solve with np.linalg.solve and use np.linalg.slogdet for "
                              "log-determinants"),
