@@ -5,11 +5,14 @@ __version__ = "0.1.0"
 
 from .api import Compiled, CompileReport, compile_grad  # noqa: E402
 from .errors import (ArgumentError, CompileError, ConcreteValueError,  # noqa: E402
-                     ConstantTooLargeError, InternalError, OutputFileError, ReturnValueError,
-                     ShapeError, TracedBranchError, UnsupportedOperationError,
-                     VerificationError)
+                     ConstantTooLargeError, FunctionRaisedError, InPlaceMutationError,
+                     InternalError, NonFiniteError, OutputFileError, RandomnessError,
+                     ReturnValueError, ShapeError, SourceError, TraceLimitError,
+                     TracedBranchError, UnsupportedOperationError, VerificationError)
 
 __all__ = ["compile_grad", "Compiled", "CompileReport", "CompileError", "ArgumentError",
-           "ConcreteValueError", "ConstantTooLargeError", "InternalError", "OutputFileError",
-           "ReturnValueError", "ShapeError", "TracedBranchError",
-           "UnsupportedOperationError", "VerificationError", "__version__"]
+           "ConcreteValueError", "ConstantTooLargeError", "FunctionRaisedError",
+           "InPlaceMutationError", "InternalError", "NonFiniteError", "OutputFileError",
+           "RandomnessError", "ReturnValueError", "ShapeError", "SourceError",
+           "TraceLimitError", "TracedBranchError", "UnsupportedOperationError",
+           "VerificationError", "__version__"]

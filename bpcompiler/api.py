@@ -8,12 +8,17 @@ collects what they report.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import inspect
 import linecache
+import os
+import tempfile
 import textwrap
 import time
+import traceback
 import types
+from collections import Counter
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -27,7 +32,10 @@ from .graph import check_graph, dump
 from .passes import optimize
 from .trace import source_file, trace
 from .verify import VerificationReport, verify
-from .writer import MARKER, write_atomically
+from .writer import MARKER, check_writable, write_atomically
+
+# How much of the graph an internal-error dump holds.
+DUMP_NODES = 500
 
 
 @dataclass
@@ -40,19 +48,25 @@ class CompileReport:
     joint_nodes_before: int = 0  # joint graph straight out of differentiation
     joint_nodes_after: int = 0
     lines: int = 0
+    # op -> how many nodes of that op optimisation removed from the joint graph
+    removed: dict = field(default_factory=dict)
     verification: VerificationReport | None = None
     seconds: dict = field(default_factory=dict)
 
     def summary(self) -> str:
         v = self.verification
         phases = ", ".join(f"{k} {1e3 * s:.1f} ms" for k, s in self.seconds.items())
-        return (f"nodes: {self.forward_nodes} forward + {self.adjoint_nodes} backward "
-                f"(optimisation removed {self.joint_nodes_before - self.joint_nodes_after} of "
-                f"{self.joint_nodes_before}); {self.lines} lines\n"
+        total = 1e3 * sum(self.seconds.values())
+        removed = ", ".join(f"{n} {op}" for op, n in self.removed.items())
+        return (f"nodes: {self.forward_nodes} forward (traced {self.traced_nodes}) + "
+                f"{self.adjoint_nodes} backward; {self.lines} lines\n"
+                f"optimised: removed {self.joint_nodes_before - self.joint_nodes_after} of "
+                f"{self.joint_nodes_before} joint nodes" + (f" ({removed})" if removed else "")
+                + "\n"
                 f"verified: forward max rel error {v.forward_error:.2g}, gradient max rel "
                 f"error {v.gradient_error:.2g} (tolerance {v.rtol_gradient:g}, "
                 f"{v.points} points x {v.directions} directions)\n"
-                f"time: {phases}")
+                f"time: {phases} (total {total:.0f} ms)")
 
 
 @dataclass
@@ -81,15 +95,31 @@ def load_module(source: str, name: str, filename: str) -> types.ModuleType:
 
 
 def compile_grad(f, args, wrt=None, out=None, *, command: str | None = None,
-                 force: bool = False, debug: bool = False) -> Compiled:
+                 force: bool = False, debug: bool = False, progress=None) -> Compiled:
     """Compile the gradient of `f` at example `args` into a verified Python module.
 
     `wrt` names the parameters to differentiate (default: every float parameter). With
     `out`, the module is written there (atomically) after it has been verified.
     `command` is the shell command recorded in the header as the way to regenerate it.
+    `progress`, if given, is called with each stage's name as the stage starts.
     """
+    # NOTE: a compile allocates a few dicts per node and frees nothing cyclic until it
+    # returns; the cyclic collector's full sweeps over a 100k-node graph cost a third of
+    # the compile time, so it is paused for the compile and resumed afterwards.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _compile(f, args, wrt, out, command, force, debug, progress)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _compile(f, args, wrt, out, command, force, debug, progress) -> Compiled:
     report = CompileReport()
     clock = time.perf_counter()
+    if out is not None:
+        check_writable(str(out), force)  # refuse before doing the work
 
     def phase(name):
         nonlocal clock
@@ -97,76 +127,116 @@ def compile_grad(f, args, wrt=None, out=None, *, command: str | None = None,
         report.seconds[name] = report.seconds.get(name, 0.0) + now - clock
         clock = now
 
-    stage = "trace"
+    def enter(name):
+        if progress is not None:
+            progress(name)
+        return name
+
+    stage = enter("trace")
     try:
         forward = trace(f, args, wrt)
         report.traced_nodes = len(forward)
         phase("trace")
-        stage = "optimize (forward)"
-        forward = optimize(forward, debug)
+        stage = enter("optimize (forward)")
+        forward = optimize(forward, debug, rounds=1)
         phase("optimize")
-        stage = "differentiate"
+        stage = enter("differentiate")
         joint = differentiate(forward)
         report.joint_nodes_before = len(joint)
+        ops_before = Counter(a["op"] for _, a in joint.nodes(data=True))
         if debug:
             check_graph(joint, stage)
         phase("differentiate")
-        stage = "optimize (joint)"
+        stage = enter("optimize (joint)")
         joint = optimize(joint, debug)
         report.joint_nodes_after = len(joint)
+        removed = ops_before - Counter(a["op"] for _, a in joint.nodes(data=True))
+        report.removed = dict(sorted(removed.items(), key=lambda kv: (-kv[1], kv[0])))
         report.forward_nodes = sum(1 for _, a in joint.nodes(data=True) if a["phase"] == "forward")
         report.adjoint_nodes = len(joint) - report.forward_nodes
         phase("optimize")
-        stage = "emit"
+        stage = enter("emit")
         file = source_file(f)
         name = f.__name__
         params = joint.graph["params"]
         wrt_names = joint.graph["wrt"]
         regenerate = command or f"compile_grad({name}, ...) from Python (no command recorded)"
-        draft = emit(joint, [], "")
-        phase("emit")
-        stage = "format"
-        format_source(draft)  # fail early, before verification, if the emitter broke
-        phase("format")
-        stage = "verify"
-        module = load_module(draft, f"{name}_grad", f"<bpcompiler draft {name}>")
-        float32 = any(a["dtype"] == "float32" for _, a in forward.nodes(data=True))
-        casts32 = any(a["dtype"] == "float32" and a["op"] in ("astype", "const")
-                      for _, a in forward.nodes(data=True))
-        verification = verify(f, module, args, params, wrt_names, computes_in_float32=float32,
-                              casts_to_float32=casts32)
-        report.verification = verification
-        phase("verify")
-        stage = "emit"
+        # NOTE: the module is emitted, formatted and imported once. The verification
+        # result goes into a header comment after the fact: a comment line changes no
+        # code and no line number, so the module verified is the module written.
+        pending = "# Verified: (pending)"
         header = [f"{MARKER} {__version__}. Do not edit: regenerate instead.",
                   f"# Source: {file}:{name} (sha256 {source_hash(f)})",
-                  f"# Regenerate: {regenerate}",
-                  f"# Verified: {verification.summary()}"]
+                  f"# Regenerate: {regenerate}", pending]
         docstring = "\n".join(textwrap.wrap(
             f"Gradient of `{name}` with respect to {', '.join(wrt_names)}.", 88)) + "\n\n" + \
             "\n".join(textwrap.wrap(
                 f"forward({', '.join(params)}) computes `{name}`; value_and_grad(...) "
                 "returns (value, gradients) and grad(...) the gradients, in the order of "
                 "WRT. This module needs only the Python standard library and NumPy.", 88)) + "\n"
-        source = format_source(emit(joint, header, docstring))
-        report.lines = source.count("\n")
+        text = emit(joint, header, docstring)
         phase("emit")
+        stage = enter("format")
+        source = format_source(text)
+        report.lines = source.count("\n")
+        phase("format")
+        stage = enter("verify")
         path = None if out is None else str(out)
-        module = load_module(source, f"{name}_grad", path or f"<bpcompiler {name}_grad>")
+        filename = path or f"<bpcompiler {name}_grad>"
+        module = load_module(source, f"{name}_grad", filename)
+        float32 = any(a["dtype"] == "float32" for _, a in forward.nodes(data=True))
+        casts32 = any(a["dtype"] == "float32" and a["op"] in ("astype", "const")
+                      for _, a in forward.nodes(data=True))
+        verification = verify(f, module, args, params, wrt_names, computes_in_float32=float32,
+                              casts_to_float32=casts32)
+        report.verification = verification
+        verified = f"# Verified: {verification.summary()}"
+        if pending not in source or "\n" in verified:
+            raise InternalError("internal error: the header's verification line is missing")
+        source = source.replace(pending, verified, 1)
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        phase("verify")
         if path is not None:
-            stage = "write"
+            stage = enter("write")
             write_atomically(path, source, force=force)
             phase("write")
+    except InternalError as exc:
+        if getattr(exc, "dump_path", None):
+            raise
+        graph = locals().get("joint", locals().get("forward"))
+        raise internal_error(exc.problem, stage, f, graph, exc) from exc
     except CompileError:
         raise
     except Exception as exc:
-        graph_dump = ""
-        for candidate in ("joint", "forward"):
-            if candidate in locals():
-                graph_dump = dump(locals()[candidate])
-                break
-        raise InternalError(
-            f"internal error in {stage}: {type(exc).__name__}: {exc}",
-            hint="this is a bug in bpcompiler; please report it with this graph:\n"
-                 + graph_dump) from exc
+        graph = locals().get("joint", locals().get("forward"))
+        raise internal_error(f"internal error in {stage}: {type(exc).__name__}: {exc}",
+                             stage, f, graph, exc) from exc
     return Compiled(source=source, module=module, graph=joint, path=path, report=report)
+
+
+def internal_error(problem: str, stage: str, fn, graph, exc: BaseException) -> InternalError:
+    """An InternalError whose message names the stage and a dump file: the problem, the
+    traceback and the first DUMP_NODES nodes of the graph (when there is one)."""
+    name = getattr(fn, "__name__", "function")
+    text = [f"bpcompiler {__version__} internal error in stage {stage!r} compiling "
+            f"{name} ({source_file(fn) if hasattr(fn, '__code__') else '?'})", problem, "",
+            "".join(traceback.format_exception(exc, limit=30)), ""]
+    if graph is not None:
+        text += [f"graph ({len(graph)} nodes):", dump(graph, DUMP_NODES)]
+    try:
+        fd, path = tempfile.mkstemp(prefix=f"bpcompiler-internal-{name}-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write("\n".join(text) + "\n")
+    except OSError:
+        path = None
+    problem = " ".join(problem.split())
+    if len(problem) > 300:
+        problem = problem[:297] + "..."
+    error = InternalError(
+        problem if problem.startswith("internal error") else f"internal error in {stage}: "
+        f"{problem}",
+        hint="this is a bug in bpcompiler, not in your code; please report it with "
+             + (f"the dump in {path}" if path else "this message"))
+    error.dump_path = path
+    error.stage = stage
+    return error

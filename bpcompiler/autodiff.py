@@ -22,14 +22,20 @@ from .ops import REGISTRY, F
 
 def active_nodes(g: nx.DiGraph) -> set:
     """Float nodes on some path from a `wrt` input to the output: only these get adjoints."""
+    # Node ids are topological, so one sweep forward and one back find both sets in
+    # linear time (networkx's descendants per input would be quadratic).
     names = g.graph["params"]
-    sources = [g.graph["inputs"][names.index(n)] for n in g.graph["wrt"]]
-    reached = set(sources)
-    for s in sources:
-        reached |= nx.descendants(g, s)
-    output = g.graph["output"]
-    needed = nx.ancestors(g, output) | {output}
-    return {n for n in reached & needed if is_float(g.nodes[n])}
+    reached = {g.graph["inputs"][names.index(n)] for n in g.graph["wrt"]}
+    order = sorted(g)
+    nodes = g.nodes
+    for n in order:
+        if n not in reached and any(a in reached for a in nodes[n]["args"]):
+            reached.add(n)
+    needed = {g.graph["output"]}
+    for n in reversed(order):
+        if n in needed:
+            needed.update(nodes[n]["args"])
+    return {n for n in reached & needed if is_float(nodes[n])}
 
 
 def unbroadcast(c, shape: tuple, dtype: str, python: bool):
@@ -107,7 +113,7 @@ def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
             out = g.nodes[output]
             one = 1.0 if out["python"] else np.ones((), dtype=out["dtype"])[()]
             contributions[output] = [builder.tracer(builder.constant(one))]
-        order = list(nx.lexicographical_topological_sort(g.subgraph(active)))
+        order = sorted(active)  # ids are topological
         for node in reversed(order):
             parts = contributions.pop(node, None)
             if not parts:

@@ -13,12 +13,16 @@ from typing import Callable
 
 import numpy as np
 
-from .errors import CompileError, UnsupportedOperationError
+from .errors import (CompileError, ConstantTooLargeError, TraceLimitError,
+                     UnsupportedOperationError)
 from .graph import add_node
 from .ops.registry import REGISTRY, Aval, dtype_name
 from .tracer import Tracer
 
 _STACK: list["Builder"] = []
+# An array constant with more elements than this, not all equal, is refused rather than
+# embedded in the module as a literal (ConstantTooLargeError): pass it as an argument.
+MAX_CONSTANT_ELEMENTS = 1000
 
 
 def current_builder() -> "Builder":
@@ -33,6 +37,8 @@ class Builder:
         self.phase = phase
         self.where = where  # -> (file, line) of the user code being traced
         self.constant_names: dict[int, str] = {}  # id(array) -> the user's name for it
+        self.mutable: set[int] = set()  # input nodes whose example value is an ndarray
+        self.max_nodes: int | None = None  # refuse to grow the graph past this
 
     @contextlib.contextmanager
     def active(self):
@@ -66,6 +72,14 @@ class Builder:
         if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "fiub":
             array = np.array(value, copy=True)
             name = self.constant_names.get(id(value))
+            if array.size > MAX_CONSTANT_ELEMENTS and not _uniform(array):
+                raise ConstantTooLargeError(
+                    f"the array constant {name or ''} of shape {array.shape} "
+                    f"({array.size} elements) is too large to embed in the module "
+                    f"(limit {MAX_CONSTANT_ELEMENTS} elements unless all are equal)",
+                    file=file, line=line,
+                    hint="make it a parameter of the function and pass it as an argument")
+            self._count(file, line)
             return add_node(self.graph, "const", (), {"value": array}, shape=array.shape,
                             dtype=array.dtype.name, python=False, phase=self.phase,
                             name=name, file=file, line=line)
@@ -86,6 +100,7 @@ class Builder:
         if python is None:
             python = all(a.python for a in avals) and op.py_fn is not None
         file, line = self.where()
+        self._count(file, line)
         try:
             shape, dtype = op.shape_rule(op, avals, params, python)
         except CompileError as exc:
@@ -95,6 +110,27 @@ class Builder:
         node = add_node(self.graph, name, nodes, params, shape=shape, dtype=dtype,
                         python=python, phase=self.phase, file=file, line=line)
         return self.tracer(node)
+
+    def _count(self, file, line) -> None:
+        if self.max_nodes is not None and self.graph.graph["next_id"] >= self.max_nodes:
+            raise TraceLimitError(
+                f"the traced graph grew past {self.max_nodes} operations",
+                file=file, line=line,
+                hint="a loop with a huge or unbounded trip count? bpcompiler unrolls loops; "
+                     "use whole-array NumPy operations instead of element-wise loops")
+
+
+def _uniform(array: np.ndarray) -> bool:
+    """All elements equal, signs of zero included (so np.full reproduces it exactly)."""
+    flat = array.reshape(-1)
+    if flat.size == 0:
+        return True
+    first = flat[:1]
+    same = (flat == first) | (np.isnan(flat) & np.isnan(first) if flat.dtype.kind == "f"
+                              else False)
+    if flat.dtype.kind == "f":
+        same &= np.signbit(flat) == np.signbit(first)
+    return bool(np.all(same))
 
 
 def _holds_tracer(value) -> bool:

@@ -6,10 +6,25 @@ expression that reads it, so `z10 = w10 * x00 + b10` prints as one line, as writ
 Consecutive statements from the same source line share one provenance comment
 (`# line 12: ...` or `# grad of line 12: ...`). Python scalars print with operators and
 `math`, arrays with `np`.
+
+A parameter may be called `np`, `math`, `value_and_grad` or after a builtin the module
+uses (`abs`, `float`): the body then reads such a parameter through an internal name
+(`np_arg = np`) and reaches the module as an alias (`import numpy as np_`,
+`builtins_.abs`), so nothing the user names is shadowed. Array constants are embedded
+exactly: all-zero arrays as `np.zeros`, all-equal ones as `np.full`, others as
+`np.array([...])` of `repr` floats (round-trip exact), with `np.nan`/`np.inf` for
+non-finite values.
+
+Two things keep emitted array code as lean as hand-written backprop: a gradient that is
+the sum of scatters (`x[1:]` and `x[:-1]` both read) is accumulated in place into the
+one zero buffer the module allocated (`d_x[:-1] += d_a`), and an array of at least
+FREE_MIN_ELEMENTS elements is deleted (`del`) right after the last statement that reads
+it, so peak memory follows what is still needed instead of everything computed.
 """
 
 from __future__ import annotations
 
+import builtins
 import linecache
 import math
 import os
@@ -21,8 +36,13 @@ from .graph import outputs
 from .naming import Namespace, base_name
 from .ops import REGISTRY
 from .ops.registry import PREC_ATOM, PREC_UNARY, Aval, Expr
+from .ops.shape import format_index
 
 MAX_INLINE_CHARS = 60
+# Arrays at least this large are deleted after their last use (liveness), so peak memory
+# follows what is still needed, as in hand-written code that reuses names.
+FREE_MIN_ELEMENTS = 512
+_WORD = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
 MAX_COMMENT_CHARS = 72
 # Ops whose result may share memory with an operand or a module constant: a returned
 # gradient that is one of these is copied, so callers may modify what they get back.
@@ -45,13 +65,39 @@ def literal(value, python: bool, np_alias: str = "np") -> Expr:
     return Expr(f"{np_alias}.{array.dtype.name}({inner})", PREC_ATOM)
 
 
+def _element(v) -> str:
+    if isinstance(v, float) and not math.isfinite(v):
+        return "np.nan" if math.isnan(v) else ("np.inf" if v > 0 else "-np.inf")
+    return repr(v)
+
+
+def _nested(items) -> str:
+    if isinstance(items, list):
+        return "[" + ", ".join(_nested(i) for i in items) + "]"
+    return _element(items)
+
+
 def array_literal(value: np.ndarray) -> str:
+    """Exact source text for an array constant (see the module docstring)."""
     array = np.asarray(value)
-    if array.dtype.kind == "f":
-        nested = np.vectorize(lambda v: float(v), otypes=[object])(array).tolist()
-    else:
-        nested = array.tolist()
-    return f"np.array({nested!r}, dtype=np.{array.dtype.name})"
+    dtype = f"dtype=np.{array.dtype.name}"
+    # Python floats (not NumPy scalars) so that repr gives the shortest exact digits.
+    as_python = np.vectorize(float, otypes=[object])(array) if array.dtype.kind == "f" \
+        else array.astype(object)
+    flat = as_python.reshape(-1)
+    same = flat.size > 1 and np.array_equal(array.reshape(-1), np.full(flat.size, array.flat[0]),
+                                             equal_nan=True)
+    if same and array.dtype.kind == "f":
+        same = len(set(np.signbit(array.reshape(-1)).tolist())) == 1
+    if same:
+        return f"np.full({array.shape!r}, {_element(flat[0])}, {dtype})"
+    return f"np.array({_nested(as_python.tolist())}, {dtype})"
+
+
+def is_zeros(value) -> bool:
+    """All elements +0 (so `np.zeros` reproduces the array exactly, signs included)."""
+    array = np.asarray(value)
+    return not np.any(array != 0) and not (array.dtype.kind == "f" and np.any(np.signbit(array)))
 
 
 class _Function:
@@ -66,11 +112,38 @@ class _Function:
         self.nodes = _ancestors(g, roots)
         self.uses = {n: 0 for n in self.nodes}
         for n in self.nodes:
-            for a in g.nodes[n]["args"]:
+            for a in g._node[n]["args"]:
                 self.uses[a] += 1
         for r in roots:
             self.uses[r] += 2  # outputs are always statements
         self.exprs: dict[int, Expr] = {}
+        self.accumulate, self.absorbed = self._find_accumulations()
+
+    def _find_accumulations(self):
+        """`a + b` (or `a - b`) where `a` is a fresh scatter buffer read only here is
+        written in place, `a[i] += ...` / `a -= b`: no second buffer, no copy.
+        Returns {add node: (buffer node, other node)} and the scatters folded into it."""
+        g, accumulate, absorbed = self.g, {}, set()
+        for n in sorted(self.nodes):
+            at = g._node[n]
+            if at["op"] not in ("add", "subtract") or at["python"]:
+                continue
+            a, b = at["args"]
+            for first, second in ((a, b), (b, a)) if at["op"] == "add" else ((a, b),):
+                fa, sb = g._node[first], g._node[second]
+                if first == second or fa["op"] != "scatter" or self.uses[first] != 1 \
+                        or (fa["shape"], fa["dtype"]) != (at["shape"], at["dtype"]) \
+                        or first in absorbed or sb["python"]:
+                    continue
+                if sb["op"] == "scatter" and self.uses[second] == 1 and \
+                        (sb["shape"], sb["dtype"]) == (at["shape"], at["dtype"]):
+                    absorbed.add(second)
+                accumulate[n] = (first, second)
+                if n in self.names:
+                    self.names[first] = self.names[n]
+                break
+        return accumulate, absorbed
+
 
     def expr(self, node: int) -> Expr:
         return self.exprs[node]
@@ -78,13 +151,22 @@ class _Function:
     def lines(self, main_file: str | None) -> list[str]:
         out, last_key = [], None
         for node in sorted(self.nodes):
-            attrs = self.g.nodes[node]
+            attrs = self.g._node[node]
             op = attrs["op"]
             if op == "input":
                 self.exprs[node] = Expr(self.names[node], PREC_ATOM)
                 continue
             if op == "const":
                 self.exprs[node] = self._const(node, attrs)
+                continue
+            if node in self.absorbed:
+                continue  # written by the accumulation that reads it
+            if node in self.accumulate:
+                key = (attrs["phase"], attrs["file"], attrs["line"])
+                if key != last_key:
+                    out += _comment(key, main_file)
+                    last_key = key
+                out.append(self._accumulate(node))
                 continue
             spec = REGISTRY[op]
             args = [self.exprs[a] for a in attrs["args"]]
@@ -109,6 +191,42 @@ class _Function:
             self.exprs[node] = Expr(name, PREC_ATOM)
         return out
 
+    def _accumulate(self, node) -> str:
+        first, second = self.accumulate[node]
+        target = self.exprs[first].text
+        self.exprs[node] = Expr(target, PREC_ATOM)
+        symbol = "+=" if self.g._node[node]["op"] == "add" else "-="
+        if second in self.absorbed:
+            s = self.g._node[second]
+            return (f"{target}[{format_index(s['params']['index'])}] {symbol} "
+                    f"{self.exprs[s['args'][0]].text}")
+        return f"{target} {symbol} {self.exprs[second].text}"
+
+    def free_dead_arrays(self, lines: list[str], keep: set) -> list[str]:
+        """Insert `del` after the last line that reads a large array the function made."""
+        big = {self.names[n] for n in self.nodes
+               if n in self.names and self.g._node[n]["op"] not in ("input", "const")
+               and not self.g._node[n]["python"]
+               and int(np.prod(self.g._node[n]["shape"])) >= FREE_MIN_ELEMENTS}
+        big -= keep
+        if not big:
+            return lines
+        last = {}
+        for i, line in enumerate(lines):
+            if not line.startswith("#"):
+                for word in _WORD.findall(line):
+                    if word in big:
+                        last[word] = i
+        dead: dict[int, list] = {}
+        for name, i in last.items():
+            dead.setdefault(i, []).append(name)
+        out = []
+        for i, line in enumerate(lines):
+            out.append(line)
+            if i in dead:
+                out.append("del " + ", ".join(sorted(dead[i])))
+        return out
+
     def _inline(self, node, attrs, expr) -> bool:
         return (self.uses[node] == 1 and self.names.get(node) is None
                 and len(expr.text) <= MAX_INLINE_CHARS)
@@ -118,6 +236,7 @@ class _Function:
         if node in self.constants:
             return Expr(self.constants[node], PREC_ATOM)
         if not attrs["python"] and np.ndim(value) > 0:  # all-zero arrays are printed inline
+            assert is_zeros(value), "a non-zero array constant was not given a module name"
             return Expr(f"np.zeros({tuple(np.shape(value))!r}, dtype=np.{attrs['dtype']})",
                         PREC_ATOM)
         return literal(value, attrs["python"])
@@ -133,7 +252,7 @@ def _ancestors(g, roots) -> set:
     seen = set(roots)
     stack = list(roots)
     while stack:
-        for a in g.nodes[stack.pop()]["args"]:
+        for a in g._node[stack.pop()]["args"]:
             if a not in seen:
                 seen.add(a)
                 stack.append(a)
@@ -158,20 +277,22 @@ def _assign_names(g, inlinable: set) -> tuple[dict, dict, list]:
     space = Namespace(fixed=params)
     names: dict[int, str] = {}
     for index, node in enumerate(g.graph["inputs"]):
-        names[node] = params[index]
+        # A parameter named like a module the body uses is read through another name.
+        names[node] = params[index] if params[index] not in _MODULES else \
+            space.claim(f"{params[index]}_arg")
     constants, constant_lines = {}, []
     for node in sorted(g):
-        attrs = g.nodes[node]
+        attrs = g._node[node]
         if attrs["op"] == "const" and not attrs["python"] and np.ndim(attrs["params"]["value"]) > 0 \
-                and np.any(attrs["params"]["value"] != 0):
+                and not is_zeros(attrs["params"]["value"]):
             name = space.claim((attrs["name"] or "CONST").upper())
             constants[node] = name
             constant_lines.append(f"{name} = {array_literal(attrs['params']['value'])}")
     output = g.graph["output"]
-    if g.nodes[output]["op"] not in ("input", "const") and g.nodes[output]["name"] is None:
+    if g._node[output]["op"] not in ("input", "const") and g._node[output]["name"] is None:
         names[output] = space.claim(g.graph["function"])  # the value is the function's
     for node in sorted(g):
-        attrs = g.nodes[node]
+        attrs = g._node[node]
         if attrs["op"] in ("input", "const") or node in names:
             continue
         has_own_name = attrs["name"] is not None and attrs["phase"] == "forward" or \
@@ -185,7 +306,7 @@ def _inlinable(g, roots) -> set:
     """Nodes read exactly once (in the whole module) that are not outputs."""
     uses: dict[int, int] = {}
     for n in g:
-        for a in g.nodes[n]["args"]:
+        for a in g._node[n]["args"]:
             uses[a] = uses.get(a, 0) + 1
     return {n for n in g if uses.get(n, 0) == 1 and n not in roots}
 
@@ -195,50 +316,107 @@ def _tuple(items: list[str]) -> str:
     return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
 
 
+_MODULES = {"np": "numpy", "math": "math"}
+
+
+def _unshadow(lines: list[str], params, space) -> tuple[list[str], dict, str | None]:
+    """Rewrite module references that a parameter shadows (see the module docstring):
+    (lines, {module: alias}, builtins alias or None)."""
+    aliases = {m: (space.claim(f"{m}_") if m in params else m) for m in _MODULES}
+    called = [p for p in params if p in dir(builtins)]
+    builtins_alias = None
+    out = []
+    for line in lines:
+        if not line.startswith("#"):
+            for module, alias in aliases.items():
+                if alias != module:
+                    line = re.sub(rf"(?<![\w.]){module}\.", f"{alias}.", line)
+            for name in called:  # a parameter is never called: `abs(` is the builtin
+                if re.search(rf"(?<![\w.]){name}\(", line):
+                    builtins_alias = builtins_alias or space.claim("builtins_")
+                    line = re.sub(rf"(?<![\w.]){name}\(", f"{builtins_alias}.{name}(", line)
+        out.append(line)
+    return out, aliases, builtins_alias
+
+
+def _bracketed(head: str, items: list[str], tail: str, indent: str = "",
+               tuple_: bool = False) -> str:
+    """`head(items)tail` on one line when it fits in black's 88 columns, else one item
+    per line with a trailing comma, as black writes it. black formats the module either
+    way; handing it the exploded form spares it trying every way of splitting a
+    100-parameter line, which was most of its time on such modules."""
+    inner = _tuple(items) if tuple_ else f"({', '.join(items)})"
+    one = f"{head}{inner}{tail}"
+    if len(indent) + len(one) <= 88 or len(items) < 2:
+        return one
+    rows = "".join(f"    {item},\n" for item in items)  # relative: block() indents
+    return f"{head}(\n{rows}){tail}"
+
+
 def emit(g, header_lines: list[str], docstring: str) -> str:
     roots = outputs(g)
     names, constants, constant_lines, space = _assign_names(g, _inlinable(g, roots))
+    prologue = [f"{names[node]} = {p}" for p, node in zip(g.graph["params"], g.graph["inputs"])
+                if names[node] != p]
     main_file = g.graph["file"]
-    params = ", ".join(g.graph["params"])
+    param_list = list(g.graph["params"])
 
     fwd = _Function(g, (g.graph["output"],), names, constants, space)
-    fwd_lines = fwd.lines(main_file) + [f"return {fwd.expr(g.graph['output']).text}"]
+    fwd_body = fwd.lines(main_file)
+    fwd_lines = fwd.free_dead_arrays(fwd_body, {fwd.expr(g.graph["output"]).text}) + \
+        [f"return {fwd.expr(g.graph['output']).text}"]
 
     both = _Function(g, roots, names, constants, space)
     body = both.lines(main_file)
+    body = both.free_dead_arrays(body, {both.expr(r).text for r in roots})
     grads = []
     for i, node in enumerate(g.graph["grads"]):
         text = both.expr(node).text
-        attrs = g.nodes[node]
+        attrs = g._node[node]
         aliased = attrs["op"] in _VIEW_OPS or node in g.graph["grads"][:i]
         if not attrs["python"] and aliased and not text.startswith("np.zeros("):
             text = f"{text}.copy()" if both.expr(node).prec >= PREC_ATOM else f"({text}).copy()"
         grads.append(text)
-    grad_tuple = _tuple(grads)
-    vag_lines = body + [f"return {both.expr(g.graph['output']).text}, {grad_tuple}"]
+    value = both.expr(g.graph["output"]).text
+    vag_lines = body + [_bracketed(f"return {value}, ", grads, "", "    ", tuple_=True)]
+    grad_return = _bracketed("return ", grads, "", "    ", tuple_=True)
 
-    wrt = _tuple([f'"{w}"' for w in g.graph["wrt"]])
-    code = "\n".join(fwd_lines + vag_lines + constant_lines)
+    fwd_lines, vag_lines = prologue + fwd_lines, prologue + vag_lines
+    n_fwd, n_vag = len(fwd_lines), len(vag_lines)
+    every, aliases, builtins_alias = _unshadow(
+        fwd_lines + vag_lines + [grad_return] + constant_lines, g.graph["params"], space)
+    fwd_lines, vag_lines = every[:n_fwd], every[n_fwd:n_fwd + n_vag]
+    grad_return, constant_lines = every[n_fwd + n_vag], every[n_fwd + n_vag + 1:]
+    code = "\n".join(every)
     imports = []
-    if re.search(r"(?<![\w.])math\.", code):
-        imports.append("import math")
-    if re.search(r"(?<![\w.])np\.", code):
-        imports.append("import numpy as np")
+    if builtins_alias:
+        imports.append(f"import builtins as {builtins_alias}")
+    for module, alias in aliases.items():
+        if re.search(rf"(?<![\w.]){alias}\.", code):
+            imports.append(f"import {_MODULES[module]}" + (f" as {alias}" if alias != _MODULES[module] else ""))
 
     def block(lines):
-        return "\n".join("    " + line for line in lines)
+        return "\n".join("    " + row if row.strip() else row
+                         for line in lines for row in line.split("\n"))
+
+    def define(name):
+        return _bracketed(f"def {name}", param_list, ":")
 
     parts = ["\n".join(header_lines), f'"""{docstring}"""', "\n".join(imports),
-             f"WRT = {wrt}"]
+             _bracketed("WRT = ", [f'"{w}"' for w in g.graph["wrt"]], "", tuple_=True)]
     if constant_lines:
         parts.append("\n".join(constant_lines))
-    parts.append(f"def forward({params}):\n"
+    parts.append(f"{define('forward')}\n"
                  f'    """The value of `{g.graph["function"]}`, as the source computes it."""\n'
                  f"{block(fwd_lines)}")
-    parts.append(f"def value_and_grad({params}):\n"
+    parts.append(f"{define('value_and_grad')}\n"
                  f'    """(value, gradients): the gradients in WRT order."""\n'
                  f"{block(vag_lines)}")
-    parts.append(f"def grad({params}):\n"
+    # A parameter called value_and_grad would shadow the function: repeat its body.
+    grad_body = (vag_lines[:-1] + [grad_return]
+                 if "value_and_grad" in g.graph["params"] else
+                 [_bracketed("return value_and_grad", param_list, "[1]", "    ")])
+    parts.append(f"{define('grad')}\n"
                  f'    """The gradients with respect to WRT, in that order."""\n'
-                 f"    return value_and_grad({params})[1]")
+                 f"{block(grad_body)}")
     return "\n\n\n".join(p for p in parts if p) + "\n"

@@ -7,17 +7,24 @@ but a copy of its globals (and closure cells and defaults) in which `math`, func
 imported from it (`from math import tanh`), and the builtins `min`/`max` are replaced by
 traced versions, and the user functions it calls are cloned the same way. The real
 `math` module is never modified.
+
+Randomness is refused, not traced: `np` is replaced by a view of NumPy whose `random`
+refuses, and `numpy.random`, NumPy `Generator`/`RandomState` objects, the `random`
+module and the functions bound to them are replaced by objects that refuse on first use
+(a call with no traced argument would otherwise run for real and bake one random draw
+into the module as a constant).
 """
 
 from __future__ import annotations
 
 import builtins
 import math
+import random
 import types
 
 import numpy as np
 
-from .errors import UnsupportedOperationError
+from .errors import RandomnessError, UnsupportedOperationError
 from .ops import F, MATH_FUNCTIONS
 from .tracer import Tracer
 
@@ -66,6 +73,54 @@ def _traced_extremum(name: str, real):
     return call
 
 
+class _Refuse:
+    """Stands for a source of random numbers; any use raises RandomnessError at the
+    user's line."""
+
+    def __init__(self, spelled: str):
+        self._spelled = spelled
+
+    def _refuse(self, what: str):
+        from .builder import current_builder
+        file, line = current_builder().where()
+        raise RandomnessError(f"{what} draws random numbers inside the traced function",
+                              file=file, line=line,
+                              hint="draw them outside the function and pass them in as an "
+                                   "argument (or a module constant), so the gradient "
+                                   "module computes the same function on every call")
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        self._refuse(f"{self._spelled}.{name}")
+
+    def __call__(self, *args, **kwargs):
+        self._refuse(self._spelled)
+
+
+class _NumpyView(types.ModuleType):
+    """`numpy` with `random` refused; every other attribute is NumPy's own."""
+
+    def __init__(self):
+        super().__init__("numpy", "numpy, with np.random refused while tracing")
+        self.random = _Refuse("np.random")
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+
+def _is_random_source(value) -> bool:
+    if value is np.random or value is random:
+        return True
+    if isinstance(value, (np.random.Generator, np.random.RandomState, random.Random)):
+        return True
+    owner = getattr(value, "__self__", None)
+    if owner is not None and owner is not value and _is_random_source(owner):
+        return True  # a bound method: from numpy.random import normal; random.random
+    module = getattr(value, "__module__", None) or ""
+    return callable(value) and (module == "random" or module.startswith("numpy.random"))
+
+
 def _traced_math_module() -> types.ModuleType:
     proxy = types.ModuleType("math", "math, with functions that trace")
     for name, value in vars(math).items():
@@ -100,10 +155,18 @@ class Instrumenter:
         self.clones: dict = {}  # original function -> clone
         self.codes: set = set()  # code objects of user functions (for provenance)
         self.constant_names: dict = {}  # id(ndarray) -> the name the user gave it
+        self.numpy = _NumpyView()
 
     def substitute(self, value):
         if value is math:
             return self.math
+        if value is np:
+            return self.numpy
+        try:
+            if _is_random_source(value):
+                return _Refuse(getattr(value, "__name__", None) or type(value).__name__)
+        except Exception:  # an exotic object that does not like being inspected
+            pass
         if isinstance(value, types.BuiltinFunctionType) and id(value) in _MATH_FUNCTION_IDS \
                 and getattr(value, "__self__", None) is math:
             return self.math_functions[_MATH_FUNCTION_IDS[id(value)]]
@@ -124,7 +187,7 @@ class Instrumenter:
         clone = types.FunctionType(code, env, fn.__name__, None, fn.__closure__)
         self.clones[fn] = clone  # before recursing, so recursion terminates
         used = _all_names(code)
-        for name in used:
+        for name in sorted(used):  # sorted: which name a shared constant gets is stable
             if name in env:
                 env[name] = self.substitute(env[name])
                 self._remember_constant(name, env[name])

@@ -4,24 +4,39 @@
 input node per parameter, runs an instrumented clone of `fn` (see instrument.py), and
 returns the forward graph. While it runs, a `sys.settrace` hook reads the user's local
 variables at each line so that nodes get the names the source gave them (`z10`, `h`).
+
+Whatever the function does wrong while it runs becomes a `CompileError` naming the
+user's line: an exception it raises itself (`FunctionRaisedError`), recursion past
+Python's limit or a graph larger than `MAX_TRACE_NODES` (`TraceLimitError`). An
+exception raised inside bpcompiler's own code is left alone: the pipeline reports it
+as an internal error.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import sys
+import traceback
 
 import numpy as np
 
 from .builder import Builder
-from .errors import ArgumentError, CompileError, ReturnValueError
+from .errors import (ArgumentError, CompileError, FunctionRaisedError, NonFiniteError,
+                     ReturnValueError, TraceLimitError)
 from .graph import add_node, new_graph
 from .instrument import Instrumenter
 from .ops.registry import dtype_name
 from .tracer import Tracer
 
+# The largest forward graph a trace may build. A loop that unrolls further (or never
+# ends) is refused with TraceLimitError after at most a few seconds of tracing.
+MAX_TRACE_NODES = 50_000
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
+
+@functools.lru_cache(maxsize=256)  # NOTE: called once per traced node
 def display_path(path: str | None) -> str | None:
     """A path relative to the working directory when it lies under it (stable across
     machines for headers and comments), else as given."""
@@ -55,9 +70,15 @@ def parameter_names(fn) -> tuple[str, ...]:
     names = []
     for p in signature.parameters.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            raise ArgumentError(f"{fn.__name__} takes *{p.name}/**{p.name}",
+            star = "*" if p.kind == p.VAR_POSITIONAL else "**"
+            raise ArgumentError(f"{fn.__name__} takes {star}{p.name}",
                                 file=file, line=line,
                                 hint="list every parameter by name so each gets one example value")
+        if p.kind == p.KEYWORD_ONLY:
+            raise ArgumentError(f"{fn.__name__} has the keyword-only parameter {p.name!r}",
+                                file=file, line=line,
+                                hint="make it positional (before any *) so it gets an "
+                                     "example value, or make it a constant")
         names.append(p.name)
     return tuple(names)
 
@@ -75,10 +96,18 @@ def describe_argument(value) -> tuple[tuple, str, bool]:
             dtype = "int64" if value.dtype.itemsize == 8 else dtype
         return tuple(value.shape), dtype, False
     kind = type(value).__name__
+    hint = "pass a Python float or int, or a float/int/bool NumPy array"
     if isinstance(value, (np.ndarray, np.generic)):
         kind = f"{value.dtype} array"
-    raise ArgumentError(f"an example argument is a {kind}",
-                        hint="pass a Python float or int, or a float/int/bool NumPy array")
+    if isinstance(value, (list, tuple)):
+        hint = "convert it with np.array(...), or make each element its own parameter"
+    elif isinstance(value, complex) or np.iscomplexobj(value) and \
+            isinstance(value, (np.ndarray, np.generic)):
+        hint = ("bpcompiler differentiates real functions: pass the real and imaginary "
+                "parts as separate float parameters")
+    elif value is None:
+        kind = "None"
+    raise ArgumentError(f"its example value is a {kind}", hint=hint)
 
 
 def resolve_wrt(fn, names, avals, wrt) -> tuple[str, ...]:
@@ -91,17 +120,22 @@ def resolve_wrt(fn, names, avals, wrt) -> tuple[str, ...]:
         return tuple(floats)
     if isinstance(wrt, str):
         wrt = (wrt,)
+    if not isinstance(wrt, (tuple, list)) or not all(isinstance(w, str) for w in wrt):
+        raise ArgumentError(f"wrt must be a parameter name or a tuple of names, not {wrt!r}",
+                            file=file, line=line, hint=f"e.g. wrt={names[:1]!r}")
     wrt = tuple(wrt)
     for name in wrt:
         if name not in names:
             raise ArgumentError(f"wrt names {name!r}, which is not a parameter of "
-                                f"{fn.__name__} {names}", file=file, line=line)
+                                f"{fn.__name__} {names}", file=file, line=line,
+                                hint="name parameters from the signature")
         if name not in floats:
             raise ArgumentError(f"wrt names {name!r}, which is not a float parameter",
                                 file=file, line=line,
                                 hint="only float scalars and float arrays can be differentiated")
     if len(set(wrt)) != len(wrt):
-        raise ArgumentError(f"wrt repeats a name: {wrt}", file=file, line=line)
+        raise ArgumentError(f"wrt repeats a name: {wrt}", file=file, line=line,
+                            hint="name each parameter once")
     if not wrt:
         raise ArgumentError("wrt is empty", file=file, line=line,
                             hint="name at least one float parameter")
@@ -129,8 +163,8 @@ def trace(fn, args, wrt=None):
                                 hint=exc.hint) from None
         if np.issubdtype(np.asarray(value).dtype, np.floating) and \
                 not np.all(np.isfinite(value)):
-            raise ArgumentError(f"the example value of {name!r} contains NaN or inf",
-                                file=file, line=first, hint="pass finite example values")
+            raise NonFiniteError(f"the example value of {name!r} contains NaN or inf",
+                                 file=file, line=first, hint="pass finite example values")
     wrt = resolve_wrt(fn, names, avals, wrt)
 
     graph = new_graph(fn.__name__, file, names)
@@ -147,14 +181,17 @@ def trace(fn, args, wrt=None):
 
     builder = Builder(graph, "forward", where)
     builder.constant_names = instrumenter.constant_names
+    builder.max_nodes = MAX_TRACE_NODES
     inputs = []
     for index, (name, (shape, dtype, python)) in enumerate(zip(names, avals)):
         inputs.append(add_node(graph, "input", (), {"index": index}, shape=shape, dtype=dtype,
                                python=python, phase="forward", name=name, file=file,
                                line=first))
     graph.graph.update(inputs=tuple(inputs), wrt=wrt)
+    builder.mutable = {node for node, value in zip(inputs, args)
+                       if isinstance(value, np.ndarray)}
 
-    namer = _LocalNamer(graph, instrumenter.codes)
+    namer = _LocalNamer(graph, instrumenter.codes, fn.__code__)
     with builder.active():
         previous = sys.gettrace()
         sys.settrace(namer.global_trace)
@@ -163,16 +200,50 @@ def trace(fn, args, wrt=None):
         except CompileError:
             raise
         except RecursionError:
-            raise CompileError(f"{fn.__name__} recursed too deeply while tracing",
-                               file=file, line=first,
-                               hint="recursion must end after a fixed number of steps")
+            raise TraceLimitError(f"{fn.__name__} recursed past Python's recursion limit "
+                                  "while being traced", file=file, line=first,
+                                  hint="recursion must end after a fixed number of steps "
+                                       "that does not depend on traced values") from None
+        except Exception as exc:
+            _raise_user_error(exc, fn, instrumenter.codes, file, first)
         finally:
             sys.settrace(previous)
-        graph.graph["output"] = _output_node(builder, result, fn, file, first)
+        graph.graph["output"] = _output_node(builder, result, fn, file,
+                                             namer.return_line or first)
     return graph
 
 
+def _raise_user_error(exc: Exception, fn, codes, file, first) -> None:
+    """Re-raise `exc`, from the user's function, as a FunctionRaisedError naming the
+    user's line; an exception raised inside bpcompiler itself propagates unchanged."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    innermost = frames[-1] if frames else None
+    inside = innermost is not None and os.path.abspath(innermost.filename).startswith(
+        _PACKAGE_DIR + os.sep)
+    # NOTE: instrument.py's traced `math`/min/max pass calls without traced operands to
+    # the real function: an exception there (math.tanh(an_array)) is the user's.
+    passthrough = inside and os.path.basename(innermost.filename) == "instrument.py"
+    if inside and not passthrough:
+        raise exc  # a bug in bpcompiler: the pipeline reports it as internal
+    where_file, where_line = file, first
+    tb = exc.__traceback__
+    while tb is not None:  # the innermost frame that is the user's traced code
+        if tb.tb_frame.f_code in codes:
+            where_file, where_line = display_path(tb.tb_frame.f_code.co_filename), tb.tb_lineno
+        tb = tb.tb_next
+    message = str(exc).replace("Tracer", "traced value")
+    hint = "the function must run on any values of the example's shapes and dtypes"
+    if isinstance(exc, (TypeError, AttributeError)):
+        hint = ("bpcompiler runs the function on traced stand-ins for its parameters; "
+                "operands must be floats, ints or NumPy arrays and only supported "
+                "operations can be applied (run `bpcompiler ops`)")
+    raise FunctionRaisedError(f"{fn.__name__} raised {type(exc).__name__}: {message} "
+                              "while being traced", file=where_file, line=where_line,
+                              hint=hint) from exc
+
+
 def _output_node(builder, result, fn, file, line) -> int:
+    """The output node for the function's return value (`line`: the return statement)."""
     if isinstance(result, Tracer):
         if result.shape != ():
             raise ReturnValueError(f"{fn.__name__} returns an array of shape {result.shape}",
@@ -180,21 +251,36 @@ def _output_node(builder, result, fn, file, line) -> int:
                                    hint="return a scalar, e.g. np.sum(...) or np.mean(...)")
         if result._dtype not in ("float64", "float32"):
             raise ReturnValueError(f"{fn.__name__} returns a {result._dtype} value",
-                                   file=file, line=line, hint="return a float")
+                                   file=file, line=line,
+                                   hint="return a float: a comparison or an int count "
+                                        "has no gradient")
         return result._node
     if isinstance(result, (float, np.floating)) or (
             isinstance(result, np.ndarray) and result.shape == () and result.dtype.kind == "f"):
         return builder.constant(result)  # does not depend on the inputs: zero gradient
-    raise ReturnValueError(f"{fn.__name__} returns {type(result).__name__}, not a float",
+    if result is None:
+        raise ReturnValueError(f"{fn.__name__} returns None", file=file, line=line,
+                               hint="is a return statement missing? return one float scalar")
+    if isinstance(result, (tuple, list)):
+        raise ReturnValueError(f"{fn.__name__} returns a {type(result).__name__} of "
+                               f"{len(result)} values", file=file, line=line,
+                               hint="return one float scalar: compile each output "
+                                    "separately, or combine them (e.g. their sum)")
+    kind = type(result).__name__
+    if isinstance(result, np.ndarray):
+        kind = f"{result.dtype} array of shape {result.shape}"
+    raise ReturnValueError(f"{fn.__name__} returns a {kind}, not a float",
                            file=file, line=line, hint="return one float scalar")
 
 
 class _LocalNamer:
     """A `sys.settrace` hook: name each node after the first local variable bound to it."""
 
-    def __init__(self, graph, codes):
+    def __init__(self, graph, codes, top=None):
         self.graph = graph
         self.codes = codes
+        self.top = top  # the traced function's own code: its last `return` line is kept
+        self.return_line = None
 
     def global_trace(self, frame, event, arg):
         if frame.f_code in self.codes:
@@ -202,6 +288,8 @@ class _LocalNamer:
         return None
 
     def local_trace(self, frame, event, arg):
+        if event == "return" and frame.f_code is self.top:
+            self.return_line = frame.f_lineno
         if event in ("line", "return"):
             nodes = self.graph.nodes
             for name, value in frame.f_locals.items():

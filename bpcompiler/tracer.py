@@ -9,9 +9,13 @@ unchanged with the real `numpy` module. Anything that needs a concrete number (`
 
 from __future__ import annotations
 
+import dis
+import sys
+
 import numpy as np
 
-from .errors import ConcreteValueError, TracedBranchError, UnsupportedOperationError
+from .errors import (ConcreteValueError, InPlaceMutationError, TracedBranchError,
+                     UnsupportedOperationError)
 from .ops import registry
 
 
@@ -71,6 +75,9 @@ class Tracer:
         raise cls(problem, file=file, line=line, hint=hint)
 
     def __bool__(self):
+        if _called_explicitly(sys._getframe(1)):
+            self._refuse(ConcreteValueError, "bool() of a traced value needs a concrete number",
+                         "compute both outcomes and select with np.where(cond, a, b)")
         self._refuse(TracedBranchError,
                      "Python control flow (if/while/and/or) depends on a traced value",
                      "compute both branches and select with np.where(cond, a, b)")
@@ -88,6 +95,22 @@ class Tracer:
                      "a traced value is used as an index, range() bound or size",
                      "use a constant (or a closure variable) for trip counts and indices")
 
+    def __round__(self, ndigits=None):
+        self._refuse(ConcreteValueError, "round() of a traced value needs a concrete number",
+                     "rounding has no useful gradient; keep the value as it is")
+
+    def __floor__(self):
+        self._refuse(ConcreteValueError, "math.floor() of a traced value needs a concrete "
+                     "number", "floor has no useful gradient; keep the value as it is")
+
+    def __ceil__(self):
+        self._refuse(ConcreteValueError, "math.ceil() of a traced value needs a concrete "
+                     "number", "ceil has no useful gradient; keep the value as it is")
+
+    def __trunc__(self):
+        self._refuse(ConcreteValueError, "math.trunc() of a traced value needs a concrete "
+                     "number", "keep the value as it is")
+
     def __complex__(self):
         self._refuse(ConcreteValueError, "complex() of a traced value is not supported")
 
@@ -104,8 +127,28 @@ class Tracer:
                      "index the array instead to keep values symbolic")
 
     def __setitem__(self, key, value):
-        self._refuse(UnsupportedOperationError, "in-place assignment into a traced array",
+        self._refuse(InPlaceMutationError, "in-place assignment into a traced array (for "
+                     "a parameter, NumPy would modify the caller's array)",
                      "build a new array instead, e.g. with np.where(mask, new, x)")
+
+    def _inplace(self, name, symbol, other):
+        # NOTE: on an array NumPy's `x += y` writes into x (for a parameter, into the
+        # caller's array; for a view, into the array it views), which a graph of values
+        # cannot express. A Python or NumPy scalar is immutable: `s += y` rebinds s.
+        if not self._python and (self.shape or self._builder.graph.nodes[self._node]["op"]
+                                 == "input" and self._node in self._builder.mutable):
+            self._refuse(InPlaceMutationError,
+                         f"in-place `{symbol}=` on a traced array writes into it (for a "
+                         "parameter, into the caller's array)",
+                         f"write `x = x {symbol} ...` to make a new array")
+        return self._binary(name, other)
+
+    def __iadd__(self, o): return self._inplace("add", "+", o)
+    def __isub__(self, o): return self._inplace("subtract", "-", o)
+    def __imul__(self, o): return self._inplace("multiply", "*", o)
+    def __itruediv__(self, o): return self._inplace("divide", "/", o)
+    def __ipow__(self, o): return self._inplace("power", "**", o)
+    def __imatmul__(self, o): return self._inplace("matmul", "@", o)
 
     # -- operators ---------------------------------------------------------------------
     def _binary(self, name, other, reflected=False):
@@ -149,7 +192,7 @@ class Tracer:
             self._refuse(UnsupportedOperationError, _unsupported_message(spelled, ufunc),
                          _advice(ufunc))
         if kwargs.get("out") is not None:
-            self._refuse(UnsupportedOperationError,
+            self._refuse(InPlaceMutationError,
                          f"np.{ufunc.__name__}(..., out=...) writes in place",
                          "drop out= and use the returned value")
         kwargs.pop("out", None)
@@ -181,6 +224,13 @@ class Tracer:
                      "traced values is not supported")
 
     def __getattr__(self, name):
+        if self._python and not name.startswith("__"):
+            # NOTE: the value stands for a Python float or int, which has no ndarray methods.
+            self._refuse(UnsupportedOperationError,
+                         f"a Python {'float' if self._dtype == 'float64' else 'number'} "
+                         f"has no method .{name}()",
+                         "use the NumPy function (np.sum(x), np.asarray(x)), or pass a NumPy "
+                         "array")
         method = registry.ARRAY_METHODS.get(name)
         if method is None:
             raise AttributeError(name) if name.startswith("__") else \
@@ -188,6 +238,19 @@ class Tracer:
                              f"the ndarray method .{name}() is not supported",
                              "run `bpcompiler ops` for the supported operations")
         return lambda *args, **kwargs: method(self, *args, **kwargs)
+
+
+_CALL_SITES: dict = {}  # code object -> offsets of call instructions
+
+
+def _called_explicitly(frame) -> bool:
+    """Whether `frame` asked for a truth value with a call (`bool(x)`, `all(...)`) rather
+    than with a jump (`if`, `while`, `and`, `or`, `not`)."""
+    code = frame.f_code
+    if code not in _CALL_SITES:
+        _CALL_SITES[code] = {i.offset for i in dis.get_instructions(code)
+                             if i.opname.startswith(("CALL", "PRECALL"))}
+    return frame.f_lasti in _CALL_SITES[code]
 
 
 def _is_operand(value) -> bool:

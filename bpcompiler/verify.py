@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import ArgumentError, VerificationError
+from .errors import CompileError, FunctionRaisedError, NonFiniteError, VerificationError
 
 DIRECTIONS = 3
 RTOL_GRAD = {"float64": 1e-6, "float32": 1e-3}
@@ -46,6 +46,29 @@ class VerificationReport:
         return (f"forward and gradient checked at {self.points} points, gradient along "
                 f"{self.directions} random directions per point against central differences "
                 f"(rtol {self.rtol_gradient:g})")
+
+
+def call_user(fn, args, label: str = "the example arguments"):
+    """`fn(*args)` on real numbers; an exception it raises becomes FunctionRaisedError
+    naming the user's line (the trace may succeed where real numbers fail: 1/(x - x)
+    on Python floats raises, while tracing only records a division)."""
+    try:
+        return fn(*args)
+    except CompileError:
+        raise
+    except Exception as exc:
+        from .trace import display_path
+        file, line = fn.__code__.co_filename, fn.__code__.co_firstlineno
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == fn.__code__.co_filename:
+                file, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
+            tb = tb.tb_next
+        raise FunctionRaisedError(
+            f"{fn.__name__} raised {type(exc).__name__}: {exc} when run on {label}",
+            file=display_path(file), line=line,
+            hint="the function must run on real numbers at and near the example arguments; "
+                 "choose other example values or fix the function") from exc
 
 
 def _copy(value):
@@ -94,12 +117,12 @@ class _Checker:
         raise VerificationError(problem, file=display_path(file), line=line, hint=hint)
 
     def check_point(self, args, label: str, dtype: str):
-        ref = self.fn(*args)
+        ref = call_user(self.fn, args, label)
         if not np.isfinite(ref):
             if label == "the example arguments":
                 from .trace import display_path
                 file, line = self.where()
-                raise ArgumentError(f"{self.fn.__name__} is {ref} at the example arguments",
+                raise NonFiniteError(f"{self.fn.__name__} is {ref} at the example arguments",
                                     file=display_path(file), line=line,
                                     hint="choose example values inside the function's domain")
             self.report.notes.append(f"skipped {label}: the function is {ref} there")
@@ -165,14 +188,16 @@ class _Checker:
                 moved[i] = base[i] + t * v if isinstance(base[i], np.ndarray) else \
                     type(base[i])(base[i] + t * float(v))
             self.report.evaluations += 1
-            return float(self.fn(*moved))
+            return float(call_user(self.fn, moved, f"points near {label}"))
 
         d1 = (phi(h) - phi(-h)) / (2 * h)
         d2 = (phi(h / 2) - phi(-h / 2)) / h
         numeric = (4 * d2 - d1) / 3
-        precision = "float32" if self.step == STEP["float32"] else "float64"
+        precision = self.precision
         noise = 1e3 * np.finfo(precision).eps * (abs(phi(0.0)) + 1.0) / h
-        err = abs(analytic - numeric) / max(scale, abs(numeric), noise)
+        # NOTE: a difference within the rounding noise of the differences is no error
+        # (dividing by the noise instead would fail a constant function's zero gradient).
+        err = max(abs(analytic - numeric) - noise, 0.0) / max(scale, abs(numeric), 1e-300)
         rtol = RTOL_GRAD[dtype]
         if not math.isfinite(err) or err > rtol:
             if attempt < 2:  # a kink (relu, abs, max) inside the step: look closer
@@ -208,13 +233,17 @@ def verify(fn, module, args, params, wrt, seed: int = 0,
     checker.args = tuple(args)
     dtypes = {np.asarray(args[i]).dtype.name for i in checker.index}
     with np.errstate(all="ignore"):
-        dtypes.add(np.asarray(fn(*args)).dtype.name)
+        dtypes.add(np.asarray(call_user(fn, args)).dtype.name)
     # Tolerances follow the coarsest precision the parameters, the result or any
     # intermediate value carry.
     dtype = "float32" if "float32" in dtypes or computes_in_float32 else "float64"
-    # Differences are taken on float64 copies of the arguments; only a function that casts
-    # to float32 itself still rounds to float32 then, and needs the coarser step.
-    checker.step = STEP["float32" if casts_to_float32 else "float64"]
+    # Differences are taken on float64 copies of the arguments; a function that casts to
+    # float32 itself still rounds to float32 then. NOTE: that includes a cast the trace saw
+    # as a no-op (`.astype(np.float32)` of a float32 value), so any float32 computation gets
+    # the coarser step (a step too coarse for the curvature is retried finer); the
+    # rounding-noise allowance is float32's only when the traced graph casts.
+    checker.step = STEP["float32" if casts_to_float32 or dtype == "float32" else "float64"]
+    checker.precision = "float32" if casts_to_float32 else "float64"
     checker.report.rtol_forward = RTOL_FORWARD[dtype]
     checker.report.rtol_gradient = RTOL_GRAD[dtype]
     with np.errstate(all="ignore"):

@@ -157,6 +157,9 @@ def broadcast_shapes(name: str, shapes: list[tuple]) -> tuple:
 
 
 def elementwise_rule(op: Op, avals: list[Aval], params: dict, python: bool):
+    key = (op.name, tuple(avals), python) if not params else None
+    if key is not None and key in _ELEMENTWISE_CACHE:  # NOTE: tracing 100k nodes calls this
+        return _ELEMENTWISE_CACHE[key]                  # with a handful of distinct keys
     shape = broadcast_shapes(op.name, [a.shape for a in avals])
     with np.errstate(all="ignore"):
         for scale in (1, 0.5, 2):  # math functions raise outside their domain (atanh(1))
@@ -166,7 +169,12 @@ def elementwise_rule(op: Op, avals: list[Aval], params: dict, python: bool):
                 break
             except ValueError:
                 continue
+    if key is not None:
+        _ELEMENTWISE_CACHE[key] = shape, dtype_name(result)
     return shape, dtype_name(result)
+
+
+_ELEMENTWISE_CACHE: dict = {}
 
 
 def evaluated_rule(op: Op, avals: list[Aval], params: dict, python: bool):

@@ -35,10 +35,11 @@ def normalize_axis(axis, ndim: int):
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
             _refuse(UnsupportedOperationError, f"axis must be a constant int, got {a!r}")
         if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
-            _refuse(ShapeError, f"axis {a} is out of range for an array with {ndim} dimensions")
+            _refuse(ShapeError, f"axis {a} is out of range for an array with {ndim} dimensions",
+                    f"use an axis in [-{ndim}, {ndim - 1}]" if ndim else "use axis=None")
         out.append(int(a) % max(ndim, 1))
     if len(set(out)) != len(out):
-        _refuse(ShapeError, f"axis {axis!r} repeats an axis")
+        _refuse(ShapeError, f"axis {axis!r} repeats an axis", "name each axis once")
     return tuple(sorted(out))
 
 
@@ -46,6 +47,12 @@ def _shape_spell(name: str):
     def spell(args, params, aval):
         return Expr(f"np.{name}({args[0].text}, {params['shape']!r})", PREC_ATOM)
     return spell
+
+
+# -- questions about shape that need no node --------------------------------------------
+numpy_function(np.shape)(lambda a: a.shape)
+numpy_function(np.ndim)(lambda a: len(a.shape))
+numpy_function(np.size)(lambda a, axis=None: a.size if axis is None else a.shape[axis])
 
 
 # -- reshape ---------------------------------------------------------------------------
@@ -271,6 +278,9 @@ register(Op(name="astype", arity=1, np_fn=lambda x, dtype: np.asarray(x).astype(
 @array_method("astype")
 def _method_astype(self, dtype, copy=True):
     name = np.dtype(dtype).name
+    if name not in ("float64", "float32", "int64", "int32", "bool"):
+        _refuse(UnsupportedOperationError, f".astype({name}) is not supported",
+                "cast to float64, float32, int64, int32 or bool")
     if name == self._dtype:
         return self
     return _builder().apply("astype", (self,), {"dtype": name}, python=False)
