@@ -177,6 +177,31 @@ class Tracer:
     def __ge__(self, o): return self._binary("greater_equal", o)
     def __eq__(self, o): return self._binary("equal", o)
     def __ne__(self, o): return self._binary("not_equal", o)
+    def __floordiv__(self, o): return self._binary("floor_divide", o)
+    def __rfloordiv__(self, o): return self._binary("floor_divide", o, True)
+    # On boolean masks &, |, ^ and ~ are the logical ops; on integers they would be
+    # bitwise ops, which bpcompiler does not trace.
+    def __and__(self, o): return self._mask_op("logical_and", o)
+    def __rand__(self, o): return self._mask_op("logical_and", o, True)
+    def __or__(self, o): return self._mask_op("logical_or", o)
+    def __ror__(self, o): return self._mask_op("logical_or", o, True)
+    def __xor__(self, o): return self._mask_op("logical_xor", o)
+    def __rxor__(self, o): return self._mask_op("logical_xor", o, True)
+
+    def __invert__(self):
+        if self._dtype != "bool":
+            self._refuse(UnsupportedOperationError, f"~ of a {self._dtype} value (bitwise not)",
+                         "use ~ on boolean masks only, e.g. ~(x > 0)")
+        return self._builder.apply("logical_not", (self,))
+
+    def _mask_op(self, name, other, reflected=False):
+        dtypes = {self._dtype, getattr(other, "_dtype", None) or np.asarray(other).dtype.name}
+        if dtypes != {"bool"}:
+            self._refuse(UnsupportedOperationError,
+                         f"bitwise {name.split('_')[1]} of {'/'.join(sorted(dtypes))} values",
+                         "use &, | and ^ on boolean masks, e.g. (x > 0) & (x < 1)")
+        return self._binary(name, other, reflected)
+
     def __neg__(self): return self._builder.apply("negative", (self,))
     def __pos__(self): return self
     def __abs__(self): return self._builder.apply("absolute", (self,))

@@ -445,3 +445,15 @@ def spectral_energy(A, x):
 
 def test_eigh_of_a_symmetric_matrix():
     check(spectral_energy, rng_args(11, (3, 3), (3,)))
+
+
+def test_mask_operators_and_floor_division():
+    def f(x, y):
+        keep = ((x > 0) & (y < 1)) | (~(x > 1.5) ^ (y > 0))
+        return np.sum(np.where(keep, x * y, x // 0.3)) + np.sum(x % 0.7)
+    check(f, (np.array([0.55, -1.1, 2.45]), np.array([0.2, 1.5, -0.3])))
+
+    def bitwise(x, n):
+        return np.sum(x * (n & 1))
+    with pytest.raises(UnsupportedOperationError, match="bitwise and"):
+        compile_grad(bitwise, (np.ones(3), np.array([1, 2, 3])))

@@ -203,6 +203,9 @@ elementwise("remainder", np.remainder, lambda a, b: a % b,
             lambda g, y, a, b: (g, -g * F.floor(a / b)), also=("%", "np.mod"),
             spell=_python_spell("{0} % {1}", "remainder"), domain=("real", "nonzero"),
             doc="a - floor(a / b) * b; the gradient ignores the jumps, as in JAX")
+elementwise("floor_divide", np.floor_divide, operator.floordiv, lambda g, y, a, b: (None, None),
+            also=("//",), spell=infix("//", PREC_MUL), domain=("real", "nonzero"),
+            doc="floor(a / b): zero gradient, as in JAX")
 elementwise("fmod", np.fmod, math.fmod, lambda g, y, a, b: (g, -g * F.trunc(a / b)),
             math_fns=(math.fmod,), domain=("real", "nonzero"),
             doc="a - trunc(a / b) * b; the gradient ignores the jumps, as in JAX")
@@ -265,6 +268,8 @@ for _name, _ufunc, _fn, _symbol in [
         ("equal", np.equal, operator.eq, "=="), ("not_equal", np.not_equal, operator.ne, "!=")]:
     elementwise(_name, _ufunc, _fn, None, spell=infix(_symbol, PREC_CMP, assoc="none"),
                 differentiable=False, also=(_symbol,))
+_MASK_SYMBOLS = {"logical_and": ("&",), "logical_or": ("|",), "logical_xor": ("^",),
+                 "logical_not": ("~",)}
 for _name, _ufunc, _fn in [
         ("logical_and", np.logical_and, lambda a, b: bool(a) and bool(b)),
         ("logical_or", np.logical_or, lambda a, b: bool(a) or bool(b)),
@@ -272,7 +277,8 @@ for _name, _ufunc, _fn in [
         ("logical_not", np.logical_not, lambda a: not a),
         ("isfinite", np.isfinite, math.isfinite), ("isnan", np.isnan, math.isnan),
         ("isinf", np.isinf, math.isinf)]:
-    elementwise(_name, _ufunc, None, None, differentiable=False)
+    elementwise(_name, _ufunc, None, None, differentiable=False,
+                also=_MASK_SYMBOLS.get(_name, ()))
 
 
 @numpy_function(np.where)
