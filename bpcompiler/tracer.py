@@ -234,10 +234,6 @@ class Tracer:
 
     def __array__(self, *args, **kwargs):
         callee = _calling_function(self._where())
-        if callee is not None and callee.startswith(("np.random.", "numpy.random.")):
-            self._refuse(UnsupportedOperationError,
-                         f"{callee} is recognised but not supported: random numbers are not "
-                         "differentiable", _RANDOM_ADVICE)
         if callee in ("np.array", "np.asarray", "np.asanyarray", "numpy.array"):
             self._refuse(ConcreteValueError,
                          f"{callee}(...) of traced values needs concrete numbers",
@@ -293,7 +289,6 @@ def _advice(fn) -> str:
     return registry.UNSUPPORTED.get(fn, "run `bpcompiler ops` for the supported operations")
 
 
-from .ops.unsupported import RANDOM_ADVICE as _RANDOM_ADVICE  # noqa: E402
 
 
 def _calling_function(where) -> str | None:

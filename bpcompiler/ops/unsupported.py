@@ -45,8 +45,8 @@ for _name in ("fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "fftn", "ifftn", 
     UNSUPPORTED[getattr(np.fft, _name)] = (
         "no FFT gradient: write a small DFT as a matmul with a constant cos/sin matrix")
 
-# np.random functions do not dispatch to traced values (NumPy converts their arguments
-# first); the tracer recognises the call from the source and uses the same advice.
+# np.random functions do not dispatch to traced values; the instrumenter refuses them
+# (RandomnessError). They are listed here so the `ops` listing shows them.
 for _name in ("normal", "uniform", "standard_normal", "rand", "randn", "randint", "choice",
               "permutation", "shuffle", "binomial", "poisson", "exponential", "gamma", "beta",
               "multivariate_normal", "laplace", "logistic", "lognormal"):
