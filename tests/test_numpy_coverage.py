@@ -338,6 +338,11 @@ def _setitem(x):
     return np.sum(x)
 
 
+def _sort_in_place(x):
+    x.sort()
+    return np.sum(x)
+
+
 def _eig(A):
     return np.sum(np.linalg.eig(A)[0])
 
@@ -345,7 +350,8 @@ def _eig(A):
 @pytest.mark.parametrize("fn, names", [
     (_svd, ("np.linalg.svd", "np.linalg.norm")), (_fft, ("np.fft.fft", "matmul")),
     (_out, ("out=", "returned value")), (_traced_mask, ("boolean mask", "np.where")),
-    (_setitem, ("in-place", "np.where")), (_eig, ("np.linalg.eig", "np.linalg.eigh"))])
+    (_setitem, ("in-place", "np.where")), (_eig, ("np.linalg.eig", "np.linalg.eigh")),
+    (_sort_in_place, (".sort()", "np.sort(x)"))])
 def test_unsupported_functions_are_refused_with_advice(fn, names):
     with pytest.raises(CompileError) as info:
         compile_grad(fn, (np.eye(3) + 0.1,) if fn in (_svd, _eig) else (np.ones(4),))

@@ -333,3 +333,17 @@ def _np_diag(v, k=0):
     b = _builder()
     eye = b.tracer(b.constant(np.eye(n, dtype=v.dtype)))
     return v * eye  # row i of eye picks v[i] on the diagonal
+
+
+# In-place ndarray methods: refused with the functional spelling to use instead.
+def _in_place(method: str, instead: str):
+    def refuse(self, *args, **kwargs):
+        _refuse(UnsupportedOperationError, f".{method}() changes a traced array in place",
+                f"use the returned value of {instead}")
+    return refuse
+
+
+for _method, _instead in (("sort", "x = np.sort(x)"), ("fill", "np.full_like(x, value)"),
+                          ("put", "np.where(mask, values, x)"),
+                          ("resize", "np.reshape or np.pad")):
+    array_method(_method)(_in_place(_method, _instead))
