@@ -165,6 +165,8 @@ class Tracer:
     def __rmul__(self, o): return self._binary("multiply", o, True)
     def __truediv__(self, o): return self._binary("divide", o)
     def __rtruediv__(self, o): return self._binary("divide", o, True)
+    def __mod__(self, o): return self._binary("remainder", o)
+    def __rmod__(self, o): return self._binary("remainder", o, True)
     def __pow__(self, o): return self._binary("power", o)
     def __rpow__(self, o): return self._binary("power", o, True)
     def __matmul__(self, o): return self._binary("matmul", o)
@@ -175,6 +177,31 @@ class Tracer:
     def __ge__(self, o): return self._binary("greater_equal", o)
     def __eq__(self, o): return self._binary("equal", o)
     def __ne__(self, o): return self._binary("not_equal", o)
+    def __floordiv__(self, o): return self._binary("floor_divide", o)
+    def __rfloordiv__(self, o): return self._binary("floor_divide", o, True)
+    # On boolean masks &, |, ^ and ~ are the logical ops; on integers they would be
+    # bitwise ops, which bpcompiler does not trace.
+    def __and__(self, o): return self._mask_op("logical_and", o)
+    def __rand__(self, o): return self._mask_op("logical_and", o, True)
+    def __or__(self, o): return self._mask_op("logical_or", o)
+    def __ror__(self, o): return self._mask_op("logical_or", o, True)
+    def __xor__(self, o): return self._mask_op("logical_xor", o)
+    def __rxor__(self, o): return self._mask_op("logical_xor", o, True)
+
+    def __invert__(self):
+        if self._dtype != "bool":
+            self._refuse(UnsupportedOperationError, f"~ of a {self._dtype} value (bitwise not)",
+                         "use ~ on boolean masks only, e.g. ~(x > 0)")
+        return self._builder.apply("logical_not", (self,))
+
+    def _mask_op(self, name, other, reflected=False):
+        dtypes = {self._dtype, getattr(other, "_dtype", None) or np.asarray(other).dtype.name}
+        if dtypes != {"bool"}:
+            self._refuse(UnsupportedOperationError,
+                         f"bitwise {name.split('_')[1]} of {'/'.join(sorted(dtypes))} values",
+                         "use &, | and ^ on boolean masks, e.g. (x > 0) & (x < 1)")
+        return self._binary(name, other, reflected)
+
     def __neg__(self): return self._builder.apply("negative", (self,))
     def __pos__(self): return self
     def __abs__(self): return self._builder.apply("absolute", (self,))
@@ -207,10 +234,6 @@ class Tracer:
 
     def __array__(self, *args, **kwargs):
         callee = _calling_function(self._where())
-        if callee is not None and callee.startswith(("np.random.", "numpy.random.")):
-            self._refuse(UnsupportedOperationError,
-                         f"{callee} is recognised but not supported: random numbers are not "
-                         "differentiable", _RANDOM_ADVICE)
         if callee in ("np.array", "np.asarray", "np.asanyarray", "numpy.array"):
             self._refuse(ConcreteValueError,
                          f"{callee}(...) of traced values needs concrete numbers",
@@ -252,7 +275,8 @@ def _called_explicitly(frame) -> bool:
 
 
 def _is_operand(value) -> bool:
-    return isinstance(value, (Tracer, int, float, np.ndarray, np.generic))
+    # lists and tuples are array-likes, as for NumPy arrays: x * [1.0, 2.0]
+    return isinstance(value, (Tracer, int, float, np.ndarray, np.generic, list, tuple))
 
 
 def _unsupported_message(name: str, fn) -> str:
@@ -265,7 +289,6 @@ def _advice(fn) -> str:
     return registry.UNSUPPORTED.get(fn, "run `bpcompiler ops` for the supported operations")
 
 
-from .ops.unsupported import RANDOM_ADVICE as _RANDOM_ADVICE  # noqa: E402
 
 
 def _calling_function(where) -> str | None:

@@ -63,7 +63,24 @@ SHAPE_FUNCTIONS = {
     "diff": lambda x: np.diff(x, axis=-2),
     "tensordot": lambda x: np.tensordot(x, x, axes=([-1, 0], [-1, 0])),
     "einsum-ellipsis": lambda x: np.einsum("...ij,...kj->...ik", x, x),
+    "einsum-diagonal": lambda x: np.einsum("ii->", x[0, :, :3]) + np.einsum("bii->bi", x[:, :, 1:])
+    + np.einsum("ij,jj->i", x[0, :, :3], x[1, :, :3].T @ x[1, :, :3]),
     "transpose-method": lambda x: x.transpose(2, 0, 1),
+    "dot-nd": lambda x: np.dot(x, x[0].T),
+    "diagonal": lambda x: np.diagonal(x, 1, -2, -1),
+    "diag": lambda x: np.diag(np.diag(x[0])),
+    "norm-ord": lambda x: (np.linalg.norm(x[0], 1, axis=-1) + np.linalg.norm(x[1], np.inf, axis=0)
+                           .sum() + np.linalg.norm(x[0, 0], 3)),
+    "mod": lambda x: np.mod(x, 0.4) + x % 0.3,
+    "atleast": lambda x: np.atleast_2d(x[0, 0]) * np.atleast_3d(x[1, 1]).sum()
+    + np.atleast_1d(x[0, 0, 0]),
+    "broadcast_arrays": lambda x: np.broadcast_arrays(x[0, :1], x[1])[0] * 2.0,
+    "multi_dot": lambda x: np.linalg.multi_dot([x[0], x[1].T, x[0]]),
+    "cross": lambda x: np.cross(x[..., :3], x[..., 1:]),
+    "triu-tril": lambda x: np.triu(x) + np.tril(x, -1) * 3.0,
+    "average": lambda x: np.average(x, axis=-1, weights=np.arange(1.0, 5.0))
+    + np.average(x, weights=x * x),
+    "polyval": lambda x: np.polyval([0.5, -1.0, 2.0], x) + np.polyval(x[0, 0], x[1, 1, 0]),
 }
 
 

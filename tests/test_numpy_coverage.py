@@ -230,6 +230,16 @@ def test_untaken_where_branch_gives_no_nan(inner):
     np.testing.assert_allclose(g[taken], central_differences(f, (x,), 0)[taken], rtol=1e-6)
 
 
+def test_untaken_overflowing_branch_gives_no_nan():
+    def f(x):
+        return np.sum(np.where(x < 50.0, np.exp(x) + np.cosh(x), 0.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        c = compile_grad(f, (np.array([0.5, 1.0]),))
+        (g,) = c.module.grad(np.array([1000.0, 1.0]))
+    np.testing.assert_allclose(g, [0.0, np.exp(1.0) + np.sinh(1.0)], rtol=1e-12)
+
+
 def test_double_where_guard_only_where_a_mask_reaches():
     def plain(x):
         return np.sum(np.sqrt(x))
@@ -328,14 +338,20 @@ def _setitem(x):
     return np.sum(x)
 
 
+def _sort_in_place(x):
+    x.sort()
+    return np.sum(x)
+
+
 def _eig(A):
-    return np.sum(np.linalg.eigh(A)[0])
+    return np.sum(np.linalg.eig(A)[0])
 
 
 @pytest.mark.parametrize("fn, names", [
     (_svd, ("np.linalg.svd", "np.linalg.norm")), (_fft, ("np.fft.fft", "matmul")),
     (_out, ("out=", "returned value")), (_traced_mask, ("boolean mask", "np.where")),
-    (_setitem, ("in-place", "np.where")), (_eig, ("np.linalg.eigh", "slogdet"))])
+    (_setitem, ("in-place", "np.where")), (_eig, ("np.linalg.eig", "np.linalg.eigh")),
+    (_sort_in_place, (".sort()", "np.sort(x)"))])
 def test_unsupported_functions_are_refused_with_advice(fn, names):
     with pytest.raises(CompileError) as info:
         compile_grad(fn, (np.eye(3) + 0.1,) if fn in (_svd, _eig) else (np.ones(4),))
@@ -387,3 +403,63 @@ def test_calls_that_need_concrete_numbers_name_the_function(fn, names):
     for name in names:
         assert name in message, message
     assert np.random.normal in UNSUPPORTED
+
+
+# The same conventions checked against JAX itself, where it is installed.
+TIE_FUNCTIONS = {
+    "max-ties": (lambda m: lambda x: m.max(x, axis=-1).sum(), [[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]),
+    "min-ties": (lambda m: lambda x: m.min(x), [[1.0, 1.0, 3.0], [2.0, 1.0, 5.0]]),
+    "relu-at-zero": (lambda m: lambda x: m.sum(m.maximum(x, 0.0)), [[0.0, -1.0, 2.0]]),
+    "minimum-ties": (lambda m: lambda x: m.sum(m.minimum(x, x[::-1])), [[1.0, 2.0, 1.0]]),
+    "abs-at-zero": (lambda m: lambda x: m.sum(m.abs(x)), [[0.0, -0.0, 1.0]]),
+    "sort-ties": (lambda m: lambda x: m.sum(m.sort(x) * m.arange(1.0, 5.0)),
+                  [[2.0, 1.0, 2.0, 2.0]]),
+    "clip-at-bounds": (lambda m: lambda x: m.sum(m.clip(x, -1.0, 1.0)), [[-1.0, 1.0, 0.5, 3.0]]),
+    "rounding": (lambda m: lambda x: m.sum(m.floor(x) + m.sign(x) + m.round(x)), [[0.5, -1.0]]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TIE_FUNCTIONS))
+def test_tie_conventions_match_jax(name):
+    jax = pytest.importorskip("jax")
+    jnp = pytest.importorskip("jax.numpy")
+    jax.config.update("jax_enable_x64", True)
+    make, value = TIE_FUNCTIONS[name]
+    x = np.array(value, dtype=np.float64)
+    x = x[0] if x.shape[0] == 1 else x
+    c = compile_grad(make(np), (x + 0.1 + 0.01 * np.arange(x.size).reshape(x.shape),))
+    (ours,) = c.module.grad(x)
+    expected = np.asarray(jax.grad(make(jnp))(jnp.asarray(x)))
+    np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=0)
+
+
+def test_array_likes_are_accepted_as_numpy_does():
+    def f(x):
+        return (np.sum(np.concatenate([x, [1.0, 2.0]]) ** 2)
+                + np.sum(np.where(x > 0, x, [0.1, 0.2, 0.3])) + np.sum(np.stack([x, (1.0, 2.0, 3.0)]))
+                + np.sum(x[[0, 2]] * [2.0, 3.0]))
+    check(f, (np.array([0.5, -1.0, 2.0]),))
+
+
+def spectral_energy(A, x):
+    """eigh of a symmetric matrix built from the arguments: eigenvalues and a
+    sign-invariant function of the eigenvectors."""
+    S = A @ A.T + np.diag(x)
+    w, V = np.linalg.eigh(S)
+    return np.sum(w ** 2) + np.sum(V[:, -1] ** 2 * x) + np.sum(np.linalg.eigvalsh(S + 1.0))
+
+
+def test_eigh_of_a_symmetric_matrix():
+    check(spectral_energy, rng_args(11, (3, 3), (3,)))
+
+
+def test_mask_operators_and_floor_division():
+    def f(x, y):
+        keep = ((x > 0) & (y < 1)) | (~(x > 1.5) ^ (y > 0))
+        return np.sum(np.where(keep, x * y, x // 0.3)) + np.sum(x % 0.7)
+    check(f, (np.array([0.55, -1.1, 2.45]), np.array([0.2, 1.5, -0.3])))
+
+    def bitwise(x, n):
+        return np.sum(x * (n & 1))
+    with pytest.raises(UnsupportedOperationError, match="bitwise and"):
+        compile_grad(bitwise, (np.ones(3), np.array([1, 2, 3])))

@@ -1,8 +1,16 @@
-"""Elementwise ops: arithmetic, comparisons, selection and the unary functions.
+"""Elementwise ops: arithmetic, comparisons and logical masks, selection (where, clip),
+the unary functions of NumPy and `math`, and piecewise-constant rounding.
 
 Each declaration is one line of the table: name, NumPy ufunc, Python-scalar function,
 VJP rule. `y` in a rule is the op's own output, reused where it makes the derivative
-cheaper (`exp' = y`, `tanh' = 1 - y*y`).
+cheaper (`exp' = y`, `tanh' = 1 - y*y`, `logaddexp' = exp(a - y)`). Rule constants are
+Python scalars, so float32 stays float32 (NEP 50: Python scalars are weak).
+
+`singular=True` marks ops whose derivative can be infinite (sqrt, log, divide) or
+overflow (exp, cosh): when a masked cotangent reaches them, the driver guards the
+contribution so an untaken `np.where` branch gives exactly 0, never NaN.
+Ambiguous points follow JAX: ties in maximum/minimum split the gradient evenly,
+|x|'(0) = 1, rounding and sign have zero gradient.
 """
 
 from __future__ import annotations
@@ -14,8 +22,8 @@ import numpy as np
 
 from ..errors import UnsupportedOperationError
 from .registry import (MATH_FUNCTIONS, NUMPY_UFUNCS, PREC_ADD, PREC_CMP, PREC_COND, PREC_MUL,
-                       PREC_POW, Expr, F, Op, call, elementwise_rule, infix, numpy_function,
-                       paren, prefix, register)
+                       PREC_POW, Expr, F, Op, array_method, call, elementwise_rule, infix,
+                       numpy_function, paren, prefix, register)
 
 
 def _builder():
@@ -115,7 +123,8 @@ def _minimum_vjp(g, y, a, b):
 
 
 # Arithmetic.
-elementwise("add", np.add, operator.add, lambda g, y, a, b: (g, g), also=("+", "sum()"),
+elementwise("add", np.add, operator.add, lambda g, y, a, b: (g, g),
+            also=("+", "sum()", "np.polyval"),
             spell=infix("+", PREC_ADD))
 elementwise("subtract", np.subtract, operator.sub, lambda g, y, a, b: (g, -g), also=("-",),
             spell=infix("-", PREC_ADD))
@@ -147,7 +156,8 @@ elementwise("fmin", np.fmin, min, _minimum_vjp,
             doc="minimum ignoring NaN; ties split the gradient evenly, as in JAX")
 
 # Exponentials, logarithms, powers.
-elementwise("exp", np.exp, math.exp, lambda g, y, a: (g * y,), math_fns=(math.exp,))
+elementwise("exp", np.exp, math.exp, lambda g, y, a: (g * y,), math_fns=(math.exp,),
+            singular=True)  # overflows to inf: an untaken branch must not give 0 * inf
 elementwise("log", np.log, math.log, lambda g, y, a: (g / a,), math_fns=(math.log,),
             domain="positive", singular=True)
 elementwise("sqrt", np.sqrt, math.sqrt, lambda g, y, a: (0.5 * g / y,),
@@ -157,7 +167,7 @@ elementwise("sqrt", np.sqrt, math.sqrt, lambda g, y, a: (0.5 * g / y,),
 elementwise("sin", np.sin, math.sin, lambda g, y, a: (g * F.cos(a),), math_fns=(math.sin,))
 elementwise("cos", np.cos, math.cos, lambda g, y, a: (-g * F.sin(a),), math_fns=(math.cos,))
 elementwise("tan", np.tan, math.tan, lambda g, y, a: (g * (1.0 + y * y),),
-            math_fns=(math.tan,), domain="unit")
+            math_fns=(math.tan,), domain="unit", singular=True)
 elementwise("arctan", np.arctan, math.atan, lambda g, y, a: (g / (1.0 + a * a),),
             math_fns=(math.atan,))
 elementwise("tanh", np.tanh, math.tanh, lambda g, y, a: (g * (1.0 - y * y),),
@@ -167,9 +177,9 @@ LN2, LN10 = math.log(2.0), math.log(10.0)
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 elementwise("exp2", np.exp2, math.exp2, lambda g, y, a: (g * y * LN2,),
-            math_fns=(math.exp2,))
+            math_fns=(math.exp2,), singular=True)
 elementwise("expm1", np.expm1, math.expm1, lambda g, y, a: (g * (y + 1.0),),
-            math_fns=(math.expm1,))
+            math_fns=(math.expm1,), singular=True)
 elementwise("log2", np.log2, math.log2, lambda g, y, a: (g / (a * LN2),),
             math_fns=(math.log2,), domain="positive", singular=True)
 elementwise("log10", np.log10, math.log10, lambda g, y, a: (g / (a * LN10),),
@@ -189,6 +199,17 @@ elementwise("logaddexp", np.logaddexp, None,
 elementwise("logaddexp2", np.logaddexp2, None,
             lambda g, y, a, b: (g * F.exp2(a - y), g * F.exp2(b - y)))
 
+elementwise("remainder", np.remainder, lambda a, b: a % b,
+            lambda g, y, a, b: (g, -g * F.floor(a / b)), also=("%", "np.mod"),
+            spell=_python_spell("{0} % {1}", "remainder"), domain=("real", "nonzero"),
+            doc="a - floor(a / b) * b; the gradient ignores the jumps, as in JAX")
+elementwise("floor_divide", np.floor_divide, operator.floordiv, lambda g, y, a, b: (None, None),
+            also=("//",), spell=infix("//", PREC_MUL), domain=("real", "nonzero"),
+            doc="floor(a / b): zero gradient, as in JAX")
+elementwise("fmod", np.fmod, math.fmod, lambda g, y, a, b: (g, -g * F.trunc(a / b)),
+            math_fns=(math.fmod,), domain=("real", "nonzero"),
+            doc="a - trunc(a / b) * b; the gradient ignores the jumps, as in JAX")
+
 # Trigonometric and hyperbolic (more).
 elementwise("arcsin", np.arcsin, math.asin, lambda g, y, a: (g / F.sqrt(1.0 - a * a),),
             math_fns=(math.asin,), domain="unit", singular=True)
@@ -199,8 +220,10 @@ elementwise("arctan2", np.arctan2, math.atan2,
             math_fns=(math.atan2,), domain=("nonzero", "nonzero"), singular=True)
 elementwise("hypot", np.hypot, math.hypot, lambda g, y, a, b: (g * a / y, g * b / y),
             math_fns=(math.hypot,), domain=("nonzero", "nonzero"), singular=True)
-elementwise("sinh", np.sinh, math.sinh, lambda g, y, a: (g * F.cosh(a),), math_fns=(math.sinh,))
-elementwise("cosh", np.cosh, math.cosh, lambda g, y, a: (g * F.sinh(a),), math_fns=(math.cosh,))
+elementwise("sinh", np.sinh, math.sinh, lambda g, y, a: (g * F.cosh(a),), math_fns=(math.sinh,),
+            singular=True)
+elementwise("cosh", np.cosh, math.cosh, lambda g, y, a: (g * F.sinh(a),), math_fns=(math.cosh,),
+            singular=True)
 elementwise("arcsinh", np.arcsinh, math.asinh,
             lambda g, y, a: (g / F.sqrt(a * a + 1.0),), math_fns=(math.asinh,))
 elementwise("arccosh", np.arccosh, math.acosh,
@@ -232,9 +255,10 @@ elementwise("rint", np.rint, None, _ZERO)
 
 # Selection.
 register(Op(name="where", arity=3, np_fn=np.where, py_fn=lambda c, a, b: a if c else b,
-            spell=_where_spell, shape_rule=elementwise_rule,
+            spell=_where_spell, shape_rule=elementwise_rule, doc="the gradient of the "
+            "branch not taken is exactly 0 (see Op.singular for the double-where guard)",
             vjp=lambda g, y, c, a, b: (None, F.where(c, g, 0.0), F.where(c, 0.0, g)),
-            spellings=("np.where",), domain=("bool", "real", "real")))
+            spellings=("np.where", "np.triu", "np.tril"), domain=("bool", "real", "real")))
 
 # Comparisons and logical ops give masks: they have no gradient.
 for _name, _ufunc, _fn, _symbol in [
@@ -244,6 +268,8 @@ for _name, _ufunc, _fn, _symbol in [
         ("equal", np.equal, operator.eq, "=="), ("not_equal", np.not_equal, operator.ne, "!=")]:
     elementwise(_name, _ufunc, _fn, None, spell=infix(_symbol, PREC_CMP, assoc="none"),
                 differentiable=False, also=(_symbol,))
+_MASK_SYMBOLS = {"logical_and": ("&",), "logical_or": ("|",), "logical_xor": ("^",),
+                 "logical_not": ("~",)}
 for _name, _ufunc, _fn in [
         ("logical_and", np.logical_and, lambda a, b: bool(a) and bool(b)),
         ("logical_or", np.logical_or, lambda a, b: bool(a) or bool(b)),
@@ -251,7 +277,8 @@ for _name, _ufunc, _fn in [
         ("logical_not", np.logical_not, lambda a: not a),
         ("isfinite", np.isfinite, math.isfinite), ("isnan", np.isnan, math.isnan),
         ("isinf", np.isinf, math.isinf)]:
-    elementwise(_name, _ufunc, None, None, differentiable=False)
+    elementwise(_name, _ufunc, None, None, differentiable=False,
+                also=_MASK_SYMBOLS.get(_name, ()))
 
 
 @numpy_function(np.where)
@@ -298,8 +325,6 @@ def _np_clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwarg
         return _builder().apply("maximum", (a, lo), python=False)
     return _builder().apply("clip", (a, lo, hi), python=False)
 
-
-from .registry import array_method  # noqa: E402
 
 array_method("clip")(_np_clip)
 
@@ -353,3 +378,36 @@ def _math_hypot(*coordinates):
 
 
 MATH_FUNCTIONS[math.hypot] = _math_hypot
+
+
+def _triangle(keep):
+    def traced(m, k=0):
+        shape = np.shape(m)
+        if len(shape) < 2:
+            b = _builder()
+            file, line = b.where()
+            raise UnsupportedOperationError("np.triu/np.tril of a 1-d array", file=file,
+                                            line=line, hint="pass a matrix")
+        mask = keep(np.ones(shape[-2:], dtype=bool), k)
+        b = _builder()
+        # x * mask, written as where so that inf/NaN entries outside the triangle vanish
+        return b.apply("where", (mask, m, 0.0), python=False)
+    return traced
+
+
+numpy_function(np.triu)(_triangle(np.triu))
+numpy_function(np.tril)(_triangle(np.tril))
+
+
+@numpy_function(np.polyval)
+def _np_polyval(p, x):
+    """Horner's rule over the coefficients, highest power first, as NumPy defines it."""
+    if isinstance(p, (list, tuple)) and not any(hasattr(c, "_node") for c in p):
+        p = np.asarray(p)  # as NumPy does: float64 coefficients make a float64 result
+    coefficients = [p[i] for i in range(len(p))]
+    if len(coefficients) == 1:
+        return coefficients[0] + x * 0.0  # the constant, with x's shape
+    result = coefficients[0]
+    for c in coefficients[1:]:
+        result = result * x + c
+    return result

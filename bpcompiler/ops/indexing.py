@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import ShapeError, UnsupportedOperationError
 from .registry import (PREC_ATOM, Expr, F, Op, array_method, dtype_name, numpy_function, paren,
                        register)
-from .shape import _builder, _refuse, _reshape, encode_index, format_index, normalize_axis
+from .shape import _builder, _refuse, _reshape, encode_index, normalize_axis
 
 
 def _is_tracer(value) -> bool:
@@ -109,7 +109,8 @@ register(Op(name="gather", arity=-1, np_fn=_gather_impl, py_fn=None,
             shape_rule=_gather_rule,
             vjp=lambda g, y, x, *arrays, index: (
                 F.scatter_add(g, *arrays, index=index, shape=x.shape),) + (None,) * len(arrays),
-            spellings=("x[int_array]", "x[bool_mask]", "np.take"),
+            spellings=("x[int_array]", "x[bool_mask]", "np.take", "np.diagonal", ".diagonal()",
+                       "np.diag (2-d)"),
             domain=("real", "index", "index"),
             cases=((((5,), (4,)), {"index": _I3}), (((4, 3), (2, 3)), {"index": _I3}),
                    (((3, 4), (5,)), {"index": (("slice", None, None, None), ("array", 0))}),
@@ -289,3 +290,60 @@ def _sort_frontend(name: str):
 numpy_function(np.sort)(_sort_frontend("sort"))
 numpy_function(np.argsort)(_sort_frontend("argsort"))
 array_method("argsort")(_sort_frontend("argsort"))
+
+
+# -- diagonals: advanced indexing with constant aranges ---------------------------------
+@numpy_function(np.diagonal)
+def _np_diagonal(a, offset=0, axis1=0, axis2=1):
+    ndim = len(np.shape(a))
+    if ndim < 2:
+        _refuse(ShapeError, "np.diagonal needs at least two dimensions")
+    axes = (normalize_axis(axis1, ndim)[0], normalize_axis(axis2, ndim)[0])
+    if ndim > 2 and axes != (ndim - 2, ndim - 1):
+        _refuse(UnsupportedOperationError, "np.diagonal of a stack over axes other than the "
+                "last two", "move the axes last with np.moveaxis and pass axis1=-2, axis2=-1")
+    if ndim == 2 and axes == (1, 0):
+        a, axes = a.T, (0, 1)
+    n, m = np.shape(a)[-2:]
+    k = int(offset)
+    rows = np.arange(max(0, -k), max(0, min(n, m - k)), dtype=np.int64)
+    cols = rows + k if k else rows
+    names = _builder().constant_names
+    names[id(rows)] = "diag_rows" if k else "diag"
+    names[id(cols)] = "diag_cols" if k else "diag"
+    try:
+        return advanced_getitem(a, (Ellipsis, rows, cols))
+    finally:  # the ids are only valid while the arrays live
+        names.pop(id(rows), None)
+        names.pop(id(cols), None)
+
+
+array_method("diagonal")(_np_diagonal)
+
+
+@numpy_function(np.diag)
+def _np_diag(v, k=0):
+    ndim = len(np.shape(v))
+    if ndim == 2:
+        return _np_diagonal(v, k)
+    if ndim != 1 or k != 0:
+        _refuse(UnsupportedOperationError, "np.diag(v, k) with k != 0 or v not 1-d/2-d",
+                "build the matrix as v * np.eye(n, k=k)")
+    n = np.shape(v)[0]
+    b = _builder()
+    eye = b.tracer(b.constant(np.eye(n, dtype=v.dtype)))
+    return v * eye  # row i of eye picks v[i] on the diagonal
+
+
+# In-place ndarray methods: refused with the functional spelling to use instead.
+def _in_place(method: str, instead: str):
+    def refuse(self, *args, **kwargs):
+        _refuse(UnsupportedOperationError, f".{method}() changes a traced array in place",
+                f"use the returned value of {instead}")
+    return refuse
+
+
+for _method, _instead in (("sort", "x = np.sort(x)"), ("fill", "np.full_like(x, value)"),
+                          ("put", "np.where(mask, values, x)"),
+                          ("resize", "np.reshape or np.pad")):
+    array_method(_method)(_in_place(_method, _instead))

@@ -9,6 +9,8 @@ are expanded to letters), and its VJP for each operand is another einsum.
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 
 from ..errors import ShapeError, UnsupportedOperationError
@@ -64,7 +66,8 @@ def _swap_last(x):
 
 register(Op(name="matmul", arity=2, np_fn=np.matmul, py_fn=None, spell=infix("@", PREC_MUL),
             shape_rule=_matmul_rule, vjp=_matmul_vjp,
-            spellings=("@", "np.matmul", "np.dot", ".dot()", "np.vdot", "np.inner (1-d)"),
+            spellings=("@", "np.matmul", "np.dot", ".dot()", "np.vdot", "np.inner (1-d)",
+                       "np.linalg.multi_dot"),
             cases=((((2, 3), (3, 4)), {}), (((3,), (3, 4)), {}), (((2, 3), (3,)), {}),
                    (((3,), (3,)), {}), (((5, 2, 3), (3, 4)), {}), (((3,), (5, 3, 2)), {}),
                    (((5, 2, 3), (5, 3, 2)), {}), (((1, 2, 3), (4, 3, 2)), {}))))
@@ -149,7 +152,7 @@ register(Op(name="einsum", arity=-1, np_fn=lambda *xs, subscripts: np.einsum(sub
             py_fn=None, spell=_einsum_spell, shape_rule=evaluated_rule, vjp=_einsum_vjp,
             spellings=("np.einsum", "np.tensordot", "np.inner", "np.dot (n-d)"),
             doc="subscripts are constants; a letter repeated inside one operand (a "
-                "diagonal) is not supported: use np.trace or np.diagonal",
+                "diagonal, 'ii->') is taken as np.diagonal first",
             cases=((((2, 3), (3, 4)), {"subscripts": "ij,jk->ik"}),
                    (((2, 3),), {"subscripts": "ij->j"}),
                    (((2, 3), (4,)), {"subscripts": "ij,k->ikj"}),
@@ -177,10 +180,6 @@ def _normalize_subscripts(subscripts: str, shapes) -> str:
             t = t.replace("...", ell[ell_ndim - k:] if k else "")
         if len(t) != len(shape):
             _refuse(ShapeError, f"einsum term {t!r} does not fit an operand of shape {shape}")
-        if len(set(t)) != len(t):
-            _refuse(UnsupportedOperationError,
-                    f"einsum term {t!r} repeats a letter (a diagonal)",
-                    "take the diagonal with np.trace or np.diagonal first")
         expanded.append(t)
     if arrow:
         output = output.replace("...", ell)
@@ -201,9 +200,32 @@ def _np_einsum(*operands, out=None, optimize=False, **kwargs):
     if out is not None or kwargs:
         _refuse(UnsupportedOperationError, "np.einsum with out=, dtype= or order=",
                 "drop the argument")
-    subscripts, arrays = operands[0], operands[1:]
+    subscripts, arrays = operands[0], list(operands[1:])
     spec = _normalize_subscripts(subscripts, [tuple(np.shape(a)) for a in arrays])
-    return _builder().apply("einsum", arrays, {"subscripts": spec}, python=False)
+    inputs, output = spec.split("->")
+    terms = inputs.split(",")
+    for i, term in enumerate(terms):  # a letter repeated in one operand: its diagonal
+        arrays[i], terms[i] = _take_diagonals(arrays[i], term)
+    spec = ",".join(terms) + "->" + output
+    if len(arrays) == 1 and len(set(output)) == len(output):
+        return einsum_of(arrays, terms, output)
+    return _builder().apply("einsum", tuple(arrays), {"subscripts": spec}, python=False)
+
+
+def _take_diagonals(x, term: str):
+    """(x with the diagonal taken for every letter it repeats, the new term): 'ii' -> 'i'."""
+    from .indexing import _np_diagonal
+    from .shape import _np_moveaxis
+    while len(set(term)) != len(term):
+        letter = next(c for c in term if term.count(c) > 1)
+        i = term.index(letter)
+        j = term.index(letter, i + 1)
+        if np.shape(x)[i] != np.shape(x)[j]:
+            _refuse(ShapeError, f"einsum: the axes labelled {letter!r} differ in length")
+        x = _np_moveaxis(x, (i, j), (-2, -1))
+        x = _np_diagonal(x, 0, -2, -1)  # the diagonal axis comes last
+        term = "".join(c for k, c in enumerate(term) if k not in (i, j)) + letter
+    return x, term
 
 
 @numpy_function(np.tensordot)
@@ -457,6 +479,89 @@ def _np_solve(a, b):
     return _builder().apply("solve", (a, b), python=False)
 
 
-from collections import namedtuple  # noqa: E402
-
 SlogdetResult = namedtuple("SlogdetResult", "sign logabsdet")
+
+
+# -- front ends written with the ops above ------------------------------------------------
+@numpy_function(np.linalg.multi_dot)
+def _np_multi_dot(arrays, *, out=None):
+    if out is not None:
+        _refuse(UnsupportedOperationError, "multi_dot(..., out=...) writes in place",
+                "drop out= and use the returned value")
+    result = arrays[0]
+    for a in arrays[1:]:  # left to right: the order the user wrote
+        result = _np_dot(result, a)
+    return result
+
+
+@numpy_function(np.cross)
+def _np_cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """The cross product of 3-vectors along the last axis, component by component."""
+    if axis is not None or (axisa, axisb, axisc) != (-1, -1, -1) or \
+            np.shape(a)[-1:] != (3,) or np.shape(b)[-1:] != (3,):
+        _refuse(UnsupportedOperationError, "np.cross of other than 3-vectors along the last axis",
+                "move the vector axis last; 2-vectors: write a[0]*b[1] - a[1]*b[0]")
+    from .combine import _np_stack
+    x = [a[..., i] for i in range(3)]
+    y = [b[..., i] for i in range(3)]
+    return _np_stack([x[1] * y[2] - x[2] * y[1], x[2] * y[0] - x[0] * y[2],
+                      x[0] * y[1] - x[1] * y[0]], axis=-1)
+
+
+# -- eigh: eigenvalues and eigenvectors of a symmetric matrix ---------------------------
+# NumPy's eigh reads only the lower triangle (UPLO="L"), so the function it computes is
+# eig(S) with S = tril(A) + tril(A, -1).T, and the gradient lands on the lower triangle.
+def _fold_lower(gbar):
+    """The gradient with respect to A of a function of S(A), from its gradient gbar
+    with respect to S: dA = tril(gbar + gbar.T, -1) + diag(gbar)."""
+    n = gbar.shape[-1]
+    both = gbar + _swap_last(gbar)
+    strict = np.tril(np.ones((n, n), dtype=bool), -1)
+    diagonal = np.eye(n, dtype=bool)
+    return F.where(strict, both, F.where(diagonal, gbar, 0.0))
+
+
+def _eigvalsh_vjp(g, w, a):
+    v = F.eigh_vectors(a)
+    return (_fold_lower(F.matmul(v * F.reshape(g, shape=g.shape[:-1] + (1,) + g.shape[-1:]),
+                                 _swap_last(v))),)
+
+
+def _eigvecs_vjp(g, v, a):
+    # dV = V (F o (V^T dS V)) with F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it.
+    # NOTE: infinite where eigenvalues repeat (the eigenvectors are not unique there).
+    w = F.eigh_values(a)
+    n = w.shape[-1]
+    gap = F.reshape(w, shape=w.shape[:-1] + (1, n)) - F.reshape(w, shape=w.shape + (1,))
+    off = ~np.eye(n, dtype=bool)
+    inverse_gap = F.where(off, 1.0 / F.where(off, gap, 1.0), 0.0)
+    inner = inverse_gap * F.matmul(_swap_last(v), g)
+    return (_fold_lower(F.matmul(F.matmul(v, inner), _swap_last(v))),)
+
+
+_SYMMETRIC = ((((3, 3),), {}), (((2, 3, 3),), {}))
+_linalg("eigh_values", lambda x: np.linalg.eigh(x).eigenvalues, _eigvalsh_vjp,
+        "np.linalg.eigh({0}).eigenvalues", _SYMMETRIC,
+        doc="np.linalg.eigh(A) traces to eigenvalues and eigenvectors; like NumPy it reads "
+            "only the lower triangle, so the gradient lands there")
+_linalg("eigh_vectors", lambda x: np.linalg.eigh(x).eigenvectors, _eigvecs_vjp,
+        "np.linalg.eigh({0}).eigenvectors", _SYMMETRIC,
+        doc="the gradient is infinite where eigenvalues repeat")
+
+
+@numpy_function(np.linalg.eigh)
+def _np_eigh(a, UPLO="L"):
+    _square("eigh", a)
+    if UPLO != "L":
+        a = _swap_last(a)  # the upper triangle of A is the lower triangle of A.T
+    b = _builder()
+    return EighResult(b.apply("eigh_values", (a,), python=False),
+                      b.apply("eigh_vectors", (a,), python=False))
+
+
+@numpy_function(np.linalg.eigvalsh)
+def _np_eigvalsh(a, UPLO="L"):
+    return _np_eigh(a, UPLO).eigenvalues
+
+
+EighResult = namedtuple("EighResult", "eigenvalues eigenvectors")

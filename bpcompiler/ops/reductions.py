@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ..errors import UnsupportedOperationError
+from ..errors import ShapeError, UnsupportedOperationError
 from .registry import PREC_ATOM, Expr, F, Op, array_method, evaluated_rule, numpy_function, register
 from .shape import _builder, _refuse, flip_axis, normalize_axis
 
@@ -56,12 +56,12 @@ register(Op(name="sum", arity=1, np_fn=lambda x, axis, keepdims: np.sum(x, axis,
             py_fn=None, spell=_reduction_spell("sum"), shape_rule=evaluated_rule,
             vjp=lambda g, y, x, axis, keepdims: (_spread(g, x, axis, keepdims),),
             spellings=("np.sum", ".sum()"), cases=_CASES))
-register(Op(name="mean", arity=1,
+register(Op(name="mean", arity=1,  # np.average lowers to sums (see _np_average)
             np_fn=lambda x, axis, keepdims: np.mean(x, axis, keepdims=keepdims),
             py_fn=None, spell=_reduction_spell("mean"), shape_rule=evaluated_rule,
             vjp=lambda g, y, x, axis, keepdims: (
                 _spread(g / float(_count(x.shape, axis)), x, axis, keepdims),),
-            spellings=("np.mean", ".mean()"), cases=_CASES))
+            spellings=("np.mean", ".mean()", "np.average"), cases=_CASES))
 
 
 
@@ -279,3 +279,24 @@ for _name, _fn in (("argmax", np.argmax), ("argmin", np.argmin)):
 for _name, _fn in (("cumsum", np.cumsum), ("cumprod", np.cumprod)):
     numpy_function(_fn)(_cumulative_frontend(_name))
     array_method(_name)(_cumulative_frontend(_name))
+
+
+@numpy_function(np.average)
+def _np_average(a, axis=None, weights=None, returned=False, *, keepdims=False):
+    if returned:
+        _refuse(UnsupportedOperationError, "np.average(..., returned=True)",
+                "compute the sum of weights separately with np.sum")
+    if weights is None:
+        return _reduction_frontend("mean")(a, axis, keepdims=keepdims)
+    b = _builder()
+    if len(np.shape(weights)) != len(np.shape(a)):
+        if axis is None or len(np.shape(weights)) != 1:
+            _refuse(ShapeError, "np.average: weights must match the array's shape, or be 1-d "
+                                "along a single axis")
+        ax = normalize_axis(axis, len(np.shape(a)))[0]
+        weights = b.apply("reshape", (weights,), {"shape": tuple(
+            n if i == ax else 1 for i, n in enumerate(np.shape(a)))}, python=False)
+    total = _reduction_frontend("sum")
+    return total(a * weights, axis, keepdims=keepdims) / total(
+        b.apply("broadcast_to", (weights,), {"shape": tuple(np.shape(a))}, python=False)
+        if tuple(np.shape(weights)) != tuple(np.shape(a)) else weights, axis, keepdims=keepdims)

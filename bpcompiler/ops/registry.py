@@ -233,3 +233,23 @@ def array_method(*names: str) -> Callable:
             ARRAY_METHODS[name] = impl
         return impl
     return decorate
+
+
+def supported_operations() -> list[dict]:
+    """One row per user-facing op, for listings (`bpcompiler ops`): its name, the user
+    spellings that reach it, whether it has a gradient, and its documented conventions."""
+    return [{"op": op.name, "spellings": op.spellings, "differentiable": op.differentiable,
+             "doc": op.doc} for op in REGISTRY.values() if op.spellings]
+
+
+def unsupported_operations() -> list[tuple[str, str]]:
+    """(spelling, advice) for each recognised-but-unsupported callable, sorted."""
+    def spelled(fn) -> str:
+        module = getattr(fn, "__module__", None) or "numpy"
+        module = module.replace("numpy.random.mtrand", "numpy.random").replace(
+            "numpy.fft._pocketfft", "numpy.fft").replace("numpy.linalg._linalg", "numpy.linalg")
+        module = "np" + module[len("numpy"):] if module.startswith("numpy") else module
+        if module.startswith("np._core") or module.startswith("np.lib"):
+            module = "np"
+        return f"{module}.{fn.__name__}"
+    return sorted((spelled(fn), advice) for fn, advice in UNSUPPORTED.items())

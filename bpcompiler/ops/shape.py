@@ -1,4 +1,6 @@
-"""Shape ops: reshape, transpose, broadcast, basic indexing and its adjoint, scatter.
+"""Shape ops: reshape, transpose, broadcast, basic indexing and its adjoint, scatter; and
+the front ends that are reshapes, transposes or basic slices underneath (ravel, squeeze,
+expand_dims, atleast_*d, moveaxis, flip), plus np.shape/ndim/size and *_like.
 
 Indices are kept in the graph in an encoded, hashable form (`encode_index`) so that
 common-sub-expression elimination can compare them and the emitter can print them.
@@ -58,7 +60,8 @@ register(Op(name="reshape", arity=1, np_fn=lambda x, shape: np.reshape(x, shape)
             spell=_shape_spell("reshape"), shape_rule=evaluated_rule,
             vjp=lambda g, y, x, shape: (F.reshape(g, shape=x.shape),),
             spellings=("np.reshape", ".reshape()", "np.ravel", ".ravel()", ".flatten()",
-                       "np.squeeze", ".squeeze()", "np.expand_dims"),
+                       "np.squeeze", ".squeeze()", "np.expand_dims", "np.atleast_1d",
+                       "np.atleast_2d", "np.atleast_3d"),
             cases=((((6,),), {"shape": (2, 3)}), (((2, 3),), {"shape": (3, 2)}),
                    (((2, 3, 4),), {"shape": (4, 6)}), (((),), {"shape": (1, 1)}))))
 
@@ -136,7 +139,7 @@ def _np_swapaxes(a, axis1, axis2):
 register(Op(name="broadcast_to", arity=1, np_fn=lambda x, shape: np.broadcast_to(x, shape),
             py_fn=None, spell=_shape_spell("broadcast_to"), shape_rule=evaluated_rule,
             vjp=lambda g, y, x, shape: (g,),  # the driver sums g back to x's shape
-            spellings=("np.broadcast_to",),
+            spellings=("np.broadcast_to", "np.broadcast_arrays"),
             cases=((((),), {"shape": (3,)}), (((3,),), {"shape": (2, 3)}),
                    (((2, 1),), {"shape": (2, 4)}), (((1, 3),), {"shape": (2, 2, 3)}))))
 
@@ -375,10 +378,34 @@ def _np_flipud(m):
     return _np_flip(m, 0)
 
 
-@numpy_function(np.atleast_1d, np.atleast_2d)
-def _np_atleast(*arys):
-    _refuse(UnsupportedOperationError, "np.atleast_1d/np.atleast_2d on traced values",
-            "reshape explicitly: x.reshape(1, -1) or x[None]")
+def _atleast(ndim: int):
+    def traced(*arys):
+        out = []
+        for a in arys:
+            shape = tuple(np.shape(a))
+            if len(shape) < ndim:
+                # NumPy's rules: 1-d (n,) -> (1, n) -> (1, n, 1); 0-d -> all ones
+                shape = {0: (1,) * ndim, 1: ((1,) + shape + (1,))[:ndim] if ndim < 3
+                         else (1,) + shape + (1,), 2: shape + (1,)}[len(shape)]
+                if ndim == 2 and len(np.shape(a)) == 1:
+                    shape = (1,) + tuple(np.shape(a))
+                a = _reshape(a, shape)
+            out.append(a)
+        return out[0] if len(out) == 1 else out
+    return traced
+
+
+numpy_function(np.atleast_1d)(_atleast(1))
+numpy_function(np.atleast_2d)(_atleast(2))
+numpy_function(np.atleast_3d)(_atleast(3))
+
+
+@numpy_function(np.broadcast_arrays)
+def _np_broadcast_arrays(*args, subok=False):
+    shape = tuple(np.broadcast_shapes(*[tuple(np.shape(a)) for a in args]))
+    return tuple(a if tuple(np.shape(a)) == shape else
+                 _builder().apply("broadcast_to", (a,), {"shape": shape}, python=False)
+                 for a in args)
 
 
 # -- static facts about a traced value ------------------------------------------------

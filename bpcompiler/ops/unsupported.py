@@ -15,12 +15,9 @@ RANDOM_ADVICE = ("draw the random numbers outside the function and pass them in 
 for _fn, _advice in [
         (np.linalg.svd, "no SVD gradient: use np.linalg.norm (Frobenius), "
                         "np.linalg.slogdet or np.linalg.solve instead"),
-        (np.linalg.eig, "no eigen-decomposition gradient: for a determinant use "
-                        "np.linalg.slogdet; for a trace use np.trace"),
-        (np.linalg.eigh, "no eigen-decomposition gradient: for log det use "
-                         "np.linalg.slogdet; for trace(f(A)) write it with matmul/np.trace"),
-        (np.linalg.eigvals, "use np.trace / np.linalg.det, which are supported"),
-        (np.linalg.eigvalsh, "use np.trace / np.linalg.slogdet, which are supported"),
+        (np.linalg.eig, "no gradient for general (non-symmetric) eigenproblems: for "
+                        "symmetric matrices use np.linalg.eigh"),
+        (np.linalg.eigvals, "for symmetric matrices use np.linalg.eigvalsh"),
         (np.linalg.qr, "solve systems with np.linalg.solve instead"),
         (np.linalg.cholesky, "solve with np.linalg.solve and use np.linalg.slogdet for "
                              "log-determinants"),
@@ -29,9 +26,6 @@ for _fn, _advice in [
         (np.linalg.matrix_rank, "the rank is not differentiable; compute it outside f"),
         (np.linalg.matrix_power, "multiply with @ a fixed number of times"),
         (np.linalg.cond, "use np.linalg.norm(A) * np.linalg.norm(np.linalg.inv(A))"),
-        (np.diagonal, "use np.trace for the sum of the diagonal, or x * np.eye(n)"),
-        (np.diag, "multiply by np.eye(n) to build or mask a diagonal"),
-        (np.cross, "write the components out: a[1]*b[2] - a[2]*b[1], ..."),
         (np.convolve, "write the convolution as a sum of shifted slices"),
         (np.interp, "no gradient for interpolation tables: use a polynomial"),
         (np.nansum, "use np.sum with np.where(np.isnan(x), 0.0, x)"),
@@ -51,8 +45,8 @@ for _name in ("fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "fftn", "ifftn", 
     UNSUPPORTED[getattr(np.fft, _name)] = (
         "no FFT gradient: write a small DFT as a matmul with a constant cos/sin matrix")
 
-# np.random functions do not dispatch to traced values (NumPy converts their arguments
-# first); the tracer recognises the call from the source and uses the same advice.
+# np.random functions do not dispatch to traced values; the instrumenter refuses them
+# (RandomnessError). They are listed here so the `ops` listing shows them.
 for _name in ("normal", "uniform", "standard_normal", "rand", "randn", "randint", "choice",
               "permutation", "shuffle", "binomial", "poisson", "exponential", "gamma", "beta",
               "multivariate_normal", "laplace", "logistic", "lognormal"):
