@@ -3,12 +3,12 @@ into buffers the module owns, and large temporaries freed after their last use."
 
 from __future__ import annotations
 
-import tracemalloc
 
 import numpy as np
 import pytest
 
 from bpcompiler import compile_grad
+from bpcompiler.bench import peak_memory
 
 STEPS = 10
 
@@ -34,16 +34,6 @@ def chain_by_hand(x):
     return np.sum(y), (g,)
 
 
-def peak(fn, *args):
-    fn(*args)
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        base = tracemalloc.get_traced_memory()[0]
-        fn(*args)
-        return tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
 
 
 def test_peak_memory_is_no_more_than_hand_written_backprop():
@@ -51,7 +41,7 @@ def test_peak_memory_is_no_more_than_hand_written_backprop():
     c = compile_grad(chain, (x,))
     assert "del " in c.source
     np.testing.assert_allclose(c.module.grad(x)[0], chain_by_hand(x)[1][0], rtol=1e-12)
-    assert peak(c.module.value_and_grad, x) <= peak(chain_by_hand, x)
+    assert peak_memory(c.module.value_and_grad, (x,)) <= peak_memory(chain_by_hand, (x,))
 
 
 def rosenbrock(x):

@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import ShapeError, UnsupportedOperationError
 from .registry import (PREC_ATOM, Expr, F, Op, array_method, dtype_name, numpy_function, paren,
                        register)
-from .shape import _builder, _refuse, _reshape, encode_index, normalize_axis
+from .shape import _builder, _refuse, _reshape, encode_index, format_index, normalize_axis
 
 
 def _is_tracer(value) -> bool:
@@ -43,22 +43,6 @@ def _index_item_text(item, args) -> str:
     if kind == "slice":
         return f"slice({item[1]!r}, {item[2]!r}, {item[3]!r})"
     return "None" if kind == "newaxis" else "..."
-
-
-def _format(encoded, args) -> str:
-    parts = []
-    for item in encoded:
-        kind = item[0]
-        if kind == "array":
-            parts.append(args[1 + item[1]].text)
-        elif kind == "int":
-            parts.append(str(item[1]))
-        elif kind == "slice":
-            start, stop, step = ("" if p is None else str(p) for p in item[1:])
-            parts.append(f"{start}:{stop}" + (f":{step}" if step else ""))
-        else:
-            parts.append("None" if kind == "newaxis" else "...")
-    return ", ".join(parts)
 
 
 def decode(encoded, arrays) -> tuple:
@@ -105,7 +89,7 @@ def _scatter_add_statements(target, args, params, aval):
 _I3 = (("array", 0),)
 register(Op(name="gather", arity=-1, np_fn=_gather_impl, py_fn=None,
             spell=lambda args, params, aval: Expr(
-                f"{paren(args[0], PREC_ATOM)}[{_format(params['index'], args)}]", PREC_ATOM),
+                f"{paren(args[0], PREC_ATOM)}[{format_index(params['index'], args)}]", PREC_ATOM),
             shape_rule=_gather_rule,
             vjp=lambda g, y, x, *arrays, index: (
                 F.scatter_add(g, *arrays, index=index, shape=x.shape),) + (None,) * len(arrays),

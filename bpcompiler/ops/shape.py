@@ -187,11 +187,15 @@ def decode_index(encoded: tuple) -> tuple:
     return tuple(out)
 
 
-def format_index(encoded: tuple) -> str:
+def format_index(encoded: tuple, args=()) -> str:
+    """Source text of an encoded index; an ("array", k) item (advanced indexing, see
+    indexing.py) prints operand `args[1 + k]`."""
     parts = []
     for item in encoded:
         kind = item[0]
-        if kind == "int":
+        if kind == "array":
+            parts.append(args[1 + item[1]].text)
+        elif kind == "int":
             parts.append(str(item[1]))
         elif kind == "slice":
             start, stop, step = ("" if p is None else str(p) for p in item[1:])

@@ -21,7 +21,6 @@ import platform
 import statistics
 import sys
 import time
-import tracemalloc
 
 # NOTE: OpenBLAS, torch's OpenMP pool and XLA each keep threads that spin after a call
 # and steal the cores from whatever runs next: interleaved timings then measure the
@@ -39,7 +38,8 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "examples"))
 
 from bpcompiler import compile_grad  # noqa: E402
-from bpcompiler.bench import format_bytes, format_seconds, measure_interleaved  # noqa: E402
+from bpcompiler.bench import (format_bytes, format_seconds, measure_interleaved,  # noqa: E402
+                              peak_memory)
 
 GEN_DIR = os.path.join(ROOT, "tests", "benchmarks", "_generated")
 
@@ -329,18 +329,6 @@ def interleaved_medians(callables: dict, args, repeats: int, min_seconds: float)
     return measure_interleaved(callables, args, repeats, min_seconds)
 
 
-def peak(fn, args):
-    fn(*args)
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        base = tracemalloc.get_traced_memory()[0]
-        fn(*args)
-        return tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
-
-
 def agree(reference, grads, rtol=1e-6) -> float:
     """Largest relative difference between two gradient tuples (inf if shapes differ)."""
     worst = 0.0
@@ -393,7 +381,7 @@ def run_workload(w, repeats, min_seconds):
     times = interleaved_medians(tools, args, repeats, min_seconds)
     mems = {}
     for name in ("forward", "bpcompiler", "hand-written"):
-        mems[name] = peak(tools[name], args)
+        mems[name] = peak_memory(tools[name], args)
     fwd = times["forward"]
     for name, t in times.items():
         extra = f"  build {build[name]:.3g} s" if name in build else ""
