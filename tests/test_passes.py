@@ -276,3 +276,24 @@ def test_seed_gradient_saves_multiplications_over_eight_separate_partials():
     assert sum(line.split("#")[0].count("*") for line in back.splitlines()) == shared
     grads = c.module.grad(*SEED_ARGS)
     assert all(math.isfinite(v) for v in grads)
+
+
+def test_gradient_matmul_chains_are_regrouped_to_the_cheaper_order():
+    # The adjoint of A @ B @ x meets an outer product (g x^T) with B^T: grouped as
+    # g (x^T B^T) it costs O(n k) instead of O(m n k), and no m x n matrix is built.
+    rng = np.random.default_rng(0)
+    A, B, x = rng.normal(size=(50, 40)), rng.normal(size=(40, 30)), rng.normal(size=30)
+
+    def f(A, B, x):
+        return np.sum(np.tanh(A @ B @ x))
+
+    c = compile_grad(f, (A, B, x), wrt=("A", "B"))
+    adjoint_products = [a["shape"] for _, a in c.graph.nodes(data=True)
+                        if a["op"] == "matmul" and a["phase"] == "adjoint"]
+    assert (50, 30) not in adjoint_products, adjoint_products
+    assert "A @ B @ x" in c.source  # the forward keeps the source's grouping
+    h = np.tanh(A @ B @ x)
+    g = 1 - h * h
+    dA, dB = c.module.grad(A, B, x)
+    np.testing.assert_allclose(dA, np.outer(g, B @ x), rtol=1e-12)
+    np.testing.assert_allclose(dB, np.outer(A.T @ g, x), rtol=1e-12)

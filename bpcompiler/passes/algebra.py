@@ -49,6 +49,10 @@ def _rule(h, attrs):
         shapes = [nodes[a]["shape"] for a in new_args]
         if tuple(np.broadcast_shapes(*shapes)) == attrs["shape"]:
             return dict(attrs, args=new_args)
+    if op == "matmul" and "matmul" in ops and attrs["phase"] == "adjoint":
+        regrouped = _cheaper_matmul_grouping(h, attrs, ops)
+        if regrouped is not None:
+            return regrouped
     has_const = "const" in ops or "broadcast_to" in ops  # NOTE: most nodes have neither
     if has_const and REGISTRY[op].shape_rule is elementwise_rule:
         scalarized = _scalarize_constants(h, attrs)
@@ -262,6 +266,43 @@ def _scalarize_constants(h, attrs):
                            python=True, phase=c["phase"], file=c["file"], line=c["line"])
         changed = True
     return dict(attrs, args=tuple(args)) if changed else None
+
+
+def _cheaper_matmul_grouping(h, attrs, ops):
+    """(A @ B) @ C as A @ (B @ C), or A @ (B @ C) as (A @ B) @ C, when the other grouping
+    takes fewer multiply-adds. The inner product is counted as free (it may have other
+    users, so it may be computed anyway): only a clear win regroups. Gradient code only:
+    regrouping changes rounding, and the forward keeps the source's order exactly. The
+    typical win is the adjoint of `A @ B @ x`, where an outer product of vectors meets a
+    matrix: `(g x^T) B^T` becomes `g (x^T B^T)`."""
+    nodes = h._node
+    left, right = attrs["args"]
+    if any(len(nodes[n]["shape"]) != 2 for n in (left, right)):
+        return None
+    for side, inner in ((0, left), (1, right)):
+        if ops[side] != "matmul":
+            continue
+        a, b = nodes[inner]["args"]
+        if any(len(nodes[n]["shape"]) != 2 for n in (a, b)):
+            continue
+        if side == 0:  # (a @ b) @ right -> a @ (b @ right)
+            (m, k), (_, n), (_, p) = nodes[a]["shape"], nodes[b]["shape"], nodes[right]["shape"]
+            now, other = m * n * p, k * n * p + m * k * p
+            first, second = (b, right), (a, None)
+        else:  # left @ (a @ b) -> (left @ a) @ b
+            (m, k), (_, n), (_, p) = nodes[left]["shape"], nodes[a]["shape"], nodes[b]["shape"]
+            now, other = m * k * p, m * k * n + m * n * p
+            first, second = (left, a), (None, b)
+        if other >= now:
+            continue
+        x, y = first
+        product = add_node(h, "matmul", (x, y), {},
+                           shape=(nodes[x]["shape"][0], nodes[y]["shape"][1]),
+                           dtype=attrs["dtype"], python=False, phase=attrs["phase"],
+                           file=attrs["file"], line=attrs["line"])
+        args = (second[0], product) if side == 0 else (product, second[1])
+        return dict(attrs, args=args)
+    return None
 
 
 def algebra_rule(h, attrs):
