@@ -194,7 +194,7 @@ class _Checker:
         d2 = (phi(h / 2) - phi(-h / 2)) / h
         numeric = (4 * d2 - d1) / 3
         precision = self.precision
-        noise = 1e3 * np.finfo(precision).eps * (abs(phi(0.0)) + 1.0) / h
+        noise = 1e3 * float(np.finfo(precision).eps) * (abs(phi(0.0)) + 1.0) / h
         # NOTE: a difference within the rounding noise of the differences is no error
         # (dividing by the noise instead would fail a constant function's zero gradient).
         err = max(abs(analytic - numeric) - noise, 0.0) / max(scale, abs(numeric), 1e-300)
