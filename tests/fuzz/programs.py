@@ -505,6 +505,7 @@ def check_program(program: Program, directory: str) -> Outcome:
     args64 = [_upcast(a) for a in program.args]
     f_scale = abs(float(f(*args64))) + 1.0
     loose = program.dtype == "float32"
+    numeric = []
     for name, i, g in zip(wrt, index, grads):
         if np.shape(g) != np.shape(program.args[i]):
             return Outcome("failed", f"gradient of {name} has shape {np.shape(g)}")
@@ -515,13 +516,17 @@ def check_program(program: Program, directory: str) -> Outcome:
         scale = max(float(np.max(np.abs(fd), initial=0.0)), 1e-3)
         tol = (2e-3 if loose else 1e-6) * scale + 1e-9 * f_scale
         err = float(np.max(np.abs(g - fd), initial=0.0))
+        numeric.append((fd, tol))
         if err > tol:
             return Outcome("failed", f"gradient of {name} differs from central differences by "
                                      f"{err:.3g} (tolerance {tol:.3g}):\nemitted {g!r}\nnumeric {fd!r}")
     outcome = Outcome("ok")
     if program.dtype == "float64":
         ref = autograd_gradients(program, directory, index)
-        if ref is not None:
+        # autograd has bugs of its own (np.where does not sum broadcast gradients back):
+        # it is the tight reference only where it agrees with the differences.
+        if ref is not None and all(float(np.max(np.abs(r - fd), initial=0.0)) <= tol
+                                   for r, (fd, tol) in zip(ref, numeric)):
             outcome.autograd_checked = True
             for name, g, r in zip(wrt, grads, ref):
                 g = np.asarray(g, dtype=np.float64)
