@@ -17,6 +17,7 @@ import textwrap
 import time
 import traceback
 import types
+from collections import Counter
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -46,19 +47,25 @@ class CompileReport:
     joint_nodes_before: int = 0  # joint graph straight out of differentiation
     joint_nodes_after: int = 0
     lines: int = 0
+    # op -> how many nodes of that op optimisation removed from the joint graph
+    removed: dict = field(default_factory=dict)
     verification: VerificationReport | None = None
     seconds: dict = field(default_factory=dict)
 
     def summary(self) -> str:
         v = self.verification
         phases = ", ".join(f"{k} {1e3 * s:.1f} ms" for k, s in self.seconds.items())
-        return (f"nodes: {self.forward_nodes} forward + {self.adjoint_nodes} backward "
-                f"(optimisation removed {self.joint_nodes_before - self.joint_nodes_after} of "
-                f"{self.joint_nodes_before}); {self.lines} lines\n"
+        total = 1e3 * sum(self.seconds.values())
+        removed = ", ".join(f"{n} {op}" for op, n in self.removed.items())
+        return (f"nodes: {self.forward_nodes} forward (traced {self.traced_nodes}) + "
+                f"{self.adjoint_nodes} backward; {self.lines} lines\n"
+                f"optimised: removed {self.joint_nodes_before - self.joint_nodes_after} of "
+                f"{self.joint_nodes_before} joint nodes" + (f" ({removed})" if removed else "")
+                + "\n"
                 f"verified: forward max rel error {v.forward_error:.2g}, gradient max rel "
                 f"error {v.gradient_error:.2g} (tolerance {v.rtol_gradient:g}, "
                 f"{v.points} points x {v.directions} directions)\n"
-                f"time: {phases}")
+                f"time: {phases} (total {total:.0f} ms)")
 
 
 @dataclass
@@ -87,12 +94,13 @@ def load_module(source: str, name: str, filename: str) -> types.ModuleType:
 
 
 def compile_grad(f, args, wrt=None, out=None, *, command: str | None = None,
-                 force: bool = False, debug: bool = False) -> Compiled:
+                 force: bool = False, debug: bool = False, progress=None) -> Compiled:
     """Compile the gradient of `f` at example `args` into a verified Python module.
 
     `wrt` names the parameters to differentiate (default: every float parameter). With
     `out`, the module is written there (atomically) after it has been verified.
     `command` is the shell command recorded in the header as the way to regenerate it.
+    `progress`, if given, is called with each stage's name as the stage starts.
     """
     report = CompileReport()
     clock = time.perf_counter()
@@ -105,27 +113,35 @@ def compile_grad(f, args, wrt=None, out=None, *, command: str | None = None,
         report.seconds[name] = report.seconds.get(name, 0.0) + now - clock
         clock = now
 
-    stage = "trace"
+    def enter(name):
+        if progress is not None:
+            progress(name)
+        return name
+
+    stage = enter("trace")
     try:
         forward = trace(f, args, wrt)
         report.traced_nodes = len(forward)
         phase("trace")
-        stage = "optimize (forward)"
+        stage = enter("optimize (forward)")
         forward = optimize(forward, debug)
         phase("optimize")
-        stage = "differentiate"
+        stage = enter("differentiate")
         joint = differentiate(forward)
         report.joint_nodes_before = len(joint)
+        ops_before = Counter(a["op"] for _, a in joint.nodes(data=True))
         if debug:
             check_graph(joint, stage)
         phase("differentiate")
-        stage = "optimize (joint)"
+        stage = enter("optimize (joint)")
         joint = optimize(joint, debug)
         report.joint_nodes_after = len(joint)
+        removed = ops_before - Counter(a["op"] for _, a in joint.nodes(data=True))
+        report.removed = dict(sorted(removed.items(), key=lambda kv: (-kv[1], kv[0])))
         report.forward_nodes = sum(1 for _, a in joint.nodes(data=True) if a["phase"] == "forward")
         report.adjoint_nodes = len(joint) - report.forward_nodes
         phase("optimize")
-        stage = "emit"
+        stage = enter("emit")
         file = source_file(f)
         name = f.__name__
         params = joint.graph["params"]
@@ -133,10 +149,10 @@ def compile_grad(f, args, wrt=None, out=None, *, command: str | None = None,
         regenerate = command or f"compile_grad({name}, ...) from Python (no command recorded)"
         draft = emit(joint, [], "")
         phase("emit")
-        stage = "format"
+        stage = enter("format")
         format_source(draft)  # fail early, before verification, if the emitter broke
         phase("format")
-        stage = "verify"
+        stage = enter("verify")
         module = load_module(draft, f"{name}_grad", f"<bpcompiler draft {name}>")
         float32 = any(a["dtype"] == "float32" for _, a in forward.nodes(data=True))
         casts32 = any(a["dtype"] == "float32" and a["op"] in ("astype", "const")
@@ -145,7 +161,7 @@ def compile_grad(f, args, wrt=None, out=None, *, command: str | None = None,
                               casts_to_float32=casts32)
         report.verification = verification
         phase("verify")
-        stage = "emit"
+        stage = enter("emit")
         header = [f"{MARKER} {__version__}. Do not edit: regenerate instead.",
                   f"# Source: {file}:{name} (sha256 {source_hash(f)})",
                   f"# Regenerate: {regenerate}",
@@ -162,7 +178,7 @@ def compile_grad(f, args, wrt=None, out=None, *, command: str | None = None,
         path = None if out is None else str(out)
         module = load_module(source, f"{name}_grad", path or f"<bpcompiler {name}_grad>")
         if path is not None:
-            stage = "write"
+            stage = enter("write")
             write_atomically(path, source, force=force)
             phase("write")
     except InternalError as exc:

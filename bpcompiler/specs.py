@@ -3,9 +3,11 @@
 A spec is `float`, `int` (Python scalars), or `f64[784,256]`, `f32[3]`, `f64[]` (0-d),
 `i64[64]`, `i32[...]`, `bool[...]` (NumPy arrays), optionally followed by a range:
 `f64[100] in [0.5, 2.0]`, `i64[64] in [0, 10]` (ints include both ends). Without a range
-floats are drawn uniformly from [-1, 1] and ints from [0, 9]. A spec comes from `--arg
-NAME=SPEC` or from a string annotation in the source (`def loss(W: "f64[784,256]")`);
-a parameter with neither is a Python float. Values come from a generator seeded with
+floats are drawn uniformly from [-1, 1] and ints from [0, 9]. A float spec may end in
+`data` (`"f64[16,20] data"`, `"float data"`): the parameter is an input, not a weight,
+and is left out of the default `wrt`, so a file can say what to differentiate without
+`--wrt`. A spec comes from `--arg NAME=SPEC` or from a string annotation in the source
+(`def loss(W: "f64[784,256]")`); a parameter with neither is a Python float. Values come from a generator seeded with
 0, so the same specs always give the same example arguments.
 """
 
@@ -17,12 +19,13 @@ import re
 import numpy as np
 
 from .errors import ArgumentError
+from .trace import display_path
 
 _SPEC = re.compile(r"^\s*(float|int|f64|f32|i64|i32|bool)\s*(?:\[([0-9,\s]*)\])?"
-                   r"\s*(?:in\s*\[\s*([-+0-9.eE]+)\s*,\s*([-+0-9.eE]+)\s*\])?\s*$")
+                   r"\s*(?:in\s*\[\s*([-+0-9.eE]+)\s*,\s*([-+0-9.eE]+)\s*\])?\s*(data)?\s*$")
 # Other string annotations (`"np.ndarray"`, or any under `from __future__ import
 # annotations`) are not specs and are ignored.
-_LOOKS_LIKE_SPEC = re.compile(r"^\s*((f64|f32|i64|i32|bool)\s*\[|(float|int)\s*$)")
+_LOOKS_LIKE_SPEC = re.compile(r"^\s*((f64|f32|i64|i32|bool)\s*\[|(float|int)\s*($|in\s*\[|data\s*$))")
 _DTYPES = {"f64": np.float64, "f32": np.float32, "i64": np.int64, "i32": np.int32,
            "bool": np.bool_}
 
@@ -33,7 +36,7 @@ def parse_spec(text: str):
         raise ArgumentError(f"cannot read the argument spec {text!r}",
                             hint="write float, int, f64[3,4], f32[], i64[10] or "
                                  "f64[5] in [0.1, 2.0]")
-    kind, dims, lo, hi = match.groups()
+    kind, dims, lo, hi, _ = match.groups()
     if kind in ("float", "int") and dims is not None:
         raise ArgumentError(f"{kind} is a Python scalar and takes no shape in {text!r}",
                             hint="use f64[...] or i64[...] for arrays")
@@ -42,6 +45,21 @@ def parse_spec(text: str):
         raise ArgumentError(f"array spec {text!r} needs a shape", hint=f"write {kind}[] for 0-d")
     bounds = None if lo is None else (float(lo), float(hi))
     return kind, shape, bounds
+
+
+def is_data(spec: str) -> bool:
+    """True for a spec marked `data`: an input that the default `wrt` leaves out."""
+    match = _SPEC.match(spec)
+    return bool(match and match.group(5))
+
+
+def default_wrt(specs: dict[str, str]) -> tuple[str, ...] | None:
+    """The float parameters not marked `data`, or None (every float parameter) when no
+    spec is marked."""
+    if not any(is_data(spec) for spec in specs.values()):
+        return None
+    return tuple(name for name, spec in specs.items()
+                 if parse_spec(spec)[0] in ("float", "f64", "f32") and not is_data(spec))
 
 
 def example_value(spec: str, rng: np.random.Generator):
@@ -74,7 +92,15 @@ def specs_for(fn, overrides: dict[str, str]) -> dict[str, str]:
             specs[name] = annotation
         else:
             specs[name] = "float"
-        parse_spec(specs[name])
+        try:
+            parse_spec(specs[name])
+        except ArgumentError as exc:
+            if name in overrides:
+                raise
+            code = getattr(fn, "__code__", None)
+            raise ArgumentError(f"parameter {name!r}: {exc.problem}", hint=exc.hint,
+                                file=display_path(inspect.getsourcefile(fn)) if code else None,
+                                line=code.co_firstlineno if code else None) from None
     return specs
 
 

@@ -2,9 +2,10 @@
 
 The annotations are bpcompiler argument specs: shapes, dtypes and the range that
 example values are drawn from when the CLI compiles this file. `Y` holds one-hot labels
-(as floats), `X` the inputs; only the weights and biases are differentiated:
+(as floats), `X` the inputs; both are marked `data`, so only the weights and biases are
+differentiated:
 
-    bpcompiler compile examples/mlp.py:loss --wrt W1,b1,W2,b2 -o output/mlp_grad.py
+    bpcompiler compile examples/mlp.py:loss -o output/mlp_grad.py
 """
 
 import numpy as np
@@ -22,8 +23,8 @@ def loss(
     b1: "f64[32] in [-0.1, 0.1]",
     W2: "f64[32,5] in [-0.3, 0.3]",
     b2: "f64[5] in [-0.1, 0.1]",
-    X: "f64[16,20]",
-    Y: "f64[16,5] in [0, 1]",
+    X: "f64[16,20] data",
+    Y: "f64[16,5] in [0, 1] data",
 ):
     hidden = np.tanh(X @ W1 + b1)
     logits = hidden @ W2 + b2

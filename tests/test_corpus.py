@@ -8,9 +8,8 @@ with its globals (and closure cells and defaults) rebound: `np` -> `autograd.num
 `math` -> a shim built from `autograd.numpy`, and helper functions cloned the same way
 (see `to_autograd`). So there is exactly one source per function.
 
-(The factory pattern `def make(np, math): def f(...): ...; return f` was the first
-choice, but a function with closure cells cannot be compiled at all right now: see
-the `closure_*` cases, marked xfail with the bug.)
+The factory pattern (`def make(np, math): def f(...): ...; return f`) and other
+closures are exercised by the cases at the end (`make_scalar_net` and friends).
 
 For each case: forward value, gradients, and each gradient's shape and dtype are
 compared. float64 cases use rtol 1e-12 on the value and rtol 1e-9 / atol 1e-12 on
@@ -32,6 +31,7 @@ import pytest
 from autograd import grad as autograd_grad
 
 from bpcompiler import compile_grad
+from bpcompiler.errors import InternalError, UnsupportedOperationError, VerificationError
 
 # ---------------------------------------------------------------------------------------
 # Module-level constants the corpus functions read.
@@ -43,6 +43,9 @@ GRAVITY = 9.81
 LAMBDA_L2 = 1e-2
 FIXED_PROJ = np.random.default_rng(1234).standard_normal((4, 3))  # float64 constant
 CLASS_WEIGHTS = np.array([1.0, 2.0, 0.5])
+LAMBDA_OFF = 0.0  # a regulariser switched off
+LR = 0.1
+HALF = np.array([0.5])  # a one-element float64 constant array
 
 softsign = lambda z: z / (1.0 + np.abs(z))  # noqa: E731  (a module-level lambda)
 
@@ -165,6 +168,18 @@ def scalar_array_mix(alpha, x, beta):
     return np.sum(np.exp(alpha * x) - beta * x) + alpha ** 2 * math.exp(beta)
 
 
+def powers_and_extrema(x, y):
+    total = 0.0
+    for term in (2 ** x, math.e ** y, x ** -1, y ** 0.5, pow(x, 3)):
+        total += term  # augmented assignment on a Python-float accumulator
+    return total * max([x * y, y, 0.1]) - min(x, 0.25)
+
+
+def log_base_entropy(p, q):
+    # two-argument math.log: bits
+    return -(p * math.log(p, 2) + q * math.log(q, 2))
+
+
 # ---------------------------------------------------------------------------------------
 # NumPy corpus.
 
@@ -246,7 +261,7 @@ def smoothness_penalty(x):
     d1 = x[1:] - x[:-1]
     d2 = x[2:] - 2.0 * x[1:-1] + x[:-2]
     return (np.sum(d1 ** 2) + 0.1 * np.sum(d2 ** 2) + np.sum(x[::3]) * x[-1]
-            - np.dot(x[::-1], x))
+            - x[::-1] @ x)
 
 
 def slicing_2d(W):
@@ -281,7 +296,8 @@ def reshape_transpose(x, v):
     u = np.transpose(t, (1, 0, 2))  # (3, 2, 4)
     m = u.reshape((3, 8))
     w = np.reshape(m.T, (4, 2, 3))
-    return np.sum(w * v) + np.sum(t.transpose(2, 1, 0)[0] ** 2) + np.sum(u.reshape(-1)[::5])
+    return (np.sum(w * v) + np.sum(t.transpose((2, 1, 0))[0] ** 2) + np.sum(u.reshape(-1)[::5])
+            + np.sum(np.transpose(t) * t.reshape(4, 3, 2)))
 
 
 def broadcast_features(a, b):
@@ -293,9 +309,20 @@ def broadcast_features(a, b):
 
 def quadratic_forms(A, v, u):
     s1 = v @ A @ u
-    s2 = np.dot(v, np.dot(A, u))
-    s3 = np.matmul(A.T, v) @ np.sin(u)
-    return s1 * s2 + s3 + np.dot(3.0, np.sum(A * A))
+    s2 = np.matmul(A.T, v) @ np.sin(u)
+    return s1 * s2 + s1 ** 2 + np.sum(A.T * u[:, None])
+
+
+def dot_products(A, v, u):
+    s1 = np.dot(v, np.dot(A, u))  # vector . (matrix . vector)
+    s2 = np.dot(A.T, A)  # matrix . matrix
+    return s1 + np.sum(s2 * 0.5) + np.dot(3.0, np.sum(A * A)) + np.dot(u, u)
+
+
+def symmetric_part(A, x):
+    # A is square: A.T has A's shape
+    S = 0.5 * (A + A.T)
+    return x @ S @ x + np.sum(np.tanh(A.T @ x))
 
 
 def gram_fanout(X):
@@ -320,9 +347,11 @@ def elementwise_power(x, p):
 
 def multi_axis_reductions(x):
     a = np.mean(x, axis=(0, 2), keepdims=True)  # (1, 4, 1)
+    s = np.sum(x ** 2, axis=(-1, -2), keepdims=True)  # (3, 1, 1)
     b = x.sum(axis=-1)  # (3, 4)
     c = np.sum(x, axis=(1, 2))  # (3,)
-    return np.sum((x - a) ** 2) + np.sum(b * b) * 0.1 + np.mean(c ** 3) + x.mean()
+    return (np.sum((x - a) ** 2) + np.sum(b * b) * 0.1 + np.mean(c ** 3) + x.mean()
+            + np.sum(x / s) * np.mean(x, keepdims=True)[0, 0, 0])
 
 
 def comparison_masks(x, y):
@@ -370,6 +399,46 @@ def inner_function(x, y):
     return np.sum(g(x)) + np.sum(g(y) ** 2)
 
 
+def regularizer_off(W, x):
+    return LAMBDA_OFF * np.sum(W * W) + np.sum(np.sin(x))
+
+
+def label_frequency_weighted(W, X, Y):
+    # Y: int64 one-hot labels; class frequencies and comparisons on int data
+    freq = np.mean(Y, axis=0)  # int -> float64, not differentiated
+    weights = 1.0 / (freq + 0.1)
+    logp = log_softmax(X @ W)
+    hit = np.where(Y == 1, logp, 0.0)
+    return -np.sum(hit * weights) / Y.shape[0] + np.sum(Y.sum(axis=1) - 1)
+
+
+def bool_mask_where(x, mask):
+    # mask: a bool array
+    return np.sum(np.where(mask, x ** 2, -abs(x))) + np.mean(-x * mask)
+
+
+def rbf_kernel_mmd(x, y):
+    def kernel_mean(a, b):
+        d = a[:, None, :] - b[None, :, :]
+        return np.mean(np.exp(-np.sum(d * d, axis=-1)))
+    return kernel_mean(x, x) + kernel_mean(y, y) - 2.0 * kernel_mean(x, y)
+
+
+def unrolled_gd(w0, X, y):
+    # a few steps of gradient descent on least squares, written out by hand
+    w = w0
+    n = X.shape[0]
+    for _ in range(5):
+        r = X @ w - y
+        w = w - LR * (X.T @ r) / n
+    return 0.5 * np.mean((X @ w - y) ** 2)
+
+
+def active_mean(x, W):
+    h = relu(x @ W)
+    return np.sum(h) / (np.sum(h > 0) + 1) + np.mean(h, keepdims=True)[0, 0]
+
+
 def temperature_entropy(logits, T):
     # T: a 0-d float64 array
     z = logits / T
@@ -402,13 +471,19 @@ def float32_downcast(x):
     return np.sum(np.exp(y * 0.5))
 
 
+def softmax_ce_float32(W, X, Y):
+    # float32 weights, float64 data, int64 one-hot labels: the loss is float64
+    logits = X @ W
+    return -np.mean(np.sum(Y * log_softmax(logits), axis=1)) + np.sum(W * W * HALF)
+
+
 def scaled_f32(x, s):
     # s: an np.float32 scalar
     return np.sum(np.tanh(s * x)) + s * s
 
 
 # ---------------------------------------------------------------------------------------
-# Closure cases: a function with closure cells.
+# Closure cases: functions with closure cells.
 
 def make_weighted_loss(weights):
     def weighted_loss(x):
@@ -450,7 +525,9 @@ ANP.__dict__.update({k: v for k, v in vars(anp).items() if not k.startswith("__"
 ANP.broadcast_to = _anp_broadcast_to
 
 AMATH = types.ModuleType("autograd_math_shim")
-AMATH.__dict__.update(exp=anp.exp, log=anp.log, sqrt=anp.sqrt, sin=anp.sin, cos=anp.cos,
+AMATH.__dict__.update(exp=anp.exp,
+                      log=lambda x, base=None: anp.log(x) if base is None
+                      else anp.log(x) / anp.log(base), sqrt=anp.sqrt, sin=anp.sin, cos=anp.cos,
                       tan=anp.tan, tanh=anp.tanh, atan=anp.arctan, pow=anp.power,
                       fabs=anp.abs, pi=math.pi, e=math.e)
 _MATH_BUILTINS = {id(getattr(math, n)): getattr(AMATH, n)
@@ -474,6 +551,15 @@ def _substitute(value, memo):
     return value
 
 
+def _names(code) -> set:
+    """The global names `code` and the code nested in it (lambdas, inner functions) use."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names(const)
+    return names
+
+
 def to_autograd(fn, memo=None):
     """Clone `fn` with np/math (in globals, closure cells, defaults) rebound to autograd,
     and every function of this module it reaches cloned the same way."""
@@ -486,7 +572,7 @@ def to_autograd(fn, memo=None):
         cells = tuple(types.CellType() for _ in fn.__closure__)
     clone = types.FunctionType(fn.__code__, env, fn.__name__, None, cells)
     memo[fn] = clone
-    for name in fn.__code__.co_names:
+    for name in _names(fn.__code__):
         if name in env:
             env[name] = _substitute(env[name], memo)
     if fn.__closure__:
@@ -539,19 +625,12 @@ class Case:
     fn: object
     make_args: object  # rng -> tuple of example arguments
     wrt: tuple | None = None
-    float32: bool = False  # compare with float32 tolerances
+    float32: bool = False  # computes in float32: compare with float32 tolerances
     marks: tuple = field(default_factory=tuple)
 
     @property
     def name(self):
         return self.fn.__name__
-
-
-CLOSURE_BUG = ("bpcompiler cannot trace any function that has closure cells: "
-               "Instrumenter.instrument (instrument.py) first builds "
-               "types.FunctionType(code, env, name, None, None) with closure=None for a code "
-               "object with free variables, which raises 'TypeError: arg 5 (closure) must "
-               "be tuple' -> InternalError in trace")
 
 
 def _u(rng, lo, hi, shape=None):
@@ -585,6 +664,8 @@ CASES = [
     Case(scalar_leaky, lambda r: (float(_u(r, 0.5, 1.0)), float(_u(r, 0.5, 1.0)))),
     Case(polar_energy, lambda r: (float(_u(r, 0.5, 1.5)), float(_u(r, 0.5, 1.5)))),
     Case(scalar_array_mix, lambda r: (float(_u(r, -0.5, 0.5)), _f(r, 6), float(_u(r, -1, 1)))),
+    Case(powers_and_extrema, lambda r: (float(_u(r, 0.5, 0.9)), float(_u(r, 1.2, 2.0)))),
+    Case(log_base_entropy, lambda r: (float(_u(r, 0.1, 0.9)), float(_u(r, 0.1, 0.9)))),
     # -- NumPy
     Case(linear_regression_mse, lambda r: (_f(r, 4), float(_u(r, -1, 1)), _f(r, 20, 4),
                                            _f(r, 20)), wrt=("w", "b")),
@@ -616,6 +697,8 @@ CASES = [
     Case(reshape_transpose, lambda r: (_f(r, 24), _f(r, 2, 3))),
     Case(broadcast_features, lambda r: (_f(r, 3), _f(r, 5))),
     Case(quadratic_forms, lambda r: (_f(r, 3, 4), _f(r, 3), _f(r, 4))),
+    Case(dot_products, lambda r: (_f(r, 3, 4), _f(r, 3), _f(r, 4))),
+    Case(symmetric_part, lambda r: (_f(r, 4, 4), _f(r, 4))),
     Case(gram_fanout, lambda r: (_f(r, 4, 3),)),
     Case(gaussian_nll, lambda r: (_f(r, 3), 0.3 * _f(r, 3), _f(r, 30, 3)),
          wrt=("mu", "log_sigma")),
@@ -631,6 +714,13 @@ CASES = [
     Case(pendulum_energy, lambda r: (_u(r, -1, 1, 4), _u(r, -1, 1, 4), float(_u(r, 0.5, 2)))),
     Case(recursive_taylor, lambda r: (_u(r, -1, 1, 5),)),
     Case(inner_function, lambda r: (_f(r, 4), 0.3 * _f(r, 4))),
+    Case(regularizer_off, lambda r: (_f(r, 3, 3), _f(r, 4))),
+    Case(label_frequency_weighted, lambda r: (0.5 * _f(r, 4, 3), _f(r, 12, 4),
+                                              _onehot(r, 12, 3)), wrt=("W",)),
+    Case(bool_mask_where, lambda r: (_f(r, 4, 5), r.uniform(size=(4, 5)) < 0.5)),
+    Case(rbf_kernel_mmd, lambda r: (_f(r, 5, 2), 0.5 + _f(r, 4, 2))),
+    Case(unrolled_gd, lambda r: (_f(r, 3), _f(r, 10, 3), _f(r, 10)), wrt=("w0", "X")),
+    Case(active_mean, lambda r: (_f(r, 6, 3), _f(r, 3, 5))),
     Case(temperature_entropy, lambda r: (_f(r, 6), np.array(_u(r, 0.5, 2.0))),
          wrt=("logits", "T")),
     # -- float32
@@ -642,21 +732,20 @@ CASES = [
     Case(mixed_precision, lambda r: (_f(r, 3, 4).astype(np.float32),
                                      _f(r, 4).astype(np.float32)), float32=True),
     Case(projected_float32, lambda r: (_f(r, 5, 4).astype(np.float32),), float32=True),
-    Case(float32_downcast, lambda r: (_f(r, 7),), float32=True),
+    Case(float32_downcast, lambda r: (_f(r, 7),), float32=True),  # float64 in, computes in f32
+    Case(softmax_ce_float32, lambda r: ((0.5 * _f(r, 4, 3)).astype(np.float32), _f(r, 8, 4),
+                                        _onehot(r, 8, 3)), wrt=("W",), float32=True),
     Case(scaled_f32, lambda r: (_f(r, 5).astype(np.float32), np.float32(0.7)), float32=True),
     # -- closures
-    Case(make_weighted_loss(np.array([1.0, 2.0, 3.0])), lambda r: (_f(r, 3),),
-         marks=(pytest.mark.xfail(strict=True, reason=CLOSURE_BUG),)),
-    Case(make_scalar_net(np, math), lambda r: tuple(float(v) for v in _u(r, -1, 1, 5)),
-         marks=(pytest.mark.xfail(strict=True, reason=CLOSURE_BUG),)),
-    Case(make_recursive_series(), lambda r: (float(_u(r, -1, 1)),),
-         marks=(pytest.mark.xfail(strict=True, reason=CLOSURE_BUG),)),
+    Case(make_weighted_loss(np.array([1.0, 2.0, 3.0])), lambda r: (_f(r, 3),)),
+    Case(make_scalar_net(np, math), lambda r: tuple(float(v) for v in _u(r, -1, 1, 5))),
+    Case(make_recursive_series(), lambda r: (float(_u(r, -1, 1)),)),
 ]
 
 
 def _tolerances(case):
     if case.float32:
-        return dict(value=dict(rtol=1e-4), grad=dict(rtol=1e-4, atol=1e-6))
+        return dict(value=dict(rtol=1e-4), grad=dict(rtol=1e-4, atol=0.0))
     return dict(value=dict(rtol=1e-12), grad=dict(rtol=1e-9, atol=1e-12))
 
 
@@ -702,11 +791,7 @@ def test_matches_autograd(case):
     for name, g, rg in zip(wrt, grads, ref_grads):
         p = args[names.index(name)]
         _check_grad_type(g, p, name)
-        atol = tol["grad"]["atol"]
-        if case.float32:  # float32 rounding is relative to the gradient's scale
-            atol *= max(1.0, float(np.max(np.abs(rg))))
-        np.testing.assert_allclose(np.asarray(g, dtype=np.float64), rg,
-                                   rtol=tol["grad"]["rtol"], atol=atol,
+        np.testing.assert_allclose(np.asarray(g, dtype=np.float64), rg, **tol["grad"],
                                    err_msg=f"gradient with respect to {name}")
     again = c.module.grad(*args)
     for g, h in zip(grads, again):

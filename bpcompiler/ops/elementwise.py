@@ -38,6 +38,8 @@ def _ufunc_frontend(name: str, ufunc):
 def _math_frontend(name: str, fn):
     def traced(*inputs):
         b = _builder()
+        if name == "log" and len(inputs) == 2:  # math.log(x, base)
+            return traced(inputs[0]) / traced(inputs[1])
         for value in inputs:
             if getattr(value, "shape", ()) != ():
                 file, line = b.where()

@@ -72,13 +72,17 @@ def _np_matmul(a, b, **kwargs):
     return _builder().apply("matmul", (a, b), python=False)
 
 
+def _ndim(value) -> int:
+    # np.ndim/np.shape would dispatch back to the tracer; read the attribute instead.
+    return len(value.shape) if hasattr(value, "shape") else 0
+
+
 @numpy_function(np.dot)
 def _np_dot(a, b, out=None):
     if out is not None:
         _refuse(UnsupportedOperationError, "np.dot(..., out=...) writes in place",
                 "drop out= and use the returned value")
-    # NOTE: not np.shape(a): on a Tracer that dispatches to __array_function__.
-    nd_a, nd_b = (len(v.shape) if hasattr(v, "shape") else np.ndim(v) for v in (a, b))
+    nd_a, nd_b = _ndim(a), _ndim(b)
     if nd_a == 0 or nd_b == 0:
         return _builder().apply("multiply", (a, b), python=False)
     if nd_a > 2 or nd_b > 2:

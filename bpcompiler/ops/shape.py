@@ -47,6 +47,12 @@ def _shape_spell(name: str):
     return spell
 
 
+# -- questions about shape that need no node --------------------------------------------
+numpy_function(np.shape)(lambda a: a.shape)
+numpy_function(np.ndim)(lambda a: len(a.shape))
+numpy_function(np.size)(lambda a, axis=None: a.size if axis is None else a.shape[axis])
+
+
 # -- reshape ---------------------------------------------------------------------------
 register(Op(name="reshape", arity=1, np_fn=lambda x, shape: np.reshape(x, shape), py_fn=None,
             spell=_shape_spell("reshape"), shape_rule=evaluated_rule,

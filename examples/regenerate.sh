@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Compile every example into output/ and draw the seed network's graph. Run from the
+# repository root after `pip install -e .`. Each line is also recorded in the header of
+# the module it writes, so `bpcompiler check --update output/` regenerates the modules
+# from those headers alone; this script is what adds a new example to output/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bpcompiler compile examples/seed_network.py:seed_network -o output/seed_network_grad.py
+bpcompiler compile examples/mlp.py:loss -o output/mlp_grad.py
+bpcompiler compile examples/logistic_regression.py:loss -o output/logistic_regression_grad.py
+bpcompiler compile examples/rosenbrock.py:rosenbrock -o output/rosenbrock_grad.py
+bpcompiler compile examples/particles.py:energy -o output/particles_grad.py
+bpcompiler graph examples/seed_network.py:seed_network -o output/seed_network_graph.svg
