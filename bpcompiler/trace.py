@@ -30,8 +30,9 @@ from .ops.registry import dtype_name
 from .tracer import Tracer
 
 # The largest forward graph a trace may build. A loop that unrolls further (or never
-# ends) is refused with TraceLimitError after at most a few seconds of tracing.
-MAX_TRACE_NODES = 50_000
+# ends) is refused with TraceLimitError after a few seconds of tracing (about 2 s on one
+# unloaded core). A module that long would not be readable either.
+MAX_TRACE_NODES = 30_000
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -169,11 +170,16 @@ def trace(fn, args, wrt=None):
     instrumenter = Instrumenter()
     clone = instrumenter.instrument(fn)
 
+    shown: dict[str, str | None] = {}  # co_filename -> display path (relpath is slow)
+
     def where():
         frame = sys._getframe(1)
         while frame is not None:
             if frame.f_code in instrumenter.codes:
-                return display_path(frame.f_code.co_filename), frame.f_lineno
+                name = frame.f_code.co_filename
+                if name not in shown:
+                    shown[name] = display_path(name)
+                return shown[name], frame.f_lineno
             frame = frame.f_back
         return file, None
 
