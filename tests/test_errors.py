@@ -414,6 +414,19 @@ def test_internal_error_names_the_stage_and_leaves_a_bounded_dump(monkeypatch, t
     assert not out.exists()
 
 
+def test_internal_error_in_a_pass_names_the_pass(monkeypatch):
+    import bpcompiler.passes.cse as cse
+
+    def broken(*args):
+        raise ValueError("simulated bug in CSE")
+    monkeypatch.setattr(cse, "hashable", broken)
+    with pytest.raises(InternalError) as info:
+        compile_grad(one_param, (V,))
+    assert "internal error in pass cse of optimize (forward)" in str(info.value)
+    assert info.value.stage == "optimize (forward), pass cse"
+    os.unlink(info.value.dump_path)
+
+
 def test_internal_error_dump_is_bounded():
     import networkx as nx  # noqa: F401
     from bpcompiler.api import DUMP_NODES, internal_error
