@@ -197,6 +197,11 @@ def random_stdlib(x):
     return x * random.random()  # <-
 
 
+def random_local_import(x):
+    from numpy.random import normal  # <-
+    return x * normal()
+
+
 def recurse(x):
     return recurse(x * 0.5) + 1.0
 
@@ -293,6 +298,7 @@ CASES = [
     ("np.random no traced args", random_numpy_no_args, (1.0,), None, RandomnessError),
     ("Generator", random_generator, (V,), None, RandomnessError),
     ("random module", random_stdlib, (1.0,), None, RandomnessError),
+    ("np.random imported locally", random_local_import, (1.0,), None, RandomnessError),
     ("recursion", recurse, (1.0,), None, TraceLimitError),
     ("huge loop", huge_loop, (1.0,), None, TraceLimitError),
     ("NameError", raises_name_error, (1.0,), None, FunctionRaisedError),
@@ -379,6 +385,16 @@ def test_randomness_is_refused_even_when_no_traced_value_is_involved():
     # Without the refusal np.random.rand() would run for real and be baked in.
     with pytest.raises(RandomnessError, match="np.random.rand"):
         compile_grad(random_numpy_no_args, (1.0,))
+
+
+def test_modules_imported_inside_the_function_are_traced():
+    def f(x):
+        import math
+        from math import tanh
+
+        import numpy
+        return math.exp(x) + tanh(x) + numpy.sin(x)
+    assert compile_grad(f, (0.3,)).module.forward(0.3) == pytest.approx(f(0.3), rel=1e-15)
 
 
 def test_ordinary_rebinding_operators_on_scalars_still_work():
