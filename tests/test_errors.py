@@ -242,6 +242,18 @@ def complex_constant(x):
     return np.sum(x * np.array([1j, 2.0, 3.0]))  # <-
 
 
+def reshape_to_text(x):
+    return np.sum(x.reshape("3"))  # <-
+
+
+def broadcast_to_traced(x, n):
+    return np.sum(np.broadcast_to(x, (n, 3)))  # <-
+
+
+def astype_unknown(x):
+    return np.sum(x.astype("not a dtype"))  # <-
+
+
 def complex_astype(x):
     return np.sum(x.astype(np.complex128).real)  # <-
 
@@ -309,6 +321,10 @@ CASES = [
     ("large constant", large_constant, (V,), None, ConstantTooLargeError),
     ("complex constant", complex_constant, (V,), None, UnsupportedOperationError),
     ("complex astype", complex_astype, (V,), None, UnsupportedOperationError),
+    ("reshape to a string", reshape_to_text, (V,), None, UnsupportedOperationError),
+    ("broadcast to a traced size", broadcast_to_traced, (V, 2.0), ("x",),
+     UnsupportedOperationError),
+    ("astype unknown dtype", astype_unknown, (V,), None, UnsupportedOperationError),
 ]
 
 
