@@ -128,8 +128,16 @@ class _Checker:
             self.report.notes.append(f"skipped {label}: the function is {ref} there")
             return
         copies = [_copy(a) for a in args]
-        value = self.module.forward(*copies)
-        both, grads = self.module.value_and_grad(*copies)
+        try:
+            value = self.module.forward(*copies)
+            both, grads = self.module.value_and_grad(*copies)
+        except (ArithmeticError, ValueError) as exc:
+            # NOTE: Python-float math raises where NumPy gives nan: math.log(a) for the
+            # exponent's gradient of a ** b at a < 0, a division by zero. The derivative is
+            # not defined (in the reals) there, as a nan gradient would also say.
+            self.fail(f"the emitted module raises {type(exc).__name__}: {exc} at {label}",
+                      "the derivative may be undefined there (x ** y with x <= 0, log or "
+                      "sqrt at 0, 1/0); choose other example values")
         for name, before, after in zip(self.params, args, copies):
             if not _same(before, after):
                 self.fail(f"the emitted module modified its argument {name!r}",

@@ -23,7 +23,7 @@ from bpcompiler import (ArgumentError, CompileError, ConcreteValueError,
                         ConstantTooLargeError, FunctionRaisedError, InPlaceMutationError,
                         InternalError, NonFiniteError, RandomnessError, ReturnValueError,
                         ShapeError, SourceError, TraceLimitError, TracedBranchError,
-                        UnsupportedOperationError, compile_grad)
+                        UnsupportedOperationError, VerificationError, compile_grad)
 from bpcompiler.builder import MAX_CONSTANT_ELEMENTS
 
 V = np.array([0.5, -1.0, 2.0])
@@ -230,6 +230,10 @@ def raises_only_on_real_numbers(x):
     return x / (x - x)  # <-
 
 
+def power_of_negative_base(x, y):
+    return x ** y
+
+
 def large_constant(x):
     return np.sum(x[0] * BIG)  # <-
 
@@ -319,6 +323,7 @@ CASES = [
     ("raises on real numbers", raises_only_on_real_numbers, (1.0,), None,
      FunctionRaisedError),
     ("large constant", large_constant, (V,), None, ConstantTooLargeError),
+    ("undefined derivative", power_of_negative_base, (-2.0, 2.0), None, VerificationError),
     ("complex constant", complex_constant, (V,), None, UnsupportedOperationError),
     ("complex astype", complex_astype, (V,), None, UnsupportedOperationError),
     ("reshape to a string", reshape_to_text, (V,), None, UnsupportedOperationError),
