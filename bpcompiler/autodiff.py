@@ -22,14 +22,20 @@ from .ops import REGISTRY, F
 
 def active_nodes(g: nx.DiGraph) -> set:
     """Float nodes on some path from a `wrt` input to the output: only these get adjoints."""
+    # Node ids are topological, so one sweep forward and one back find both sets in
+    # linear time (networkx's descendants per input would be quadratic).
     names = g.graph["params"]
-    sources = [g.graph["inputs"][names.index(n)] for n in g.graph["wrt"]]
-    reached = set(sources)
-    for s in sources:
-        reached |= nx.descendants(g, s)
-    output = g.graph["output"]
-    needed = nx.ancestors(g, output) | {output}
-    return {n for n in reached & needed if is_float(g.nodes[n])}
+    reached = {g.graph["inputs"][names.index(n)] for n in g.graph["wrt"]}
+    order = sorted(g)
+    nodes = g.nodes
+    for n in order:
+        if n not in reached and any(a in reached for a in nodes[n]["args"]):
+            reached.add(n)
+    needed = {g.graph["output"]}
+    for n in reversed(order):
+        if n in needed:
+            needed.update(nodes[n]["args"])
+    return {n for n in reached & needed if is_float(nodes[n])}
 
 
 def unbroadcast(c, shape: tuple, dtype: str, python: bool):
@@ -52,6 +58,46 @@ def unbroadcast(c, shape: tuple, dtype: str, python: bool):
     return c
 
 
+MASKING_OPS = ("where",)  # VJPs that write exact zeros into a cotangent (where, maximum, ...)
+
+
+def _may_be_masked(g: nx.DiGraph, node: int, memo: dict) -> bool:
+    """Whether adjoint `node` can hold exact zeros written by a mask (an untaken branch):
+    some adjoint node it is computed from is a `where`. Memoised: each node is looked at
+    once per differentiation, however many singular ops ask."""
+    stack = [node]
+    while stack:
+        n = stack[-1]
+        if n in memo:
+            stack.pop()
+            continue
+        attrs = g.nodes[n]
+        if attrs["phase"] != "adjoint":
+            memo[n] = False
+            stack.pop()
+            continue
+        if attrs["op"] in MASKING_OPS:
+            memo[n] = True
+            stack.pop()
+            continue
+        pending = [a for a in attrs["args"] if a not in memo]
+        if pending:
+            stack.extend(pending)
+            continue
+        memo[n] = any(memo[a] for a in attrs["args"])
+        stack.pop()
+    return memo[node]
+
+
+def _masked(total, c):
+    """`c` where the cotangent is nonzero, exactly 0 where it is 0: an untaken branch
+    contributes nothing even where its derivative is infinite or NaN (0 * inf).
+    This is what makes `np.where(x > 0, np.sqrt(x), 0.0)` safe at x <= 0."""
+    if c.shape != total.shape:
+        return c  # a broadcast operand: the mask of a sum of terms is not the sum's mask
+    return F.where(total == 0, 0.0, c)
+
+
 def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
     """Return a new graph: `forward` plus adjoint nodes, with `graph["grads"]` set."""
     g = forward.copy()
@@ -61,12 +107,13 @@ def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
     builder = Builder(g, "adjoint", lambda: where[0])
     contributions: dict[int, list] = {}
     totals: dict[int, object] = {}
+    masked_memo: dict[int, bool] = {}
     with builder.active():
         if output in active:
             out = g.nodes[output]
             one = 1.0 if out["python"] else np.ones((), dtype=out["dtype"])[()]
             contributions[output] = [builder.tracer(builder.constant(one))]
-        order = list(nx.lexicographical_topological_sort(g.subgraph(active)))
+        order = sorted(active)  # ids are topological
         for node in reversed(order):
             parts = contributions.pop(node, None)
             if not parts:
@@ -84,6 +131,8 @@ def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
                 continue
             operands = [builder.tracer(a) for a in attrs["args"]]
             results = op.vjp(total, builder.tracer(node), *operands, **attrs["params"])
+            if op.singular and _may_be_masked(g, total._node, masked_memo):
+                results = tuple(None if c is None else _masked(total, c) for c in results)
             for arg, c in zip(attrs["args"], results):
                 if c is None or arg not in active:
                     continue

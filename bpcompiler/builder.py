@@ -63,6 +63,8 @@ class Builder:
 
     def constant(self, value) -> int:
         file, line = self.where()
+        if isinstance(value, (list, tuple)) and not _holds_tracer(value):
+            value = np.asarray(value)  # an array-like, as NumPy accepts it
         if isinstance(value, (bool, int, float)) and not isinstance(value, np.generic):
             return add_node(self.graph, "const", (), {"value": value}, shape=(),
                             dtype=dtype_name(value), python=True, phase=self.phase,
@@ -129,3 +131,9 @@ def _uniform(array: np.ndarray) -> bool:
     if flat.dtype.kind == "f":
         same &= np.signbit(flat) == np.signbit(first)
     return bool(np.all(same))
+
+
+def _holds_tracer(value) -> bool:
+    if isinstance(value, Tracer):
+        return True
+    return isinstance(value, (list, tuple)) and any(_holds_tracer(v) for v in value)

@@ -5,6 +5,7 @@
     bpcompiler graph FILE.py:FUNC -o PICTURE.svg|.png|.dot [same options as compile]
     bpcompiler ops [--markdown] [--update-readme README.md]
     bpcompiler check [--update] [PATHS ...]
+    bpcompiler bench FILE.py:FUNC [--wrt a,b] [--arg NAME=SPEC ...]
 
 Exit status: 0 success, 1 a compile error (or stale modules for `check`, or a stale
 README table for `ops --check-readme`), 2 a usage error (bad flags, a file or function
@@ -392,6 +393,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="regenerate stale modules in place instead of failing")
     k.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     k.set_defaults(run=cmd_check)
+
+    from .bench import add_parser as add_bench_parser
+    add_bench_parser(sub)
     return parser
 
 

@@ -14,6 +14,12 @@ uses (`abs`, `float`): the body then reads such a parameter through an internal 
 exactly: all-zero arrays as `np.zeros`, all-equal ones as `np.full`, others as
 `np.array([...])` of `repr` floats (round-trip exact), with `np.nan`/`np.inf` for
 non-finite values.
+
+Two things keep emitted array code as lean as hand-written backprop: a gradient that is
+the sum of scatters (`x[1:]` and `x[:-1]` both read) is accumulated in place into the
+one zero buffer the module allocated (`d_x[:-1] += d_a`), and an array of at least
+FREE_MIN_ELEMENTS elements is deleted (`del`) right after the last statement that reads
+it, so peak memory follows what is still needed instead of everything computed.
 """
 
 from __future__ import annotations
@@ -30,8 +36,13 @@ from .graph import outputs
 from .naming import Namespace, base_name
 from .ops import REGISTRY
 from .ops.registry import PREC_ATOM, PREC_UNARY, Aval, Expr
+from .ops.shape import format_index
 
 MAX_INLINE_CHARS = 60
+# Arrays at least this large are deleted after their last use (liveness), so peak memory
+# follows what is still needed, as in hand-written code that reuses names.
+FREE_MIN_ELEMENTS = 512
+_WORD = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
 MAX_COMMENT_CHARS = 72
 # Ops whose result may share memory with an operand or a module constant: a returned
 # gradient that is one of these is copied, so callers may modify what they get back.
@@ -101,11 +112,38 @@ class _Function:
         self.nodes = _ancestors(g, roots)
         self.uses = {n: 0 for n in self.nodes}
         for n in self.nodes:
-            for a in g.nodes[n]["args"]:
+            for a in g._node[n]["args"]:
                 self.uses[a] += 1
         for r in roots:
             self.uses[r] += 2  # outputs are always statements
         self.exprs: dict[int, Expr] = {}
+        self.accumulate, self.absorbed = self._find_accumulations()
+
+    def _find_accumulations(self):
+        """`a + b` (or `a - b`) where `a` is a fresh scatter buffer read only here is
+        written in place, `a[i] += ...` / `a -= b`: no second buffer, no copy.
+        Returns {add node: (buffer node, other node)} and the scatters folded into it."""
+        g, accumulate, absorbed = self.g, {}, set()
+        for n in sorted(self.nodes):
+            at = g._node[n]
+            if at["op"] not in ("add", "subtract") or at["python"]:
+                continue
+            a, b = at["args"]
+            for first, second in ((a, b), (b, a)) if at["op"] == "add" else ((a, b),):
+                fa, sb = g._node[first], g._node[second]
+                if first == second or fa["op"] != "scatter" or self.uses[first] != 1 \
+                        or (fa["shape"], fa["dtype"]) != (at["shape"], at["dtype"]) \
+                        or first in absorbed or sb["python"]:
+                    continue
+                if sb["op"] == "scatter" and self.uses[second] == 1 and \
+                        (sb["shape"], sb["dtype"]) == (at["shape"], at["dtype"]):
+                    absorbed.add(second)
+                accumulate[n] = (first, second)
+                if n in self.names:
+                    self.names[first] = self.names[n]
+                break
+        return accumulate, absorbed
+
 
     def expr(self, node: int) -> Expr:
         return self.exprs[node]
@@ -113,13 +151,22 @@ class _Function:
     def lines(self, main_file: str | None) -> list[str]:
         out, last_key = [], None
         for node in sorted(self.nodes):
-            attrs = self.g.nodes[node]
+            attrs = self.g._node[node]
             op = attrs["op"]
             if op == "input":
                 self.exprs[node] = Expr(self.names[node], PREC_ATOM)
                 continue
             if op == "const":
                 self.exprs[node] = self._const(node, attrs)
+                continue
+            if node in self.absorbed:
+                continue  # written by the accumulation that reads it
+            if node in self.accumulate:
+                key = (attrs["phase"], attrs["file"], attrs["line"])
+                if key != last_key:
+                    out += _comment(key, main_file)
+                    last_key = key
+                out.append(self._accumulate(node))
                 continue
             spec = REGISTRY[op]
             args = [self.exprs[a] for a in attrs["args"]]
@@ -142,6 +189,42 @@ class _Function:
             else:
                 out.append(f"{name} = {expr.text}")
             self.exprs[node] = Expr(name, PREC_ATOM)
+        return out
+
+    def _accumulate(self, node) -> str:
+        first, second = self.accumulate[node]
+        target = self.exprs[first].text
+        self.exprs[node] = Expr(target, PREC_ATOM)
+        symbol = "+=" if self.g._node[node]["op"] == "add" else "-="
+        if second in self.absorbed:
+            s = self.g._node[second]
+            return (f"{target}[{format_index(s['params']['index'])}] {symbol} "
+                    f"{self.exprs[s['args'][0]].text}")
+        return f"{target} {symbol} {self.exprs[second].text}"
+
+    def free_dead_arrays(self, lines: list[str], keep: set) -> list[str]:
+        """Insert `del` after the last line that reads a large array the function made."""
+        big = {self.names[n] for n in self.nodes
+               if n in self.names and self.g._node[n]["op"] not in ("input", "const")
+               and not self.g._node[n]["python"]
+               and int(np.prod(self.g._node[n]["shape"])) >= FREE_MIN_ELEMENTS}
+        big -= keep
+        if not big:
+            return lines
+        last = {}
+        for i, line in enumerate(lines):
+            if not line.startswith("#"):
+                for word in _WORD.findall(line):
+                    if word in big:
+                        last[word] = i
+        dead: dict[int, list] = {}
+        for name, i in last.items():
+            dead.setdefault(i, []).append(name)
+        out = []
+        for i, line in enumerate(lines):
+            out.append(line)
+            if i in dead:
+                out.append("del " + ", ".join(sorted(dead[i])))
         return out
 
     def _inline(self, node, attrs, expr) -> bool:
@@ -169,7 +252,7 @@ def _ancestors(g, roots) -> set:
     seen = set(roots)
     stack = list(roots)
     while stack:
-        for a in g.nodes[stack.pop()]["args"]:
+        for a in g._node[stack.pop()]["args"]:
             if a not in seen:
                 seen.add(a)
                 stack.append(a)
@@ -199,17 +282,17 @@ def _assign_names(g, inlinable: set) -> tuple[dict, dict, list]:
             space.claim(f"{params[index]}_arg")
     constants, constant_lines = {}, []
     for node in sorted(g):
-        attrs = g.nodes[node]
+        attrs = g._node[node]
         if attrs["op"] == "const" and not attrs["python"] and np.ndim(attrs["params"]["value"]) > 0 \
                 and not is_zeros(attrs["params"]["value"]):
             name = space.claim((attrs["name"] or "CONST").upper())
             constants[node] = name
             constant_lines.append(f"{name} = {array_literal(attrs['params']['value'])}")
     output = g.graph["output"]
-    if g.nodes[output]["op"] not in ("input", "const") and g.nodes[output]["name"] is None:
+    if g._node[output]["op"] not in ("input", "const") and g._node[output]["name"] is None:
         names[output] = space.claim(g.graph["function"])  # the value is the function's
     for node in sorted(g):
-        attrs = g.nodes[node]
+        attrs = g._node[node]
         if attrs["op"] in ("input", "const") or node in names:
             continue
         has_own_name = attrs["name"] is not None and attrs["phase"] == "forward" or \
@@ -223,7 +306,7 @@ def _inlinable(g, roots) -> set:
     """Nodes read exactly once (in the whole module) that are not outputs."""
     uses: dict[int, int] = {}
     for n in g:
-        for a in g.nodes[n]["args"]:
+        for a in g._node[n]["args"]:
             uses[a] = uses.get(a, 0) + 1
     return {n for n in g if uses.get(n, 0) == 1 and n not in roots}
 
@@ -256,36 +339,52 @@ def _unshadow(lines: list[str], params, space) -> tuple[list[str], dict, str | N
     return out, aliases, builtins_alias
 
 
+def _bracketed(head: str, items: list[str], tail: str, indent: str = "",
+               tuple_: bool = False) -> str:
+    """`head(items)tail` on one line when it fits in black's 88 columns, else one item
+    per line with a trailing comma, as black writes it. black formats the module either
+    way; handing it the exploded form spares it trying every way of splitting a
+    100-parameter line, which was most of its time on such modules."""
+    inner = _tuple(items) if tuple_ else f"({', '.join(items)})"
+    one = f"{head}{inner}{tail}"
+    if len(indent) + len(one) <= 88 or len(items) < 2:
+        return one
+    rows = "".join(f"    {item},\n" for item in items)  # relative: block() indents
+    return f"{head}(\n{rows}){tail}"
+
+
 def emit(g, header_lines: list[str], docstring: str) -> str:
     roots = outputs(g)
     names, constants, constant_lines, space = _assign_names(g, _inlinable(g, roots))
     prologue = [f"{names[node]} = {p}" for p, node in zip(g.graph["params"], g.graph["inputs"])
                 if names[node] != p]
     main_file = g.graph["file"]
-    params = ", ".join(g.graph["params"])
+    param_list = list(g.graph["params"])
 
     fwd = _Function(g, (g.graph["output"],), names, constants, space)
-    fwd_lines = fwd.lines(main_file) + [f"return {fwd.expr(g.graph['output']).text}"]
+    fwd_body = fwd.lines(main_file)
+    fwd_lines = fwd.free_dead_arrays(fwd_body, {fwd.expr(g.graph["output"]).text}) + \
+        [f"return {fwd.expr(g.graph['output']).text}"]
 
     both = _Function(g, roots, names, constants, space)
     body = both.lines(main_file)
+    body = both.free_dead_arrays(body, {both.expr(r).text for r in roots})
     grads = []
     for i, node in enumerate(g.graph["grads"]):
         text = both.expr(node).text
-        attrs = g.nodes[node]
+        attrs = g._node[node]
         aliased = attrs["op"] in _VIEW_OPS or node in g.graph["grads"][:i]
         if not attrs["python"] and aliased and not text.startswith("np.zeros("):
             text = f"{text}.copy()" if both.expr(node).prec >= PREC_ATOM else f"({text}).copy()"
         grads.append(text)
-    grad_tuple = _tuple(grads)
-    vag_lines = body + [f"return {both.expr(g.graph['output']).text}, {grad_tuple}"]
+    value = both.expr(g.graph["output"]).text
+    vag_lines = body + [_bracketed(f"return {value}, ", grads, "", "    ", tuple_=True)]
+    grad_return = _bracketed("return ", grads, "", "    ", tuple_=True)
 
-    wrt = _tuple([f'"{w}"' for w in g.graph["wrt"]])
     fwd_lines, vag_lines = prologue + fwd_lines, prologue + vag_lines
     n_fwd, n_vag = len(fwd_lines), len(vag_lines)
     every, aliases, builtins_alias = _unshadow(
-        fwd_lines + vag_lines + [f"return {grad_tuple}"] + constant_lines,
-        g.graph["params"], space)
+        fwd_lines + vag_lines + [grad_return] + constant_lines, g.graph["params"], space)
     fwd_lines, vag_lines = every[:n_fwd], every[n_fwd:n_fwd + n_vag]
     grad_return, constant_lines = every[n_fwd + n_vag], every[n_fwd + n_vag + 1:]
     code = "\n".join(every)
@@ -297,23 +396,27 @@ def emit(g, header_lines: list[str], docstring: str) -> str:
             imports.append(f"import {_MODULES[module]}" + (f" as {alias}" if alias != _MODULES[module] else ""))
 
     def block(lines):
-        return "\n".join("    " + line for line in lines)
+        return "\n".join("    " + row if row.strip() else row
+                         for line in lines for row in line.split("\n"))
+
+    def define(name):
+        return _bracketed(f"def {name}", param_list, ":")
 
     parts = ["\n".join(header_lines), f'"""{docstring}"""', "\n".join(imports),
-             f"WRT = {wrt}"]
+             _bracketed("WRT = ", [f'"{w}"' for w in g.graph["wrt"]], "", tuple_=True)]
     if constant_lines:
         parts.append("\n".join(constant_lines))
-    parts.append(f"def forward({params}):\n"
+    parts.append(f"{define('forward')}\n"
                  f'    """The value of `{g.graph["function"]}`, as the source computes it."""\n'
                  f"{block(fwd_lines)}")
-    parts.append(f"def value_and_grad({params}):\n"
+    parts.append(f"{define('value_and_grad')}\n"
                  f'    """(value, gradients): the gradients in WRT order."""\n'
                  f"{block(vag_lines)}")
     # A parameter called value_and_grad would shadow the function: repeat its body.
     grad_body = (vag_lines[:-1] + [grad_return]
                  if "value_and_grad" in g.graph["params"] else
-                 [f"return value_and_grad({params})[1]"])
-    parts.append(f"def grad({params}):\n"
+                 [_bracketed("return value_and_grad", param_list, "[1]", "    ")])
+    parts.append(f"{define('grad')}\n"
                  f'    """The gradients with respect to WRT, in that order."""\n'
                  f"{block(grad_body)}")
     return "\n\n\n".join(p for p in parts if p) + "\n"

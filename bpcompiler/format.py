@@ -1,14 +1,58 @@
 """Formatting with black: the only module that imports black (black has no stable
-Python API, so every use of it stays here)."""
+Python API, so every use of it stays here).
+
+The contract: `format_source(text)` returns exactly `black.format_str(text)`, byte for
+byte. black formats about 1,250 lines a second, so a 100,000-node graph (well over
+100,000 emitted lines) would spend minutes in it. Small modules are handed to black
+whole. Large ones take a fast path that gives the same bytes:
+
+1. **Skeleton.** Every function body line the emitter writes is one complete logical
+   line at depth 1 (a statement or a standalone comment) with no blank lines between
+   them. Each run of such lines, apart from the docstring and the final `return`, is cut
+   out and replaced by one marker comment; black formats this small skeleton (the header,
+   docstrings, imports, constants, `def` lines, returns) as usual.
+2. **Body lines, one at a time.** black turns a module into logical lines and formats
+   each one on its own: the text of a line depends only on its tokens and its depth, and
+   the blank lines before it only on the newlines the source put there (none) and on the
+   kind of the previous line (def, decorator, import, class, flow control: none of which
+   occur in a run). So each body line is formatted by black in isolation, wrapped in a
+   `def`, at the same depth.
+3. **Templates.** Generated bodies repeat a few shapes thousands of times
+   (`y_7 = np.sin(y_6) * 1.001 + 0.1`). For a line black does not split, what black
+   does is normalise whitespace, hug simple `**` operands and add or drop parentheses:
+   decisions made from token types and tree structure, never from an identifier's text.
+   So a line that fits is formatted as a template in which every identifier is replaced
+   by one placeholder name, and the names are put back in order. black only splits lines
+   longer than 88 columns after normalising, so a template is used only when the result,
+   names put back, fits; anything else (long lines, comments) is formatted by black as is.
+   Each distinct template or line is formatted once, all of them in one black call.
+
+The fast path checks itself (one output line per template, every marker found, the same
+number of names back) and falls back to black on the whole module when a check fails;
+tests compare it with whole-module black on the golden modules and on random graphs.
+"""
 
 from __future__ import annotations
+
+import keyword
+import re
 
 import black
 
 MODE = black.Mode(target_versions={black.TargetVersion.PY311})
+LINE_LENGTH = MODE.line_length
+# Below this many lines black's own speed is fine (a sixth of a second): use it directly.
+WHOLE_MODULE_LINES = 200
+
+_IDENTIFIER = re.compile(r"(?<![\w])[A-Za-z_]\w*")
+_TRAILING_COMMA = re.compile(r",\s*[)\]}]")
+_KEYWORDS = frozenset(keyword.kwlist)
+_PLACEHOLDER = "v"
+_MARKER = "# bpcompiler-format-body-{}"
+_BODY_INDENT = "    "
 
 
-def format_source(source: str) -> str:
+def _black(source: str) -> str:
     try:
         return black.format_str(source, mode=MODE)
     except black.InvalidInput as exc:
@@ -17,5 +61,218 @@ def format_source(source: str) -> str:
                             hint="this is a bug in bpcompiler; please report it") from None
 
 
+def format_source(source: str, fast: bool | None = None) -> str:
+    """black's formatting of `source`. `fast` forces (True) or forbids (False) the fast
+    path; by default it is used for modules longer than WHOLE_MODULE_LINES."""
+    if fast is None:
+        fast = source.count("\n") > WHOLE_MODULE_LINES
+    if fast:
+        result = _format_fast(source)
+        if result is not None:
+            return result
+    return _black(source)
+
+
 def is_formatted(source: str) -> bool:
     return format_source(source) == source
+
+
+def _is_body_line(line: str) -> bool:
+    """A complete depth-1 logical line the emitter wrote (statement or comment)."""
+    return (line.startswith(_BODY_INDENT) and len(line) > 4 and line[4] not in " \t\"'"
+            and not line.startswith("    return") and not line.endswith(("\\", ":"))
+            and '"""' not in line and _balanced(line))
+
+
+def _balance(line: str) -> int:
+    """Brackets opened minus closed (the emitter writes no brackets inside strings in
+    function bodies; comments are skipped)."""
+    if line.lstrip().startswith("#"):
+        return 0
+    return sum(line.count(c) for c in "([{") - sum(line.count(c) for c in ")]}")
+
+
+def _balanced(line: str) -> bool:
+    return _balance(line) == 0
+
+
+def _template(line: str):
+    """(template, names) for a statement, or None if identifiers cannot be replaced."""
+    if "#" in line or "'" in line or '"' in line or _TRAILING_COMMA.search(line) \
+            or not line.isascii():
+        # Comments, strings and magic trailing commas are formatted as they are, and so
+        # are non-ASCII names: black measures wide characters as two columns.
+        return None
+    names = []
+
+    def replace(match):
+        word = match.group(0)
+        if word in _KEYWORDS:
+            return word
+        names.append(word)
+        return _PLACEHOLDER
+
+    return _IDENTIFIER.sub(replace, line), names
+
+
+def _fill(template_out: str, names: list):
+    it = iter(names)
+    count = 0
+
+    def replace(match):
+        nonlocal count
+        word = match.group(0)
+        if word in _KEYWORDS:
+            return word
+        if word != _PLACEHOLDER:
+            raise ValueError(word)
+        count += 1
+        return next(it)
+
+    try:
+        text = _IDENTIFIER.sub(replace, template_out)
+    except (ValueError, StopIteration):
+        return None
+    return text if count == len(names) else None
+
+
+def _format_fast(source: str) -> str | None:
+    lines = source.split("\n")
+    skeleton, runs = [], []
+    in_def = in_doc = False
+    depth = 0  # brackets open across lines (an exploded `def f(` or `return (`)
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if in_doc or line.count('"""') % 2 == 1:
+            in_doc = in_doc != (line.count('"""') % 2 == 1)
+            skeleton.append(line)
+            i += 1
+            continue
+        if depth == 0 and line.startswith("def "):
+            in_def = True
+        elif depth == 0 and line and not line.startswith(" "):
+            in_def = False
+        if in_def and depth == 0 and _is_body_line(line):
+            run = []
+            while i < len(lines) and _is_body_line(lines[i]):
+                run.append(lines[i])
+                i += 1
+            skeleton.append(_BODY_INDENT + _MARKER.format(len(runs)))
+            runs.append(run)
+            continue
+        if '"""' not in line:
+            depth += _balance(line)
+        skeleton.append(line)
+        i += 1
+
+    skeleton, groups = _collapse_lists(skeleton)
+    skeleton_out = _expand_lists(_black("\n".join(skeleton)).split("\n"), groups)
+    if skeleton_out is None:
+        return None
+    plan = [[_plan_line(line) for line in run] for run in runs]
+    for _ in range(2):
+        pieces = _format_pieces({step[1] for steps in plan for step in steps if step[0] == "t"},
+                                {step[1] for steps in plan for step in steps if step[0] == "x"})
+        if pieces is None:
+            return None
+        templates, exact = pieces
+        out_lines, retry, markers = [], False, 0
+        for line in skeleton_out:
+            stripped = line.strip()
+            if not (stripped.startswith("# bpcompiler-format-body-")
+                    and line.startswith(_BODY_INDENT)):
+                out_lines.append(line)
+                continue
+            markers += 1
+            steps = plan[int(stripped.rsplit("-", 1)[1])]
+            for k, step in enumerate(steps):
+                if step[0] == "x":
+                    out_lines.append(exact[step[1]])
+                    continue
+                text = _fill(templates[step[1]], step[2])
+                if text is None or len(text) > LINE_LENGTH:
+                    steps[k] = ("x", step[3])  # black splits this one: format it as is
+                    retry = True
+                else:
+                    out_lines.append(text)
+        if markers != len(runs):
+            return None
+        if not retry:
+            return "\n".join(out_lines)
+    return None
+
+
+_SIMPLE_ITEM = re.compile(r'^( +)([A-Za-z_]\w*|"[A-Za-z_]\w*"),$')
+
+
+def _collapse_lists(skeleton: list[str]):
+    """Shorten each exploded list of simple items (`def f(\n    x0,\n    x1,\n ...`)
+    to its first two items. A trailing comma is "magic" to black: it keeps the list
+    exploded, one item per line, and an item that is a name or a plain string comes out
+    as it went in. So black's text for the whole list is its text for the two-item list
+    with the other items' lines put back after them (two items, because black does not
+    treat the comma of a one-element tuple as magic)."""
+    out, groups = [], []
+    i = 0
+    while i < len(skeleton):
+        j = i
+        while j < len(skeleton) and _SIMPLE_ITEM.match(skeleton[j]):
+            j += 1
+        indent = {_SIMPLE_ITEM.match(line).group(1) for line in skeleton[i:j]}
+        if j - i > 2 and len(indent) == 1 and i > 0 and skeleton[i - 1].endswith("("):
+            out += skeleton[i:i + 2]
+            groups.append(skeleton[i:j])
+            i = j
+        else:
+            out.append(skeleton[i])
+            i += 1
+    return out, groups
+
+
+def _expand_lists(formatted: list[str], groups):
+    out, g, i = [], 0, 0
+    while i < len(formatted):
+        if g < len(groups) and formatted[i:i + 2] == groups[g][:2]:
+            out += groups[g]
+            i += 2
+            g += 1
+        else:
+            out.append(formatted[i])
+            i += 1
+    return out if g == len(groups) else None
+
+
+def _plan_line(line: str) -> tuple:
+    t = None if len(line) > LINE_LENGTH else _template(line)
+    return ("x", line) if t is None else ("t", t[0], t[1], line)
+
+
+def _format_pieces(template_keys, exact_keys):
+    """black's text for each template and each exact line, from one black call."""
+    template_keys, exact_keys = sorted(template_keys), sorted(exact_keys)
+    batch = ["def _templates():"] + template_keys + [_BODY_INDENT + "pass", "", ""]
+    for k, line in enumerate(exact_keys):
+        batch += [f"def _exact_{k}():", line, _BODY_INDENT + "pass", "", ""]
+    formatted = _black("\n".join(batch)).split("\n")
+    templates, exact = {}, {}
+    try:
+        pos = formatted.index("def _templates():") + 1
+        for key in template_keys:
+            out = formatted[pos]
+            if not out.startswith(_BODY_INDENT) or out.startswith(_BODY_INDENT + " "):
+                return None  # not one line out per line in
+            templates[key] = out
+            pos += 1
+        if formatted[pos] != _BODY_INDENT + "pass":
+            return None
+        for k, key in enumerate(exact_keys):
+            start = formatted.index(f"def _exact_{k}():", pos) + 1
+            end = start
+            while formatted[end] != _BODY_INDENT + "pass":
+                end += 1
+            exact[key] = "\n".join(formatted[start:end])
+            pos = end + 1
+    except (ValueError, IndexError):
+        return None
+    return templates, exact

@@ -56,6 +56,10 @@ def _traced_extremum(name: str, real):
     op = "maximum" if name == "max" else "minimum"
 
     def call(*args, **kwargs):
+        if len(args) == 1 and not kwargs and isinstance(args[0], Tracer) and args[0].ndim == 1:
+            # min(array) iterates over the elements: the array's own reduction
+            return getattr(F, "max" if name == "max" else "min")(
+                args[0], axis=(0,), keepdims=False)
         values = args[0] if len(args) == 1 else args
         if kwargs or not any(isinstance(v, Tracer) for v in
                              (values if isinstance(values, (list, tuple)) else ())):

@@ -114,6 +114,10 @@ class Tracer:
     def __complex__(self):
         self._refuse(ConcreteValueError, "complex() of a traced value is not supported")
 
+    def __round__(self, ndigits=None):
+        self._refuse(ConcreteValueError, "round() of a traced value",
+                     "use np.round(x) (its gradient is zero)")
+
     def item(self, *args):
         self._refuse(ConcreteValueError, ".item() of a traced value needs a concrete number",
                      "index the array instead (x[0]) to keep the value symbolic")
@@ -161,6 +165,8 @@ class Tracer:
     def __rmul__(self, o): return self._binary("multiply", o, True)
     def __truediv__(self, o): return self._binary("divide", o)
     def __rtruediv__(self, o): return self._binary("divide", o, True)
+    def __mod__(self, o): return self._binary("remainder", o)
+    def __rmod__(self, o): return self._binary("remainder", o, True)
     def __pow__(self, o): return self._binary("power", o)
     def __rpow__(self, o): return self._binary("power", o, True)
     def __matmul__(self, o): return self._binary("matmul", o)
@@ -171,6 +177,31 @@ class Tracer:
     def __ge__(self, o): return self._binary("greater_equal", o)
     def __eq__(self, o): return self._binary("equal", o)
     def __ne__(self, o): return self._binary("not_equal", o)
+    def __floordiv__(self, o): return self._binary("floor_divide", o)
+    def __rfloordiv__(self, o): return self._binary("floor_divide", o, True)
+    # On boolean masks &, |, ^ and ~ are the logical ops; on integers they would be
+    # bitwise ops, which bpcompiler does not trace.
+    def __and__(self, o): return self._mask_op("logical_and", o)
+    def __rand__(self, o): return self._mask_op("logical_and", o, True)
+    def __or__(self, o): return self._mask_op("logical_or", o)
+    def __ror__(self, o): return self._mask_op("logical_or", o, True)
+    def __xor__(self, o): return self._mask_op("logical_xor", o)
+    def __rxor__(self, o): return self._mask_op("logical_xor", o, True)
+
+    def __invert__(self):
+        if self._dtype != "bool":
+            self._refuse(UnsupportedOperationError, f"~ of a {self._dtype} value (bitwise not)",
+                         "use ~ on boolean masks only, e.g. ~(x > 0)")
+        return self._builder.apply("logical_not", (self,))
+
+    def _mask_op(self, name, other, reflected=False):
+        dtypes = {self._dtype, getattr(other, "_dtype", None) or np.asarray(other).dtype.name}
+        if dtypes != {"bool"}:
+            self._refuse(UnsupportedOperationError,
+                         f"bitwise {name.split('_')[1]} of {'/'.join(sorted(dtypes))} values",
+                         "use &, | and ^ on boolean masks, e.g. (x > 0) & (x < 1)")
+        return self._binary(name, other, reflected)
+
     def __neg__(self): return self._builder.apply("negative", (self,))
     def __pos__(self): return self
     def __abs__(self): return self._builder.apply("absolute", (self,))
@@ -202,8 +233,14 @@ class Tracer:
         return impl(*args, **kwargs)
 
     def __array__(self, *args, **kwargs):
-        self._refuse(ConcreteValueError,
-                     "a traced value was converted to a concrete NumPy array",
+        callee = _calling_function(self._where())
+        if callee in ("np.array", "np.asarray", "np.asanyarray", "numpy.array"):
+            self._refuse(ConcreteValueError,
+                         f"{callee}(...) of traced values needs concrete numbers",
+                         "build arrays of traced values with np.stack([...]) or "
+                         "np.concatenate([...])")
+        named = f"{callee} needs" if callee else "a traced value was converted to"
+        self._refuse(ConcreteValueError, f"{named} a concrete NumPy array",
                      "call NumPy functions directly on the value; np.array/np.asarray of "
                      "traced values is not supported")
 
@@ -238,7 +275,8 @@ def _called_explicitly(frame) -> bool:
 
 
 def _is_operand(value) -> bool:
-    return isinstance(value, (Tracer, int, float, np.ndarray, np.generic))
+    # lists and tuples are array-likes, as for NumPy arrays: x * [1.0, 2.0]
+    return isinstance(value, (Tracer, int, float, np.ndarray, np.generic, list, tuple))
 
 
 def _unsupported_message(name: str, fn) -> str:
@@ -249,3 +287,28 @@ def _unsupported_message(name: str, fn) -> str:
 
 def _advice(fn) -> str:
     return registry.UNSUPPORTED.get(fn, "run `bpcompiler ops` for the supported operations")
+
+
+
+
+def _calling_function(where) -> str | None:
+    """The dotted name the user's source line is calling at this moment (`np.random.normal`
+    for `np.random.normal(x, 1.0)`), read from the bytecode's source positions; None if
+    it cannot be told. Only used to word error messages."""
+    import dis
+    import linecache
+    import sys
+    file, line = where
+    frame = sys._getframe(1)
+    while frame is not None and not (frame.f_lineno == line and
+                                     frame.f_code.co_filename.endswith(file or "\0")):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    for ins in dis.get_instructions(frame.f_code):
+        if ins.offset == frame.f_lasti and ins.positions and ins.positions.lineno:
+            p = ins.positions
+            text = linecache.getline(frame.f_code.co_filename, p.lineno)[p.col_offset:]
+            name = text.split("(", 1)[0].strip()
+            return name if name.replace(".", "").replace("_", "").isalnum() else None
+    return None

@@ -16,9 +16,6 @@ import numpy as np
 WRT = ("w", "b")
 
 
-CONST = np.array([0.015625], dtype=np.float64)
-
-
 def forward(w, b, X, y):
     """The value of `loss`, as the source computes it."""
     # line 22: z = X @ w + b
@@ -42,17 +39,13 @@ def value_and_grad(w, b, X, y):
     nll = np.log(add) - y * z
     # line 25: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
     loss = np.mean(nll) + 0.005 * np.sum(w * w)
-    # grad of line 25: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
-    multiply = 0.005 * w
-    d_nll = np.broadcast_to(CONST, (64,))
     # grad of line 24: nll = np.log(1.0 + np.exp(z)) - y * z
-    d_multiply = -d_nll
     d_add = 0.015625 / add
     # grad of line 22: z = X @ w + b
-    d_z = d_multiply * y + d_add * exp
+    d_z = -0.015625 * y + d_add * exp
     d_b = float(np.sum(d_z, axis=0))
     # grad of line 16: def loss(
-    d_w = multiply + multiply + np.reshape(X.T @ np.reshape(d_z, (64, 1)), (8,))
+    d_w = w * 0.01 + np.reshape(X.T @ np.reshape(d_z, (64, 1)), (8,))
     return loss, (d_w, d_b)
 
 

@@ -22,6 +22,7 @@ def forward(W1, b1, W2, b2, X, Y):
     hidden = np.tanh(X @ W1 + b1)
     # line 30: logits = hidden @ W2 + b2
     logits = hidden @ W2 + b2
+    del hidden
     # line 17: shifted = logits - np.mean(logits, axis=1, keepdims=True)
     shifted = logits - np.mean(logits, axis=1, keepdims=True)
     # line 18: return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdi...
@@ -48,11 +49,11 @@ def value_and_grad(W1, b1, W2, b2, X, Y):
     # grad of line 31: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
     d_subtract = -0.0625 * Y
     # grad of line 18: return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdi...
-    d_log = np.reshape(np.sum(-d_subtract, axis=1), (16, 1))
+    d_log = np.reshape(-np.sum(d_subtract, axis=1), (16, 1))
     d_sum_1 = d_log / sum_1
     # grad of line 17: shifted = logits - np.mean(logits, axis=1, keepdims=True)
     d_shifted = d_subtract + d_sum_1 * exp
-    d_mean = np.reshape(np.sum(-d_shifted, axis=1), (16, 1))
+    d_mean = np.reshape(-np.sum(d_shifted, axis=1), (16, 1))
     # grad of line 30: logits = hidden @ W2 + b2
     d_logits = d_shifted + d_mean / 5.0
     d_b2 = np.sum(d_logits, axis=0)
@@ -60,8 +61,10 @@ def value_and_grad(W1, b1, W2, b2, X, Y):
     d_W2 = hidden.T @ d_logits
     # grad of line 29: hidden = np.tanh(X @ W1 + b1)
     d_add = d_hidden * (1.0 - hidden * hidden)
+    del d_hidden, hidden
     d_b1 = np.sum(d_add, axis=0)
     d_W1 = X.T @ d_add
+    del d_add
     return loss, (d_W1, d_b1, d_W2, d_b2)
 
 

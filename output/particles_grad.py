@@ -42,7 +42,6 @@ OFF_DIAGONAL = np.array(
     ],
     dtype=np.float64,
 )
-CONST = np.array([[0.05]], dtype=np.float64)
 
 
 def forward(positions):
@@ -50,14 +49,14 @@ def forward(positions):
     # line 28: diff = positions[:, None, :] - positions[None, :, :]  # (N, N,...
     diff = positions[:, None, :] - positions[None, :, :]
     # line 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances; 1 on...
-    r2 = np.sum(diff**2, axis=2) + EYE
+    r2 = np.sum(diff * diff, axis=2) + EYE
     # line 30: s6 = (SIGMA**2 / r2) ** 3
     divide = 1.0 / r2
     s6 = divide**3
     # line 31: pair = 4.0 * EPSILON * (s6**2 - s6) * OFF_DIAGONAL
-    pair = 4.0 * (s6**2 - s6) * OFF_DIAGONAL
+    pair = 4.0 * (s6 * s6 - s6) * OFF_DIAGONAL
     # line 32: trap = 0.5 * TRAP * np.sum(positions**2)
-    trap = 0.05 * np.sum(positions**2)
+    trap = 0.05 * np.sum(positions * positions)
     # line 33: return 0.5 * np.sum(pair) + trap
     energy = 0.5 * np.sum(pair) + trap
     return energy
@@ -68,37 +67,34 @@ def value_and_grad(positions):
     # line 28: diff = positions[:, None, :] - positions[None, :, :]  # (N, N,...
     diff = positions[:, None, :] - positions[None, :, :]
     # line 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances; 1 on...
-    r2 = np.sum(diff**2, axis=2) + EYE
+    r2 = np.sum(diff * diff, axis=2) + EYE
     # line 30: s6 = (SIGMA**2 / r2) ** 3
     divide = 1.0 / r2
     s6 = divide**3
     # line 31: pair = 4.0 * EPSILON * (s6**2 - s6) * OFF_DIAGONAL
-    pair = 4.0 * (s6**2 - s6) * OFF_DIAGONAL
+    pair = 4.0 * (s6 * s6 - s6) * OFF_DIAGONAL
     # line 32: trap = 0.5 * TRAP * np.sum(positions**2)
-    trap = 0.05 * np.sum(positions**2)
+    trap = 0.05 * np.sum(positions * positions)
     # line 33: return 0.5 * np.sum(pair) + trap
     energy = 0.5 * np.sum(pair) + trap
-    # grad of line 32: trap = 0.5 * TRAP * np.sum(positions**2)
-    d_power = np.broadcast_to(CONST, (8, 3))
     # grad of line 31: pair = 4.0 * EPSILON * (s6**2 - s6) * OFF_DIAGONAL
-    d_multiply = 0.5 * OFF_DIAGONAL
-    d_subtract = d_multiply * 4.0
+    d_subtract = OFF_DIAGONAL * 2.0
+    multiply = d_subtract * s6
     # grad of line 30: s6 = (SIGMA**2 / r2) ** 3
-    d_s6 = d_subtract * 2 * s6 - d_subtract
-    d_divide = d_s6 * 3 * divide**2
-    d_r2 = -d_divide * divide / r2
-    # grad of line 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances; 1 on...
-    d_power_1 = np.broadcast_to(np.reshape(d_r2, (8, 8, 1)), (8, 8, 3))
-    d_diff = d_power_1 * 2 * diff
+    d_s6 = multiply - d_subtract + multiply
+    d_divide = d_s6 * 3 * (divide * divide)
+    d_r2 = -(d_divide * divide) / r2
     # grad of line 28: diff = positions[:, None, :] - positions[None, :, :]  # (N, N,...
+    d_diff = np.reshape(d_r2, (8, 8, 1)) * diff * 2.0
     d_getitem = np.reshape(np.sum(d_diff, axis=1), (8, 1, 3))
-    d_getitem_1 = np.reshape(np.sum(-d_diff, axis=0), (1, 8, 3))
+    d_getitem_1 = np.reshape(-np.sum(d_diff, axis=0), (1, 8, 3))
     scatter = np.zeros((8, 3), dtype=np.float64)
     scatter[None, :, :] = d_getitem_1
-    scatter_1 = np.zeros((8, 3), dtype=np.float64)
-    scatter_1[:, None, :] = d_getitem
+    d_positions = np.zeros((8, 3), dtype=np.float64)
+    d_positions[:, None, :] = d_getitem
     # grad of line 27: def energy(positions: "f64[8,3] in [-2, 2]"):
-    d_positions = d_power * 2 * positions + scatter + scatter_1
+    scatter += positions * 0.1
+    d_positions += scatter
     return energy, (d_positions,)
 
 

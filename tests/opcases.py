@@ -11,8 +11,9 @@ import numpy as np
 from bpcompiler.ops import REGISTRY
 from bpcompiler.ops.registry import elementwise_rule
 
+INT_DOMAINS = ("bool", "perm", "index")
 ELEMENTWISE_SHAPES = {
-    1: [((),), ((4,),), ((2, 3),)],
+    1: [((),), ((4,),), ((2, 3),), ((2, 1),)],
     2: [((), ()), ((4,), (4,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 3)),
         ((3, 1), (3, 4))],
     3: [((), (), ()), ((2, 3), (2, 3), (2, 3)), ((2, 3), (3,), ()), ((1, 3), (2, 1), (3,))],
@@ -26,8 +27,18 @@ def sample(domain: str, shape, dtype, rng):
         x = rng.uniform(0.5, 2.0, size=shape)
     elif domain == "nonzero":
         x = rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+    elif domain == "matrix":  # well conditioned when square
+        x = rng.uniform(-1.0, 1.0, size=shape)
+        if len(shape) >= 2 and shape[-1] == shape[-2]:
+            x = x + 2.0 * np.eye(shape[-1])
     elif domain == "unit":
         x = rng.uniform(-0.9, 0.9, size=shape)
+    elif domain == "above1":
+        x = rng.uniform(1.2, 3.0, size=shape)
+    elif domain == "perm":  # in range along any axis of the shape, repeats included
+        return rng.integers(0, min(shape), size=shape).astype(np.int64)
+    elif domain == "index":  # indices into an axis of length >= 3, with repeats
+        return rng.integers(-3, 3, size=shape).astype(np.int64)
     else:
         x = rng.uniform(-2.0, 2.0, size=shape)
     return np.asarray(x, dtype=dtype)
@@ -44,14 +55,36 @@ def op_cases():
     for name, op in sorted(REGISTRY.items()):
         if op.arity == 0 or not op.differentiable:
             continue
-        if op.shape_rule is elementwise_rule:
+        if op.shape_rule is elementwise_rule and not op.cases:
             cases = [(shapes, {}) for shapes in ELEMENTWISE_SHAPES[op.arity]]
         else:
             cases = list(op.cases)
+        if op.np_fn is None:  # a math-module function: Python floats only
+            cases = []
         for shapes, params in cases:
             for dtype in ("float64", "float32"):
                 out.append((f"{name}-{'x'.join(map(str, shapes))}-{params or ''}-{dtype}",
                             op, shapes, params, dtype, False))
         if op.py_fn is not None and op.shape_rule is elementwise_rule:
             out.append((f"{name}-python-float", op, ((),) * op.arity, {}, "float64", True))
+    return out
+
+
+# Front-end sweep: each reduction as the user spells it (function and method), over the
+# axis forms NumPy accepts: None, int, negative int, tuples with negative entries, and
+# keepdims. These reach the ops through the same normalisation the tracer uses.
+REDUCTION_SPELLINGS = ("sum", "mean", "prod", "max", "min", "var", "std")
+AXIS_FORMS = (None, 0, -1, (0, -1), (-2,), (2, 0, 1))
+
+
+def frontend_reduction_cases():
+    out = []
+    for name in REDUCTION_SPELLINGS:
+        for axis in AXIS_FORMS:
+            for keepdims in (False, True):
+                for method in (False, True):
+                    if method and keepdims:
+                        continue  # keep the sweep small: methods without keepdims
+                    out.append((f"{'.' if method else 'np.'}{name}-axis={axis}-"
+                                f"keepdims={keepdims}", name, axis, keepdims, method))
     return out

@@ -275,7 +275,7 @@ def test_ops_lists_the_registry():
     internal = r.stdout.split("internal: ")[1].splitlines()[0].split(", ")
     assert listed | set(internal) == set(REGISTRY)
     assert re.search(r"^tanh +yes +np\.tanh, math\.tanh$", r.stdout, re.M)
-    assert re.search(r"^add +yes +\+, np\.add$", r.stdout, re.M)  # operators are probed
+    assert re.search(r"^add +yes +\+, .*np\.add", r.stdout, re.M)  # operators are probed
     assert re.search(r"^less +no +<, np\.less$", r.stdout, re.M)
 
 
@@ -283,7 +283,7 @@ def test_ops_markdown_and_the_readme_table(tmp_path):
     r = run("ops", "--markdown")
     assert r.returncode == 0
     assert r.stdout.startswith("| op | you write | differentiable |\n|---|---|---|\n")
-    assert "| matmul | `@`, `np.matmul`, `np.dot`, `.dot()` | yes |" in r.stdout
+    assert re.search(r"^\| matmul \| `@`, `np\.matmul`, `np\.dot`, `\.dot\(\)`.* \| yes \|$", r.stdout, re.M)
     readme = tmp_path / "README.md"
     readme.write_text("# x\n\n<!-- ops:start -->\nold table\n<!-- ops:end -->\n\nafter\n")
     r = run("ops", "--check-readme", str(readme))

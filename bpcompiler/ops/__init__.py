@@ -1,6 +1,7 @@
 """The op registry and the op tables. Importing this package registers every op."""
 
-from . import core, elementwise, linalg, reductions, shape  # noqa: F401  (they register)
+from . import (combine, core, elementwise, indexing, linalg, reductions,  # noqa: F401
+               shape, unsupported)  # (importing registers the ops)
 from .registry import (ARRAY_METHODS, MATH_FUNCTIONS, NUMPY_FUNCTIONS, NUMPY_UFUNCS, REGISTRY,
                        UNSUPPORTED, Aval, F, Op, get_op)
 

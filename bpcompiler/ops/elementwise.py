@@ -1,8 +1,16 @@
-"""Elementwise ops: arithmetic, comparisons, selection and the unary functions.
+"""Elementwise ops: arithmetic, comparisons and logical masks, selection (where, clip),
+the unary functions of NumPy and `math`, and piecewise-constant rounding.
 
 Each declaration is one line of the table: name, NumPy ufunc, Python-scalar function,
 VJP rule. `y` in a rule is the op's own output, reused where it makes the derivative
-cheaper (`exp' = y`, `tanh' = 1 - y*y`).
+cheaper (`exp' = y`, `tanh' = 1 - y*y`, `logaddexp' = exp(a - y)`). Rule constants are
+Python scalars, so float32 stays float32 (NEP 50: Python scalars are weak).
+
+`singular=True` marks ops whose derivative can be infinite (sqrt, log, divide) or
+overflow (exp, cosh): when a masked cotangent reaches them, the driver guards the
+contribution so an untaken `np.where` branch gives exactly 0, never NaN.
+Ambiguous points follow JAX: ties in maximum/minimum split the gradient evenly,
+|x|'(0) = 1, rounding and sign have zero gradient.
 """
 
 from __future__ import annotations
@@ -14,8 +22,8 @@ import numpy as np
 
 from ..errors import UnsupportedOperationError
 from .registry import (MATH_FUNCTIONS, NUMPY_UFUNCS, PREC_ADD, PREC_CMP, PREC_COND, PREC_MUL,
-                       PREC_POW, Expr, F, Op, call, elementwise_rule, infix, numpy_function,
-                       paren, prefix, register)
+                       PREC_POW, Expr, F, Op, array_method, call, elementwise_rule, infix,
+                       numpy_function, paren, prefix, register)
 
 
 def _builder():
@@ -23,16 +31,27 @@ def _builder():
     return current_builder()
 
 
+_UFUNC_DEFAULTS = {"where": True, "casting": "same_kind", "order": "K", "dtype": None,
+                   "subok": True, "signature": None}
+
+
 def _ufunc_frontend(name: str, ufunc):
     def traced(*inputs, **kwargs):
-        if kwargs:
+        extra = sorted(k for k, v in kwargs.items()
+                       if k not in _UFUNC_DEFAULTS or not _is_default(v, _UFUNC_DEFAULTS[k]))
+        if extra:
             b = _builder()
             file, line = b.where()
             raise UnsupportedOperationError(
-                f"np.{ufunc.__name__} with keyword arguments {sorted(kwargs)} is not supported",
-                file=file, line=line, hint="call it with positional operands only")
+                f"np.{ufunc.__name__} with keyword arguments {extra} is not supported",
+                file=file, line=line,
+                hint="call it with operands only; select with np.where, cast with .astype()")
         return _builder().apply(name, inputs, python=False)
     return traced
+
+
+def _is_default(value, default) -> bool:
+    return value is default or (isinstance(value, (bool, str)) and value == default)
 
 
 def _math_frontend(name: str, fn):
@@ -45,24 +64,41 @@ def _math_frontend(name: str, fn):
                 file, line = b.where()
                 raise UnsupportedOperationError(
                     f"math.{fn.__name__} needs a scalar, got shape {value.shape}",
-                    file=file, line=line, hint=f"use the NumPy function for arrays")
+                    file=file, line=line, hint="use the NumPy function for arrays")
         return b.apply(name, inputs, python=True)
     return traced
 
 
 def elementwise(name, ufunc, py_fn, vjp, *, spell=None, math_fns=(), py_name=None,
-                differentiable=True, domain="real", doc=""):
-    """Declare an elementwise op and connect its NumPy and math spellings to it."""
-    spellings = (f"np.{ufunc.__name__}",) + tuple(f"math.{f.__name__}" for f in math_fns)
+                differentiable=True, domain="real", doc="", aliases=(), singular=False,
+                arity=None, also=()):
+    """Declare an elementwise op and connect its NumPy and math spellings to it.
+
+    `ufunc` is None for a function only the `math` module has (erf): such an op works on
+    Python floats only. `aliases` are further ufuncs that mean the same (np.fabs).
+    """
+    ufuncs = ((ufunc,) if ufunc is not None else ()) + tuple(aliases)
+    spellings = tuple(also) + tuple(f"np.{u.__name__}" for u in ufuncs) + \
+        tuple(f"math.{f.__name__}" for f in math_fns)
     if spell is None:
         spell = call(py_name or (f"math.{math_fns[0].__name__}" if math_fns else None),
-                     f"np.{ufunc.__name__}")
-    register(Op(name=name, arity=ufunc.nin, np_fn=ufunc, py_fn=py_fn, spell=spell,
+                     f"np.{ufunc.__name__}" if ufunc is not None else None)
+    register(Op(name=name, arity=arity or ufunc.nin, np_fn=ufunc, py_fn=py_fn, spell=spell,
                 shape_rule=elementwise_rule, vjp=vjp, differentiable=differentiable,
-                spellings=spellings, domain=domain, doc=doc))
-    NUMPY_UFUNCS[ufunc] = _ufunc_frontend(name, ufunc)
+                spellings=spellings, domain=domain, doc=doc, singular=singular))
+    for u in ufuncs:
+        NUMPY_UFUNCS[u] = _ufunc_frontend(name, u)
     for fn in math_fns:
         MATH_FUNCTIONS[fn] = _math_frontend(name, fn)
+
+
+def _python_spell(template: str, np_name: str):
+    """`template` (with {0}, {1}) for Python floats, `np.<np_name>(...)` for arrays."""
+    def spell(args, params, aval):
+        if aval.python:
+            return Expr(template.format(*(paren(a, PREC_POW + 1) for a in args)), PREC_MUL)
+        return Expr(f"np.{np_name}({', '.join(a.text for a in args)})", 14)
+    return spell
 
 
 def _where_spell(args, params, aval):
@@ -88,56 +124,161 @@ def _minimum_vjp(g, y, a, b):
 
 # Arithmetic.
 elementwise("add", np.add, operator.add, lambda g, y, a, b: (g, g),
+            also=("+", "sum()", "np.polyval"),
             spell=infix("+", PREC_ADD))
-elementwise("subtract", np.subtract, operator.sub, lambda g, y, a, b: (g, -g),
+elementwise("subtract", np.subtract, operator.sub, lambda g, y, a, b: (g, -g), also=("-",),
             spell=infix("-", PREC_ADD))
 elementwise("multiply", np.multiply, operator.mul, lambda g, y, a, b: (g * b, g * a),
+            also=("*", "np.outer"),
             spell=infix("*", PREC_MUL))
 elementwise("divide", np.divide, operator.truediv,
             lambda g, y, a, b: (g / b, -g * y / b), spell=infix("/", PREC_MUL),
-            domain=("real", "nonzero"))
+            domain=("real", "nonzero"), singular=True, also=("/", "np.true_divide"))
 elementwise("power", np.power, operator.pow,
-            lambda g, y, a, b: (g * b * a ** (b - 1), g * y * F.log(a)),
+            lambda g, y, a, b: (g * b * a ** (b - 1), g * y * F.log(a)), also=("**", "pow()"),
             spell=infix("**", PREC_POW, assoc="right"), math_fns=(math.pow,),
-            domain=("positive", "real"))
-elementwise("negative", np.negative, operator.neg, lambda g, y, a: (-g,), spell=prefix("-"))
+            domain=("positive", "real"), singular=True)
+elementwise("negative", np.negative, operator.neg, lambda g, y, a: (-g,), spell=prefix("-"),
+            also=("-x",))
 elementwise("absolute", np.absolute, abs,
-            lambda g, y, a: (F.where(a >= 0, g, -g),),  # JAX: |x|'(0) = 1
-            math_fns=(math.fabs,), py_name="abs")
-elementwise("maximum", np.maximum, max, _maximum_vjp)
-elementwise("minimum", np.minimum, min, _minimum_vjp)
+            lambda g, y, a: (F.where(a >= 0, g, -g),),
+            py_name="abs", also=("abs()", "np.abs"),
+            doc="abs; the gradient at 0 is +1, as in JAX")
+elementwise("fabs", np.fabs, math.fabs, lambda g, y, a: (F.where(a >= 0, g, -g),),
+            math_fns=(math.fabs,), doc="abs as a float; the gradient at 0 is +1, as in JAX")
+elementwise("maximum", np.maximum, max, _maximum_vjp, also=("max(a, b)",),
+            doc="ties split the gradient evenly between the operands, as in JAX")
+elementwise("minimum", np.minimum, min, _minimum_vjp, also=("min(a, b)",),
+            doc="ties split the gradient evenly between the operands, as in JAX")
+elementwise("fmax", np.fmax, max, _maximum_vjp,
+            doc="maximum ignoring NaN; ties split the gradient evenly, as in JAX")
+elementwise("fmin", np.fmin, min, _minimum_vjp,
+            doc="minimum ignoring NaN; ties split the gradient evenly, as in JAX")
 
 # Exponentials, logarithms, powers.
-elementwise("exp", np.exp, math.exp, lambda g, y, a: (g * y,), math_fns=(math.exp,))
+elementwise("exp", np.exp, math.exp, lambda g, y, a: (g * y,), math_fns=(math.exp,),
+            singular=True)  # overflows to inf: an untaken branch must not give 0 * inf
 elementwise("log", np.log, math.log, lambda g, y, a: (g / a,), math_fns=(math.log,),
-            domain="positive")
+            domain="positive", singular=True)
 elementwise("sqrt", np.sqrt, math.sqrt, lambda g, y, a: (0.5 * g / y,),
-            math_fns=(math.sqrt,), domain="positive")
+            math_fns=(math.sqrt,), domain="positive", singular=True)
 
 # Trigonometric and hyperbolic.
 elementwise("sin", np.sin, math.sin, lambda g, y, a: (g * F.cos(a),), math_fns=(math.sin,))
 elementwise("cos", np.cos, math.cos, lambda g, y, a: (-g * F.sin(a),), math_fns=(math.cos,))
 elementwise("tan", np.tan, math.tan, lambda g, y, a: (g * (1.0 + y * y),),
-            math_fns=(math.tan,), domain="unit")
+            math_fns=(math.tan,), domain="unit", singular=True)
 elementwise("arctan", np.arctan, math.atan, lambda g, y, a: (g / (1.0 + a * a),),
             math_fns=(math.atan,))
 elementwise("tanh", np.tanh, math.tanh, lambda g, y, a: (g * (1.0 - y * y),),
             math_fns=(math.tanh,))
 
+LN2, LN10 = math.log(2.0), math.log(10.0)
+TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+elementwise("exp2", np.exp2, math.exp2, lambda g, y, a: (g * y * LN2,),
+            math_fns=(math.exp2,), singular=True)
+elementwise("expm1", np.expm1, math.expm1, lambda g, y, a: (g * (y + 1.0),),
+            math_fns=(math.expm1,), singular=True)
+elementwise("log2", np.log2, math.log2, lambda g, y, a: (g / (a * LN2),),
+            math_fns=(math.log2,), domain="positive", singular=True)
+elementwise("log10", np.log10, math.log10, lambda g, y, a: (g / (a * LN10),),
+            math_fns=(math.log10,), domain="positive", singular=True)
+elementwise("log1p", np.log1p, math.log1p, lambda g, y, a: (g / (a + 1.0),),
+            math_fns=(math.log1p,), domain="positive", singular=True)
+elementwise("cbrt", np.cbrt, math.cbrt, lambda g, y, a: (g / (3.0 * y * y),),
+            math_fns=(math.cbrt,), domain="nonzero", singular=True)
+elementwise("square", np.square, lambda x: x * x, lambda g, y, a: (g * (2.0 * a),),
+            spell=_python_spell("{0} ** 2", "square"))
+elementwise("reciprocal", np.reciprocal, lambda x: 1.0 / x, lambda g, y, a: (-g * y * y,),
+            spell=_python_spell("1.0 / {0}", "reciprocal"), domain="nonzero", singular=True)
+elementwise("logaddexp", np.logaddexp, None,
+            # exp(a - y) <= 1 with y = log(e^a + e^b): stable for any magnitudes
+            lambda g, y, a, b: (g * F.exp(a - y), g * F.exp(b - y)),
+            doc="log(exp(a) + exp(b)); the rule uses exp(a - y), which never overflows")
+elementwise("logaddexp2", np.logaddexp2, None,
+            lambda g, y, a, b: (g * F.exp2(a - y), g * F.exp2(b - y)))
+
+elementwise("remainder", np.remainder, lambda a, b: a % b,
+            lambda g, y, a, b: (g, -g * F.floor(a / b)), also=("%", "np.mod"),
+            spell=_python_spell("{0} % {1}", "remainder"), domain=("real", "nonzero"),
+            doc="a - floor(a / b) * b; the gradient ignores the jumps, as in JAX")
+elementwise("floor_divide", np.floor_divide, operator.floordiv, lambda g, y, a, b: (None, None),
+            also=("//",), spell=infix("//", PREC_MUL), domain=("real", "nonzero"),
+            doc="floor(a / b): zero gradient, as in JAX")
+elementwise("fmod", np.fmod, math.fmod, lambda g, y, a, b: (g, -g * F.trunc(a / b)),
+            math_fns=(math.fmod,), domain=("real", "nonzero"),
+            doc="a - trunc(a / b) * b; the gradient ignores the jumps, as in JAX")
+
+# Trigonometric and hyperbolic (more).
+elementwise("arcsin", np.arcsin, math.asin, lambda g, y, a: (g / F.sqrt(1.0 - a * a),),
+            math_fns=(math.asin,), domain="unit", singular=True)
+elementwise("arccos", np.arccos, math.acos, lambda g, y, a: (-g / F.sqrt(1.0 - a * a),),
+            math_fns=(math.acos,), domain="unit", singular=True)
+elementwise("arctan2", np.arctan2, math.atan2,
+            lambda g, y, a, b: (g * b / (a * a + b * b), -g * a / (a * a + b * b)),
+            math_fns=(math.atan2,), domain=("nonzero", "nonzero"), singular=True)
+elementwise("hypot", np.hypot, math.hypot, lambda g, y, a, b: (g * a / y, g * b / y),
+            math_fns=(math.hypot,), domain=("nonzero", "nonzero"), singular=True)
+elementwise("sinh", np.sinh, math.sinh, lambda g, y, a: (g * F.cosh(a),), math_fns=(math.sinh,),
+            singular=True)
+elementwise("cosh", np.cosh, math.cosh, lambda g, y, a: (g * F.sinh(a),), math_fns=(math.cosh,),
+            singular=True)
+elementwise("arcsinh", np.arcsinh, math.asinh,
+            lambda g, y, a: (g / F.sqrt(a * a + 1.0),), math_fns=(math.asinh,))
+elementwise("arccosh", np.arccosh, math.acosh,
+            lambda g, y, a: (g / F.sqrt(a * a - 1.0),), math_fns=(math.acosh,),
+            domain="above1", singular=True)
+elementwise("arctanh", np.arctanh, math.atanh, lambda g, y, a: (g / (1.0 - a * a),),
+            math_fns=(math.atanh,), domain="unit", singular=True)
+elementwise("deg2rad", np.deg2rad, math.radians, lambda g, y, a: (g * (math.pi / 180.0),),
+            math_fns=(math.radians,), aliases=(np.radians,))
+elementwise("rad2deg", np.rad2deg, math.degrees, lambda g, y, a: (g * (180.0 / math.pi),),
+            math_fns=(math.degrees,), aliases=(np.degrees,))
+
+# Special functions the math module has and NumPy does not: Python floats only.
+elementwise("erf", None, math.erf,
+            lambda g, y, a: (g * TWO_OVER_SQRT_PI * F.exp(-(a * a)),), math_fns=(math.erf,),
+            arity=1)
+elementwise("erfc", None, math.erfc,
+            lambda g, y, a: (-g * TWO_OVER_SQRT_PI * F.exp(-(a * a)),), math_fns=(math.erfc,),
+            arity=1)
+
+# Piecewise-constant functions: zero gradient almost everywhere (and, as in JAX, at the
+# jumps too). math.floor/ceil/trunc return ints, as in Python.
+_ZERO = lambda g, y, a: (None,)  # noqa: E731
+elementwise("sign", np.sign, None, _ZERO, doc="gradient 0 everywhere, as in JAX")
+elementwise("floor", np.floor, math.floor, _ZERO, math_fns=(math.floor,))
+elementwise("ceil", np.ceil, math.ceil, _ZERO, math_fns=(math.ceil,))
+elementwise("trunc", np.trunc, math.trunc, _ZERO, math_fns=(math.trunc,), also=("np.fix",))
+elementwise("rint", np.rint, None, _ZERO)
+
 # Selection.
 register(Op(name="where", arity=3, np_fn=np.where, py_fn=lambda c, a, b: a if c else b,
-            spell=_where_spell, shape_rule=elementwise_rule,
+            spell=_where_spell, shape_rule=elementwise_rule, doc="the gradient of the "
+            "branch not taken is exactly 0 (see Op.singular for the double-where guard)",
             vjp=lambda g, y, c, a, b: (None, F.where(c, g, 0.0), F.where(c, 0.0, g)),
-            spellings=("np.where",), domain=("bool", "real", "real")))
+            spellings=("np.where", "np.triu", "np.tril"), domain=("bool", "real", "real")))
 
-# Comparisons give masks: they have no gradient.
+# Comparisons and logical ops give masks: they have no gradient.
 for _name, _ufunc, _fn, _symbol in [
         ("less", np.less, operator.lt, "<"), ("less_equal", np.less_equal, operator.le, "<="),
         ("greater", np.greater, operator.gt, ">"),
         ("greater_equal", np.greater_equal, operator.ge, ">="),
         ("equal", np.equal, operator.eq, "=="), ("not_equal", np.not_equal, operator.ne, "!=")]:
     elementwise(_name, _ufunc, _fn, None, spell=infix(_symbol, PREC_CMP, assoc="none"),
-                differentiable=False)
+                differentiable=False, also=(_symbol,))
+_MASK_SYMBOLS = {"logical_and": ("&",), "logical_or": ("|",), "logical_xor": ("^",),
+                 "logical_not": ("~",)}
+for _name, _ufunc, _fn in [
+        ("logical_and", np.logical_and, lambda a, b: bool(a) and bool(b)),
+        ("logical_or", np.logical_or, lambda a, b: bool(a) or bool(b)),
+        ("logical_xor", np.logical_xor, lambda a, b: bool(a) != bool(b)),
+        ("logical_not", np.logical_not, lambda a: not a),
+        ("isfinite", np.isfinite, math.isfinite), ("isnan", np.isnan, math.isnan),
+        ("isinf", np.isinf, math.isinf)]:
+    elementwise(_name, _ufunc, None, None, differentiable=False,
+                also=_MASK_SYMBOLS.get(_name, ()))
 
 
 @numpy_function(np.where)
@@ -150,3 +291,123 @@ def _np_where(condition, x=None, y=None):
                                         hint="use the three-argument form np.where(c, a, b)")
     return _builder().apply("where", (condition, x, y), python=False)
 
+
+
+# -- clip: min(max(x, lo), hi), differentiated the way JAX differentiates that composition.
+def _clip_vjp(g, y, x, lo, hi):
+    inner = F.maximum(x, lo)
+    g_inner, g_hi = _minimum_vjp(g, y, inner, hi)
+    g_x, g_lo = _maximum_vjp(g_inner, inner, x, lo)
+    return g_x, g_lo, g_hi
+
+
+register(Op(name="clip", arity=3, np_fn=np.clip, py_fn=lambda x, lo, hi: min(max(x, lo), hi),
+            spell=call(None, "np.clip"), shape_rule=elementwise_rule, vjp=_clip_vjp,
+            spellings=("np.clip", ".clip()"),
+            doc="np.clip(x, lo, hi) = minimum(maximum(x, lo), hi): the gradient goes to x "
+                "inside [lo, hi], to the bound outside it; ties split evenly, as in JAX"))
+
+
+@numpy_function(np.clip)
+def _np_clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwargs):
+    lo = a_min if a_min is not None else min
+    hi = a_max if a_max is not None else max
+    if out is not None or kwargs:
+        b = _builder()
+        file, line = b.where()
+        raise UnsupportedOperationError("np.clip with out= or ufunc keywords is not supported",
+                                        file=file, line=line, hint="drop the keyword")
+    if lo is None and hi is None:
+        return a
+    if lo is None:
+        return _builder().apply("minimum", (a, hi), python=False)
+    if hi is None:
+        return _builder().apply("maximum", (a, lo), python=False)
+    return _builder().apply("clip", (a, lo, hi), python=False)
+
+
+array_method("clip")(_np_clip)
+
+
+# -- round: NumPy's round half to even at a number of decimals; zero gradient.
+def _round_spell(args, params, aval):
+    decimals = params["decimals"]
+    extra = f", {decimals}" if decimals else ""
+    return Expr(f"np.round({args[0].text}{extra})", 14)
+
+
+register(Op(name="round", arity=1, np_fn=lambda x, decimals: np.round(x, decimals),
+            py_fn=None, spell=_round_spell, shape_rule=elementwise_rule,
+            vjp=lambda g, y, x, decimals: (None,),
+            spellings=("np.round", "np.around", ".round()"),
+            cases=((((3,),), {"decimals": 0}), (((2, 3),), {"decimals": -1})),
+            doc="zero gradient, as in JAX"))
+
+
+@numpy_function(np.round, np.around)
+def _np_round(a, decimals=0, out=None):
+    return _builder().apply("round", (a,), {"decimals": int(decimals)}, python=False)
+
+
+array_method("round")(_np_round)
+
+
+@numpy_function(np.fix)
+def _np_fix(x, out=None):
+    return _builder().apply("trunc", (x,), python=False)
+
+
+def _math_log(x, base=None):
+    if base is None:
+        return MATH_FUNCTIONS_LOG(x)
+    return MATH_FUNCTIONS_LOG(x) / MATH_FUNCTIONS_LOG(base)
+
+
+MATH_FUNCTIONS_LOG = MATH_FUNCTIONS[math.log]
+MATH_FUNCTIONS[math.log] = _math_log
+
+
+def _math_hypot(*coordinates):
+    hypot = _math_frontend("hypot", math.hypot)
+    if not coordinates:
+        return 0.0
+    result = abs(coordinates[0]) if len(coordinates) == 1 else hypot(*coordinates[:2])
+    for c in coordinates[2:]:
+        result = hypot(result, c)
+    return result
+
+
+MATH_FUNCTIONS[math.hypot] = _math_hypot
+
+
+def _triangle(keep):
+    def traced(m, k=0):
+        shape = np.shape(m)
+        if len(shape) < 2:
+            b = _builder()
+            file, line = b.where()
+            raise UnsupportedOperationError("np.triu/np.tril of a 1-d array", file=file,
+                                            line=line, hint="pass a matrix")
+        mask = keep(np.ones(shape[-2:], dtype=bool), k)
+        b = _builder()
+        # x * mask, written as where so that inf/NaN entries outside the triangle vanish
+        return b.apply("where", (mask, m, 0.0), python=False)
+    return traced
+
+
+numpy_function(np.triu)(_triangle(np.triu))
+numpy_function(np.tril)(_triangle(np.tril))
+
+
+@numpy_function(np.polyval)
+def _np_polyval(p, x):
+    """Horner's rule over the coefficients, highest power first, as NumPy defines it."""
+    if isinstance(p, (list, tuple)) and not any(hasattr(c, "_node") for c in p):
+        p = np.asarray(p)  # as NumPy does: float64 coefficients make a float64 result
+    coefficients = [p[i] for i in range(len(p))]
+    if len(coefficients) == 1:
+        return coefficients[0] + x * 0.0  # the constant, with x's shape
+    result = coefficients[0]
+    for c in coefficients[1:]:
+        result = result * x + c
+    return result

@@ -66,6 +66,11 @@ class Op:
     cases: tuple = ()
     statement: Callable | None = None  # ops emitted as statements: (target, exprs, params, aval) -> [str]
     doc: str = ""
+    # The derivative is infinite or undefined somewhere in the domain (sqrt at 0, log at
+    # 0, x/0). When a zero cotangent can reach such an elementwise op from a mask (an
+    # untaken np.where branch), the driver wraps the contribution in
+    # where(g == 0, 0, ...) so 0 * inf cannot turn into NaN: the "double where" trap.
+    singular: bool = False
 
     def impl(self, python: bool) -> Callable:
         fn = self.py_fn if python and self.py_fn is not None else self.np_fn
@@ -152,10 +157,24 @@ def broadcast_shapes(name: str, shapes: list[tuple]) -> tuple:
 
 
 def elementwise_rule(op: Op, avals: list[Aval], params: dict, python: bool):
+    key = (op.name, tuple(avals), python) if not params else None
+    if key is not None and key in _ELEMENTWISE_CACHE:  # NOTE: tracing 100k nodes calls this
+        return _ELEMENTWISE_CACHE[key]                  # with a handful of distinct keys
     shape = broadcast_shapes(op.name, [a.shape for a in avals])
     with np.errstate(all="ignore"):
-        result = op.impl(python)(*[_dummy(a, False) for a in avals], **params)
+        for scale in (1, 0.5, 2):  # math functions raise outside their domain (atanh(1))
+            try:
+                result = op.impl(python)(*[_dummy(a, False) * scale if a.dtype == "float64"
+                                           else _dummy(a, False) for a in avals], **params)
+                break
+            except ValueError:
+                continue
+    if key is not None:
+        _ELEMENTWISE_CACHE[key] = shape, dtype_name(result)
     return shape, dtype_name(result)
+
+
+_ELEMENTWISE_CACHE: dict = {}
 
 
 def evaluated_rule(op: Op, avals: list[Aval], params: dict, python: bool):
@@ -214,3 +233,23 @@ def array_method(*names: str) -> Callable:
             ARRAY_METHODS[name] = impl
         return impl
     return decorate
+
+
+def supported_operations() -> list[dict]:
+    """One row per user-facing op, for listings (`bpcompiler ops`): its name, the user
+    spellings that reach it, whether it has a gradient, and its documented conventions."""
+    return [{"op": op.name, "spellings": op.spellings, "differentiable": op.differentiable,
+             "doc": op.doc} for op in REGISTRY.values() if op.spellings]
+
+
+def unsupported_operations() -> list[tuple[str, str]]:
+    """(spelling, advice) for each recognised-but-unsupported callable, sorted."""
+    def spelled(fn) -> str:
+        module = getattr(fn, "__module__", None) or "numpy"
+        module = module.replace("numpy.random.mtrand", "numpy.random").replace(
+            "numpy.fft._pocketfft", "numpy.fft").replace("numpy.linalg._linalg", "numpy.linalg")
+        module = "np" + module[len("numpy"):] if module.startswith("numpy") else module
+        if module.startswith("np._core") or module.startswith("np.lib"):
+            module = "np"
+        return f"{module}.{fn.__name__}"
+    return sorted((spelled(fn), advice) for fn, advice in UNSUPPORTED.items())

@@ -1,4 +1,6 @@
-"""Shape ops: reshape, transpose, broadcast, basic indexing and its adjoint, scatter.
+"""Shape ops: reshape, transpose, broadcast, basic indexing and its adjoint, scatter; and
+the front ends that are reshapes, transposes or basic slices underneath (ravel, squeeze,
+expand_dims, atleast_*d, moveaxis, flip), plus np.shape/ndim/size and *_like.
 
 Indices are kept in the graph in an encoded, hashable form (`encode_index`) so that
 common-sub-expression elimination can compare them and the emitter can print them.
@@ -57,7 +59,9 @@ numpy_function(np.size)(lambda a, axis=None: a.size if axis is None else a.shape
 register(Op(name="reshape", arity=1, np_fn=lambda x, shape: np.reshape(x, shape), py_fn=None,
             spell=_shape_spell("reshape"), shape_rule=evaluated_rule,
             vjp=lambda g, y, x, shape: (F.reshape(g, shape=x.shape),),
-            spellings=("np.reshape", ".reshape()"),
+            spellings=("np.reshape", ".reshape()", "np.ravel", ".ravel()", ".flatten()",
+                       "np.squeeze", ".squeeze()", "np.expand_dims", "np.atleast_1d",
+                       "np.atleast_2d", "np.atleast_3d"),
             cases=((((6,),), {"shape": (2, 3)}), (((2, 3),), {"shape": (3, 2)}),
                    (((2, 3, 4),), {"shape": (4, 6)}), (((),), {"shape": (1, 1)}))))
 
@@ -106,7 +110,7 @@ def _transpose_spell(args, params, aval):
 register(Op(name="transpose", arity=1, np_fn=lambda x, axes: np.transpose(x, axes),
             py_fn=None, spell=_transpose_spell, shape_rule=evaluated_rule,
             vjp=lambda g, y, x, axes: (F.transpose(g, axes=tuple(np.argsort(axes).tolist())),),
-            spellings=("np.transpose", ".T", ".transpose()", "np.swapaxes"),
+            spellings=("np.transpose", ".T", ".transpose()", "np.swapaxes", "np.moveaxis"),
             cases=((((2, 3),), {"axes": (1, 0)}), (((2, 3, 4),), {"axes": (2, 0, 1)}),
                    (((2, 3, 4),), {"axes": (0, 2, 1)}))))
 
@@ -144,7 +148,7 @@ def _np_swapaxes(a, axis1, axis2):
 register(Op(name="broadcast_to", arity=1, np_fn=lambda x, shape: np.broadcast_to(x, shape),
             py_fn=None, spell=_shape_spell("broadcast_to"), shape_rule=evaluated_rule,
             vjp=lambda g, y, x, shape: (g,),  # the driver sums g back to x's shape
-            spellings=("np.broadcast_to",),
+            spellings=("np.broadcast_to", "np.broadcast_arrays"),
             cases=((((),), {"shape": (3,)}), (((3,),), {"shape": (2, 3)}),
                    (((2, 1),), {"shape": (2, 4)}), (((1, 3),), {"shape": (2, 2, 3)}))))
 
@@ -192,11 +196,15 @@ def decode_index(encoded: tuple) -> tuple:
     return tuple(out)
 
 
-def format_index(encoded: tuple) -> str:
+def format_index(encoded: tuple, args=()) -> str:
+    """Source text of an encoded index; an ("array", k) item (advanced indexing, see
+    indexing.py) prints operand `args[1 + k]`."""
     parts = []
     for item in encoded:
         kind = item[0]
-        if kind == "int":
+        if kind == "array":
+            parts.append(args[1 + item[1]].text)
+        elif kind == "int":
             parts.append(str(item[1]))
         elif kind == "slice":
             start, stop, step = ("" if p is None else str(p) for p in item[1:])
@@ -219,7 +227,8 @@ def _getitem_impl(x, index):
 register(Op(name="getitem", arity=1, np_fn=_getitem_impl, py_fn=None, spell=_getitem_spell,
             shape_rule=evaluated_rule,
             vjp=lambda g, y, x, index: (F.scatter(g, index=index, shape=x.shape),),
-            spellings=("x[i]", "x[a:b:c]", "x[None]", "x[...]"),
+            spellings=("x[i]", "x[a:b:c]", "x[None]", "x[...]", "np.flip", "np.fliplr",
+                       "np.flipud", "np.split", "np.array_split", "np.diff"),
             cases=((((5,),), {"index": (("int", 2),)}),
                    (((5,),), {"index": (("int", -1),)}),
                    (((6,),), {"index": (("slice", 1, None, 2),)}),
@@ -231,7 +240,16 @@ register(Op(name="getitem", arity=1, np_fn=_getitem_impl, py_fn=None, spell=_get
 
 @array_method("__getitem__")
 def _method_getitem(self, index):
+    from .indexing import advanced_getitem, is_advanced
+    if is_advanced(index):
+        return advanced_getitem(self, index)
     return _builder().apply("getitem", (self,), {"index": encode_index(index)}, python=False)
+
+
+def flip_axis(x, axis: int):
+    """x reversed along `axis` (a basic-indexing view, as np.flip is)."""
+    index = (("slice", None, None, None),) * axis + (("slice", None, None, -1),)
+    return F.getitem(x, index=index)
 
 
 # -- scatter: the adjoint of indexing --------------------------------------------------
@@ -293,3 +311,154 @@ register(Op(name="to_float", arity=1, np_fn=float, py_fn=float,
             spell=lambda args, params, aval: Expr(f"float({args[0].text})", PREC_ATOM),
             shape_rule=lambda op, avals, params, python: ((), "float64"),
             vjp=lambda g, y, x: (g,), cases=((((),), {}),)))
+
+
+# -- front ends that are reshapes or transposes -----------------------------------------
+def _reshape(a, shape):
+    shape = tuple(shape)
+    if tuple(np.shape(a)) == shape:
+        return a
+    return _builder().apply("reshape", (a,), {"shape": shape}, python=False)
+
+
+@numpy_function(np.ravel)
+def _np_ravel(a, order="C"):
+    if order not in ("C", "K", "A"):
+        _refuse(UnsupportedOperationError, f"ravel with order={order!r}",
+                "only C order is supported")
+    return _reshape(a, (int(np.prod(np.shape(a), dtype=np.int64)),))
+
+
+array_method("ravel")(_np_ravel)
+array_method("flatten")(_np_ravel)
+
+
+@numpy_function(np.squeeze)
+def _np_squeeze(a, axis=None):
+    shape = np.shape(a)
+    if axis is None:
+        axes = tuple(i for i, n in enumerate(shape) if n == 1)
+    else:
+        axes = normalize_axis(axis, len(shape))
+        for i in axes:
+            if shape[i] != 1:
+                _refuse(ShapeError, f"cannot squeeze axis {i} of shape {shape}: its size is "
+                                    f"{shape[i]}, not 1")
+    return _reshape(a, tuple(n for i, n in enumerate(shape) if i not in axes))
+
+
+array_method("squeeze")(_np_squeeze)
+
+
+@numpy_function(np.expand_dims)
+def _np_expand_dims(a, axis):
+    shape = list(np.shape(a))
+    axes = normalize_axis(axis, len(shape) + len(axis if isinstance(axis, (tuple, list))
+                                                  else (axis,)))
+    for i in axes:
+        shape.insert(i, 1)
+    return _reshape(a, tuple(shape))
+
+
+@numpy_function(np.moveaxis)
+def _np_moveaxis(a, source, destination):
+    ndim = len(np.shape(a))
+    src = [normalize_axis(s, ndim)[0] for s in (source if isinstance(source, (tuple, list))
+                                               else (source,))]
+    dst = [normalize_axis(d, ndim)[0] for d in (destination if isinstance(destination,
+                                                (tuple, list)) else (destination,))]
+    if len(src) != len(dst):
+        _refuse(ShapeError, "moveaxis: source and destination differ in length")
+    order = [i for i in range(ndim) if i not in src]
+    for d, s_ in sorted(zip(dst, src)):
+        order.insert(d, s_)
+    return _np_transpose(a, tuple(order))
+
+
+@numpy_function(np.flip)
+def _np_flip(m, axis=None):
+    ndim = len(np.shape(m))
+    axes = normalize_axis(axis, ndim)
+    axes = tuple(range(ndim)) if axes is None else axes
+    index = tuple(("slice", None, None, -1) if i in axes else ("slice", None, None, None)
+                  for i in range(max(axes, default=-1) + 1))
+    return _builder().apply("getitem", (m,), {"index": index}, python=False) if index else m
+
+
+@numpy_function(np.fliplr)
+def _np_fliplr(m):
+    return _np_flip(m, 1)
+
+
+@numpy_function(np.flipud)
+def _np_flipud(m):
+    return _np_flip(m, 0)
+
+
+def _atleast(ndim: int):
+    def traced(*arys):
+        out = []
+        for a in arys:
+            shape = tuple(np.shape(a))
+            if len(shape) < ndim:
+                # NumPy's rules: 1-d (n,) -> (1, n) -> (1, n, 1); 0-d -> all ones
+                shape = {0: (1,) * ndim, 1: ((1,) + shape + (1,))[:ndim] if ndim < 3
+                         else (1,) + shape + (1,), 2: shape + (1,)}[len(shape)]
+                if ndim == 2 and len(np.shape(a)) == 1:
+                    shape = (1,) + tuple(np.shape(a))
+                a = _reshape(a, shape)
+            out.append(a)
+        return out[0] if len(out) == 1 else out
+    return traced
+
+
+numpy_function(np.atleast_1d)(_atleast(1))
+numpy_function(np.atleast_2d)(_atleast(2))
+numpy_function(np.atleast_3d)(_atleast(3))
+
+
+@numpy_function(np.broadcast_arrays)
+def _np_broadcast_arrays(*args, subok=False):
+    shape = tuple(np.broadcast_shapes(*[tuple(np.shape(a)) for a in args]))
+    return tuple(a if tuple(np.shape(a)) == shape else
+                 _builder().apply("broadcast_to", (a,), {"shape": shape}, python=False)
+                 for a in args)
+
+
+# -- static facts about a traced value ------------------------------------------------
+@numpy_function(np.shape)
+def _np_shape(a):
+    return tuple(np.shape(a)) if not hasattr(a, "_node") else a.shape
+
+
+@numpy_function(np.ndim)
+def _np_ndim(a):
+    return len(_np_shape(a))
+
+
+@numpy_function(np.size)
+def _np_size(a, axis=None):
+    shape = _np_shape(a)
+    return int(np.prod(shape, dtype=np.int64)) if axis is None else shape[axis]
+
+
+def _like(fill):
+    def traced(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
+        dtype = np.dtype(dtype or a.dtype)
+        return _builder().tracer(_builder().constant(
+            np.full(a.shape if shape is None else shape, fill, dtype=dtype)))
+    return traced
+
+
+numpy_function(np.zeros_like, np.empty_like)(_like(0))  # empty: any contents will do
+numpy_function(np.ones_like)(_like(1))
+
+
+@numpy_function(np.full_like)
+def _np_full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *,
+                  device=None):
+    if hasattr(fill_value, "_node"):
+        return _builder().apply("broadcast_to", (fill_value,),
+                                {"shape": a.shape if shape is None else tuple(shape)},
+                                python=False)
+    return _like(fill_value)(a, dtype, order, subok, shape)

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ops import REGISTRY
 from ..graph import add_node
+from ..interpret import evaluate_node
+from ..ops import REGISTRY
 from ..ops.registry import Aval, elementwise_rule
 from .rebuild import is_const_equal, rebuild
 
 _SHAPE_ONLY = ("reshape", "broadcast_to")
+_MAX_FOLDED = 16
 
 
 def _same(h, node: int, attrs: dict) -> bool:
-    other = h.nodes[node]
+    other = h._node[node]
     return (other["shape"], other["dtype"], other["python"]) == \
         (attrs["shape"], attrs["dtype"], attrs["python"])
 
@@ -23,7 +25,8 @@ def _same(h, node: int, attrs: dict) -> bool:
 def _rule(h, attrs):
     """A replacement for the node (an existing id or new attributes), or None."""
     op, args, params = attrs["op"], attrs["args"], attrs["params"]
-    ops = [h.nodes[a]["op"] for a in args]
+    nodes = h._node  # NOTE: networkx's raw node dict; `h.nodes[...]` builds a view per access
+    ops = [nodes[a]["op"] for a in args]
 
     def one(i):
         return is_const_equal(h, args[i], 1)
@@ -33,53 +36,78 @@ def _rule(h, attrs):
 
     # A chain of reshapes and broadcasts of a one-element value is one broadcast of it.
     if op in _SHAPE_ONLY and ops[0] in _SHAPE_ONLY:
-        inner = h.nodes[args[0]]["args"][0]
-        if int(np.prod(h.nodes[inner]["shape"])) == 1 and len(h.nodes[inner]["shape"]) <= len(
+        inner = nodes[args[0]]["args"][0]
+        if int(np.prod(nodes[inner]["shape"])) == 1 and len(nodes[inner]["shape"]) <= len(
                 attrs["shape"]):
             return dict(attrs, op="broadcast_to", args=(inner,),
                         params={"shape": attrs["shape"]})
     # Elementwise ops broadcast by themselves: drop an explicit broadcast of an operand
     # when the result's shape does not depend on it.
     if REGISTRY[op].shape_rule is elementwise_rule and "broadcast_to" in ops:
-        new_args = tuple(h.nodes[a]["args"][0] if o == "broadcast_to" else a
+        new_args = tuple(nodes[a]["args"][0] if o == "broadcast_to" else a
                          for a, o in zip(args, ops))
-        shapes = [h.nodes[a]["shape"] for a in new_args]
+        shapes = [nodes[a]["shape"] for a in new_args]
         if tuple(np.broadcast_shapes(*shapes)) == attrs["shape"]:
             return dict(attrs, args=new_args)
-    if REGISTRY[op].shape_rule is elementwise_rule:
+    has_const = "const" in ops or "broadcast_to" in ops  # NOTE: most nodes have neither
+    if has_const and REGISTRY[op].shape_rule is elementwise_rule:
         scalarized = _scalarize_constants(h, attrs)
         if scalarized is not None:
             return scalarized
+        folded = _fold_through_broadcast(h, attrs, ops)
+        if folded is not None:
+            return folded
+    if has_const and attrs["phase"] == "adjoint" and _linear_in_zero(h, attrs, ops):
+        return _zero(h, attrs)
+    scaled = _merge_scales(h, attrs, ops) if op == "multiply" and "multiply" in ops else None
+    if scaled is not None:
+        return scaled
+    negation = _hoist_negation(h, attrs, ops) if "negative" in ops or op == "multiply" else None
+    if negation is not None:
+        return negation
 
     candidates = []
     if op == "multiply":
         candidates += [args[0]] if one(1) else []
         candidates += [args[1]] if one(0) else []
     elif op == "add":
+        if args[0] == args[1] and attrs["dtype"] in ("float64", "float32"):
+            # x + x -> x * 2.0: exact in floating point, and a scale that merges with
+            # other constant scales (`100 * s + 100 * s` -> `200 * s`).
+            two = add_node(h, "const", (), {"value": 2.0}, shape=(), dtype="float64",
+                           python=True, phase=attrs["phase"], file=attrs["file"],
+                           line=attrs["line"])
+            return dict(attrs, op="multiply", args=(args[0], two))
         candidates += [args[0]] if zero(1) else []
         candidates += [args[1]] if zero(0) else []
         if ops[1] == "negative":  # a + (-b) -> a - b
-            return dict(attrs, op="subtract", args=(args[0], h.nodes[args[1]]["args"][0]))
+            return dict(attrs, op="subtract", args=(args[0], nodes[args[1]]["args"][0]))
         if ops[0] == "negative":  # (-a) + b -> b - a
-            return dict(attrs, op="subtract", args=(args[1], h.nodes[args[0]]["args"][0]))
+            return dict(attrs, op="subtract", args=(args[1], nodes[args[0]]["args"][0]))
     elif op == "subtract":
         candidates += [args[0]] if zero(1) else []
         if ops[1] == "negative":  # a - (-b) -> a + b
-            return dict(attrs, op="add", args=(args[0], h.nodes[args[1]]["args"][0]))
+            return dict(attrs, op="add", args=(args[0], nodes[args[1]]["args"][0]))
     elif op in ("divide", "power"):
         candidates += [args[0]] if one(1) else []
+        # x ** 2 -> x * x: NumPy computes the power as this square anyway; for Python
+        # floats x * x is the correctly rounded square (libm's pow may be an ulp off)
+        # and several times cheaper than a float power in CPython.
+        if op == "power" and is_const_equal(h, args[1], 2) and _same(h, args[0], attrs) \
+                and attrs["dtype"] in ("float64", "float32"):
+            return dict(attrs, op="multiply", args=(args[0], args[0]))
     elif op == "negative" and ops[0] == "negative":
-        candidates.append(h.nodes[args[0]]["args"][0])
+        candidates.append(nodes[args[0]]["args"][0])
     elif op in ("reshape", "broadcast_to", "transpose", "astype", "sum", "mean"):
         candidates.append(args[0])  # kept below only if it is a no-op
         if op == "transpose" and params["axes"] != tuple(range(len(params["axes"]))):
             candidates.pop()  # a square matrix's transpose has its shape, but is not it
         if op == "reshape" and ops[0] == "reshape":
-            return dict(attrs, args=h.nodes[args[0]]["args"])
+            return dict(attrs, args=nodes[args[0]]["args"])
         if op in ("sum", "mean") and params["axis"] not in ((), None) and not all(
-                h.nodes[args[0]]["shape"][a] == 1 for a in params["axis"]):
+                nodes[args[0]]["shape"][a] == 1 for a in params["axis"]):
             candidates.pop()
-        if op in ("sum", "mean") and params["axis"] is None and h.nodes[args[0]]["shape"]:
+        if op in ("sum", "mean") and params["axis"] is None and nodes[args[0]]["shape"]:
             candidates.pop()
     elif op == "where" and args[1] == args[2]:
         candidates.append(args[1])
@@ -89,18 +117,139 @@ def _rule(h, attrs):
     return None
 
 
+# Ops that are linear in the operands listed: a zero there makes the result zero.
+_LINEAR = {"multiply": (0, 1), "matmul": (0, 1), "divide": (0,), "negative": (0,),
+           "sum": (0,), "mean": (0,), "reshape": (0,), "transpose": (0,),
+           "broadcast_to": (0,), "getitem": (0,), "to_float": (0,), "astype": (0,)}
+
+
+def _is_zero(h, node: int) -> bool:
+    a = h._node[node]
+    if a["op"] == "broadcast_to":
+        node, a = a["args"][0], h._node[a["args"][0]]
+    return a["op"] == "const" and is_const_equal(h, node, 0) and a["dtype"] in (
+        "float64", "float32")
+
+
+def _linear_in_zero(h, attrs, ops) -> bool:
+    """Symbolic zeros: an adjoint op linear in an operand that is zero is zero (as JAX's
+    `Zero`: gradients are never `0 * g`). Forward values keep IEEE semantics (0 * inf)."""
+    positions = _LINEAR.get(attrs["op"])
+    if positions is None or attrs["dtype"] not in ("float64", "float32"):
+        return False
+    return any(_is_zero(h, attrs["args"][i]) for i in positions if i < len(attrs["args"]))
+
+
+def _zero(h, attrs):
+    if attrs["python"]:
+        return dict(attrs, op="const", args=(), params={"value": 0.0})
+    zero = np.zeros((), dtype=attrs["dtype"])[()]
+    if attrs["shape"] == ():
+        return dict(attrs, op="const", args=(), params={"value": zero})
+    c = add_node(h, "const", (), {"value": zero}, shape=(), dtype=attrs["dtype"],
+                 python=False, phase=attrs["phase"], file=attrs["file"], line=attrs["line"])
+    return dict(attrs, op="broadcast_to", args=(c,), params={"shape": attrs["shape"]})
+
+
+def _fold_through_broadcast(h, attrs, ops):
+    """An elementwise op of constants some of which are broadcast is the broadcast of the
+    folded constants: `broadcast_to(1/64, (64,)) * -1` -> `broadcast_to(-1/64, (64,))`,
+    which the consumers then absorb as a scalar."""
+    if "broadcast_to" not in ops or not attrs["args"]:
+        return None
+    nodes = h._node
+    inner = []
+    for a, o in zip(attrs["args"], ops):
+        i = nodes[a]["args"][0] if o == "broadcast_to" else a
+        if nodes[i]["op"] != "const" or np.size(nodes[i]["params"]["value"]) > _MAX_FOLDED:
+            return None
+        inner.append(i)
+    value = evaluate_node(dict(attrs, python=False), [nodes[i]["params"]["value"] for i in inner])
+    if np.size(value) > _MAX_FOLDED or np.asarray(value).dtype.name != attrs["dtype"]:
+        return None
+    c = add_node(h, "const", (), {"value": value}, shape=np.shape(value), dtype=attrs["dtype"],
+                 python=False, phase=attrs["phase"], file=attrs["file"], line=attrs["line"])
+    return dict(attrs, op="broadcast_to", args=(c,), params={"shape": attrs["shape"]})
+
+
+def _python_const(h, node):
+    a = h._node[node]
+    return a["params"]["value"] if a["op"] == "const" and a["python"] and \
+        type(a["params"]["value"]) is float else None
+
+
+def _merge_scales(h, attrs, ops):
+    """`(a * c1) * c2` -> `a * (c1 * c2)` for float constants, in adjoints only (the
+    forward keeps the source's rounding): one multiplication instead of two."""
+    if attrs["op"] != "multiply" or attrs["phase"] != "adjoint" or \
+            attrs["dtype"] != "float64":
+        return None
+    nodes = h._node
+    for i in (0, 1):
+        c2 = _python_const(h, attrs["args"][1 - i])
+        inner = nodes[attrs["args"][i]]
+        if c2 is None or inner["op"] != "multiply" or inner["phase"] != "adjoint":
+            continue
+        for j in (0, 1):
+            c1 = _python_const(h, inner["args"][1 - j])
+            a = inner["args"][j]
+            if c1 is not None and _same(h, a, attrs) or c1 is not None and \
+                    nodes[a]["shape"] == attrs["shape"]:
+                c = add_node(h, "const", (), {"value": c1 * c2}, shape=(), dtype="float64",
+                             python=True, phase=attrs["phase"], file=attrs["file"],
+                             line=attrs["line"])
+                return dict(attrs, args=(a, c))
+    return None
+
+
+def _hoist_negation(h, attrs, ops):
+    """Move negations outwards, where additions absorb them (`a + -b` -> `a - b`):
+    `x * -1` -> `-x`, `(-a) * (-b)` -> `a * b`, `(-a) * b` -> `-(a * b)`,
+    `sum(-x)` -> `-sum(x)` (one negation of a scalar, not of an array), `scatter(-x)`
+    -> `-scatter(x)` (which an accumulation then subtracts: `d_x[:-1] -= ...`),
+    `(-a) - b` -> `-(a + b)`. Each keeps the shape, dtype and kind."""
+    op, args = attrs["op"], attrs["args"]
+    nodes = h._node
+    if op == "multiply":
+        for i in (0, 1):
+            if is_const_equal(h, args[1 - i], -1) and _same(h, args[i], attrs):
+                return dict(attrs, op="negative", args=(args[i],), params={})
+        if ops == ["negative", "negative"]:
+            return dict(attrs, args=(nodes[args[0]]["args"][0], nodes[args[1]]["args"][0]))
+        if "negative" in ops and nodes[args[1 - ops.index("negative")]]["op"] != "const":
+            i = ops.index("negative")
+            inner = list(args)
+            inner[i] = nodes[args[i]]["args"][0]
+            return _negated(h, attrs, dict(attrs, args=tuple(inner)))
+    if op in ("sum", "mean", "scatter") and ops[0] == "negative":
+        return _negated(h, attrs, dict(attrs, args=(nodes[args[0]]["args"][0],)))
+    if op == "subtract" and ops[0] == "negative" and ops[1] != "negative":
+        return _negated(h, attrs, dict(attrs, op="add",
+                                       args=(nodes[args[0]]["args"][0], args[1])))
+    return None
+
+
+def _negated(h, attrs, inner_attrs):
+    """`-(inner)`: add the inner node now, return the negation's attributes."""
+    inner = add_node(h, inner_attrs["op"], inner_attrs["args"], inner_attrs["params"],
+                     shape=attrs["shape"], dtype=attrs["dtype"], python=attrs["python"],
+                     phase=attrs["phase"], file=attrs["file"], line=attrs["line"])
+    return dict(attrs, op="negative", args=(inner,), params={})
+
+
 def _scalarize_constants(h, attrs):
     """In an elementwise op, a one-element NumPy constant becomes a Python scalar literal
     (`-0.0625 * Y`, not a module-level array) when that keeps shape, dtype and kind."""
     args = list(attrs["args"])
+    nodes = h._node
     changed = False
     for i, a in enumerate(args):
-        c = h.nodes[a]
+        c = nodes[a]
         if c["op"] != "const" or c["python"] or np.size(c["params"]["value"]) != 1 \
                 or c["dtype"] not in ("float64", "int64", "bool"):
             continue
         value = np.asarray(c["params"]["value"]).reshape(()).item()
-        avals = [Aval(h.nodes[b]["shape"], h.nodes[b]["dtype"], h.nodes[b]["python"])
+        avals = [Aval(nodes[b]["shape"], nodes[b]["dtype"], nodes[b]["python"])
                  for b in args]
         avals[i] = Aval((), c["dtype"], True)
         op = REGISTRY[attrs["op"]]
@@ -115,5 +264,10 @@ def _scalarize_constants(h, attrs):
     return dict(attrs, args=tuple(args)) if changed else None
 
 
+def algebra_rule(h, attrs):
+    """The rewrite behind simplify_algebra (see rebuild.Rewrite)."""
+    return _rule(h, attrs)
+
+
 def simplify_algebra(g):
-    return rebuild(g, _rule)
+    return rebuild(g, algebra_rule)

@@ -10,7 +10,8 @@ from .rebuild import hashable, rebuild
 COMMUTATIVE = {"add", "multiply", "maximum", "minimum", "equal", "not_equal"}
 
 
-def eliminate_common_subexpressions(g):
+def cse_rule():
+    """A fresh rewrite for one walk: it remembers every node it has kept."""
     seen: dict = {}
 
     def rewrite(h, attrs):
@@ -26,4 +27,8 @@ def eliminate_common_subexpressions(g):
         seen[key] = h.graph["next_id"]  # the id the kept node is about to get
         return None
 
-    return rebuild(g, rewrite)
+    return rewrite
+
+
+def eliminate_common_subexpressions(g):
+    return rebuild(g, cse_rule())

@@ -14,17 +14,21 @@ from .rebuild import const_value, rebuild
 MAX_FOLDED_SIZE = 16
 
 
-def fold_constants(g):
-    def rewrite(h, attrs):
-        if attrs["op"] in ("input", "const") or not attrs["args"]:
-            return None
-        values = [const_value(h, a) for a in attrs["args"]]
-        if any(v is None for v in values):
-            return None
-        size = int(np.prod(attrs["shape"]))
-        if size > MAX_FOLDED_SIZE or size > max(int(np.size(v)) for v in values):
-            return None  # never turn a scalar into an array literal by broadcasting it
-        value = evaluate_node(attrs, values)
-        return dict(attrs, op="const", args=(), params={"value": value})
+def fold_rule(h, attrs):
+    """The rewrite behind fold_constants (see rebuild.Rewrite)."""
+    if attrs["op"] in ("input", "const") or not attrs["args"]:
+        return None
+    nodes = h._node
+    for a in attrs["args"]:
+        if nodes[a]["op"] != "const":
+            return None  # NOTE: the common case, decided without building a list
+    values = [const_value(h, a) for a in attrs["args"]]
+    size = int(np.prod(attrs["shape"]))
+    if size > MAX_FOLDED_SIZE or size > max(int(np.size(v)) for v in values):
+        return None  # never turn a scalar into an array literal by broadcasting it
+    value = evaluate_node(attrs, values)
+    return dict(attrs, op="const", args=(), params={"value": value})
 
-    return rebuild(g, rewrite)
+
+def fold_constants(g):
+    return rebuild(g, fold_rule)

@@ -22,10 +22,11 @@ _ATTRS = ("shape", "dtype", "python", "phase", "name", "file", "line", "adjoint_
 def rebuild(g: nx.DiGraph, rewrite: Rewrite, keep: Callable[[int], bool] = lambda n: True):
     h = empty_like(g)
     remap: dict[int, int] = {}
-    for node in sorted(g):
+    nodes = g._node  # NOTE: networkx's raw node dict, much cheaper than g.nodes[node]
+    for node in sorted(nodes):
         if not keep(node):
             continue
-        attrs = dict(g.nodes[node])
+        attrs = dict(nodes[node])
         attrs["args"] = tuple(remap[a] for a in attrs["args"])
         if attrs["adjoint_of"] is not None:
             attrs["adjoint_of"] = remap.get(attrs["adjoint_of"])
@@ -36,7 +37,7 @@ def rebuild(g: nx.DiGraph, rewrite: Rewrite, keep: Callable[[int], bool] = lambd
             result = add_node(h, result["op"], result["args"], result["params"],
                               **{k: result.get(k, attrs[k]) for k in _ATTRS})
         else:
-            _inherit_names(h.nodes[result], attrs)
+            _inherit_names(h._node[result], attrs)
         remap[node] = result
     h.graph["inputs"] = tuple(remap[n] for n in g.graph["inputs"])
     h.graph["output"] = remap[g.graph["output"]]
@@ -71,7 +72,7 @@ def hashable(value):
 
 def const_value(g: nx.DiGraph, node: int):
     """The value of a constant node, or None if the node is not a constant."""
-    attrs = g.nodes[node]
+    attrs = g._node[node]
     return attrs["params"]["value"] if attrs["op"] == "const" else None
 
 
@@ -79,4 +80,6 @@ def is_const_equal(g: nx.DiGraph, node: int, number: float) -> bool:
     value = const_value(g, node)
     if value is None:
         return False
+    if type(value) in (float, int, bool):  # NOTE: the common case, without NumPy's overhead
+        return value == number
     return bool(np.all(np.asarray(value) == number))

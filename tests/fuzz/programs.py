@@ -118,15 +118,16 @@ def elementwise_ops(mode: str) -> list[str]:
     for name, op in sorted(REGISTRY.items()):
         if op.shape_rule is not elementwise_rule or name in NOT_USER_OPS:
             continue
-        if name in COMPARISONS:
-            continue  # used inside `where` conditions
+        if name in COMPARISONS or not op.differentiable:
+            continue  # masks (comparisons, logical ops) are used inside `where` conditions
         if mode == "math":
             if name == "where" or op.py_fn is None:
                 continue
             if name not in INFIX and name not in ("negative", "absolute", "maximum", "minimum") \
                     and not any(s.startswith("math.") for s in op.spellings):
                 continue
-        elif name != "where" and getattr(np, getattr(op.np_fn, "__name__", ""), None) is not op.np_fn:
+        elif name != "where" and (op.np_fn is None or getattr(
+                np, getattr(op.np_fn, "__name__", ""), None) is not op.np_fn):
             continue
         out.append(name)
     return out
@@ -246,6 +247,8 @@ class _Builder:
             return f"(1.5 + {fn}.tanh({v.name}))", None
         if domain == "unit" and not np.all(np.abs(x) < 0.9):
             return f"(0.9 * {fn}.tanh({v.name}))", None
+        if domain == "above1" and not np.all(x > 1.1):
+            return f"(2.5 + {fn}.tanh({v.name}))", None
         return v.name, None
 
     def step(self):

@@ -1,0 +1,127 @@
+"""format.py's fast path gives black's own output, byte for byte."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+from bpcompiler import compile_grad
+from bpcompiler.autodiff import differentiate
+from bpcompiler.emit import emit
+from bpcompiler.format import _black, _format_fast, format_source
+from bpcompiler.passes import optimize
+
+sys.path.insert(0, os.path.dirname(__file__))
+from test_passes import example_args, programs, run_program  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples"))
+from mlp import loss  # noqa: E402
+from seed_network import seed_network  # noqa: E402
+
+
+def rosenbrock(x0, x1, x2, x3, x4, x5):
+    x = (x0, x1, x2, x3, x4, x5)
+    s = 0.0
+    for i in range(5):
+        s = s + 100.0 * (x[i + 1] - x[i] * x[i]) ** 2 + (1.0 - x[i]) ** 2
+    return s
+
+
+def chain(x):
+    y = x
+    for _ in range(20):
+        y = np.tanh(y * 1.1 + 0.1) * 0.9 + x ** 2 * 0.01
+    return np.sum(y[1:] * y[:-1])
+
+
+def fast(text: str) -> str:
+    """The fast path's answer, which must not be a fallback to whole-module black."""
+    result = _format_fast(text)
+    assert result is not None, "the fast path gave up"
+    assert format_source(text, fast=True) == result
+    return result
+
+
+def drafts():
+    rng = np.random.default_rng(0)
+    cases = [(seed_network, (0.5, 0.1, -0.3, 0.2, 0.8, -0.6, 0.05, -0.02, 1.5, -0.7)),
+             (loss, (rng.normal(size=(20, 32)), rng.normal(size=32), rng.normal(size=(32, 5)),
+                     rng.normal(size=5), rng.normal(size=(16, 20)), rng.random((16, 5)))),
+             (rosenbrock, (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)),
+             (chain, (np.linspace(0.1, 1.0, 600),))]
+    for fn, args in cases:
+        c = compile_grad(fn, args)
+        yield fn.__name__, emit(c.graph, ["# header"], "Docstring.\n")
+
+
+@pytest.mark.parametrize("name, text", list(drafts()))
+def test_fast_path_equals_black(name, text):
+    assert fast(text) == _black(text)
+
+
+TRICKY = '''"""Module."""
+
+import numpy as np
+
+
+def value_and_grad(a, b):
+    """Doc."""
+    # line 3: comment  with   spaces
+    x = -a ** -2
+    y = (a + b)
+    z = aaaaaaaaaa + aaaaaaaaaa + aaaaaaaaaa + aaaaaaaaaa + aaaaaaaaaa + aaaaaaaaaa + aaaaaaaaaa + aaaaaaaaaa
+    w = np.sum(a, axis=(1, 2,), keepdims=True)
+    q = a ** 2.0 + a ** b.T ** c[1:]
+    r = (x,)
+    s = aaaaaaaaa + aaaaaaaaa + aaaaaaaaa + aaaaaaaaa + aaaaaaaaa + aaaaaaaaa + -aaaaa ** -2
+    t = np.float64("nan") if a > b else 1E5
+    del x, y
+    return x, (y, z)
+'''
+
+
+def test_fast_path_equals_black_on_lines_black_changes():
+    assert fast(TRICKY) == _black(TRICKY)
+    assert fast(TRICKY) != TRICKY  # black did change it
+
+
+@settings(max_examples=25, deadline=None)
+@given(programs())
+def test_fast_path_equals_black_on_random_graphs(program):
+    steps, arrays = program
+    g = optimize(differentiate(run_program(steps, arrays)))
+    text = emit(g, ["# header"], "Doc.\n")
+    assert fast(text) == _black(text)
+
+
+def test_fast_path_equals_black_with_long_parameter_lists(tmp_path):
+    # 40 parameters: the def lines, WRT, the gradient tuple and grad's call explode.
+    names = [f"x{i}" for i in range(40)]
+    path = tmp_path / "many.py"
+    path.write_text(f"def many({', '.join(names)}):\n"
+                    f"    x = ({', '.join(names)})\n"
+                    "    s = 0.0\n"
+                    "    for i in range(39):\n"
+                    "        s = s + (x[i + 1] - x[i] * x[i]) ** 2\n"
+                    "    return s\n")
+    namespace = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    c = compile_grad(namespace["many"], tuple(0.1 * i for i in range(40)))
+    text = emit(c.graph, ["# header"], "Docstring.\n")
+    assert fast(text) == _black(text)
+
+
+WIDE = '''def value_and_grad(a):
+    """Doc."""
+    ｗｉｄｅ_名前_ｘ = a + a + a + a + a + a + a + a + a + a + a + a + a + a + a + a + a + a + a + a
+    α = a ** 2
+    return α
+'''
+
+
+def test_fast_path_equals_black_with_wide_characters():
+    assert fast(WIDE) == _black(WIDE)
