@@ -218,6 +218,13 @@ def internal_error(problem: str, stage: str, fn, graph, exc: BaseException) -> I
     """An InternalError whose message names the stage and a dump file: the problem, the
     traceback and the first DUMP_NODES nodes of the graph (when there is one)."""
     name = getattr(fn, "__name__", "function")
+    passes = [os.path.splitext(os.path.basename(frame.filename))[0]
+              for frame in traceback.extract_tb(exc.__traceback__)
+              if os.sep + "passes" + os.sep in frame.filename
+              and not frame.filename.endswith(("__init__.py", "rebuild.py"))]
+    if passes:  # name the optimisation pass that failed, not just the stage
+        stage = f"{stage}, pass {passes[-1]}"
+        problem = problem.replace("internal error in ", f"internal error in pass {passes[-1]} of ", 1)
     text = [f"bpcompiler {__version__} internal error in stage {stage!r} compiling "
             f"{name} ({source_file(fn) if hasattr(fn, '__code__') else '?'})", problem, "",
             "".join(traceback.format_exception(exc, limit=30)), ""]

@@ -156,6 +156,14 @@ class Instrumenter:
         self.codes: set = set()  # code objects of user functions (for provenance)
         self.constant_names: dict = {}  # id(ndarray) -> the name the user gave it
         self.numpy = _NumpyView()
+        # `import math` (or numpy, random) inside a traced function gets the same stand-ins.
+        self.builtins = dict(vars(builtins), __import__=self._import)
+
+    def _import(self, name, globals=None, locals=None, fromlist=(), level=0):
+        module = builtins.__import__(name, globals, locals, fromlist, level)
+        if level == 0 and (name == "random" or name.startswith("numpy.random") and fromlist):
+            return _Refuse(name.replace("numpy.", "np.", 1))
+        return self.substitute(module) if module in (math, np) else module
 
     def substitute(self, value):
         if value is math:
@@ -184,6 +192,7 @@ class Instrumenter:
         code = fn.__code__
         self.codes.update(all_codes(code))
         env = dict(fn.__globals__)
+        env["__builtins__"] = self.builtins
         clone = types.FunctionType(code, env, fn.__name__, None, fn.__closure__)
         self.clones[fn] = clone  # before recursing, so recursion terminates
         used = _all_names(code)

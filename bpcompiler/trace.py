@@ -172,11 +172,16 @@ def trace(fn, args, wrt=None):
     instrumenter = Instrumenter()
     clone = instrumenter.instrument(fn)
 
+    shown: dict[str, str | None] = {}  # co_filename -> display path (relpath is slow)
+
     def where():
         frame = sys._getframe(1)
         while frame is not None:
             if frame.f_code in instrumenter.codes:
-                return display_path(frame.f_code.co_filename), frame.f_lineno
+                name = frame.f_code.co_filename
+                if name not in shown:
+                    shown[name] = display_path(name)
+                return shown[name], frame.f_lineno
             frame = frame.f_back
         return file, None
 

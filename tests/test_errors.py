@@ -23,7 +23,7 @@ from bpcompiler import (ArgumentError, CompileError, ConcreteValueError,
                         ConstantTooLargeError, FunctionRaisedError, InPlaceMutationError,
                         InternalError, NonFiniteError, RandomnessError, ReturnValueError,
                         ShapeError, SourceError, TraceLimitError, TracedBranchError,
-                        UnsupportedOperationError, compile_grad)
+                        UnsupportedOperationError, VerificationError, compile_grad)
 from bpcompiler.builder import MAX_CONSTANT_ELEMENTS
 
 V = np.array([0.5, -1.0, 2.0])
@@ -197,6 +197,11 @@ def random_stdlib(x):
     return x * random.random()  # <-
 
 
+def random_local_import(x):
+    from numpy.random import normal  # <-
+    return x * normal()
+
+
 def recurse(x):
     return recurse(x * 0.5) + 1.0
 
@@ -225,6 +230,10 @@ def raises_only_on_real_numbers(x):
     return x / (x - x)  # <-
 
 
+def power_of_negative_base(x, y):
+    return x ** y
+
+
 def large_constant(x):
     return np.sum(x[0] * BIG)  # <-
 
@@ -235,6 +244,18 @@ def large_uniform_constant(x):
 
 def complex_constant(x):
     return np.sum(x * np.array([1j, 2.0, 3.0]))  # <-
+
+
+def reshape_to_text(x):
+    return np.sum(x.reshape("3"))  # <-
+
+
+def broadcast_to_traced(x, n):
+    return np.sum(np.broadcast_to(x, (n, 3)))  # <-
+
+
+def astype_unknown(x):
+    return np.sum(x.astype("not a dtype"))  # <-
 
 
 def complex_astype(x):
@@ -293,6 +314,7 @@ CASES = [
     ("np.random no traced args", random_numpy_no_args, (1.0,), None, RandomnessError),
     ("Generator", random_generator, (V,), None, RandomnessError),
     ("random module", random_stdlib, (1.0,), None, RandomnessError),
+    ("np.random imported locally", random_local_import, (1.0,), None, RandomnessError),
     ("recursion", recurse, (1.0,), None, TraceLimitError),
     ("huge loop", huge_loop, (1.0,), None, TraceLimitError),
     ("NameError", raises_name_error, (1.0,), None, FunctionRaisedError),
@@ -301,8 +323,13 @@ CASES = [
     ("raises on real numbers", raises_only_on_real_numbers, (1.0,), None,
      FunctionRaisedError),
     ("large constant", large_constant, (V,), None, ConstantTooLargeError),
+    ("undefined derivative", power_of_negative_base, (-2.0, 2.0), None, VerificationError),
     ("complex constant", complex_constant, (V,), None, UnsupportedOperationError),
     ("complex astype", complex_astype, (V,), None, UnsupportedOperationError),
+    ("reshape to a string", reshape_to_text, (V,), None, UnsupportedOperationError),
+    ("broadcast to a traced size", broadcast_to_traced, (V, 2.0), ("x",),
+     UnsupportedOperationError),
+    ("astype unknown dtype", astype_unknown, (V,), None, UnsupportedOperationError),
 ]
 
 
@@ -315,8 +342,10 @@ def expected_line(fn) -> int:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_bad_input_is_refused_clearly(case, tmp_path):
+def test_bad_input_is_refused_clearly(case, tmp_path, monkeypatch):
     _, fn, args, wrt, cls = case
+    import bpcompiler.trace
+    monkeypatch.setattr(bpcompiler.trace, "MAX_TRACE_NODES", 20_000)  # the huge loop: fast
     out = tmp_path / "out_grad.py"
     with pytest.raises(CompileError) as info:
         compile_grad(fn, args, wrt=wrt, out=str(out))
@@ -356,10 +385,17 @@ def test_shape_error_comes_before_anything_is_emitted(monkeypatch):
     assert emitted == []
 
 
-def test_huge_loop_is_refused_within_the_node_limit():
-    from bpcompiler.trace import MAX_TRACE_NODES
-    with pytest.raises(TraceLimitError, match=str(MAX_TRACE_NODES)):
+def test_huge_loop_is_refused_at_the_node_limit(monkeypatch):
+    import bpcompiler.trace
+    monkeypatch.setattr(bpcompiler.trace, "MAX_TRACE_NODES", 1234)
+    with pytest.raises(TraceLimitError, match="grew past 1234 operations"):
         compile_grad(huge_loop, (1.0,))
+
+    def long_but_fine(x):
+        for _ in range(300):
+            x = x * 1.001
+        return x
+    compile_grad(long_but_fine, (1.0,))
 
 
 def test_uniform_constants_of_any_size_are_embedded_exactly():
@@ -372,6 +408,16 @@ def test_randomness_is_refused_even_when_no_traced_value_is_involved():
     # Without the refusal np.random.rand() would run for real and be baked in.
     with pytest.raises(RandomnessError, match="np.random.rand"):
         compile_grad(random_numpy_no_args, (1.0,))
+
+
+def test_modules_imported_inside_the_function_are_traced():
+    def f(x):
+        import math
+        from math import tanh
+
+        import numpy
+        return math.exp(x) + tanh(x) + numpy.sin(x)
+    assert compile_grad(f, (0.3,)).module.forward(0.3) == pytest.approx(f(0.3), rel=1e-15)
 
 
 def test_ordinary_rebinding_operators_on_scalars_still_work():
@@ -405,6 +451,19 @@ def test_internal_error_names_the_stage_and_leaves_a_bounded_dump(monkeypatch, t
     assert "simulated bug" in text and "%0 = input" in text
     assert len(text) < 200_000
     assert not out.exists()
+
+
+def test_internal_error_in_a_pass_names_the_pass(monkeypatch):
+    import bpcompiler.passes.cse as cse
+
+    def broken(*args):
+        raise ValueError("simulated bug in CSE")
+    monkeypatch.setattr(cse, "hashable", broken)
+    with pytest.raises(InternalError) as info:
+        compile_grad(one_param, (V,))
+    assert "internal error in pass cse of optimize (forward)" in str(info.value)
+    assert info.value.stage == "optimize (forward), pass cse"
+    os.unlink(info.value.dump_path)
 
 
 def test_internal_error_dump_is_bounded():

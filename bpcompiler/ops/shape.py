@@ -66,8 +66,17 @@ register(Op(name="reshape", arity=1, np_fn=lambda x, shape: np.reshape(x, shape)
                    (((2, 3, 4),), {"shape": (4, 6)}), (((),), {"shape": (1, 1)}))))
 
 
+def constant_shape(shape, what: str) -> tuple:
+    """A user-supplied shape as a tuple of ints, or UnsupportedOperationError."""
+    items = shape if isinstance(shape, (tuple, list)) else (shape,)
+    if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in items):
+        _refuse(UnsupportedOperationError, f"{what}: the shape {shape!r} is not a tuple of "
+                "constant ints", "shapes must be constants, e.g. x.shape or (3, 4)")
+    return tuple(int(s) for s in items)
+
+
 def _resolve_shape(x, shape) -> tuple:
-    shape = tuple(int(s) for s in (shape if isinstance(shape, (tuple, list)) else (shape,)))
+    shape = constant_shape(shape, "reshape")
     try:  # let NumPy resolve -1 and check the size, on a zero-strided stand-in
         return tuple(np.broadcast_to(np.bool_(0), x.shape).reshape(shape).shape)
     except ValueError:
@@ -146,7 +155,7 @@ register(Op(name="broadcast_to", arity=1, np_fn=lambda x, shape: np.broadcast_to
 
 @numpy_function(np.broadcast_to)
 def _np_broadcast_to(array, shape, subok=False):
-    shape = tuple(int(s) for s in (shape if isinstance(shape, (tuple, list)) else (shape,)))
+    shape = constant_shape(shape, "np.broadcast_to")
     return _builder().apply("broadcast_to", (array,), {"shape": shape}, python=False)
 
 
@@ -281,7 +290,11 @@ register(Op(name="astype", arity=1, np_fn=lambda x, dtype: np.asarray(x).astype(
 
 @array_method("astype")
 def _method_astype(self, dtype, copy=True):
-    name = np.dtype(dtype).name
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        _refuse(UnsupportedOperationError, f".astype({dtype!r}): not a NumPy dtype",
+                "cast to np.float64, np.float32, np.int64, np.int32 or bool")
     if name not in ("float64", "float32", "int64", "int32", "bool"):
         _refuse(UnsupportedOperationError, f".astype({name}) is not supported",
                 "cast to float64, float32, int64, int32 or bool")

@@ -81,6 +81,22 @@ BODY_MUTATIONS = [
     "{v} = {v}.astype(np.complex128)",
     "{v} = {v}.astype(np.int64)",
     "global G\n    G = {v}",
+    "{v} = {v}.reshape('a')",
+    "{v} = np.broadcast_to({v}, 'a')",
+    "{v} = {v}.astype('not a dtype')",
+    "{v} = np.transpose({v}, (5, 0))",
+    "{v} = np.sum({v}, axis=1.5)",
+    "{v} = np.sum({v}, keepdim=True)",
+    "{v} = {v}[1.5]",
+    "{v} = {v}[0, 0, 0, 0, 0]",
+    "{v} = min({v})",
+    "{v} = max({v}, key=abs)",
+    "{v} = sum({v})",
+    "{v} = np.swapaxes({v}, 0, 9)",
+    "{v} = np.reshape({v}, (-1,), order='F')",
+    "import random\n    {v} = {v} * random.random()",
+    "from numpy.random import normal\n    {v} = {v} + normal()",
+    "import math\n    {v} = math.tanh({v})",
 ]
 
 OPERATORS = ["+", "-", "*", "/", "@", "**", "%", "//", "<", "&"]

@@ -53,6 +53,11 @@ INFIX = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "power": "
 # Elementwise ops with a kink or jump: operands must keep a margin from it.
 KINKS = {"absolute", "maximum", "minimum", "sign", "floor", "ceil", "round", "rint", "trunc",
          "fmax", "fmin", "clip", "heaviside", "fabs", "mod", "fmod", "remainder"}
+# Ops with jumps (not kinks): compile_grad's verification also checks perturbed
+# arguments, and a jump can land inside its difference step there whatever margin the
+# example point keeps (found by this fuzzer: np.fmod(-1.5, p0)); not fuzzed for now.
+JUMPS = {"fmod", "remainder", "mod", "floor_divide", "floor", "ceil", "rint", "round",
+         "trunc", "sign", "heaviside"}
 MARGIN = 1e-3
 MAX_MAGNITUDE = 1e3
 
@@ -118,15 +123,16 @@ def elementwise_ops(mode: str) -> list[str]:
     for name, op in sorted(REGISTRY.items()):
         if op.shape_rule is not elementwise_rule or name in NOT_USER_OPS:
             continue
-        if name in COMPARISONS:
-            continue  # used inside `where` conditions
+        if name in COMPARISONS or name in JUMPS or not op.differentiable:
+            continue  # masks (comparisons, logical ops) are used inside `where` conditions
         if mode == "math":
             if name == "where" or op.py_fn is None:
                 continue
             if name not in INFIX and name not in ("negative", "absolute", "maximum", "minimum") \
                     and not any(s.startswith("math.") for s in op.spellings):
                 continue
-        elif name != "where" and getattr(np, getattr(op.np_fn, "__name__", ""), None) is not op.np_fn:
+        elif name != "where" and (op.np_fn is None or getattr(
+                np, getattr(op.np_fn, "__name__", ""), None) is not op.np_fn):
             continue
         out.append(name)
     return out
@@ -246,6 +252,8 @@ class _Builder:
             return f"(1.5 + {fn}.tanh({v.name}))", None
         if domain == "unit" and not np.all(np.abs(x) < 0.9):
             return f"(0.9 * {fn}.tanh({v.name}))", None
+        if domain == "above1" and not np.all(x > 1.1):
+            return f"(2.5 + {fn}.tanh({v.name}))", None
         return v.name, None
 
     def step(self):
@@ -417,7 +425,7 @@ def _upcast(a):
     return a.astype(np.float64) if isinstance(a, np.ndarray) else a
 
 
-def finite_differences(f, args, i):
+def finite_differences(f, args, i, step=1e-3):
     """d f / d args[i], element by element: Richardson-extrapolated central differences,
     plus an estimate of their own error (large where f is not smooth at the point)."""
     x = np.asarray(args[i], dtype=np.float64)
@@ -434,7 +442,7 @@ def finite_differences(f, args, i):
         return float(f(*moved))
 
     for k in np.ndindex(x.shape):
-        h = 1e-3 * max(1.0, abs(float(x[k])))
+        h = step * max(1.0, abs(float(x[k])))
         d1 = (at(k, h) - at(k, -h)) / (2 * h)
         d2 = (at(k, h / 2) - at(k, -h / 2)) / h
         d3 = (at(k, h / 4) - at(k, -h / 4)) / (h / 2)
@@ -505,23 +513,32 @@ def check_program(program: Program, directory: str) -> Outcome:
     args64 = [_upcast(a) for a in program.args]
     f_scale = abs(float(f(*args64))) + 1.0
     loose = program.dtype == "float32"
+    numeric = []
     for name, i, g in zip(wrt, index, grads):
         if np.shape(g) != np.shape(program.args[i]):
             return Outcome("failed", f"gradient of {name} has shape {np.shape(g)}")
-        fd, spread = finite_differences(f, args64, i)
+        # float32 programs may round to float32 inside f (a cast) even on float64
+        # copies: a larger step, and an allowance for that rounding noise.
+        fd, spread = finite_differences(f, args64, i, 1e-2 if loose else 1e-3)
         if np.any(spread > 1e-4 * (np.abs(fd) + 1.0)):
             return Outcome("skipped", f"not smooth along {name}")
         g = np.asarray(g, dtype=np.float64)
         scale = max(float(np.max(np.abs(fd), initial=0.0)), 1e-3)
         tol = (2e-3 if loose else 1e-6) * scale + 1e-9 * f_scale
+        if loose:
+            tol += 10 * float(np.finfo(np.float32).eps) * f_scale / (1e-2 / 4)
         err = float(np.max(np.abs(g - fd), initial=0.0))
+        numeric.append((fd, tol))
         if err > tol:
             return Outcome("failed", f"gradient of {name} differs from central differences by "
                                      f"{err:.3g} (tolerance {tol:.3g}):\nemitted {g!r}\nnumeric {fd!r}")
     outcome = Outcome("ok")
     if program.dtype == "float64":
         ref = autograd_gradients(program, directory, index)
-        if ref is not None:
+        # autograd has bugs of its own (np.where does not sum broadcast gradients back):
+        # it is the tight reference only where it agrees with the differences.
+        if ref is not None and all(float(np.max(np.abs(r - fd), initial=0.0)) <= tol
+                                   for r, (fd, tol) in zip(ref, numeric)):
             outcome.autograd_checked = True
             for name, g, r in zip(wrt, grads, ref):
                 g = np.asarray(g, dtype=np.float64)
