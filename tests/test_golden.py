@@ -24,3 +24,12 @@ def test_committed_module_is_current(path, monkeypatch, capsys):
     monkeypatch.chdir(ROOT)  # headers record paths relative to the repository
     status = main(["check", os.path.relpath(path, ROOT)])
     assert status == 0, capsys.readouterr().out
+
+
+def test_readme_excerpt_is_the_emitted_seed_module():
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    section = readme.split("## A look at the emitted code")[1]
+    excerpt = section.split("```python\n")[1].split("```")[0]
+    with open(os.path.join(ROOT, "output", "seed_network_grad.py"), encoding="utf-8") as f:
+        assert excerpt in f.read()
