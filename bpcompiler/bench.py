@@ -122,7 +122,8 @@ def bench_function(fn, args, wrt=None, repeats: int = 5) -> dict:
 
 def cmd_bench(options) -> int:
     """`bpcompiler bench FILE.py:FUNC`: what the gradient costs relative to the forward."""
-    from .cli import UsageError, load_function
+    from .errors import UsageError
+    from .sources import load_function
     from .specs import example_args, specs_for
 
     overrides = {}

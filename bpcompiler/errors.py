@@ -120,3 +120,8 @@ class InternalError(CompileError):
     """A bug in bpcompiler itself: the message says so, names the stage (or pass) that
     failed and gives the path of a file holding a bounded dump of the graph and the
     traceback, to attach to a bug report."""
+
+
+class UsageError(Exception):
+    """A malformed command line (not a CompileError: nothing was compiled). The CLI
+    prints it and exits with status 2."""

@@ -238,7 +238,8 @@ def test_output_module_works_copied_anywhere_without_bpcompiler(name, tmp_path):
     import shlex
     import shutil
 
-    from bpcompiler.cli import build_parser, load_function
+    from bpcompiler.cli import build_parser
+    from bpcompiler.sources import load_function
     from bpcompiler.specs import example_args, specs_for
     from bpcompiler.writer import read_header
 

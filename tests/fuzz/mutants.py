@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bpcompiler import CompileError, InternalError, compile_grad
-from bpcompiler.cli import load_function
+from bpcompiler.sources import load_function
 
 from . import programs
 
