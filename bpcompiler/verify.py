@@ -23,6 +23,7 @@ import numpy as np
 from .errors import CompileError, FunctionRaisedError, NonFiniteError, VerificationError
 
 DIRECTIONS = 3
+MAX_JUMP_RETRIES = 3  # extra directions tried when differences straddle a jump
 RTOL_GRAD = {"float64": 1e-6, "float32": 1e-3}
 RTOL_FORWARD = {"float64": 1e-12, "float32": 1e-5}
 # Finite-difference step (relative to the parameters' scale) by the precision the function
@@ -188,7 +189,7 @@ class _Checker:
                 scale += float(np.sum(np.abs(term)))
         size = max(float(np.sqrt(np.mean(np.square(np.asarray(base[i], dtype=np.float64)))))
                    for i in which)
-        h = self.step * max(1.0, size) / 10 ** attempt
+        h = self.step * max(1.0, size) / 10 ** min(attempt, 2)  # then new directions only
 
         def phi(t):
             moved = list(base)
@@ -218,6 +219,18 @@ class _Checker:
         if not math.isfinite(err) or err > rtol:
             if attempt < 2:  # a kink (relu, abs, max) inside the step: look closer
                 return self.check_direction(args, grads, which, label, dtype, attempt + 1)
+            # For a smooth function the two difference quotients agree to O(h^2); when
+            # they do not, the step straddles a jump (floor, fmod) and says nothing about
+            # the gradient. Try other directions; if none is smooth, say so.
+            if abs(d1 - d2) > 0.1 * max(abs(d1), abs(d2), scale):
+                if attempt < 2 + MAX_JUMP_RETRIES:
+                    return self.check_direction(args, grads, which, label, dtype,
+                                                attempt + 1)
+                self.fail(f"{self.fn.__name__} is not smooth near {label}: central "
+                          f"differences do not converge along {MAX_JUMP_RETRIES + 3} random "
+                          "directions (a jump, as in floor or fmod, within "
+                          f"{h:.3g} of the point), so the gradient cannot be checked there",
+                          "choose example values away from the jump")
             if len(which) > 1:  # name the parameter that is wrong
                 for i in which:
                     self.check_direction(args, grads, [i], label, dtype)

@@ -276,3 +276,17 @@ def test_output_module_works_copied_anywhere_without_bpcompiler(name, tmp_path):
     spec.loader.exec_module(here)
     for i, g in enumerate(here.grad(*args)):
         np.testing.assert_array_equal(got[f"g{i}"], g)
+
+
+def test_a_jump_at_the_example_point_is_reported_as_such():
+    # floor(3x) jumps at x = 1.0: no step is small enough for central differences there,
+    # so verification must say the function is not smooth, not blame a VJP rule.
+    from bpcompiler import VerificationError
+
+    def g(x):
+        return np.sum(x * x + np.floor(x * 3.0))
+
+    with pytest.raises(VerificationError, match="not smooth near the example arguments"):
+        compile_grad(g, (np.linspace(0.1, 1.0, 5),))
+    x = np.array([0.12, 0.41, 0.52, 0.8, 0.95])  # away from the jumps: verified
+    np.testing.assert_allclose(compile_grad(g, (x,)).module.grad(x)[0], 2 * x)
