@@ -68,9 +68,12 @@ def load_npz(path: str, specs: dict) -> dict:
         raise UsageError(f"--args-npz {path} holds {', '.join(unknown)}, which "
                          f"{'is not a parameter' if len(unknown) == 1 else 'are not parameters'}"
                          f" (parameters: {', '.join(specs)})")
+    from .specs import parse_spec
+
     for name, value in values.items():
-        if specs[name] in ("float", "int") and value.shape == ():
-            values[name] = float(value) if specs[name] == "float" else int(value)
+        kind = parse_spec(specs[name])[0]
+        if kind in ("float", "int") and value.shape == ():
+            values[name] = float(value) if kind == "float" else int(value)
     return values
 
 

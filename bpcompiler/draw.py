@@ -156,16 +156,19 @@ def node_box(g: nx.DiGraph, node: int) -> Box:
 
 # -- layout -------------------------------------------------------------------------------
 def _layers(d: nx.DiGraph) -> dict:
-    """Layer of each node: longest path from a source; sources that are not parameters
-    (constants) sit just above their first consumer."""
+    """Layer of each node: longest path from a source. Constants and adjoint nodes then
+    sink to just above their first consumer, so an adjoint that only reads parameters
+    (`W.T` for a matmul's gradient) sits by the gradient that uses it, not at the top."""
+    order = list(nx.topological_sort(d))
     layer = {}
-    for node in nx.topological_sort(d):
+    for node in order:
         preds = list(d.predecessors(node))
         layer[node] = 1 + max(layer[p] for p in preds) if preds else 0
-    for node in reversed(list(nx.topological_sort(d))):
+    for node in reversed(order):
         box = d.nodes[node]["box"]
-        if d.in_degree(node) == 0 and box.kind == "const" and d.out_degree(node):
-            layer[node] = max(0, min(layer[s] for s in d.successors(node)) - 1)
+        if box.kind in ("const", "adjoint") and d.out_degree(node):
+            below = min(layer[s] for s in d.successors(node)) - 1
+            layer[node] = max(layer[node], below)
     return layer
 
 

@@ -141,7 +141,7 @@ def test_bad_annotation_spec_names_the_file_and_line(tmp_path):
 LOG = """
     import numpy as np
 
-    def f(x: "f64[4]", c):
+    def f(x: "f64[4]", c: "float data"):
         return np.sum(np.log(x)) * c
 """
 
@@ -157,6 +157,7 @@ def test_args_npz_supplies_values_a_domain_needs(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "--args-npz args.npz" in out.read_text().splitlines()[2]  # the Regenerate line
     assert run("check", str(out), cwd=tmp_path).returncode == 0
+    assert 'WRT = ("x",)' in out.read_text()  # c is data: a Python float from the file
     np.savez(tmp_path / "wrong.npz", y=np.ones(4))
     r = run("compile", f"{src}:f", "-o", str(out), "--args-npz", "wrong.npz", cwd=tmp_path)
     assert r.returncode == 2 and "holds y, which is not a parameter" in r.stderr
