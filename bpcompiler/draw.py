@@ -309,8 +309,8 @@ def scene(g: nx.DiGraph) -> Scene:
         box.y += top
     for e in edges:
         e.points = [(x, y + top) for x, y in e.points]
-    return Scene(title, {n: d.nodes[n]["box"] for n in d}, edges, max(width, 760),
-                 height + top)
+    return Scene(title, {n: d.nodes[n]["box"] for n in d}, edges,
+                 max(width, 760, _legend_width()), height + top)
 
 
 # -- SVG ----------------------------------------------------------------------------------
@@ -374,13 +374,22 @@ def _legend_boxes() -> list[Box]:
     return boxes
 
 
+_SAVED_LEGEND = "saved forward value read backward"
+
+
+def _legend_width() -> float:
+    """Where the legend's last text ends, plus the margin: the picture is at least this wide."""
+    right = max(b.x + b.w / 2 for b in _legend_boxes())
+    return right + 16 + 36 + len(_SAVED_LEGEND) * CHAR_W + MARGIN
+
+
 def _svg_legend(out: list) -> None:
     boxes = _legend_boxes()
     for b in boxes:
         _svg_box(b, out)
     x = max(b.x + b.w / 2 for b in boxes) + 16
     y = MARGIN + FONT + 10 + (FONT + 13) / 2
-    for kind, text in (("saved", "saved forward value read backward"),):
+    for kind, text in (("saved", _SAVED_LEGEND),):
         colour, width, _ = EDGE[kind]
         out.append(f'<path d="M {x:.1f} {y:.1f} L {x + 30:.1f} {y:.1f}" stroke="{colour}" '
                    f'stroke-width="{width}" stroke-dasharray="5,3" '
