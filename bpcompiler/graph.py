@@ -84,7 +84,7 @@ def is_float(attrs: dict) -> bool:
 
 def check_graph(g: nx.DiGraph, stage: str) -> None:
     """Raise InternalError naming `stage` if `g` breaks an invariant of the IR."""
-    from .ops import REGISTRY  # local: ops imports graph helpers indirectly
+    from .ops import REGISTRY, Aval  # local: ops imports graph helpers indirectly
 
     def fail(problem: str) -> None:
         raise InternalError(f"internal error after {stage}: {problem}",
@@ -96,13 +96,20 @@ def check_graph(g: nx.DiGraph, stage: str) -> None:
         for arg in attrs["args"]:
             if arg not in g or arg >= node:
                 fail(f"node {node} ({attrs['op']}) reads {arg}, which is not an earlier node")
-        expected = {}
+        expected: dict[int, tuple] = {}
         for position, arg in enumerate(attrs["args"]):
-            expected.setdefault(arg, ()) 
-            expected[arg] += (position,)
+            expected[arg] = expected.get(arg, ()) + (position,)
         actual = {pred: g.edges[pred, node]["positions"] for pred in g.predecessors(node)}
         if expected != actual:
             fail(f"edges into node {node} do not mirror its operands")
+        if attrs["args"]:  # the recorded shape and dtype are what the op's rule gives
+            op = REGISTRY[attrs["op"]]
+            avals = [Aval(g.nodes[a]["shape"], g.nodes[a]["dtype"], g.nodes[a]["python"])
+                     for a in attrs["args"]]
+            rule = op.shape_rule(op, avals, attrs["params"], attrs["python"])
+            if tuple(rule) != (attrs["shape"], attrs["dtype"]):
+                fail(f"node {node} ({attrs['op']}) records {attrs['dtype']}{attrs['shape']} "
+                     f"but its operands give {rule[1]}{rule[0]}")
     for node in outputs(g):
         if node is None or node not in g:
             fail(f"graph output {node} is missing")

@@ -297,3 +297,18 @@ def test_gradient_matmul_chains_are_regrouped_to_the_cheaper_order():
     dA, dB = c.module.grad(A, B, x)
     np.testing.assert_allclose(dA, np.outer(g, B @ x), rtol=1e-12)
     np.testing.assert_allclose(dB, np.outer(A.T @ g, x), rtol=1e-12)
+
+
+def test_the_graph_checker_catches_a_wrong_recorded_shape():
+    from bpcompiler.errors import InternalError
+    from bpcompiler.trace import trace
+
+    def f(x):
+        return np.sum(np.tanh(x) * 2.0)
+
+    g = trace(f, (np.ones(3),))
+    check_graph(g, "trace")  # a traced graph holds every invariant
+    tanh = next(n for n, a in g.nodes(data=True) if a["op"] == "tanh")
+    g.nodes[tanh]["shape"] = (4,)  # what a broken pass might leave behind
+    with pytest.raises(InternalError, match=r"after broken pass: node \d+ \(tanh\) records"):
+        check_graph(g, "broken pass")
