@@ -88,3 +88,18 @@ def frontend_reduction_cases():
                     out.append((f"{'.' if method else 'np.'}{name}-axis={axis}-"
                                 f"keepdims={keepdims}", name, axis, keepdims, method))
     return out
+
+
+def numeric_gradient(f, args, i, h=1e-6):
+    """Element-by-element central differences of `f` with respect to `args[i]`, in float64
+    (a Python-float argument stays a Python float)."""
+    x = np.asarray(args[i], dtype=np.float64)
+    out = np.zeros(x.shape)
+    for k in np.ndindex(x.shape):
+        step = np.zeros(x.shape)
+        step[k] = h
+        plus, minus = list(args), list(args)
+        plus[i] = x + step if x.shape else float(x + h)
+        minus[i] = x - step if x.shape else float(x - h)
+        out[k] = (f(*plus) - f(*minus)) / (2 * h)
+    return out

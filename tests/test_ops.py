@@ -17,7 +17,7 @@ from bpcompiler.ops.indexing import decode
 from bpcompiler.ops.shape import decode_index
 from bpcompiler.tracer import Tracer
 
-from opcases import INT_DOMAINS, domains, op_cases, sample
+from opcases import INT_DOMAINS, domains, numeric_gradient, op_cases, sample
 
 CASES = op_cases()
 
@@ -84,19 +84,6 @@ def autograd_version(op, params, shapes):
         "clip": lambda x, lo, hi: anp.clip(x, lo, hi),
     }
     return table.get(name)
-
-
-def numeric_gradient(f, args, i, h=1e-6):
-    x = np.asarray(args[i], dtype=np.float64)
-    out = np.zeros(x.shape)
-    for k in np.ndindex(x.shape):
-        step = np.zeros(x.shape)
-        step[k] = h
-        plus, minus = list(args), list(args)
-        plus[i] = x + step if x.shape else float(x + h)
-        minus[i] = x - step if x.shape else float(x - h)
-        out[k] = (f(*plus) - f(*minus)) / (2 * h)
-    return out
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])

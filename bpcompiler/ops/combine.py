@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import ShapeError, UnsupportedOperationError
 from .registry import PREC_ATOM, Expr, F, Op, array_method, evaluated_rule, numpy_function, register
-from .shape import _builder, _refuse, _reshape, normalize_axis
+from .shape import _builder, _refuse, _reshape, flat_if_no_axis, normalize_axis
 
 FULL = ("slice", None, None, None)
 
@@ -196,9 +196,7 @@ def _np_repeat(a, repeats, axis=None):
     if not isinstance(repeats, (int, np.integer)):
         _refuse(UnsupportedOperationError, "np.repeat with a list of repeat counts",
                 "repeat by one constant count, or concatenate the pieces")
-    if axis is None:
-        a = _reshape(a, (int(np.prod(np.shape(a))),))
-        axis = 0
+    a, axis = flat_if_no_axis(a, axis)
     axis = normalize_axis(axis, len(np.shape(a)))[0]
     return _builder().apply("repeat", (a,), {"repeats": int(repeats), "axis": axis},
                             python=False)

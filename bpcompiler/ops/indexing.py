@@ -21,7 +21,8 @@ import numpy as np
 from ..errors import ShapeError, UnsupportedOperationError
 from .registry import (PREC_ATOM, Expr, F, Op, array_method, dtype_name, numpy_function, paren,
                        register)
-from .shape import _builder, _refuse, _reshape, encode_index, format_index, normalize_axis
+from .shape import (_builder, _refuse, _reshape, encode_index, flat_if_no_axis, format_index,
+                    normalize_axis)
 
 
 def _is_tracer(value) -> bool:
@@ -152,9 +153,7 @@ def _np_take(a, indices, axis=None, out=None, mode=None):
     if out is not None or mode not in (None, "raise"):
         _refuse(UnsupportedOperationError, "np.take with out= or mode=",
                 "drop the argument; indices must be in range")
-    if axis is None:
-        a = _reshape(a, (int(np.prod(np.shape(a))),))
-        axis = 0
+    a, axis = flat_if_no_axis(a, axis)
     axis = normalize_axis(axis, len(np.shape(a)))[0]
     if isinstance(indices, (int, np.integer)):
         return a[(slice(None),) * axis + (int(indices),)]
@@ -261,9 +260,7 @@ def _sort_frontend(name: str):
         if order is not None:
             _refuse(UnsupportedOperationError, f"np.{name} with order=",
                     "structured arrays are not supported")
-        if axis is None:
-            a = _reshape(a, (int(np.prod(np.shape(a))),))
-            axis = 0
+        a, axis = flat_if_no_axis(a, axis)
         if len(np.shape(a)) == 0:
             _refuse(ShapeError, f"np.{name} of a scalar", "sort an array")
         axis = normalize_axis(axis, len(np.shape(a)))[0]

@@ -314,6 +314,13 @@ register(Op(name="to_float", arity=1, np_fn=float, py_fn=float,
 
 
 # -- front ends that are reshapes or transposes -----------------------------------------
+def flat_if_no_axis(a, axis):
+    """NumPy's `axis=None` for take/repeat/sort: work on the flattened array along axis 0."""
+    if axis is None:
+        return _reshape(a, (int(np.prod(np.shape(a))),)), 0
+    return a, axis
+
+
 def _reshape(a, shape):
     shape = tuple(shape)
     if tuple(np.shape(a)) == shape:
