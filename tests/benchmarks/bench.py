@@ -24,12 +24,18 @@ import time
 
 # NOTE: OpenBLAS, torch's OpenMP pool and XLA each keep threads that spin after a call
 # and steal the cores from whatever runs next: interleaved timings then measure the
-# contention (NumPy's matmul ran 30x slower next to torch). Every tool runs on one
-# thread, so each number is the tool's own cost.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
-                                   "intra_op_parallelism_threads=1")
+# contention (NumPy's matmul ran 30x slower next to torch). So every tool gets one core.
+# The thread settings alone do not hold XLA (jax.jit used 1.5 cores with them), so the
+# process is also pinned to one CPU before any library starts a thread; the timings
+# report each tool's CPU time over wall time, which shows the pinning held.
+# `--all-cores` leaves the libraries' own threading alone instead.
+ALL_CORES = "--all-cores" in sys.argv[1:]
+if not ALL_CORES:
+    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
+    os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
 import numpy as np  # noqa: E402
 
@@ -329,6 +335,16 @@ def interleaved_medians(callables: dict, args, repeats: int, min_seconds: float)
     return measure_interleaved(callables, args, repeats, min_seconds)
 
 
+def cores_used(fn, args, min_seconds: float = 0.1) -> float:
+    """CPU time over wall time across calls of `fn`: above 1 means it ran threads in
+    parallel (process-wide CPU time, so a library's helper threads count)."""
+    calls, wall0, cpu0 = 0, time.perf_counter(), time.process_time()
+    while time.perf_counter() - wall0 < min_seconds or calls < 3:
+        fn(*args)
+        calls += 1
+    return (time.process_time() - cpu0) / (time.perf_counter() - wall0)
+
+
 def agree(reference, grads, rtol=1e-6) -> float:
     """Largest relative difference between two gradient tuples (inf if shapes differ)."""
     worst = 0.0
@@ -379,6 +395,7 @@ def run_workload(w, repeats, min_seconds):
         except Exception as exc:  # a tool that cannot run this workload is reported
             print(f"  {name}: failed: {type(exc).__name__}: {str(exc)[:120]}")
     times = interleaved_medians(tools, args, repeats, min_seconds)
+    cores = {name: cores_used(fn, args, min_seconds) for name, fn in tools.items()}
     mems = {}
     for name in ("forward", "bpcompiler", "hand-written"):
         mems[name] = peak_memory(tools[name], args)
@@ -387,10 +404,10 @@ def run_workload(w, repeats, min_seconds):
         extra = f"  build {build[name]:.3g} s" if name in build else ""
         mem = f"  peak {format_bytes(mems[name])}" if name in mems else ""
         err = f"  grad rel diff {errors[name]:.1e}" if name in errors else ""
-        print(f"  {name:<14}{format_seconds(t):>12}  {t / fwd:6.2f}x forward{mem}{extra}{err}",
-              flush=True)
+        print(f"  {name:<14}{format_seconds(t):>12}  {t / fwd:6.2f}x forward  "
+              f"{cores[name]:.2f} cores{mem}{extra}{err}", flush=True)
     return dict(w=w, times=times, mems=mems, build=build, compile=compile_seconds,
-                report=compiled.report)
+                report=compiled.report, cores=cores)
 
 
 def markdown(results) -> str:
@@ -414,7 +431,8 @@ def markdown(results) -> str:
              "gradient per call, median of interleaved repeats in one process; ratios are to "
              "the plain forward of the same run. \"hand\" is hand-written NumPy or "
              "Python-float backprop (in the script). Every tool's gradient was checked "
-             "against bpcompiler's (max relative difference below 1e-6) before timing.", "",
+             "against bpcompiler's (max relative difference below 1e-6) before timing. "
+             + threading_note(results), "",
              "| workload | forward | bpcompiler value_and_grad | hand-written | bpcompiler / hand "
              "| fastest other tool | bpcompiler compile | peak memory bpcompiler / hand |",
              "|---|---:|---:|---:|---:|---|---:|---:|"]
@@ -441,6 +459,16 @@ def markdown(results) -> str:
                  for o in others]
         lines.append(f"| {r['w']['name']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def threading_note(results) -> str:
+    busiest = max(c for r in results for c in r["cores"].values())
+    if ALL_CORES:
+        return (f"Each library used its own threads (`--all-cores`); the busiest tool kept "
+                f"{busiest:.2f} cores busy.")
+    return ("Every tool ran on one core: the process was pinned to one CPU and the thread "
+            f"pools limited to one thread; the busiest tool's CPU time was {busiest:.2f}x "
+            "its wall time.")
 
 
 def write_readme(table: str) -> None:
@@ -473,6 +501,8 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="fewer, shorter repeats")
     parser.add_argument("--no-readme", action="store_true")
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--all-cores", action="store_true",
+                        help="let each library use its own threads (default: one core)")
     options = parser.parse_args(argv)
     repeats = 3 if options.quick else options.repeats
     min_seconds = 0.02 if options.quick else 0.1
@@ -481,7 +511,7 @@ def main(argv=None):
         results.append(run_workload(WORKLOADS[key](), repeats, min_seconds))
     table = markdown(results)
     print("\n" + table)
-    if not options.no_readme and not options.only:
+    if not (options.no_readme or options.only or options.all_cores):
         write_readme(table)
         print("\nwrote README.md")
 
