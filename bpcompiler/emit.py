@@ -114,9 +114,16 @@ class _Function:
         for n in self.nodes:
             for a in g._node[n]["args"]:
                 self.uses[a] += 1
+        self.reader: dict[int, int] = {}  # the (last) node reading each value
+        for n in self.nodes:
+            for a in g._node[n]["args"]:
+                self.reader[a] = n
         for r in roots:
             self.uses[r] += 2  # outputs are always statements
         self.exprs: dict[int, Expr] = {}
+        # Source lines of the values folded into each expression, so the statement that
+        # prints them can quote every line it computes.
+        self.folded_keys: dict[int, list] = {}
         self.accumulate, self.absorbed = self._find_accumulations()
 
     def _find_accumulations(self):
@@ -139,7 +146,9 @@ class _Function:
                         (sb["shape"], sb["dtype"]) == (at["shape"], at["dtype"]):
                     absorbed.add(second)
                 accumulate[n] = (first, second)
-                if n in self.names:
+                if n not in self.names and _has_own_name(at):
+                    self.names[n] = self.space.claim(base_name(g, n, self.names))
+                if n in self.names:  # the buffer is the gradient: give it its name
                     self.names[first] = self.names[n]
                 break
         return accumulate, absorbed
@@ -161,11 +170,10 @@ class _Function:
                 continue
             if node in self.absorbed:
                 continue  # written by the accumulation that reads it
+            key = (attrs["phase"], attrs["file"], attrs["line"])
+            keys = [k for a in attrs["args"] for k in self.folded_keys.get(a, ())] + [key]
             if node in self.accumulate:
-                key = (attrs["phase"], attrs["file"], attrs["line"])
-                if key != last_key:
-                    out += _comment(key, main_file)
-                    last_key = key
+                last_key = self._comments(out, keys, last_key, main_file)
                 out.append(self._accumulate(node))
                 continue
             spec = REGISTRY[op]
@@ -175,12 +183,10 @@ class _Function:
                 expr = spec.spell(args, attrs["params"], aval)
                 if self._inline(node, attrs, expr):
                     self.exprs[node] = expr
+                    self.folded_keys[node] = keys
                     continue
-            key = (attrs["phase"], attrs["file"], attrs["line"])
-            if key != last_key:
-                out += _comment(key, main_file)
-                last_key = key
-            if node not in self.names:  # a single-use temporary too long to fold
+            last_key = self._comments(out, keys, last_key, main_file)
+            if node not in self.names:  # a value read once, too long to fold
                 self.names[node] = self.space.claim(base_name(self.g, node, self.names))
             name = self.names[node]
             if spec.statement is not None:
@@ -190,6 +196,16 @@ class _Function:
                 out.append(f"{name} = {expr.text}")
             self.exprs[node] = Expr(name, PREC_ATOM)
         return out
+
+    @staticmethod
+    def _comments(out: list, keys: list, last_key, main_file):
+        """Quote each source line a statement computes (once, in order); returns the
+        last line quoted."""
+        for key in dict.fromkeys(keys):
+            if key != last_key:
+                out += _comment(key, main_file)
+                last_key = key
+        return last_key
 
     def _accumulate(self, node) -> str:
         first, second = self.accumulate[node]
@@ -228,8 +244,18 @@ class _Function:
         return out
 
     def _inline(self, node, attrs, expr) -> bool:
-        return (self.uses[node] == 1 and self.names.get(node) is None
-                and len(expr.text) <= MAX_INLINE_CHARS)
+        """Fold a value read once into its reader when the line stays short, as a
+        hand-written `x10 = math.tanh(w10 * x00 + b10)` does (a local costs a store and
+        a load in CPython). A value the source named keeps its name when its reader is
+        the same source line again (a loop's running `total = total + ...`)."""
+        if self.uses[node] != 1 or self.names.get(node) is not None \
+                or len(expr.text) > MAX_INLINE_CHARS:
+            return False
+        if not _has_own_name(attrs):
+            return True
+        reader = self.g._node[self.reader[node]]
+        return (reader["phase"], reader["file"], reader["line"]) != \
+            (attrs["phase"], attrs["file"], attrs["line"])
 
     def _const(self, node, attrs) -> Expr:
         value = attrs["params"]["value"]
@@ -246,6 +272,12 @@ def _named(fn: _Function, node: int) -> str:
     """Operands of statement ops must be simple names or atoms."""
     e = fn.exprs[node]
     return e.text if e.prec >= PREC_ATOM else f"({e.text})"
+
+
+def _has_own_name(attrs) -> bool:
+    """A forward value the source named, or the gradient of a value."""
+    return attrs["name"] is not None and attrs["phase"] == "forward" or \
+        attrs["phase"] == "adjoint" and attrs["adjoint_of"] is not None
 
 
 def _ancestors(g, roots) -> set:
@@ -295,9 +327,7 @@ def _assign_names(g, inlinable: set) -> tuple[dict, dict, list]:
         attrs = g._node[node]
         if attrs["op"] in ("input", "const") or node in names:
             continue
-        has_own_name = attrs["name"] is not None and attrs["phase"] == "forward" or \
-            attrs["phase"] == "adjoint" and attrs["adjoint_of"] is not None
-        if has_own_name or node not in inlinable:
+        if node not in inlinable:  # values read once are named when printed, if at all
             names[node] = space.claim(base_name(g, node, names))
     return names, constants, constant_lines, space
 

@@ -23,9 +23,8 @@ def forward(w, b, X, y):
     # line 24: nll = np.log(1.0 + np.exp(z)) - y * z
     exp = np.exp(z)
     add = 1.0 + exp
-    nll = np.log(add) - y * z
     # line 25: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
-    loss = np.mean(nll) + 0.005 * np.sum(w * w)
+    loss = np.mean(np.log(add) - y * z) + 0.005 * np.sum(w * w)
     return loss
 
 
@@ -36,15 +35,15 @@ def value_and_grad(w, b, X, y):
     # line 24: nll = np.log(1.0 + np.exp(z)) - y * z
     exp = np.exp(z)
     add = 1.0 + exp
-    nll = np.log(add) - y * z
     # line 25: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
-    loss = np.mean(nll) + 0.005 * np.sum(w * w)
+    loss = np.mean(np.log(add) - y * z) + 0.005 * np.sum(w * w)
     # grad of line 24: nll = np.log(1.0 + np.exp(z)) - y * z
     d_add = 0.015625 / add
     # grad of line 22: z = X @ w + b
     d_z = -0.015625 * y + d_add * exp
     d_b = float(np.sum(d_z, axis=0))
     # grad of line 16: def loss(
+    # grad of line 22: z = X @ w + b
     d_w = w * 0.01 + np.reshape(X.T @ np.reshape(d_z, (64, 1)), (8,))
     return loss, (d_w, d_b)
 

@@ -57,11 +57,10 @@ def value_and_grad(W1, b1, W2, b2, X, Y):
     # grad of line 30: logits = hidden @ W2 + b2
     d_logits = d_shifted + d_mean / 5.0
     d_b2 = np.sum(d_logits, axis=0)
-    d_hidden = d_logits @ W2.T
     d_W2 = hidden.T @ d_logits
     # grad of line 29: hidden = np.tanh(X @ W1 + b1)
-    d_add = d_hidden * (1.0 - hidden * hidden)
-    del d_hidden, hidden
+    d_add = d_logits @ W2.T * (1.0 - hidden * hidden)
+    del hidden
     d_b1 = np.sum(d_add, axis=0)
     d_W1 = X.T @ d_add
     del d_add

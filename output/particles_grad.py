@@ -54,11 +54,11 @@ def forward(positions):
     divide = 1.0 / r2
     s6 = divide**3
     # line 31: pair = 4.0 * EPSILON * (s6**2 - s6) * OFF_DIAGONAL
-    pair = 4.0 * (s6 * s6 - s6) * OFF_DIAGONAL
-    # line 32: trap = 0.5 * TRAP * np.sum(positions**2)
-    trap = 0.05 * np.sum(positions * positions)
     # line 33: return 0.5 * np.sum(pair) + trap
-    energy = 0.5 * np.sum(pair) + trap
+    # line 32: trap = 0.5 * TRAP * np.sum(positions**2)
+    energy = 0.5 * np.sum(4.0 * (s6 * s6 - s6) * OFF_DIAGONAL) + 0.05 * np.sum(
+        positions * positions
+    )
     return energy
 
 
@@ -72,20 +72,20 @@ def value_and_grad(positions):
     divide = 1.0 / r2
     s6 = divide**3
     # line 31: pair = 4.0 * EPSILON * (s6**2 - s6) * OFF_DIAGONAL
-    pair = 4.0 * (s6 * s6 - s6) * OFF_DIAGONAL
-    # line 32: trap = 0.5 * TRAP * np.sum(positions**2)
-    trap = 0.05 * np.sum(positions * positions)
     # line 33: return 0.5 * np.sum(pair) + trap
-    energy = 0.5 * np.sum(pair) + trap
+    # line 32: trap = 0.5 * TRAP * np.sum(positions**2)
+    energy = 0.5 * np.sum(4.0 * (s6 * s6 - s6) * OFF_DIAGONAL) + 0.05 * np.sum(
+        positions * positions
+    )
     # grad of line 31: pair = 4.0 * EPSILON * (s6**2 - s6) * OFF_DIAGONAL
     d_subtract = OFF_DIAGONAL * 2.0
     multiply = d_subtract * s6
     # grad of line 30: s6 = (SIGMA**2 / r2) ** 3
     d_s6 = multiply - d_subtract + multiply
     d_divide = d_s6 * 3 * (divide * divide)
-    d_r2 = -(d_divide * divide) / r2
+    # grad of line 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances; 1 on...
     # grad of line 28: diff = positions[:, None, :] - positions[None, :, :]  # (N, N,...
-    d_diff = np.reshape(d_r2, (8, 8, 1)) * diff * 2.0
+    d_diff = np.reshape(-(d_divide * divide) / r2, (8, 8, 1)) * diff * 2.0
     d_getitem = np.reshape(np.sum(d_diff, axis=1), (8, 1, 3))
     d_getitem_1 = np.reshape(-np.sum(d_diff, axis=0), (1, 8, 3))
     scatter = np.zeros((8, 3), dtype=np.float64)

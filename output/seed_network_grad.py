@@ -21,47 +21,40 @@ WRT = ("w10", "b10", "w11", "b11", "w20_0", "w20_1", "b20_0", "b20_1")
 def forward(w10, b10, w11, b11, w20_0, w20_1, b20_0, b20_1, x00, x01):
     """The value of `seed_network`, as the source computes it."""
     # line 24: z10 = w10 * x00 + b10
-    z10 = w10 * x00 + b10
     # line 25: x10 = math.tanh(z10)
-    x10 = math.tanh(z10)
+    x10 = math.tanh(w10 * x00 + b10)
     # line 26: z11 = w11 * x01 + b11
-    z11 = w11 * x01 + b11
     # line 27: x11 = math.tanh(z11)
-    x11 = math.tanh(z11)
+    x11 = math.tanh(w11 * x01 + b11)
     # line 29: z20 = (w20_0 * x10 + b20_0) + (w20_1 * x11 + b20_1)
-    z20 = w20_0 * x10 + b20_0 + (w20_1 * x11 + b20_1)
     # line 30: x20 = math.tanh(z20)
-    x20 = math.tanh(z20)
+    x20 = math.tanh(w20_0 * x10 + b20_0 + (w20_1 * x11 + b20_1))
     return x20
 
 
 def value_and_grad(w10, b10, w11, b11, w20_0, w20_1, b20_0, b20_1, x00, x01):
     """(value, gradients): the gradients in WRT order."""
     # line 24: z10 = w10 * x00 + b10
-    z10 = w10 * x00 + b10
     # line 25: x10 = math.tanh(z10)
-    x10 = math.tanh(z10)
+    x10 = math.tanh(w10 * x00 + b10)
     # line 26: z11 = w11 * x01 + b11
-    z11 = w11 * x01 + b11
     # line 27: x11 = math.tanh(z11)
-    x11 = math.tanh(z11)
+    x11 = math.tanh(w11 * x01 + b11)
     # line 29: z20 = (w20_0 * x10 + b20_0) + (w20_1 * x11 + b20_1)
-    z20 = w20_0 * x10 + b20_0 + (w20_1 * x11 + b20_1)
     # line 30: x20 = math.tanh(z20)
-    x20 = math.tanh(z20)
+    x20 = math.tanh(w20_0 * x10 + b20_0 + (w20_1 * x11 + b20_1))
     # grad of line 30: x20 = math.tanh(z20)
     d_z20 = 1.0 - x20 * x20
     # grad of line 29: z20 = (w20_0 * x10 + b20_0) + (w20_1 * x11 + b20_1)
     d_w20_1 = d_z20 * x11
-    d_x11 = d_z20 * w20_1
     d_w20_0 = d_z20 * x10
-    d_x10 = d_z20 * w20_0
     # grad of line 27: x11 = math.tanh(z11)
-    d_z11 = d_x11 * (1.0 - x11 * x11)
+    d_z11 = d_z20 * w20_1 * (1.0 - x11 * x11)
     # grad of line 26: z11 = w11 * x01 + b11
     d_w11 = d_z11 * x01
+    # grad of line 29: z20 = (w20_0 * x10 + b20_0) + (w20_1 * x11 + b20_1)
     # grad of line 25: x10 = math.tanh(z10)
-    d_z10 = d_x10 * (1.0 - x10 * x10)
+    d_z10 = d_z20 * w20_0 * (1.0 - x10 * x10)
     # grad of line 24: z10 = w10 * x00 + b10
     d_w10 = d_z10 * x00
     return x20, (d_w10, d_z10, d_w11, d_z11, d_w20_0, d_w20_1, d_z20, d_z20)
