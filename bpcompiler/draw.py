@@ -141,7 +141,7 @@ def node_box(g: nx.DiGraph, node: int) -> Box:
     elif name or a["adjoint_of"] is not None:
         # A named value shows its op spelled out ("add float"), which reads better under
         # a name than a bare symbol; an unnamed one is labelled by its symbol.
-        lines = [base_name(g, node, {}), f"{a['op']} {shape_text(a)}" if kind != "input"
+        lines = [base_name(g, node), f"{a['op']} {shape_text(a)}" if kind != "input"
                  else shape_text(a)]
     else:
         lines = [SYMBOLS.get(a["op"], a["op"]), shape_text(a)]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import builtins
 import linecache
+from collections import Counter
 import math
 import os
 import re
@@ -33,10 +34,11 @@ import re
 import numpy as np
 
 from .graph import outputs
-from .naming import Namespace, base_name
+from .naming import Namespace, Statement, base_name, reuse_names
 from .ops import REGISTRY
 from .ops.registry import PREC_ATOM, PREC_UNARY, Aval, Expr
 from .ops.shape import format_index
+from .schedule import schedule
 
 MAX_INLINE_CHARS = 60
 # Arrays at least this large are deleted after their last use (liveness), so peak memory
@@ -101,30 +103,46 @@ def is_zeros(value) -> bool:
 
 
 class _Function:
-    """The body of one emitted function: which nodes it computes and how they print."""
+    """The body of one emitted function: which nodes it computes and how they print.
 
-    def __init__(self, g, roots: tuple[int, ...], names: dict, constants: dict,
-                 space: Namespace):
+    `lines()` prints the body twice. The draft decides which values fold into their
+    reader and which named values each statement reads; `naming.reuse_names` then
+    names the statements, handing a dead value's name to the next value of the same
+    kind, and the final print uses those names with the draft's folding."""
+
+    def __init__(self, g, roots: tuple[int, ...], inputs: dict, constants: dict,
+                 space: Namespace, module_uses: dict):
         self.g = g
-        self.names = names
+        self.module_uses = module_uses
+        self.roots = roots
+        self.inputs = inputs  # parameter node -> the name the body reads it by
         self.space = space
         self.constants = constants
         self.nodes = _ancestors(g, roots)
         self.uses = {n: 0 for n in self.nodes}
-        for n in self.nodes:
-            for a in g._node[n]["args"]:
-                self.uses[a] += 1
         self.reader: dict[int, int] = {}  # the (last) node reading each value
         for n in self.nodes:
             for a in g._node[n]["args"]:
+                self.uses[a] += 1
                 self.reader[a] = n
         for r in roots:
             self.uses[r] += 2  # outputs are always statements
-        self.exprs: dict[int, Expr] = {}
-        # Source lines of the values folded into each expression, so the statement that
-        # prints them can quote every line it computes.
-        self.folded_keys: dict[int, list] = {}
         self.accumulate, self.absorbed = self._find_accumulations()
+        # A buffer accumulated in place holds the gradient it becomes: name it so.
+        self.buffer_of = {first: n for n, (first, _) in self.accumulate.items()}
+        self.order = schedule(g, self.nodes, roots, self._freeable(), self._may_fold)
+
+    def _freeable(self):
+        """Which values the printed code can free after their last reader: large arrays
+        (deleted) and values whose name another value of their kind will take."""
+        bases = Counter(self._base(n) for n in self.nodes
+                        if self.g._node[n]["op"] not in ("input", "const"))
+
+        def freeable(n: int) -> bool:
+            attrs = self.g._node[n]
+            return bases[self._base(n)] > 1 or not attrs["python"] and \
+                int(np.prod(attrs["shape"])) >= FREE_MIN_ELEMENTS
+        return freeable
 
     def _find_accumulations(self):
         """`a + b` (or `a - b`) where `a` is a fresh scatter buffer read only here is
@@ -146,27 +164,45 @@ class _Function:
                         (sb["shape"], sb["dtype"]) == (at["shape"], at["dtype"]):
                     absorbed.add(second)
                 accumulate[n] = (first, second)
-                if n not in self.names and _has_own_name(at):
-                    self.names[n] = self.space.claim(base_name(g, n, self.names))
-                if n in self.names:  # the buffer is the gradient: give it its name
-                    self.names[first] = self.names[n]
                 break
         return accumulate, absorbed
-
 
     def expr(self, node: int) -> Expr:
         return self.exprs[node]
 
     def lines(self, main_file: str | None) -> list[str]:
+        self._print(main_file, dict(self.inputs), self.space.copy(), fold=None)
+        pinned = set(self.roots) | set(self.accumulate) | set(self.buffer_of)
+        names = reuse_names(self.statements, self._base, pinned, self.space.copy())
+        self.final_names = names
+        return self._print(main_file, {**self.inputs, **names}, None, fold=self.folded)
+
+    def _base(self, node: int) -> str:
+        """What a statement's value would like to be called."""
+        node = self.buffer_of.get(node, node)
+        attrs = self.g._node[node]
+        if node == self.g.graph["output"] and attrs["name"] is None \
+                and attrs["phase"] == "forward":
+            return self.g.graph["function"]  # the value is the function's
+        return base_name(self.g, node)
+
+    def _print(self, main_file, names: dict, space, fold) -> list[str]:
+        """The body's lines. With `fold` None (the draft) it decides what to fold and
+        records `statements`; otherwise it folds exactly `fold`."""
+        self.names, self.exprs = names, {}
+        self.folded_keys: dict[int, list] = {}  # source lines folded into each expr
+        self.refs: dict[int, tuple] = {}  # the named values each expression reads
+        self.statements: list[Statement] = []
+        self.folded: set[int] = set()
         out, last_key = [], None
-        for node in sorted(self.nodes):
+        for node in self.order:
             attrs = self.g._node[node]
             op = attrs["op"]
             if op == "input":
-                self.exprs[node] = Expr(self.names[node], PREC_ATOM)
+                self.exprs[node], self.refs[node] = Expr(names[node], PREC_ATOM), ()
                 continue
             if op == "const":
-                self.exprs[node] = self._const(node, attrs)
+                self.exprs[node], self.refs[node] = self._const(node, attrs), ()
                 continue
             if node in self.absorbed:
                 continue  # written by the accumulation that reads it
@@ -178,23 +214,27 @@ class _Function:
                 continue
             spec = REGISTRY[op]
             args = [self.exprs[a] for a in attrs["args"]]
+            refs = tuple(r for a in attrs["args"] for r in self.refs[a])
             aval = Aval(attrs["shape"], attrs["dtype"], attrs["python"])
             if spec.statement is None:
                 expr = spec.spell(args, attrs["params"], aval)
-                if self._inline(node, attrs, expr):
-                    self.exprs[node] = expr
+                if node in fold if fold is not None else self._inline(node, attrs, expr):
+                    self.exprs[node], self.refs[node] = expr, refs
                     self.folded_keys[node] = keys
+                    self.folded.add(node)
                     continue
             last_key = self._comments(out, keys, last_key, main_file)
-            if node not in self.names:  # a value read once, too long to fold
-                self.names[node] = self.space.claim(base_name(self.g, node, self.names))
-            name = self.names[node]
+            if node not in names:  # the draft's placeholder name
+                names[node] = space.claim(self._base(node))
+            name = names[node]
             if spec.statement is not None:
                 out += spec.statement(name, [Expr(_named(self, a), PREC_ATOM) for a in
                                              attrs["args"]], attrs["params"], aval)
             else:
                 out.append(f"{name} = {expr.text}")
-            self.exprs[node] = Expr(name, PREC_ATOM)
+            self.statements.append(Statement(node, refs, binds=True,
+                                             reads_first=spec.statement is None))
+            self.exprs[node], self.refs[node] = Expr(name, PREC_ATOM), (node,)
         return out
 
     @staticmethod
@@ -210,13 +250,19 @@ class _Function:
     def _accumulate(self, node) -> str:
         first, second = self.accumulate[node]
         target = self.exprs[first].text
-        self.exprs[node] = Expr(target, PREC_ATOM)
+        self.exprs[node], self.refs[node] = Expr(target, PREC_ATOM), (first,)
         symbol = "+=" if self.g._node[node]["op"] == "add" else "-="
         if second in self.absorbed:
             s = self.g._node[second]
-            return (f"{target}[{format_index(s['params']['index'])}] {symbol} "
-                    f"{self.exprs[s['args'][0]].text}")
-        return f"{target} {symbol} {self.exprs[second].text}"
+            added = s["args"][0]
+            text = (f"{target}[{format_index(s['params']['index'])}] {symbol} "
+                    f"{self.exprs[added].text}")
+        else:
+            added = second
+            text = f"{target} {symbol} {self.exprs[second].text}"
+        self.statements.append(Statement(node, (first,) + self.refs[added], binds=False,
+                                         reads_first=False))
+        return text
 
     def free_dead_arrays(self, lines: list[str], keep: set) -> list[str]:
         """Insert `del` after the last line that reads a large array the function made."""
@@ -243,19 +289,26 @@ class _Function:
                 out.append("del " + ", ".join(sorted(dead[i])))
         return out
 
-    def _inline(self, node, attrs, expr) -> bool:
-        """Fold a value read once into its reader when the line stays short, as a
-        hand-written `x10 = math.tanh(w10 * x00 + b10)` does (a local costs a store and
-        a load in CPython). A value the source named keeps its name when its reader is
-        the same source line again (a loop's running `total = total + ...`)."""
-        if self.uses[node] != 1 or self.names.get(node) is not None \
-                or len(expr.text) > MAX_INLINE_CHARS:
+    def _may_fold(self, node) -> bool:
+        """Whether a value is printed inside its reader, line length permitting: a value
+        read once in the whole module (so `forward` and `value_and_grad` print the
+        forward alike), as a hand-written `x10 = math.tanh(w10 * x00 + b10)` does (a
+        local costs a store and a load in CPython). A value the source named keeps its
+        name when its reader is the same source line again (`total = total + ...`)."""
+        attrs = self.g._node[node]
+        if self.module_uses.get(node) != 1 or node in self.roots \
+                or attrs["op"] in ("input", "const") \
+                or REGISTRY[attrs["op"]].statement is not None or node in self.accumulate \
+                or node in self.absorbed or node in self.buffer_of:
             return False
         if not _has_own_name(attrs):
             return True
         reader = self.g._node[self.reader[node]]
         return (reader["phase"], reader["file"], reader["line"]) != \
             (attrs["phase"], attrs["file"], attrs["line"])
+
+    def _inline(self, node, attrs, expr) -> bool:
+        return self._may_fold(node) and len(expr.text) <= MAX_INLINE_CHARS
 
     def _const(self, node, attrs) -> Expr:
         value = attrs["params"]["value"]
@@ -303,8 +356,8 @@ def _comment(key, main_file) -> list[str]:
     return [f"# {prefix}{where}: {text}" if text else f"# {prefix}{where}"]
 
 
-def _assign_names(g, inlinable: set) -> tuple[dict, dict, list]:
-    """Names for parameters, module constants and statement values."""
+def _assign_names(g) -> tuple[dict, dict, list, Namespace]:
+    """Names for parameters and module constants (each function names its own values)."""
     params = g.graph["params"]
     space = Namespace(fixed=params)
     names: dict[int, str] = {}
@@ -320,25 +373,7 @@ def _assign_names(g, inlinable: set) -> tuple[dict, dict, list]:
             name = space.claim((attrs["name"] or "CONST").upper())
             constants[node] = name
             constant_lines.append(f"{name} = {array_literal(attrs['params']['value'])}")
-    output = g.graph["output"]
-    if g._node[output]["op"] not in ("input", "const") and g._node[output]["name"] is None:
-        names[output] = space.claim(g.graph["function"])  # the value is the function's
-    for node in sorted(g):
-        attrs = g._node[node]
-        if attrs["op"] in ("input", "const") or node in names:
-            continue
-        if node not in inlinable:  # values read once are named when printed, if at all
-            names[node] = space.claim(base_name(g, node, names))
     return names, constants, constant_lines, space
-
-
-def _inlinable(g, roots) -> set:
-    """Nodes read exactly once (in the whole module) that are not outputs."""
-    uses: dict[int, int] = {}
-    for n in g:
-        for a in g._node[n]["args"]:
-            uses[a] = uses.get(a, 0) + 1
-    return {n for n in g if uses.get(n, 0) == 1 and n not in roots}
 
 
 def _tuple(items: list[str]) -> str:
@@ -385,19 +420,22 @@ def _bracketed(head: str, items: list[str], tail: str, indent: str = "",
 
 def emit(g, header_lines: list[str], docstring: str) -> str:
     roots = outputs(g)
-    names, constants, constant_lines, space = _assign_names(g, _inlinable(g, roots))
+    names, constants, constant_lines, space = _assign_names(g)
     prologue = [f"{names[node]} = {p}" for p, node in zip(g.graph["params"], g.graph["inputs"])
                 if names[node] != p]
     main_file = g.graph["file"]
     param_list = list(g.graph["params"])
 
-    fwd = _Function(g, (g.graph["output"],), names, constants, space)
+    module_uses = Counter(a for n in g for a in g._node[n]["args"])
+    fwd = _Function(g, (g.graph["output"],), names, constants, space, module_uses)
     fwd_body = fwd.lines(main_file)
     fwd_lines = fwd.free_dead_arrays(fwd_body, {fwd.expr(g.graph["output"]).text}) + \
         [f"return {fwd.expr(g.graph['output']).text}"]
 
-    both = _Function(g, roots, names, constants, space)
+    both = _Function(g, roots, names, constants, space, module_uses)
     body = both.lines(main_file)
+    # Module-level names claimed from here on (aliases) must not hit a local's name.
+    space.taken.update(fwd.final_names.values(), both.final_names.values())
     body = both.free_dead_arrays(body, {both.expr(r).text for r in roots})
     grads = []
     for i, node in enumerate(g.graph["grads"]):

@@ -50,9 +50,9 @@ def value_and_grad(W1, b1, W2, b2, X, Y):
     d_subtract = -0.0625 * Y
     # grad of line 18: return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdi...
     d_log = np.reshape(-np.sum(d_subtract, axis=1), (16, 1))
-    d_sum_1 = d_log / sum_1
+    d_sum = d_log / sum_1
     # grad of line 17: shifted = logits - np.mean(logits, axis=1, keepdims=True)
-    d_shifted = d_subtract + d_sum_1 * exp
+    d_shifted = d_subtract + d_sum * exp
     d_mean = np.reshape(-np.sum(d_shifted, axis=1), (16, 1))
     # grad of line 30: logits = hidden @ W2 + b2
     d_logits = d_shifted + d_mean / 5.0

@@ -1,0 +1,128 @@
+"""Statement order: a topological order of one emitted function's nodes that lets values
+die early.
+
+Node ids give the forward in source order, then the backward sweep. Printed in that
+order, every forward value the backward reads stays alive until the backward starts,
+so an unrolled loop (`valley` computed 99 times) holds all 99 copies, where a
+hand-written loop folds each step's gradient in as it goes and keeps none.
+
+`schedule` is a list scheduler over statements: a node together with the operands the
+emitter folds into it (`glued`: read once, so printed inside their reader). Of the
+statements whose operands are computed it takes the earliest (by id, so in source
+order) among those that cost no memory: whose result is no larger than the operands it
+is the last reader of, or that, with the one reader they complete, free at least what
+they make (`d_valley * x` costs a float, but lets `d_x = ...` free three). When none
+does, it takes the earliest. A backward statement therefore moves up beside the forward
+it reads only when that lets a value die; everything else keeps its order. The emitter
+then passes dead values' names on and deletes large arrays after their last use, which
+is what actually frees the memory.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+
+import numpy as np
+
+# Results that share their operand's memory: a small object, not a new buffer.
+_VIEWS = {"reshape", "transpose", "broadcast_to", "getitem"}
+_OBJECT_BYTES = 64  # an ndarray header, roughly
+_FLOAT_BYTES = 24  # a Python float
+
+
+def value_bytes(attrs: dict) -> int:
+    """About what a value costs to keep alive."""
+    if attrs["python"]:
+        return _FLOAT_BYTES
+    if attrs["op"] in _VIEWS:
+        return _OBJECT_BYTES
+    return _OBJECT_BYTES + int(np.prod(attrs["shape"])) * np.dtype(attrs["dtype"]).itemsize
+
+
+def schedule(g, nodes: set, roots: tuple[int, ...], freeable, glued) -> list[int]:
+    """`nodes` (closed under operands) in a topological order; see the module docstring.
+    `freeable(node)`: whether the emitted code can free that value after its last
+    reader; `glued(node)`: whether it is printed inside its one reader."""
+    attrs_of = g._node
+    members: dict[int, list[int]] = {}  # statement -> its nodes, in id (topological) order
+    outside: dict[int, Counter] = {}  # statement -> the values it reads, with counts
+    for n in nodes:
+        if glued(n):
+            continue
+        group, stack, reads = [n], [n], Counter()
+        while stack:
+            for a in attrs_of[stack.pop()]["args"]:
+                if a in nodes and glued(a):
+                    group.append(a)
+                    stack.append(a)
+                else:
+                    reads[a] += 1
+        members[n] = sorted(group)
+        outside[n] = reads
+    readers: dict[int, list[int]] = {n: [] for n in members}
+    unread: Counter = Counter()  # reads of each value not yet scheduled
+    waiting: dict[int, int] = {}  # distinct values each statement still waits for
+    for s, reads in outside.items():
+        for a, count in reads.items():
+            readers[a].append(s)
+            unread[a] += count
+        waiting[s] = len(reads)
+    kept = set(roots) | {n for n in members if attrs_of[n]["op"] in ("input", "const")
+                         or not freeable(n)}
+    size = {n: 0 if attrs_of[n]["op"] in ("input", "const") else value_bytes(attrs_of[n])
+            for n in members}
+
+    def net(s: int) -> int:
+        """Bytes statement `s` adds, less those of the values it is the last reader of."""
+        freed = sum(size[a] for a, count in outside[s].items()
+                    if a not in kept and unread[a] == count)
+        return size[s] - freed
+
+    def is_free(s: int) -> bool:
+        if net(s) <= 0:
+            return True
+        # Look one step on: a reader that `s` completes may free enough for both.
+        for r in readers[s]:
+            if waiting[r] == 1 and net(r) + net(s) <= 0:
+                return True
+        return False
+
+    free_heap: list[int] = []  # ready statements that cost nothing
+    any_heap: list[int] = []  # every ready statement (the free ones too)
+    done: set[int] = set()
+
+    def make_ready(s: int) -> None:
+        heapq.heappush(any_heap, s)
+        if is_free(s):
+            heapq.heappush(free_heap, s)
+
+    for s in sorted(members):
+        if waiting[s] == 0:
+            make_ready(s)
+    order: list[int] = []
+    while len(done) < len(members):
+        s = heapq.heappop(free_heap if free_heap else any_heap)
+        if s in done:
+            continue
+        done.add(s)
+        order += members[s]
+        for a, count in outside[s].items():
+            unread[a] -= count
+            # A reader that is now the last one left may have become free to compute,
+            # and so may a statement waiting only for that reader.
+            if a not in kept and 0 < unread[a] <= 2:
+                for r in readers[a]:
+                    if r in done:
+                        continue
+                    if waiting[r] == 0 and is_free(r):
+                        heapq.heappush(free_heap, r)
+                    elif waiting[r] == 1:
+                        for q in outside[r]:
+                            if q not in done and waiting[q] == 0 and is_free(q):
+                                heapq.heappush(free_heap, q)
+        for r in readers[s]:
+            waiting[r] -= 1
+            if waiting[r] == 0:
+                make_ready(r)
+    return order
