@@ -105,10 +105,9 @@ def is_zeros(value) -> bool:
 class _Function:
     """The body of one emitted function: which nodes it computes and how they print.
 
-    `lines()` prints the body twice. The draft decides which values fold into their
-    reader and which named values each statement reads; `naming.reuse_names` then
-    names the statements, handing a dead value's name to the next value of the same
-    kind, and the final print uses those names with the draft's folding."""
+    `lines()` prints the body in the order `schedule` gives, with a placeholder for each
+    value's name, and records which values each statement reads; `naming.reuse_names`
+    then names them, handing a dead value's name to the next value of the same kind."""
 
     def __init__(self, g, roots: tuple[int, ...], inputs: dict, constants: dict,
                  space: Namespace, module_uses: dict):
@@ -130,7 +129,9 @@ class _Function:
         self.accumulate, self.absorbed = self._find_accumulations()
         # A buffer accumulated in place holds the gradient it becomes: name it so.
         self.buffer_of = {first: n for n, (first, _) in self.accumulate.items()}
-        self.order = schedule(g, self.nodes, roots, self._freeable(), self._may_fold)
+        self._bases: dict[int, str] = {}
+        self.foldable = {n for n in self.nodes if self._may_fold(n)}
+        self.order = schedule(g, self.nodes, roots, self._freeable(), self.foldable.__contains__)
 
     def _freeable(self):
         """Which values the printed code can free after their last reader: large arrays
@@ -141,7 +142,7 @@ class _Function:
         def freeable(n: int) -> bool:
             attrs = self.g._node[n]
             return bases[self._base(n)] > 1 or not attrs["python"] and \
-                int(np.prod(attrs["shape"])) >= FREE_MIN_ELEMENTS
+                math.prod(attrs["shape"]) >= FREE_MIN_ELEMENTS
         return freeable
 
     def _find_accumulations(self):
@@ -168,17 +169,29 @@ class _Function:
         return accumulate, absorbed
 
     def expr(self, node: int) -> Expr:
-        return self.exprs[node]
+        e = self.exprs[node]
+        return Expr(self._final(e.text), e.prec)
 
     def lines(self, main_file: str | None) -> list[str]:
-        self._print(main_file, dict(self.inputs), self.space.copy(), fold=None)
+        draft = self._print(main_file)
         pinned = set(self.roots) | set(self.accumulate) | set(self.buffer_of)
-        names = reuse_names(self.statements, self._base, pinned, self.space.copy())
-        self.final_names = names
-        return self._print(main_file, {**self.inputs, **names}, None, fold=self.folded)
+        self.final_names = reuse_names(self.statements, self._base, pinned, self.space.copy())
+        self.names = {**self.inputs, **self.final_names}
+        return [self._final(line) for line in draft]
+
+    def _final(self, text: str) -> str:
+        """Draft text with each value's placeholder replaced by its name."""
+        if "\x00" not in text:
+            return text
+        return _PLACEHOLDER.sub(lambda m: self.final_names[int(m.group(2))], text)
 
     def _base(self, node: int) -> str:
         """What a statement's value would like to be called."""
+        if node not in self._bases:
+            self._bases[node] = self._compute_base(node)
+        return self._bases[node]
+
+    def _compute_base(self, node: int) -> str:
         node = self.buffer_of.get(node, node)
         attrs = self.g._node[node]
         if node == self.g.graph["output"] and attrs["name"] is None \
@@ -186,14 +199,15 @@ class _Function:
             return self.g.graph["function"]  # the value is the function's
         return base_name(self.g, node)
 
-    def _print(self, main_file, names: dict, space, fold) -> list[str]:
-        """The body's lines. With `fold` None (the draft) it decides what to fold and
-        records `statements`; otherwise it folds exactly `fold`."""
-        self.names, self.exprs = names, {}
+    def _print(self, main_file) -> list[str]:
+        """The body's lines, with placeholders for the names of the values it computes
+        (`_placeholder`): it decides what to fold and records `statements` for
+        `reuse_names`, which can only name values once it knows every reader."""
+        names = self.names = dict(self.inputs)
+        self.exprs = {}
         self.folded_keys: dict[int, list] = {}  # source lines folded into each expr
         self.refs: dict[int, tuple] = {}  # the named values each expression reads
         self.statements: list[Statement] = []
-        self.folded: set[int] = set()
         out, last_key = [], None
         for node in self.order:
             attrs = self.g._node[node]
@@ -206,27 +220,29 @@ class _Function:
                 continue
             if node in self.absorbed:
                 continue  # written by the accumulation that reads it
-            key = (attrs["phase"], attrs["file"], attrs["line"])
-            keys = [k for a in attrs["args"] for k in self.folded_keys.get(a, ())] + [key]
+            keys = [(attrs["phase"], attrs["file"], attrs["line"])]
+            for a in attrs["args"]:
+                if a in self.folded_keys:
+                    keys = self.folded_keys[a] + keys if len(keys) == 1 else \
+                        keys[:-1] + self.folded_keys[a] + keys[-1:]
             if node in self.accumulate:
                 last_key = self._comments(out, keys, last_key, main_file)
                 out.append(self._accumulate(node))
                 continue
             spec = REGISTRY[op]
             args = [self.exprs[a] for a in attrs["args"]]
-            refs = tuple(r for a in attrs["args"] for r in self.refs[a])
+            refs = ()
+            for a in attrs["args"]:
+                refs += self.refs[a]
             aval = Aval(attrs["shape"], attrs["dtype"], attrs["python"])
             if spec.statement is None:
                 expr = spec.spell(args, attrs["params"], aval)
-                if node in fold if fold is not None else self._inline(node, attrs, expr):
+                if self._inline(node, expr):
                     self.exprs[node], self.refs[node] = expr, refs
-                    self.folded_keys[node] = keys
-                    self.folded.add(node)
+                    self.folded_keys[node] = list(dict.fromkeys(keys))
                     continue
             last_key = self._comments(out, keys, last_key, main_file)
-            if node not in names:  # the draft's placeholder name
-                names[node] = space.claim(self._base(node))
-            name = names[node]
+            name = names[node] = _placeholder(node, self._base(node))
             if spec.statement is not None:
                 out += spec.statement(name, [Expr(_named(self, a), PREC_ATOM) for a in
                                              attrs["args"]], attrs["params"], aval)
@@ -307,8 +323,13 @@ class _Function:
         return (reader["phase"], reader["file"], reader["line"]) != \
             (attrs["phase"], attrs["file"], attrs["line"])
 
-    def _inline(self, node, attrs, expr) -> bool:
-        return self._may_fold(node) and len(expr.text) <= MAX_INLINE_CHARS
+    def _inline(self, node, expr) -> bool:
+        """Fold when the line stays short (judged with each name as long as its kind's
+        unsuffixed name: the names are only chosen later)."""
+        if node not in self.foldable:
+            return False
+        text = expr.text
+        return len(text) - _PLACEHOLDER_EXTRA * text.count("\x00") <= MAX_INLINE_CHARS
 
     def _const(self, node, attrs) -> Expr:
         value = attrs["params"]["value"]
@@ -319,6 +340,17 @@ class _Function:
             return Expr(f"np.zeros({tuple(np.shape(value))!r}, dtype=np.{attrs['dtype']})",
                         PREC_ATOM)
         return literal(value, attrs["python"])
+
+
+# A value's name in the draft: its kind and its node id (fixed width, so a line's length
+# as it will print is its length less a constant per name), between bytes code never holds.
+_PLACEHOLDER = re.compile("\x00([^\x02]*)\x02([0-9]{9})\x01")
+_PLACEHOLDER_EXTRA = 12
+
+
+def _placeholder(node: int, base: str) -> str:
+    assert node < 10 ** 9, "node ids outgrew the placeholder"
+    return f"\x00{base}\x02{node:09d}\x01"
 
 
 def _named(fn: _Function, node: int) -> str:

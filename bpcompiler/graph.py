@@ -1,8 +1,8 @@
 """The intermediate representation: a `networkx.DiGraph` of operations.
 
-One node per value. Node ids are consecutive integers handed out in creation order, so
-every operand has a smaller id than its user and `sorted(g)` is a topological order;
-the same program always gets the same ids.
+One node per value. Node ids are integers handed out in creation order (a pass that drops
+dead nodes may leave gaps), so every operand has a smaller id than its user and
+`sorted(g)` is a topological order; the same program always gets the same ids.
 
 Node attributes
 ---------------

@@ -21,7 +21,7 @@ is what actually frees the memory.
 from __future__ import annotations
 
 import heapq
-from collections import Counter
+import math
 
 import numpy as np
 
@@ -37,7 +37,7 @@ def value_bytes(attrs: dict) -> int:
         return _FLOAT_BYTES
     if attrs["op"] in _VIEWS:
         return _OBJECT_BYTES
-    return _OBJECT_BYTES + int(np.prod(attrs["shape"])) * np.dtype(attrs["dtype"]).itemsize
+    return _OBJECT_BYTES + math.prod(attrs["shape"]) * np.dtype(attrs["dtype"]).itemsize
 
 
 def schedule(g, nodes: set, roots: tuple[int, ...], freeable, glued) -> list[int]:
@@ -46,22 +46,22 @@ def schedule(g, nodes: set, roots: tuple[int, ...], freeable, glued) -> list[int
     reader; `glued(node)`: whether it is printed inside its one reader."""
     attrs_of = g._node
     members: dict[int, list[int]] = {}  # statement -> its nodes, in id (topological) order
-    outside: dict[int, Counter] = {}  # statement -> the values it reads, with counts
+    outside: dict[int, dict] = {}  # statement -> the values it reads, with counts
     for n in nodes:
         if glued(n):
             continue
-        group, stack, reads = [n], [n], Counter()
+        group, stack, reads = [n], [n], {}
         while stack:
             for a in attrs_of[stack.pop()]["args"]:
-                if a in nodes and glued(a):
+                if glued(a):
                     group.append(a)
                     stack.append(a)
                 else:
-                    reads[a] += 1
+                    reads[a] = reads.get(a, 0) + 1
         members[n] = sorted(group)
         outside[n] = reads
     readers: dict[int, list[int]] = {n: [] for n in members}
-    unread: Counter = Counter()  # reads of each value not yet scheduled
+    unread = dict.fromkeys(members, 0)  # reads of each value not yet scheduled
     waiting: dict[int, int] = {}  # distinct values each statement still waits for
     for s, reads in outside.items():
         for a, count in reads.items():

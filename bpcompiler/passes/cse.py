@@ -10,24 +10,38 @@ from .rebuild import hashable, rebuild
 COMMUTATIVE = {"add", "multiply", "maximum", "minimum", "equal", "not_equal"}
 
 
-def cse_rule():
-    """A fresh rewrite for one walk: it remembers every node it has kept."""
-    seen: dict = {}
+class _Table:
+    """A rewrite for one walk: it remembers every node it has kept."""
 
-    def rewrite(h, attrs):
-        if attrs["op"] == "input":
-            return None
+    def __init__(self):
+        self.seen: dict = {}
+
+    @staticmethod
+    def _key(attrs):
         args = attrs["args"]
         if attrs["op"] in COMMUTATIVE:
             args = tuple(sorted(args))
-        key = (attrs["op"], args, hashable(attrs["params"]), attrs["shape"], attrs["dtype"],
-               attrs["python"])
-        if key in seen:
-            return seen[key]
-        seen[key] = h.graph["next_id"]  # the id the kept node is about to get
+        return (attrs["op"], args, hashable(attrs["params"]), attrs["shape"], attrs["dtype"],
+                attrs["python"])
+
+    def __call__(self, h, attrs):
+        if attrs["op"] == "input":
+            return None
+        key = self._key(attrs)
+        if key in self.seen:
+            return self.seen[key]
+        self.seen[key] = h.graph["next_id"]  # the id the kept node is about to get
         return None
 
-    return rewrite
+    def canonical(self, h, node: int) -> int:
+        """For a node already in `h` (one a rule added itself): the equal node kept
+        before it, or the node itself, now remembered."""
+        return self.seen.setdefault(self._key(h._node[node]), node)
+
+
+def cse_rule():
+    """A fresh rewrite for one walk (see `_Table`)."""
+    return _Table()
 
 
 def eliminate_common_subexpressions(g):

@@ -1,6 +1,6 @@
 """The shared walk behind every pass: copy a graph node by node in topological order,
 letting a rewrite function replace nodes. Passes stay pure (`Graph -> Graph`) and node
-ids stay consecutive and topologically ordered."""
+ids come out consecutive and topologically ordered."""
 
 from __future__ import annotations
 
