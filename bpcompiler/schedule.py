@@ -73,18 +73,21 @@ def schedule(g, nodes: set, roots: tuple[int, ...], freeable, glued) -> list[int
     size = {n: 0 if attrs_of[n]["op"] in ("input", "const") else value_bytes(attrs_of[n])
             for n in members}
 
-    def net(s: int) -> int:
-        """Bytes statement `s` adds, less those of the values it is the last reader of."""
+    def net(s: int, after: dict | None = None) -> int:
+        """Bytes statement `s` adds, less those of the values it is the last reader of
+        (once the reads in `after` have run too)."""
+        after = after or {}
         freed = sum(size[a] for a, count in outside[s].items()
-                    if a not in kept and unread[a] == count)
+                    if a not in kept and unread[a] - after.get(a, 0) == count)
         return size[s] - freed
 
     def is_free(s: int) -> bool:
-        if net(s) <= 0:
+        cost = net(s)
+        if cost <= 0:
             return True
         # Look one step on: a reader that `s` completes may free enough for both.
         for r in readers[s]:
-            if waiting[r] == 1 and net(r) + net(s) <= 0:
+            if waiting[r] == 1 and cost + net(r, outside[s]) <= 0:
                 return True
         return False
 
@@ -121,8 +124,11 @@ def schedule(g, nodes: set, roots: tuple[int, ...], freeable, glued) -> list[int
                         for q in outside[r]:
                             if q not in done and waiting[q] == 0 and is_free(q):
                                 heapq.heappush(free_heap, q)
+        ready = []
         for r in readers[s]:
             waiting[r] -= 1
             if waiting[r] == 0:
-                make_ready(r)
+                ready.append(r)
+        for r in ready:  # after every count is down, so the look-ahead sees them all
+            make_ready(r)
     return order
