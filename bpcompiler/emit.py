@@ -177,7 +177,7 @@ class _Function:
         pinned = set(self.roots) | set(self.accumulate) | set(self.buffer_of)
         self.final_names = reuse_names(self.statements, self._base, pinned, self.space.copy())
         self.names = {**self.inputs, **self.final_names}
-        return [self._final(line) for line in draft]
+        return self._final("\n".join(draft)).split("\n") if draft else []
 
     def _final(self, text: str) -> str:
         """Draft text with each value's placeholder replaced by its name."""

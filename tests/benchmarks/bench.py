@@ -511,9 +511,10 @@ def compile_100k() -> dict:
     start = time.perf_counter()
     compiled = compile_grad(long_chain, (np.linspace(0.1, 1.0, 8),))
     seconds = time.perf_counter() - start
-    print(f"  {compiled.report.traced_nodes:,} traced nodes, {compiled.report.lines:,} lines "
-          f"in {seconds:.1f} s", flush=True)
-    return dict(seconds=seconds, nodes=compiled.report.traced_nodes)
+    report = compiled.report
+    print(f"  {report.forward_nodes:,} forward nodes ({report.traced_nodes:,} traced, constants "
+          f"included), {report.lines:,} lines in {seconds:.1f} s", flush=True)
+    return dict(seconds=seconds, nodes=report.forward_nodes)
 
 
 # The targets of issue 6, checked against this run's numbers.
