@@ -115,6 +115,7 @@ class _Function:
         self.module_uses = module_uses
         self.roots = roots
         self.inputs = inputs  # parameter node -> the name the body reads it by
+        self.def_lines = {(g._node[n]["file"], g._node[n]["line"]) for n in inputs}
         self.space = space
         self.constants = constants
         self.nodes = _ancestors(g, roots)
@@ -253,13 +254,15 @@ class _Function:
             self.exprs[node], self.refs[node] = Expr(name, PREC_ATOM), (node,)
         return out
 
-    @staticmethod
-    def _comments(out: list, keys: list, last_key, main_file):
-        """Quote each source line a statement computes (once, in order); returns the
-        last line quoted."""
-        for key in dict.fromkeys(keys):
+    def _comments(self, out: list, keys: list, last_key, main_file):
+        """Quote each source line a statement computes, once each: the lines of what is
+        folded into it in reading order (the forward top down, the backward bottom up),
+        then its own (the last of `keys`). Returns the last line quoted."""
+        own = keys[-1]
+        folded = sorted({k for k in keys[:-1] if k != own}, key=_reading_order)
+        for key in folded + [own]:
             if key != last_key:
-                out += _comment(key, main_file)
+                out += _comment(key, main_file, self.def_lines)
                 last_key = key
         return last_key
 
@@ -376,11 +379,20 @@ def _ancestors(g, roots) -> set:
     return seen
 
 
-def _comment(key, main_file) -> list[str]:
+def _reading_order(key) -> tuple:
+    phase, _, line = key
+    line = line or 0
+    return (0, line) if phase == "forward" else (1, -line)
+
+
+def _comment(key, main_file, def_lines=frozenset()) -> list[str]:
     phase, file, line = key
     if line is None:
         return []
     where = f"line {line}" if file == main_file else f"{file}:{line}"
+    if phase == "adjoint" and (file, line) in def_lines:
+        # The gradients reaching a parameter are summed where the parameter is made.
+        where = f"the parameters, {where}"
     text = linecache.getline(os.path.abspath(file), line).strip() if file else ""
     if len(text) > MAX_COMMENT_CHARS - len(where):
         text = text[: MAX_COMMENT_CHARS - len(where) - 3] + "..."

@@ -54,8 +54,8 @@ def forward(positions):
     divide = 1.0 / r2
     s6 = divide**3
     # line 31: pair = 4.0 * EPSILON * (s6**2 - s6) * OFF_DIAGONAL
-    # line 33: return 0.5 * np.sum(pair) + trap
     # line 32: trap = 0.5 * TRAP * np.sum(positions**2)
+    # line 33: return 0.5 * np.sum(pair) + trap
     energy = 0.5 * np.sum(4.0 * (s6 * s6 - s6) * OFF_DIAGONAL) + 0.05 * np.sum(
         positions * positions
     )
@@ -72,8 +72,8 @@ def value_and_grad(positions):
     divide = 1.0 / r2
     s6 = divide**3
     # line 31: pair = 4.0 * EPSILON * (s6**2 - s6) * OFF_DIAGONAL
-    # line 33: return 0.5 * np.sum(pair) + trap
     # line 32: trap = 0.5 * TRAP * np.sum(positions**2)
+    # line 33: return 0.5 * np.sum(pair) + trap
     energy = 0.5 * np.sum(4.0 * (s6 * s6 - s6) * OFF_DIAGONAL) + 0.05 * np.sum(
         positions * positions
     )
@@ -90,12 +90,12 @@ def value_and_grad(positions):
     d_getitem_1 = np.reshape(-np.sum(d_diff, axis=0), (1, 8, 3))
     add = np.zeros((8, 3), dtype=np.float64)
     add[None, :, :] = d_getitem_1
-    # grad of line 27: def energy(positions: "f64[8,3] in [-2, 2]"):
+    # grad of the parameters, line 27: def energy(positions: "f64[8,3] in [-2, 2]"):
     add += positions * 0.1
     # grad of line 28: diff = positions[:, None, :] - positions[None, :, :]  # (N, N,...
     d_positions = np.zeros((8, 3), dtype=np.float64)
     d_positions[:, None, :] = d_getitem
-    # grad of line 27: def energy(positions: "f64[8,3] in [-2, 2]"):
+    # grad of the parameters, line 27: def energy(positions: "f64[8,3] in [-2, 2]"):
     d_positions += add
     return energy, (d_positions,)
 

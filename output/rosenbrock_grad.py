@@ -940,7 +940,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x0
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x0 = -(offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x2 - x1 * x1
@@ -952,7 +952,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x1
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x1 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x3 - x2 * x2
@@ -964,7 +964,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x2
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x2 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x4 - x3 * x3
@@ -976,7 +976,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x3
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x3 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x5 - x4 * x4
@@ -988,7 +988,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x4
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x4 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x6 - x5 * x5
@@ -1000,7 +1000,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x5
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x5 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x7 - x6 * x6
@@ -1012,7 +1012,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x6
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x6 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x8 - x7 * x7
@@ -1024,7 +1024,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x7
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x7 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x9 - x8 * x8
@@ -1036,7 +1036,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x8
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x8 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x10 - x9 * x9
@@ -1048,7 +1048,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x9
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x9 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x11 - x10 * x10
@@ -1060,7 +1060,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x10
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x10 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x12 - x11 * x11
@@ -1072,7 +1072,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x11
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x11 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x13 - x12 * x12
@@ -1084,7 +1084,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x12
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x12 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x14 - x13 * x13
@@ -1096,7 +1096,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x13
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x13 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x15 - x14 * x14
@@ -1108,7 +1108,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x14
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x14 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x16 - x15 * x15
@@ -1120,7 +1120,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x15
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x15 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x17 - x16 * x16
@@ -1132,7 +1132,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x16
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x16 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x18 - x17 * x17
@@ -1144,7 +1144,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x17
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x17 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x19 - x18 * x18
@@ -1156,7 +1156,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x18
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x18 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x20 - x19 * x19
@@ -1168,7 +1168,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x19
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x19 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x21 - x20 * x20
@@ -1180,7 +1180,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x20
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x20 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x22 - x21 * x21
@@ -1192,7 +1192,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x21
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x21 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x23 - x22 * x22
@@ -1204,7 +1204,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x22
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x22 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x24 - x23 * x23
@@ -1216,7 +1216,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x23
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x23 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x25 - x24 * x24
@@ -1228,7 +1228,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x24
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x24 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x26 - x25 * x25
@@ -1240,7 +1240,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x25
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x25 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x27 - x26 * x26
@@ -1252,7 +1252,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x26
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x26 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x28 - x27 * x27
@@ -1264,7 +1264,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x27
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x27 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x29 - x28 * x28
@@ -1276,7 +1276,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x28
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x28 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x30 - x29 * x29
@@ -1288,7 +1288,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x29
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x29 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x31 - x30 * x30
@@ -1300,7 +1300,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x30
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x30 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x32 - x31 * x31
@@ -1312,7 +1312,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x31
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x31 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x33 - x32 * x32
@@ -1324,7 +1324,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x32
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x32 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x34 - x33 * x33
@@ -1336,7 +1336,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x33
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x33 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x35 - x34 * x34
@@ -1348,7 +1348,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x34
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x34 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x36 - x35 * x35
@@ -1360,7 +1360,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x35
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x35 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x37 - x36 * x36
@@ -1372,7 +1372,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x36
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x36 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x38 - x37 * x37
@@ -1384,7 +1384,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x37
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x37 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x39 - x38 * x38
@@ -1396,7 +1396,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x38
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x38 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x40 - x39 * x39
@@ -1408,7 +1408,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x39
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x39 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x41 - x40 * x40
@@ -1420,7 +1420,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x40
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x40 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x42 - x41 * x41
@@ -1432,7 +1432,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x41
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x41 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x43 - x42 * x42
@@ -1444,7 +1444,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x42
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x42 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x44 - x43 * x43
@@ -1456,7 +1456,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x43
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x43 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x45 - x44 * x44
@@ -1468,7 +1468,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x44
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x44 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x46 - x45 * x45
@@ -1480,7 +1480,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x45
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x45 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x47 - x46 * x46
@@ -1492,7 +1492,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x46
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x46 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x48 - x47 * x47
@@ -1504,7 +1504,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x47
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x47 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x49 - x48 * x48
@@ -1516,7 +1516,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x48
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x48 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x50 - x49 * x49
@@ -1528,7 +1528,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x49
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x49 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x51 - x50 * x50
@@ -1540,7 +1540,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x50
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x50 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x52 - x51 * x51
@@ -1552,7 +1552,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x51
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x51 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x53 - x52 * x52
@@ -1564,7 +1564,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x52
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x52 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x54 - x53 * x53
@@ -1576,7 +1576,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x53
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x53 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x55 - x54 * x54
@@ -1588,7 +1588,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x54
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x54 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x56 - x55 * x55
@@ -1600,7 +1600,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x55
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x55 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x57 - x56 * x56
@@ -1612,7 +1612,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x56
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x56 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x58 - x57 * x57
@@ -1624,7 +1624,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x57
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x57 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x59 - x58 * x58
@@ -1636,7 +1636,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x58
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x58 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x60 - x59 * x59
@@ -1648,7 +1648,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x59
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x59 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x61 - x60 * x60
@@ -1660,7 +1660,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x60
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x60 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x62 - x61 * x61
@@ -1672,7 +1672,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x61
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x61 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x63 - x62 * x62
@@ -1684,7 +1684,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x62
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x62 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x64 - x63 * x63
@@ -1696,7 +1696,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x63
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x63 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x65 - x64 * x64
@@ -1708,7 +1708,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x64
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x64 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x66 - x65 * x65
@@ -1720,7 +1720,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x65
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x65 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x67 - x66 * x66
@@ -1732,7 +1732,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x66
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x66 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x68 - x67 * x67
@@ -1744,7 +1744,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x67
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x67 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x69 - x68 * x68
@@ -1756,7 +1756,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x68
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x68 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x70 - x69 * x69
@@ -1768,7 +1768,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x69
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x69 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x71 - x70 * x70
@@ -1780,7 +1780,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x70
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x70 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x72 - x71 * x71
@@ -1792,7 +1792,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x71
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x71 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x73 - x72 * x72
@@ -1804,7 +1804,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x72
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x72 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x74 - x73 * x73
@@ -1816,7 +1816,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x73
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x73 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x75 - x74 * x74
@@ -1828,7 +1828,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x74
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x74 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x76 - x75 * x75
@@ -1840,7 +1840,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x75
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x75 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x77 - x76 * x76
@@ -1852,7 +1852,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x76
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x76 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x78 - x77 * x77
@@ -1864,7 +1864,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x77
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x77 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x79 - x78 * x78
@@ -1876,7 +1876,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x78
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x78 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x80 - x79 * x79
@@ -1888,7 +1888,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x79
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x79 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x81 - x80 * x80
@@ -1900,7 +1900,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x80
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x80 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x82 - x81 * x81
@@ -1912,7 +1912,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x81
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x81 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x83 - x82 * x82
@@ -1924,7 +1924,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x82
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x82 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x84 - x83 * x83
@@ -1936,7 +1936,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x83
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x83 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x85 - x84 * x84
@@ -1948,7 +1948,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x84
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x84 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x86 - x85 * x85
@@ -1960,7 +1960,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x85
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x85 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x87 - x86 * x86
@@ -1972,7 +1972,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x86
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x86 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x88 - x87 * x87
@@ -1984,7 +1984,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x87
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x87 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x89 - x88 * x88
@@ -1996,7 +1996,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x88
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x88 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x90 - x89 * x89
@@ -2008,7 +2008,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x89
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x89 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x91 - x90 * x90
@@ -2020,7 +2020,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x90
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x90 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x92 - x91 * x91
@@ -2032,7 +2032,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x91
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x91 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x93 - x92 * x92
@@ -2044,7 +2044,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x92
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x92 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x94 - x93 * x93
@@ -2056,7 +2056,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x93
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x93 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x95 - x94 * x94
@@ -2068,7 +2068,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x94
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x94 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x96 - x95 * x95
@@ -2080,7 +2080,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x95
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x95 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x97 - x96 * x96
@@ -2092,7 +2092,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x96
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x96 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x98 - x97 * x97
@@ -2104,7 +2104,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     multiply = d_valley_1 * x97
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x97 = d_valley - (offset * 2.0 + multiply + multiply)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x99 - x98 * x98
@@ -2116,7 +2116,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     multiply = d_valley * x98
     # grad of line 43: offset = 1.0 - x[i]
-    # grad of line 16: def rosenbrock(
+    # grad of the parameters, line 16: def rosenbrock(
     d_x98 = d_valley_1 - (offset * 2.0 + multiply + multiply)
     return total, (
         d_x0,
