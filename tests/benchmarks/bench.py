@@ -42,8 +42,10 @@ import numpy as np  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "examples"))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
 
 from bpcompiler import compile_grad  # noqa: E402
+from handwritten import rosenbrock_floats  # noqa: E402
 from bpcompiler.bench import (format_bytes, format_seconds, measure_interleaved,  # noqa: E402
                               peak_memory)
 
@@ -102,17 +104,7 @@ def rosen_scalar_workload(n=100):
     exec(compile(open(path).read(), path, "exec"), namespace)
     fn = namespace[f"rosenbrock{n}"]
 
-    def hand(*x):
-        s = 0.0
-        g = [0.0] * n
-        for i in range(n - 1):
-            a = x[i]
-            t = x[i + 1] - a * a
-            u = 1.0 - a
-            s += 100.0 * t * t + u * u
-            g[i] += -400.0 * t * a - 2.0 * u
-            g[i + 1] += 200.0 * t
-        return s, tuple(g)
+    hand = rosenbrock_floats
 
     def generic(m):
         def f(*x):
