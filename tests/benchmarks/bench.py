@@ -396,7 +396,9 @@ def run_workload(w, repeats, min_seconds):
         extra = f"  build {build[name]:.3g} s" if name in build else ""
         mem = f"  peak {format_bytes(mems[name])}" if name in mems else ""
         err = f"  grad rel diff {errors[name]:.1e}" if name in errors else ""
-        print(f"  {name:<14}{format_seconds(t):>12}  {t / fwd:6.2f}x forward  "
+        versus = f"  (bpcompiler {_versus(times['bpcompiler'], t)})" \
+            if name != "bpcompiler" else ""
+        print(f"  {name:<14}{format_seconds(t):>12}  {t / fwd:6.2f}x forward{versus}  "
               f"{cores[name]:.2f} cores{mem}{extra}{err}", flush=True)
     return dict(w=w, times=times, mems=mems, build=build, compile=compile_seconds,
                 report=compiled.report, cores=cores)
@@ -442,15 +444,22 @@ def markdown(results) -> str:
         lines.append(f"| {r['w']['name']} | {format_seconds(fwd)} | {format_seconds(ours)} "
                      f"({ours / fwd:.2f}x) | {format_seconds(hand)} ({hand / fwd:.2f}x) | "
                      f"{ours / hand:.2f}x | {best_text} | {r['compile']:.3f} s | {mem} |")
-    lines += ["", "All tools, per call (ratio to the plain forward):", "",
+    lines += ["", "All tools, per call (ratio to the plain forward; how bpcompiler compares):",
+              "",
               "| workload | " + " | ".join(others) + " |",
               "|---|" + "---:|" * len(others)]
     for r in results:
         t = r["times"]
-        cells = [f"{format_seconds(t[o])} ({t[o] / t['forward']:.1f}x)" if o in t else "n/a"
-                 for o in others]
+        cells = [f"{format_seconds(t[o])} ({t[o] / t['forward']:.1f}x; bpcompiler "
+                 f"{_versus(t['bpcompiler'], t[o])})" if o in t else "n/a" for o in others]
         lines.append(f"| {r['w']['name']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _versus(ours: float, tool: float) -> str:
+    ratio = max(ours, tool) / min(ours, tool)
+    text = f"{ratio:,.0f}x" if ratio >= 100 else f"{ratio:.3g}x"
+    return f"{text} faster" if ours <= tool else f"{text} slower"
 
 
 def threading_note(results) -> str:
