@@ -129,7 +129,12 @@ class _Function:
             self.uses[r] += 2  # outputs are always statements
         self.accumulate, self.absorbed = self._find_accumulations()
         # A buffer accumulated in place holds the gradient it becomes: name it so.
-        self.buffer_of = {first: n for n, (first, _) in self.accumulate.items()}
+        self.buffer_of = {}
+        for n in sorted(self.accumulate):  # an accumulation comes after the one it extends
+            first = self.accumulate[n][0]
+            while first in self.accumulate:
+                first = self.accumulate[first][0]
+            self.buffer_of[first] = n
         self._bases: dict[int, str] = {}
         self.foldable = {n for n in self.nodes if self._may_fold(n)}
         self.order = schedule(g, self.nodes, roots, self._freeable(), self.foldable.__contains__)
@@ -147,8 +152,9 @@ class _Function:
         return freeable
 
     def _find_accumulations(self):
-        """`a + b` (or `a - b`) where `a` is a fresh scatter buffer read only here is
-        written in place, `a[i] += ...` / `a -= b`: no second buffer, no copy.
+        """`a + b` (or `a - b`) where `a` is a buffer the module made (a fresh scatter, or
+        an accumulation into one) and read only here is written in place, `a[i] += ...`
+        / `a -= b`: one buffer for a gradient however many pieces it sums, no copy.
         Returns {add node: (buffer node, other node)} and the scatters folded into it."""
         g, accumulate, absorbed = self.g, {}, set()
         for n in sorted(self.nodes):
@@ -158,7 +164,8 @@ class _Function:
             a, b = at["args"]
             for first, second in ((a, b), (b, a)) if at["op"] == "add" else ((a, b),):
                 fa, sb = g._node[first], g._node[second]
-                if first == second or fa["op"] != "scatter" or self.uses[first] != 1 \
+                owned = fa["op"] == "scatter" or first in accumulate
+                if first == second or not owned or self.uses[first] != 1 \
                         or (fa["shape"], fa["dtype"]) != (at["shape"], at["dtype"]) \
                         or first in absorbed or sb["python"]:
                     continue

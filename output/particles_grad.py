@@ -88,15 +88,11 @@ def value_and_grad(positions):
     d_diff = np.reshape(-(d_divide * divide) / r2, (8, 8, 1)) * diff * 2.0
     d_getitem = np.reshape(np.sum(d_diff, axis=1), (8, 1, 3))
     d_getitem_1 = np.reshape(-np.sum(d_diff, axis=0), (1, 8, 3))
-    add = np.zeros((8, 3), dtype=np.float64)
-    add[None, :, :] = d_getitem_1
-    # grad of the parameters, line 27: def energy(positions: "f64[8,3] in [-2, 2]"):
-    add += positions * 0.1
-    # grad of line 28: diff = positions[:, None, :] - positions[None, :, :]  # (N, N,...
     d_positions = np.zeros((8, 3), dtype=np.float64)
-    d_positions[:, None, :] = d_getitem
+    d_positions[None, :, :] = d_getitem_1
     # grad of the parameters, line 27: def energy(positions: "f64[8,3] in [-2, 2]"):
-    d_positions += add
+    d_positions += positions * 0.1
+    d_positions[:, None, :] += d_getitem
     return energy, (d_positions,)
 
 

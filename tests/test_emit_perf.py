@@ -63,6 +63,22 @@ def test_scatter_gradients_accumulate_in_one_buffer():
     np.testing.assert_allclose(c.module.grad(x)[0], expected, rtol=1e-12)
 
 
+def three_slices(x):
+    return np.sum(x[1:] * x[:-1]) + np.sum(np.sin(x[::2])) + np.sum(x * x)
+
+
+def test_a_gradient_of_many_pieces_accumulates_in_one_buffer():
+    x = np.linspace(-1.0, 1.3, 9)
+    c = compile_grad(three_slices, (x,))
+    body = c.source.split("def value_and_grad")[1]
+    assert body.count("np.zeros(") == 1 and body.count("+= ") >= 2
+    expected = 2.0 * x
+    expected[1:] += x[:-1]
+    expected[:-1] += x[1:]
+    expected[::2] += np.cos(x[::2])
+    np.testing.assert_allclose(c.module.grad(x)[0], expected, rtol=1e-12)
+
+
 def scalar_rosenbrock(x0, x1, x2):
     x = (x0, x1, x2)
     s = 0.0
