@@ -133,12 +133,17 @@ def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
             results = op.vjp(total, builder.tracer(node), *operands, **attrs["params"])
             if op.singular and _may_be_masked(g, total._node, masked_memo):
                 results = tuple(None if c is None else _masked(total, c) for c in results)
+            # An operand read twice (`x * x`) gets its two parts summed here, as one
+            # contribution: `g*x + g*x` becomes `(g*x) * 2` once CSE has merged them.
+            own: dict[int, object] = {}
             for arg, c in zip(attrs["args"], results):
                 if c is None or arg not in active:
                     continue
                 target = g.nodes[arg]
-                contributions.setdefault(arg, []).append(
-                    unbroadcast(c, target["shape"], target["dtype"], target["python"]))
+                c = unbroadcast(c, target["shape"], target["dtype"], target["python"])
+                own[arg] = own[arg] + c if arg in own else c
+            for arg, c in own.items():
+                contributions.setdefault(arg, []).append(c)
         grads = []
         names = g.graph["params"]
         for name in g.graph["wrt"]:

@@ -42,6 +42,8 @@ def value_and_grad(w, b, X, y):
     # grad of line 22: z = X @ w + b
     d_z = -0.015625 * y + d_add * exp
     d_b = float(np.sum(d_z, axis=0))
+    # grad of line 25: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
+    # grad of line 22: z = X @ w + b
     # grad of the parameters, line 16: def loss(
     d_w = w * 0.01 + np.reshape(X.T @ np.reshape(d_z, (64, 1)), (8,))
     return loss, (d_w, d_b)

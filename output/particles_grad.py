@@ -79,17 +79,17 @@ def value_and_grad(positions):
     )
     # grad of line 31: pair = 4.0 * EPSILON * (s6**2 - s6) * OFF_DIAGONAL
     d_subtract = OFF_DIAGONAL * 2.0
-    multiply = d_subtract * s6
     # grad of line 30: s6 = (SIGMA**2 / r2) ** 3
-    d_s6 = multiply - d_subtract + multiply
+    d_s6 = d_subtract * s6 * 2.0 - d_subtract
     d_divide = d_s6 * 3 * (divide * divide)
     # grad of line 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances; 1 on...
-    # grad of line 28: diff = positions[:, None, :] - positions[None, :, :]  # (N, N,...
     d_diff = np.reshape(-(d_divide * divide) / r2, (8, 8, 1)) * diff * 2.0
+    # grad of line 28: diff = positions[:, None, :] - positions[None, :, :]  # (N, N,...
     d_getitem = np.reshape(np.sum(d_diff, axis=1), (8, 1, 3))
     d_getitem_1 = np.reshape(-np.sum(d_diff, axis=0), (1, 8, 3))
     d_positions = np.zeros((8, 3), dtype=np.float64)
     d_positions[None, :, :] = d_getitem_1
+    # grad of line 32: trap = 0.5 * TRAP * np.sum(positions**2)
     # grad of the parameters, line 27: def energy(positions: "f64[8,3] in [-2, 2]"):
     d_positions += positions * 0.1
     d_positions[:, None, :] += d_getitem
