@@ -80,7 +80,7 @@ def value_and_grad(positions):
     # grad of line 31: pair = 4.0 * EPSILON * (s6**2 - s6) * OFF_DIAGONAL
     d_subtract = OFF_DIAGONAL * 2.0
     # grad of line 30: s6 = (SIGMA**2 / r2) ** 3
-    d_s6 = d_subtract * s6 * 2.0 - d_subtract
+    d_s6 = (d_subtract * s6 - OFF_DIAGONAL) * 2.0
     d_divide = d_s6 * 3 * (divide * divide)
     # grad of line 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances; 1 on...
     d_diff = np.reshape(-(d_divide * divide) / r2, (8, 8, 1)) * diff * 2.0

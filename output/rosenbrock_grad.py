@@ -940,7 +940,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x0 = -(offset * 2.0 + d_valley * x0 * 2.0)
+    d_x0 = -((offset + d_valley * x0) * 2.0)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x2 - x1 * x1
     # line 43: offset = 1.0 - x[i]
@@ -951,7 +951,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x1 = d_valley - (offset * 2.0 + d_valley_1 * x1 * 2.0)
+    d_x1 = d_valley - (offset + d_valley_1 * x1) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x3 - x2 * x2
     # line 43: offset = 1.0 - x[i]
@@ -962,7 +962,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x2 = d_valley_1 - (offset * 2.0 + d_valley * x2 * 2.0)
+    d_x2 = d_valley_1 - (offset + d_valley * x2) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x4 - x3 * x3
     # line 43: offset = 1.0 - x[i]
@@ -973,7 +973,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x3 = d_valley - (offset * 2.0 + d_valley_1 * x3 * 2.0)
+    d_x3 = d_valley - (offset + d_valley_1 * x3) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x5 - x4 * x4
     # line 43: offset = 1.0 - x[i]
@@ -984,7 +984,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x4 = d_valley_1 - (offset * 2.0 + d_valley * x4 * 2.0)
+    d_x4 = d_valley_1 - (offset + d_valley * x4) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x6 - x5 * x5
     # line 43: offset = 1.0 - x[i]
@@ -995,7 +995,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x5 = d_valley - (offset * 2.0 + d_valley_1 * x5 * 2.0)
+    d_x5 = d_valley - (offset + d_valley_1 * x5) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x7 - x6 * x6
     # line 43: offset = 1.0 - x[i]
@@ -1006,7 +1006,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x6 = d_valley_1 - (offset * 2.0 + d_valley * x6 * 2.0)
+    d_x6 = d_valley_1 - (offset + d_valley * x6) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x8 - x7 * x7
     # line 43: offset = 1.0 - x[i]
@@ -1017,7 +1017,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x7 = d_valley - (offset * 2.0 + d_valley_1 * x7 * 2.0)
+    d_x7 = d_valley - (offset + d_valley_1 * x7) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x9 - x8 * x8
     # line 43: offset = 1.0 - x[i]
@@ -1028,7 +1028,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x8 = d_valley_1 - (offset * 2.0 + d_valley * x8 * 2.0)
+    d_x8 = d_valley_1 - (offset + d_valley * x8) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x10 - x9 * x9
     # line 43: offset = 1.0 - x[i]
@@ -1039,7 +1039,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x9 = d_valley - (offset * 2.0 + d_valley_1 * x9 * 2.0)
+    d_x9 = d_valley - (offset + d_valley_1 * x9) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x11 - x10 * x10
     # line 43: offset = 1.0 - x[i]
@@ -1050,7 +1050,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x10 = d_valley_1 - (offset * 2.0 + d_valley * x10 * 2.0)
+    d_x10 = d_valley_1 - (offset + d_valley * x10) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x12 - x11 * x11
     # line 43: offset = 1.0 - x[i]
@@ -1061,7 +1061,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x11 = d_valley - (offset * 2.0 + d_valley_1 * x11 * 2.0)
+    d_x11 = d_valley - (offset + d_valley_1 * x11) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x13 - x12 * x12
     # line 43: offset = 1.0 - x[i]
@@ -1072,7 +1072,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x12 = d_valley_1 - (offset * 2.0 + d_valley * x12 * 2.0)
+    d_x12 = d_valley_1 - (offset + d_valley * x12) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x14 - x13 * x13
     # line 43: offset = 1.0 - x[i]
@@ -1083,7 +1083,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x13 = d_valley - (offset * 2.0 + d_valley_1 * x13 * 2.0)
+    d_x13 = d_valley - (offset + d_valley_1 * x13) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x15 - x14 * x14
     # line 43: offset = 1.0 - x[i]
@@ -1094,7 +1094,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x14 = d_valley_1 - (offset * 2.0 + d_valley * x14 * 2.0)
+    d_x14 = d_valley_1 - (offset + d_valley * x14) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x16 - x15 * x15
     # line 43: offset = 1.0 - x[i]
@@ -1105,7 +1105,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x15 = d_valley - (offset * 2.0 + d_valley_1 * x15 * 2.0)
+    d_x15 = d_valley - (offset + d_valley_1 * x15) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x17 - x16 * x16
     # line 43: offset = 1.0 - x[i]
@@ -1116,7 +1116,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x16 = d_valley_1 - (offset * 2.0 + d_valley * x16 * 2.0)
+    d_x16 = d_valley_1 - (offset + d_valley * x16) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x18 - x17 * x17
     # line 43: offset = 1.0 - x[i]
@@ -1127,7 +1127,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x17 = d_valley - (offset * 2.0 + d_valley_1 * x17 * 2.0)
+    d_x17 = d_valley - (offset + d_valley_1 * x17) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x19 - x18 * x18
     # line 43: offset = 1.0 - x[i]
@@ -1138,7 +1138,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x18 = d_valley_1 - (offset * 2.0 + d_valley * x18 * 2.0)
+    d_x18 = d_valley_1 - (offset + d_valley * x18) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x20 - x19 * x19
     # line 43: offset = 1.0 - x[i]
@@ -1149,7 +1149,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x19 = d_valley - (offset * 2.0 + d_valley_1 * x19 * 2.0)
+    d_x19 = d_valley - (offset + d_valley_1 * x19) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x21 - x20 * x20
     # line 43: offset = 1.0 - x[i]
@@ -1160,7 +1160,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x20 = d_valley_1 - (offset * 2.0 + d_valley * x20 * 2.0)
+    d_x20 = d_valley_1 - (offset + d_valley * x20) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x22 - x21 * x21
     # line 43: offset = 1.0 - x[i]
@@ -1171,7 +1171,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x21 = d_valley - (offset * 2.0 + d_valley_1 * x21 * 2.0)
+    d_x21 = d_valley - (offset + d_valley_1 * x21) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x23 - x22 * x22
     # line 43: offset = 1.0 - x[i]
@@ -1182,7 +1182,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x22 = d_valley_1 - (offset * 2.0 + d_valley * x22 * 2.0)
+    d_x22 = d_valley_1 - (offset + d_valley * x22) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x24 - x23 * x23
     # line 43: offset = 1.0 - x[i]
@@ -1193,7 +1193,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x23 = d_valley - (offset * 2.0 + d_valley_1 * x23 * 2.0)
+    d_x23 = d_valley - (offset + d_valley_1 * x23) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x25 - x24 * x24
     # line 43: offset = 1.0 - x[i]
@@ -1204,7 +1204,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x24 = d_valley_1 - (offset * 2.0 + d_valley * x24 * 2.0)
+    d_x24 = d_valley_1 - (offset + d_valley * x24) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x26 - x25 * x25
     # line 43: offset = 1.0 - x[i]
@@ -1215,7 +1215,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x25 = d_valley - (offset * 2.0 + d_valley_1 * x25 * 2.0)
+    d_x25 = d_valley - (offset + d_valley_1 * x25) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x27 - x26 * x26
     # line 43: offset = 1.0 - x[i]
@@ -1226,7 +1226,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x26 = d_valley_1 - (offset * 2.0 + d_valley * x26 * 2.0)
+    d_x26 = d_valley_1 - (offset + d_valley * x26) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x28 - x27 * x27
     # line 43: offset = 1.0 - x[i]
@@ -1237,7 +1237,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x27 = d_valley - (offset * 2.0 + d_valley_1 * x27 * 2.0)
+    d_x27 = d_valley - (offset + d_valley_1 * x27) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x29 - x28 * x28
     # line 43: offset = 1.0 - x[i]
@@ -1248,7 +1248,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x28 = d_valley_1 - (offset * 2.0 + d_valley * x28 * 2.0)
+    d_x28 = d_valley_1 - (offset + d_valley * x28) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x30 - x29 * x29
     # line 43: offset = 1.0 - x[i]
@@ -1259,7 +1259,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x29 = d_valley - (offset * 2.0 + d_valley_1 * x29 * 2.0)
+    d_x29 = d_valley - (offset + d_valley_1 * x29) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x31 - x30 * x30
     # line 43: offset = 1.0 - x[i]
@@ -1270,7 +1270,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x30 = d_valley_1 - (offset * 2.0 + d_valley * x30 * 2.0)
+    d_x30 = d_valley_1 - (offset + d_valley * x30) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x32 - x31 * x31
     # line 43: offset = 1.0 - x[i]
@@ -1281,7 +1281,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x31 = d_valley - (offset * 2.0 + d_valley_1 * x31 * 2.0)
+    d_x31 = d_valley - (offset + d_valley_1 * x31) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x33 - x32 * x32
     # line 43: offset = 1.0 - x[i]
@@ -1292,7 +1292,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x32 = d_valley_1 - (offset * 2.0 + d_valley * x32 * 2.0)
+    d_x32 = d_valley_1 - (offset + d_valley * x32) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x34 - x33 * x33
     # line 43: offset = 1.0 - x[i]
@@ -1303,7 +1303,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x33 = d_valley - (offset * 2.0 + d_valley_1 * x33 * 2.0)
+    d_x33 = d_valley - (offset + d_valley_1 * x33) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x35 - x34 * x34
     # line 43: offset = 1.0 - x[i]
@@ -1314,7 +1314,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x34 = d_valley_1 - (offset * 2.0 + d_valley * x34 * 2.0)
+    d_x34 = d_valley_1 - (offset + d_valley * x34) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x36 - x35 * x35
     # line 43: offset = 1.0 - x[i]
@@ -1325,7 +1325,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x35 = d_valley - (offset * 2.0 + d_valley_1 * x35 * 2.0)
+    d_x35 = d_valley - (offset + d_valley_1 * x35) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x37 - x36 * x36
     # line 43: offset = 1.0 - x[i]
@@ -1336,7 +1336,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x36 = d_valley_1 - (offset * 2.0 + d_valley * x36 * 2.0)
+    d_x36 = d_valley_1 - (offset + d_valley * x36) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x38 - x37 * x37
     # line 43: offset = 1.0 - x[i]
@@ -1347,7 +1347,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x37 = d_valley - (offset * 2.0 + d_valley_1 * x37 * 2.0)
+    d_x37 = d_valley - (offset + d_valley_1 * x37) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x39 - x38 * x38
     # line 43: offset = 1.0 - x[i]
@@ -1358,7 +1358,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x38 = d_valley_1 - (offset * 2.0 + d_valley * x38 * 2.0)
+    d_x38 = d_valley_1 - (offset + d_valley * x38) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x40 - x39 * x39
     # line 43: offset = 1.0 - x[i]
@@ -1369,7 +1369,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x39 = d_valley - (offset * 2.0 + d_valley_1 * x39 * 2.0)
+    d_x39 = d_valley - (offset + d_valley_1 * x39) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x41 - x40 * x40
     # line 43: offset = 1.0 - x[i]
@@ -1380,7 +1380,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x40 = d_valley_1 - (offset * 2.0 + d_valley * x40 * 2.0)
+    d_x40 = d_valley_1 - (offset + d_valley * x40) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x42 - x41 * x41
     # line 43: offset = 1.0 - x[i]
@@ -1391,7 +1391,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x41 = d_valley - (offset * 2.0 + d_valley_1 * x41 * 2.0)
+    d_x41 = d_valley - (offset + d_valley_1 * x41) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x43 - x42 * x42
     # line 43: offset = 1.0 - x[i]
@@ -1402,7 +1402,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x42 = d_valley_1 - (offset * 2.0 + d_valley * x42 * 2.0)
+    d_x42 = d_valley_1 - (offset + d_valley * x42) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x44 - x43 * x43
     # line 43: offset = 1.0 - x[i]
@@ -1413,7 +1413,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x43 = d_valley - (offset * 2.0 + d_valley_1 * x43 * 2.0)
+    d_x43 = d_valley - (offset + d_valley_1 * x43) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x45 - x44 * x44
     # line 43: offset = 1.0 - x[i]
@@ -1424,7 +1424,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x44 = d_valley_1 - (offset * 2.0 + d_valley * x44 * 2.0)
+    d_x44 = d_valley_1 - (offset + d_valley * x44) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x46 - x45 * x45
     # line 43: offset = 1.0 - x[i]
@@ -1435,7 +1435,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x45 = d_valley - (offset * 2.0 + d_valley_1 * x45 * 2.0)
+    d_x45 = d_valley - (offset + d_valley_1 * x45) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x47 - x46 * x46
     # line 43: offset = 1.0 - x[i]
@@ -1446,7 +1446,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x46 = d_valley_1 - (offset * 2.0 + d_valley * x46 * 2.0)
+    d_x46 = d_valley_1 - (offset + d_valley * x46) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x48 - x47 * x47
     # line 43: offset = 1.0 - x[i]
@@ -1457,7 +1457,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x47 = d_valley - (offset * 2.0 + d_valley_1 * x47 * 2.0)
+    d_x47 = d_valley - (offset + d_valley_1 * x47) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x49 - x48 * x48
     # line 43: offset = 1.0 - x[i]
@@ -1468,7 +1468,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x48 = d_valley_1 - (offset * 2.0 + d_valley * x48 * 2.0)
+    d_x48 = d_valley_1 - (offset + d_valley * x48) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x50 - x49 * x49
     # line 43: offset = 1.0 - x[i]
@@ -1479,7 +1479,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x49 = d_valley - (offset * 2.0 + d_valley_1 * x49 * 2.0)
+    d_x49 = d_valley - (offset + d_valley_1 * x49) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x51 - x50 * x50
     # line 43: offset = 1.0 - x[i]
@@ -1490,7 +1490,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x50 = d_valley_1 - (offset * 2.0 + d_valley * x50 * 2.0)
+    d_x50 = d_valley_1 - (offset + d_valley * x50) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x52 - x51 * x51
     # line 43: offset = 1.0 - x[i]
@@ -1501,7 +1501,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x51 = d_valley - (offset * 2.0 + d_valley_1 * x51 * 2.0)
+    d_x51 = d_valley - (offset + d_valley_1 * x51) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x53 - x52 * x52
     # line 43: offset = 1.0 - x[i]
@@ -1512,7 +1512,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x52 = d_valley_1 - (offset * 2.0 + d_valley * x52 * 2.0)
+    d_x52 = d_valley_1 - (offset + d_valley * x52) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x54 - x53 * x53
     # line 43: offset = 1.0 - x[i]
@@ -1523,7 +1523,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x53 = d_valley - (offset * 2.0 + d_valley_1 * x53 * 2.0)
+    d_x53 = d_valley - (offset + d_valley_1 * x53) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x55 - x54 * x54
     # line 43: offset = 1.0 - x[i]
@@ -1534,7 +1534,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x54 = d_valley_1 - (offset * 2.0 + d_valley * x54 * 2.0)
+    d_x54 = d_valley_1 - (offset + d_valley * x54) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x56 - x55 * x55
     # line 43: offset = 1.0 - x[i]
@@ -1545,7 +1545,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x55 = d_valley - (offset * 2.0 + d_valley_1 * x55 * 2.0)
+    d_x55 = d_valley - (offset + d_valley_1 * x55) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x57 - x56 * x56
     # line 43: offset = 1.0 - x[i]
@@ -1556,7 +1556,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x56 = d_valley_1 - (offset * 2.0 + d_valley * x56 * 2.0)
+    d_x56 = d_valley_1 - (offset + d_valley * x56) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x58 - x57 * x57
     # line 43: offset = 1.0 - x[i]
@@ -1567,7 +1567,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x57 = d_valley - (offset * 2.0 + d_valley_1 * x57 * 2.0)
+    d_x57 = d_valley - (offset + d_valley_1 * x57) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x59 - x58 * x58
     # line 43: offset = 1.0 - x[i]
@@ -1578,7 +1578,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x58 = d_valley_1 - (offset * 2.0 + d_valley * x58 * 2.0)
+    d_x58 = d_valley_1 - (offset + d_valley * x58) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x60 - x59 * x59
     # line 43: offset = 1.0 - x[i]
@@ -1589,7 +1589,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x59 = d_valley - (offset * 2.0 + d_valley_1 * x59 * 2.0)
+    d_x59 = d_valley - (offset + d_valley_1 * x59) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x61 - x60 * x60
     # line 43: offset = 1.0 - x[i]
@@ -1600,7 +1600,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x60 = d_valley_1 - (offset * 2.0 + d_valley * x60 * 2.0)
+    d_x60 = d_valley_1 - (offset + d_valley * x60) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x62 - x61 * x61
     # line 43: offset = 1.0 - x[i]
@@ -1611,7 +1611,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x61 = d_valley - (offset * 2.0 + d_valley_1 * x61 * 2.0)
+    d_x61 = d_valley - (offset + d_valley_1 * x61) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x63 - x62 * x62
     # line 43: offset = 1.0 - x[i]
@@ -1622,7 +1622,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x62 = d_valley_1 - (offset * 2.0 + d_valley * x62 * 2.0)
+    d_x62 = d_valley_1 - (offset + d_valley * x62) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x64 - x63 * x63
     # line 43: offset = 1.0 - x[i]
@@ -1633,7 +1633,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x63 = d_valley - (offset * 2.0 + d_valley_1 * x63 * 2.0)
+    d_x63 = d_valley - (offset + d_valley_1 * x63) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x65 - x64 * x64
     # line 43: offset = 1.0 - x[i]
@@ -1644,7 +1644,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x64 = d_valley_1 - (offset * 2.0 + d_valley * x64 * 2.0)
+    d_x64 = d_valley_1 - (offset + d_valley * x64) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x66 - x65 * x65
     # line 43: offset = 1.0 - x[i]
@@ -1655,7 +1655,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x65 = d_valley - (offset * 2.0 + d_valley_1 * x65 * 2.0)
+    d_x65 = d_valley - (offset + d_valley_1 * x65) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x67 - x66 * x66
     # line 43: offset = 1.0 - x[i]
@@ -1666,7 +1666,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x66 = d_valley_1 - (offset * 2.0 + d_valley * x66 * 2.0)
+    d_x66 = d_valley_1 - (offset + d_valley * x66) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x68 - x67 * x67
     # line 43: offset = 1.0 - x[i]
@@ -1677,7 +1677,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x67 = d_valley - (offset * 2.0 + d_valley_1 * x67 * 2.0)
+    d_x67 = d_valley - (offset + d_valley_1 * x67) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x69 - x68 * x68
     # line 43: offset = 1.0 - x[i]
@@ -1688,7 +1688,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x68 = d_valley_1 - (offset * 2.0 + d_valley * x68 * 2.0)
+    d_x68 = d_valley_1 - (offset + d_valley * x68) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x70 - x69 * x69
     # line 43: offset = 1.0 - x[i]
@@ -1699,7 +1699,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x69 = d_valley - (offset * 2.0 + d_valley_1 * x69 * 2.0)
+    d_x69 = d_valley - (offset + d_valley_1 * x69) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x71 - x70 * x70
     # line 43: offset = 1.0 - x[i]
@@ -1710,7 +1710,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x70 = d_valley_1 - (offset * 2.0 + d_valley * x70 * 2.0)
+    d_x70 = d_valley_1 - (offset + d_valley * x70) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x72 - x71 * x71
     # line 43: offset = 1.0 - x[i]
@@ -1721,7 +1721,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x71 = d_valley - (offset * 2.0 + d_valley_1 * x71 * 2.0)
+    d_x71 = d_valley - (offset + d_valley_1 * x71) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x73 - x72 * x72
     # line 43: offset = 1.0 - x[i]
@@ -1732,7 +1732,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x72 = d_valley_1 - (offset * 2.0 + d_valley * x72 * 2.0)
+    d_x72 = d_valley_1 - (offset + d_valley * x72) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x74 - x73 * x73
     # line 43: offset = 1.0 - x[i]
@@ -1743,7 +1743,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x73 = d_valley - (offset * 2.0 + d_valley_1 * x73 * 2.0)
+    d_x73 = d_valley - (offset + d_valley_1 * x73) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x75 - x74 * x74
     # line 43: offset = 1.0 - x[i]
@@ -1754,7 +1754,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x74 = d_valley_1 - (offset * 2.0 + d_valley * x74 * 2.0)
+    d_x74 = d_valley_1 - (offset + d_valley * x74) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x76 - x75 * x75
     # line 43: offset = 1.0 - x[i]
@@ -1765,7 +1765,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x75 = d_valley - (offset * 2.0 + d_valley_1 * x75 * 2.0)
+    d_x75 = d_valley - (offset + d_valley_1 * x75) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x77 - x76 * x76
     # line 43: offset = 1.0 - x[i]
@@ -1776,7 +1776,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x76 = d_valley_1 - (offset * 2.0 + d_valley * x76 * 2.0)
+    d_x76 = d_valley_1 - (offset + d_valley * x76) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x78 - x77 * x77
     # line 43: offset = 1.0 - x[i]
@@ -1787,7 +1787,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x77 = d_valley - (offset * 2.0 + d_valley_1 * x77 * 2.0)
+    d_x77 = d_valley - (offset + d_valley_1 * x77) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x79 - x78 * x78
     # line 43: offset = 1.0 - x[i]
@@ -1798,7 +1798,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x78 = d_valley_1 - (offset * 2.0 + d_valley * x78 * 2.0)
+    d_x78 = d_valley_1 - (offset + d_valley * x78) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x80 - x79 * x79
     # line 43: offset = 1.0 - x[i]
@@ -1809,7 +1809,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x79 = d_valley - (offset * 2.0 + d_valley_1 * x79 * 2.0)
+    d_x79 = d_valley - (offset + d_valley_1 * x79) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x81 - x80 * x80
     # line 43: offset = 1.0 - x[i]
@@ -1820,7 +1820,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x80 = d_valley_1 - (offset * 2.0 + d_valley * x80 * 2.0)
+    d_x80 = d_valley_1 - (offset + d_valley * x80) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x82 - x81 * x81
     # line 43: offset = 1.0 - x[i]
@@ -1831,7 +1831,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x81 = d_valley - (offset * 2.0 + d_valley_1 * x81 * 2.0)
+    d_x81 = d_valley - (offset + d_valley_1 * x81) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x83 - x82 * x82
     # line 43: offset = 1.0 - x[i]
@@ -1842,7 +1842,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x82 = d_valley_1 - (offset * 2.0 + d_valley * x82 * 2.0)
+    d_x82 = d_valley_1 - (offset + d_valley * x82) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x84 - x83 * x83
     # line 43: offset = 1.0 - x[i]
@@ -1853,7 +1853,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x83 = d_valley - (offset * 2.0 + d_valley_1 * x83 * 2.0)
+    d_x83 = d_valley - (offset + d_valley_1 * x83) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x85 - x84 * x84
     # line 43: offset = 1.0 - x[i]
@@ -1864,7 +1864,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x84 = d_valley_1 - (offset * 2.0 + d_valley * x84 * 2.0)
+    d_x84 = d_valley_1 - (offset + d_valley * x84) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x86 - x85 * x85
     # line 43: offset = 1.0 - x[i]
@@ -1875,7 +1875,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x85 = d_valley - (offset * 2.0 + d_valley_1 * x85 * 2.0)
+    d_x85 = d_valley - (offset + d_valley_1 * x85) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x87 - x86 * x86
     # line 43: offset = 1.0 - x[i]
@@ -1886,7 +1886,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x86 = d_valley_1 - (offset * 2.0 + d_valley * x86 * 2.0)
+    d_x86 = d_valley_1 - (offset + d_valley * x86) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x88 - x87 * x87
     # line 43: offset = 1.0 - x[i]
@@ -1897,7 +1897,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x87 = d_valley - (offset * 2.0 + d_valley_1 * x87 * 2.0)
+    d_x87 = d_valley - (offset + d_valley_1 * x87) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x89 - x88 * x88
     # line 43: offset = 1.0 - x[i]
@@ -1908,7 +1908,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x88 = d_valley_1 - (offset * 2.0 + d_valley * x88 * 2.0)
+    d_x88 = d_valley_1 - (offset + d_valley * x88) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x90 - x89 * x89
     # line 43: offset = 1.0 - x[i]
@@ -1919,7 +1919,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x89 = d_valley - (offset * 2.0 + d_valley_1 * x89 * 2.0)
+    d_x89 = d_valley - (offset + d_valley_1 * x89) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x91 - x90 * x90
     # line 43: offset = 1.0 - x[i]
@@ -1930,7 +1930,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x90 = d_valley_1 - (offset * 2.0 + d_valley * x90 * 2.0)
+    d_x90 = d_valley_1 - (offset + d_valley * x90) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x92 - x91 * x91
     # line 43: offset = 1.0 - x[i]
@@ -1941,7 +1941,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x91 = d_valley - (offset * 2.0 + d_valley_1 * x91 * 2.0)
+    d_x91 = d_valley - (offset + d_valley_1 * x91) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x93 - x92 * x92
     # line 43: offset = 1.0 - x[i]
@@ -1952,7 +1952,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x92 = d_valley_1 - (offset * 2.0 + d_valley * x92 * 2.0)
+    d_x92 = d_valley_1 - (offset + d_valley * x92) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x94 - x93 * x93
     # line 43: offset = 1.0 - x[i]
@@ -1963,7 +1963,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x93 = d_valley - (offset * 2.0 + d_valley_1 * x93 * 2.0)
+    d_x93 = d_valley - (offset + d_valley_1 * x93) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x95 - x94 * x94
     # line 43: offset = 1.0 - x[i]
@@ -1974,7 +1974,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x94 = d_valley_1 - (offset * 2.0 + d_valley * x94 * 2.0)
+    d_x94 = d_valley_1 - (offset + d_valley * x94) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x96 - x95 * x95
     # line 43: offset = 1.0 - x[i]
@@ -1985,7 +1985,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x95 = d_valley - (offset * 2.0 + d_valley_1 * x95 * 2.0)
+    d_x95 = d_valley - (offset + d_valley_1 * x95) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x97 - x96 * x96
     # line 43: offset = 1.0 - x[i]
@@ -1996,7 +1996,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x96 = d_valley_1 - (offset * 2.0 + d_valley * x96 * 2.0)
+    d_x96 = d_valley_1 - (offset + d_valley * x96) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x98 - x97 * x97
     # line 43: offset = 1.0 - x[i]
@@ -2007,7 +2007,7 @@ def value_and_grad(
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x97 = d_valley - (offset * 2.0 + d_valley_1 * x97 * 2.0)
+    d_x97 = d_valley - (offset + d_valley_1 * x97) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x99 - x98 * x98
     # line 43: offset = 1.0 - x[i]
@@ -2018,7 +2018,7 @@ def value_and_grad(
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
-    d_x98 = d_valley_1 - (offset * 2.0 + d_valley * x98 * 2.0)
+    d_x98 = d_valley_1 - (offset + d_valley * x98) * 2.0
     return total, (
         d_x0,
         d_x1,

@@ -135,6 +135,26 @@ def test_symbolic_zeros_in_adjoints():
     np.testing.assert_allclose(values(h, [x, y])[1], y)
 
 
+def test_a_shared_scale_is_factored_out_of_a_gradient_sum():
+    # Rosenbrock's gradient in x0 sums two doubled terms, from (1 - x0)**2 and from
+    # x0 * x0 inside the valley: `p * 2.0 + q * 2.0` becomes `(p + q) * 2.0`.
+    def f(x0, x1):
+        return 100.0 * (x1 - x0 * x0) ** 2 + (1.0 - x0) ** 2
+    g = differentiate(build([("x0", (), True), ("x1", (), True)], f))
+    h = optimize(g)
+    doublings = [a for _, a in h.nodes(data=True) if a["phase"] == "adjoint"
+                 and a["op"] == "multiply" and any(
+                     h.nodes[b]["op"] == "const" and h.nodes[b]["params"]["value"] == 2.0
+                     for b in a["args"])]
+    assert len(doublings) == 1 and h.nodes[doublings[0]["args"][0]]["op"] == "add"
+    x0, x1 = 0.3, -1.2
+    expected = -400.0 * x0 * (x1 - x0 * x0) - 2.0 * (1.0 - x0)
+    assert abs(values(h, [x0, x1])[1] - expected) <= 1e-13 * abs(expected)
+    # The forward keeps the source's roundings: no factoring there.
+    fwd = optimize(build([("x", (), True)], lambda x: x * 2.0 + F.exp(x) * 2.0))
+    assert ops_of(fwd).count("multiply") == 2
+
+
 def test_dead_code_elimination_keeps_parameters_and_outputs():
     g = build([("x", (), True), ("unused", (), True)], lambda x, u: (F.exp(u), x * 2.0)[1])
     h = eliminate_dead_code(g)

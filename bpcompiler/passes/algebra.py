@@ -66,6 +66,9 @@ def _rule(h, attrs):
     scaled = _merge_scales(h, attrs, ops) if op == "multiply" and "multiply" in ops else None
     if scaled is not None:
         return scaled
+    factored = _factor_scale(h, attrs, ops) if ops == ["multiply", "multiply"] else None
+    if factored is not None:
+        return factored
     negation = _hoist_negation(h, attrs, ops) if "negative" in ops or op == "multiply" else None
     if negation is not None:
         return negation
@@ -204,6 +207,31 @@ def _merge_scales(h, attrs, ops):
                              line=attrs["line"])
                 return dict(attrs, args=(a, c))
     return None
+
+
+def _factor_scale(h, attrs, ops):
+    """`a * c + b * c` -> `(a + b) * c` (and `-`) for one float constant `c`, in adjoints
+    only, as `_merge_scales`: one multiplication instead of two (`x * x`'s gradient
+    doubles one term of a sum, a neighbour's doubles another)."""
+    if attrs["op"] not in ("add", "subtract") or attrs["phase"] != "adjoint" or \
+            attrs["dtype"] != "float64":
+        return None
+    nodes = h._node
+    terms = []
+    for node in attrs["args"]:
+        x, y = nodes[node]["args"]
+        term = next(((a, c) for a, c in ((x, y), (y, x)) if _python_const(h, c) is not None),
+                    None)
+        if term is None or nodes[node]["phase"] != "adjoint" or not _same(h, term[0], attrs):
+            return None
+        terms.append(term)
+    (a, c), (b, d) = terms
+    if _python_const(h, c) != _python_const(h, d):
+        return None
+    inner = add_node(h, attrs["op"], (a, b), {}, shape=attrs["shape"], dtype=attrs["dtype"],
+                     python=attrs["python"], phase=attrs["phase"], file=attrs["file"],
+                     line=attrs["line"])
+    return dict(attrs, op="multiply", args=(inner, c), params={})
 
 
 def _hoist_negation(h, attrs, ops):
