@@ -454,3 +454,19 @@ def test_mask_operators_and_floor_division():
         return np.sum(x * (n & 1))
     with pytest.raises(UnsupportedOperationError, match="bitwise and"):
         compile_grad(bitwise, (np.ones(3), np.array([1, 2, 3])))
+
+
+# ---------------------------------------------------------------------------------------
+# Found by the fuzzer (tests/fuzz): each failed before its fix.
+
+def test_slogdet_sign_passes_no_gradient():
+    """The sign from np.linalg.slogdet is a float with no VJP rule: differentiation used
+    to call the missing rule (InternalError); it is locally constant, so sign * exp(logdet)
+    has det's gradient."""
+    def det_from_slogdet(a):
+        sign, logdet = np.linalg.slogdet(a)
+        return sign * np.exp(logdet)
+    a = np.array([[0.4, 1.3], [1.1, -0.2]])  # negative determinant: the sign matters
+    c = check(det_from_slogdet, (a,))
+    np.testing.assert_allclose(c.module.grad(a)[0], np.linalg.det(a) * np.linalg.inv(a).T,
+                               rtol=1e-12)
