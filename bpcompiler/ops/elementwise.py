@@ -35,17 +35,21 @@ _UFUNC_DEFAULTS = {"where": True, "casting": "same_kind", "order": "K", "dtype":
                    "subok": True, "signature": None}
 
 
+def _refuse_keywords(ufunc, kwargs):
+    extra = sorted(k for k, v in kwargs.items()
+                   if k not in _UFUNC_DEFAULTS or not _is_default(v, _UFUNC_DEFAULTS[k]))
+    if extra:
+        b = _builder()
+        file, line = b.where()
+        raise UnsupportedOperationError(
+            f"np.{ufunc.__name__} with keyword arguments {extra} is not supported",
+            file=file, line=line,
+            hint="call it with operands only; select with np.where, cast with .astype()")
+
+
 def _ufunc_frontend(name: str, ufunc):
     def traced(*inputs, **kwargs):
-        extra = sorted(k for k, v in kwargs.items()
-                       if k not in _UFUNC_DEFAULTS or not _is_default(v, _UFUNC_DEFAULTS[k]))
-        if extra:
-            b = _builder()
-            file, line = b.where()
-            raise UnsupportedOperationError(
-                f"np.{ufunc.__name__} with keyword arguments {extra} is not supported",
-                file=file, line=line,
-                hint="call it with operands only; select with np.where, cast with .astype()")
+        _refuse_keywords(ufunc, kwargs)
         return _builder().apply(name, inputs, python=False)
     return traced
 
@@ -279,6 +283,23 @@ for _name, _ufunc, _fn in [
         ("isinf", np.isinf, math.isinf)]:
     elementwise(_name, _ufunc, None, None, differentiable=False,
                 also=_MASK_SYMBOLS.get(_name, ()))
+
+
+def _bitwise_frontend(name: str, ufunc):
+    """np.bitwise_and/or/xor: NumPy's own `&`, `|`, `^` reach these when the left operand
+    is a NumPy array (`constant_mask & (x > 0)`); on booleans they are the logical ops,
+    and the Tracer's operators decide (they refuse integers, as bitwise ops)."""
+    def traced(a, b, **kwargs):
+        _refuse_keywords(ufunc, kwargs)
+        if hasattr(a, "_mask_op"):
+            return a._mask_op(name, b)
+        return b._mask_op(name, a, True)
+    return traced
+
+
+for _name, _ufunc in (("logical_and", np.bitwise_and), ("logical_or", np.bitwise_or),
+                      ("logical_xor", np.bitwise_xor)):
+    NUMPY_UFUNCS[_ufunc] = _bitwise_frontend(_name, _ufunc)
 
 
 @numpy_function(np.where)
