@@ -81,6 +81,19 @@ def _is_array(v) -> bool:
     return isinstance(v.value, np.ndarray)
 
 
+def _square(v) -> bool:
+    shape = _shape(v)
+    return len(shape) >= 2 and shape[-1] == shape[-2] and _is_array(v)
+
+
+def _prefer(b, v, fits):
+    """v if it fits the form, else an earlier value that does, else None."""
+    if fits(v):
+        return v
+    others = [w for w in b.values if fits(w)]
+    return b.c.choice(others) if others else None
+
+
 def _reduce_axes(b, nd: int):
     """(text of the axis keyword, the axes as a tuple for checks) for a reduction."""
     form = b.c.integer(0, 2)
@@ -201,7 +214,8 @@ def argsort(b, v):
     order = f"{w.name}.argsort(axis={spelled})" if form == 1 and _is_array(w) else \
         f"np.argsort({w.name}, axis={spelled})"
     if form == 2 and nd == 1:
-        text = f"{v.name}[np.argsort({w.name})]"  # a gather with a traced index
+        text = f"{v.name}[np.argsort({w.name})]" if v.traced else \
+            f"np.take({v.name}, np.argsort({w.name}))"  # a gather with a traced index
     else:
         text = f"np.take_along_axis({v.name}, {order}, axis={spelled})"
     return text, lambda: _gaps_ok(w.value, k)
@@ -219,10 +233,12 @@ def argextremum(name: str):
             text = (f"np.take_along_axis({v.name}, np.expand_dims(np.{name}({w.name}, "
                     f"axis={spelled}), {spelled}), axis={spelled})")
             axes = (k,)
-        elif form == 1 and nd == 1:
+        elif form == 1 and nd == 1 and v.traced:
             text, axes = f"{v.name}[np.{name}({w.name})]", None
-        else:
+        elif v.traced:
             text, axes = f"np.ravel({v.name})[np.{name}({w.name})]", None
+        else:  # NumPy indexing cannot take a traced index: np.take can
+            text, axes = f"np.take({v.name}, np.{name}({w.name}))", None
         return text, lambda: _no_near_ties(w.value, axes, name == "argmin")
     return make
 
@@ -411,7 +427,7 @@ def matmul(b, v):
         return f"{v.name} @ {other}"
     if form == 1 or nd > 2:
         return f"np.matmul({v.name}, {other})"
-    if form == 2 and _is_array(v):
+    if form == 2 and _is_array(v) and v.traced:
         return f"{v.name}.dot({other})"
     if form == 3 and nd == 1:
         w = b.same_shape(v)
@@ -423,6 +439,9 @@ def matmul(b, v):
 
 
 def trace(b, v):
+    v = _prefer(b, v, lambda w: len(_shape(w)) >= 2 and _is_array(w))
+    if v is None:
+        return None
     shape = _shape(v)
     if len(shape) < 2 or not _is_array(v):
         return None
@@ -437,6 +456,9 @@ def trace(b, v):
 
 def _matrix(b, v):
     """(text, n) of a well-conditioned square matrix (or stack) made from v, or None."""
+    v = _prefer(b, v, lambda w: _square(w) or len(_shape(w)) == 1 and b.c.integer(0, 3) == 0)
+    if v is None:
+        return None
     shape = _shape(v)
     nd = len(shape)
     if nd >= 2 and shape[-1] == shape[-2]:
@@ -526,6 +548,9 @@ def reshape(b, v):
 
 
 def transpose(b, v):
+    v = _prefer(b, v, _square)
+    if v is None:
+        return None
     shape = _shape(v)
     nd = len(shape)
     if nd < 2 or shape[-1] != shape[-2]:
@@ -587,14 +612,16 @@ def outer(b, v):
 
 
 def cross(b, v):
-    if _shape(v)[-1:] != (3,):
+    v = _prefer(b, v, lambda w: _shape(w)[-1:] == (3,))
+    if v is None:
         return None
     w = b.same_shape(v)
     return f"np.cross({v.name}, {w.name})"
 
 
 def triangle(b, v):
-    if len(_shape(v)) < 2:
+    v = _prefer(b, v, lambda w: len(_shape(w)) >= 2)
+    if v is None:
         return None
     k = b.c.integer(-1, 1)
     fn = b.c.choice(["triu", "tril"])

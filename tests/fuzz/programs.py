@@ -38,6 +38,7 @@ import importlib.util
 import itertools
 import math
 import os
+import re
 import sys
 import tempfile
 import traceback
@@ -132,6 +133,9 @@ class HypothesisChooser(RandomChooser):
 class Value:
     name: str
     value: object  # the concrete value at the example arguments
+    # computed from parameters (a tracer while compiling), not only from constants: NumPy
+    # cannot hand a tracer to a constant's methods or indexing (`C[i]`, `C.dot(x)`).
+    traced: bool = True
 
 
 @dataclass
@@ -217,8 +221,9 @@ class _Builder:
         self.rng = np.random.default_rng(chooser.seed())
         ndim = chooser.integer(0, 3)
         self.base = tuple(chooser.integer(1, 4) for _ in range(ndim))
-        if ndim >= 2 and chooser.boolean():
-            self.base = self.base[:-1] + (self.base[-2],)  # square trailing dims: transposes
+        if ndim >= 2 and chooser.integer(0, 3):
+            # square trailing dims: transposes, linear algebra
+            self.base = self.base[:-1] + (self.base[-2],)
 
     # -- values ------------------------------------------------------------------------
     def sub_shape(self) -> tuple:
@@ -249,7 +254,7 @@ class _Builder:
         shape = self.sub_shape()
         value = np.asarray(self.rng.uniform(-2, 2, size=shape), dtype=self.dtype)
         name = self._constant("C", value)
-        return Value(name, value)
+        return Value(name, value, traced=False)
 
     def operand(self) -> Value:
         roll = self.c.integer(0, 9)
@@ -259,7 +264,7 @@ class _Builder:
             return self.module_constant()
         if roll == 2:
             number = self.c.choice([0.5, 2.0, -1.5, 3.0, 0.25])
-            return Value(repr(number), number)
+            return Value(repr(number), number, traced=False)
         return self.c.choice(self.values)
 
     # -- one statement -----------------------------------------------------------------
@@ -336,7 +341,8 @@ class _Builder:
         name = f"v{len(self.lines)}"
         self.lines.append(f"{name} = {text}")
         self.env[name] = value
-        self.values.append(Value(name, value))
+        traced = any(v.traced and re.search(rf"\b{v.name}\b", text) for v in self.values)
+        self.values.append(Value(name, value, traced))
         self.ops.extend((op_name,) if isinstance(op_name, str) else op_name)
         return True
 
@@ -356,8 +362,8 @@ class _Builder:
 
     def step(self):
         names = elementwise_ops(self.mode)
-        if self.mode == "numpy":
-            names = names + sorted(FORMS)
+        if self.mode == "numpy":  # (where three times more often: its masks vary)
+            names = names + sorted(FORMS) + ["where"] * 2
         name = self.c.choice(names)
         if name in FORMS:
             return self.form(name)
@@ -407,8 +413,8 @@ class _Builder:
         a, b = self.operand(), self.operand()
         cmp = self.c.choice(sorted(COMPARISONS))
         text, ops, pairs = f"{a.name} {COMPARISONS[cmp]} {b.name}", [cmp], [(a, b, cmp)]
-        form = self.c.integer(0, 5)
-        if form == 1:
+        form = self.c.integer(0, 4)
+        if form in (1, 4):
             c, d = self.operand(), self.operand()
             cmp2 = self.c.choice(sorted(COMPARISONS))
             logical = self.c.choice(sorted(LOGICAL))
