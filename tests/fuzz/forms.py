@@ -215,7 +215,7 @@ def argsort(b, v):
         f"np.argsort({w.name}, axis={spelled})"
     if form == 2 and nd == 1:
         text = f"{v.name}[np.argsort({w.name})]" if v.traced else \
-            f"np.take({v.name}, np.argsort({w.name}))"  # a gather with a traced index
+            f"np.take_along_axis({v.name}, np.argsort({w.name}), axis=0)"
     else:
         text = f"np.take_along_axis({v.name}, {order}, axis={spelled})"
     return text, lambda: _gaps_ok(w.value, k)
@@ -237,8 +237,10 @@ def argextremum(name: str):
             text, axes = f"{v.name}[np.{name}({w.name})]", None
         elif v.traced:
             text, axes = f"np.ravel({v.name})[np.{name}({w.name})]", None
-        else:  # NumPy indexing cannot take a traced index: np.take can
-            text, axes = f"np.take({v.name}, np.{name}({w.name}))", None
+        else:  # NumPy's indexing and np.take of a constant cannot take a traced
+            # index (they do not dispatch on it): np.take_along_axis can
+            text = f"np.take_along_axis(np.ravel({v.name}), np.{name}({w.name})[None], axis=0)"
+            axes = None
         return text, lambda: _no_near_ties(w.value, axes, name == "argmin")
     return make
 
@@ -249,8 +251,23 @@ def take_along_constant(b, v):
     if nd == 0:
         return None
     k, spelled = _axis(b, nd)
-    index = b.int_constant(shape, 0, shape[k] - 1)
+    make = b.int_param if b.c.boolean() else b.int_constant  # an argument or a constant
+    index = make(shape, 0, shape[k] - 1)
     return f"np.take_along_axis({v.name}, {index}, axis={spelled})"
+
+
+def gather_argument(b, v):
+    """Indices passed in as an integer argument (traced, not differentiated)."""
+    shape = _shape(v)
+    nd = len(shape)
+    if nd == 0 or not v.traced:  # NumPy indexing of a constant cannot take a tracer
+        return None
+    k, spelled = _axis(b, nd)
+    n = shape[k]
+    index = b.int_param((n if b.c.integer(0, 3) else 1,), -n, n - 1)
+    if k == 0 and b.c.boolean():
+        return f"{v.name}[{index}]"
+    return f"np.take({v.name}, {index}, axis={spelled})"
 
 
 # ---------------------------------------------------------------------------------------
@@ -649,6 +666,7 @@ FORMS: dict[str, Form] = {
     "argmin": Form(("argmin", "take_along_axis", "gather"), argextremum("argmin")),
     "take_along_axis": Form(("take_along_axis",), take_along_constant),
     "gather": Form(("gather",), gather),
+    "gather_argument": Form(("gather",), gather_argument),
     "concatenate": Form(("concatenate",), concatenate),
     "stack": Form(("stack",), stack),
     "tile": Form(("tile",), tile),

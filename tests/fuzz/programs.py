@@ -300,6 +300,17 @@ class _Builder:
     def int_list(self, n: int, lo: int, hi: int) -> list[int]:
         return [self.c.integer(lo, hi) for _ in range(n)]
 
+    def int_param(self, shape: tuple, lo: int, hi: int) -> str:
+        """A new integer parameter of `shape`, values in [lo, hi] (an index argument:
+        not differentiated, traced as a gather's index operand)."""
+        name = f"p{len(self.params)}"
+        value = np.array(self.int_list(int(np.prod(shape, dtype=np.int64)), lo, hi),
+                         dtype=np.int64).reshape(shape)
+        self.params.append(name)
+        self.args.append(value)
+        self.env[name] = value
+        return name
+
     def int_constant(self, shape: tuple, lo: int, hi: int) -> str:
         """A module-level integer array constant of `shape`, values in [lo, hi]."""
         value = np.array(self.int_list(int(np.prod(shape, dtype=np.int64)), lo, hi),
@@ -321,7 +332,7 @@ class _Builder:
         except Exception:  # not valid at this point (e.g. .reshape of a Python float)
             return False
         arr = np.asarray(value)
-        if arr.dtype.kind != "f" or not np.all(np.isfinite(arr)) or \
+        if arr.dtype.kind != "f" or arr.size == 0 or not np.all(np.isfinite(arr)) or \
                 np.any(np.abs(arr) > MAX_MAGNITUDE):
             return False
         try:
@@ -457,17 +468,29 @@ class _Builder:
         return self.try_add(text, FORMS[label].ops, check)
 
     def finish(self) -> Program:
-        statements = [v for v in self.values if v.name.startswith("v")]
-        last = statements[-1] if statements else self.values[-1]
-        if self.mode == "math":
-            ret = last.name
-            if not self.lines:
-                ret = f"{last.name} * {last.name}"
-        else:
-            ret = f"np.sum({last.name})" if self.c.boolean() else f"np.mean({last.name})"
-            others = [v for v in self.values[:-1] if v.name.startswith("v")]
-            if others and self.c.boolean():
-                ret += f" + 0.5 * np.sum({self.c.choice(others).name})"
+        """The source, returning a combination of every traced value no later statement
+        reads (so no statement is dead code)."""
+        read = " ".join(self.lines)
+        sinks = []
+        for i, v in enumerate(self.values):
+            later = " ".join(line for line in self.lines if line.startswith("v") and
+                             int(line.split(" ", 1)[0][1:]) > int(v.name[1:])) \
+                if v.name.startswith("v") else read
+            if v.name.startswith("v") and v.traced and not re.search(rf"\b{v.name}\b", later):
+                sinks.append(v)
+        if not sinks:
+            statements = [v for v in self.values if v.name.startswith("v")]
+            sinks = [statements[-1] if statements else self.values[-1]]
+        terms = []
+        for k, v in enumerate(sinks):
+            weight = ("", "0.5 * ", "-0.25 * ")[k % 3] if k else ""
+            if self.mode == "math":
+                terms.append(f"{weight}{v.name}")
+            else:
+                terms.append(f"{weight}np.{self.c.choice(['sum', 'mean'])}({v.name})")
+        ret = " + ".join(terms).replace("+ -", "- ")
+        if self.mode == "math" and not self.lines:
+            ret = f"{ret} * {ret}"
         body = "\n".join(f"    {line}" for line in self.lines + [f"return {ret}"])
         header = "import math\n\nimport numpy as np\n\n"
         consts = "\n".join(self.module_lines) + ("\n\n" if self.module_lines else "")

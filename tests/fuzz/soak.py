@@ -3,7 +3,7 @@
     python tests/fuzz/soak.py --n 10000 [--seed 0] [--mutants 2000]
 
 Program k is generated from seed `--seed + k` (tests/fuzz/programs.py), so a failure is
-reproduced with `--seed K --n 1`. Each program is compiled with `compile_grad`; its
+reproduced with `--seed K --n 1` (and the same `--statements`). Each program is compiled with `compile_grad`; its
 emitted gradient is compared with element-wise central differences and with autograd.
 Then `--mutants` bad-input mutations (tests/fuzz/mutants.py) must each compile or raise
 a CompileError other than InternalError. Prints a summary; exit status 1 if anything
@@ -31,6 +31,8 @@ def main(argv=None) -> int:
     parser.add_argument("--mutants", type=int, default=None,
                         help="number of mutated programs (default n/5)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--statements", type=int, default=8,
+                        help="most statements per program")
     parser.add_argument("--log", default=os.path.join(tempfile.gettempdir(),
                                                       "soak-failures.txt"))
     options = parser.parse_args(argv)
@@ -42,7 +44,7 @@ def main(argv=None) -> int:
     start = time.time()
     for k in range(options.n):
         seed = options.seed + k
-        program = programs.generate(programs.RandomChooser(seed))
+        program = programs.generate(programs.RandomChooser(seed), options.statements)
         outcome = programs.check_program(program, directory)
         stats[outcome.status] += 1
         stats["autograd checked"] += outcome.autograd_checked
@@ -50,6 +52,7 @@ def main(argv=None) -> int:
             ops.update(program.ops)
         if outcome.failed:
             failures.append(f"== program seed {seed}\n{program.describe()}\n{outcome.detail}\n")
+            print(f"seed {seed} FAILED: {outcome.detail.splitlines()[0][:160]}", flush=True)
         if (k + 1) % 500 == 0:
             print(f"{k + 1} programs, {dict(stats)}, {time.time() - start:.0f} s", flush=True)
     mutant_stats = collections.Counter()
