@@ -265,6 +265,14 @@ class _Builder:
         if roll == 2:
             number = self.c.choice([0.5, 2.0, -1.5, 3.0, 0.25])
             return Value(repr(number), number, traced=False)
+        return self.earlier()
+
+    def earlier(self) -> Value:
+        """An earlier value: the latest traced statement's 4 times in 10 (so ops compose
+        into deep chains), else any."""
+        latest = [v for v in self.values if v.name.startswith("v") and v.traced]
+        if latest and self.c.integer(0, 9) < 4:
+            return latest[-1]
         return self.c.choice(self.values)
 
     # -- one statement -----------------------------------------------------------------
@@ -460,7 +468,7 @@ class _Builder:
 
     def form(self, label: str) -> bool:
         """One statement from forms.FORMS[label] applied to an earlier value."""
-        v = self.c.choice(self.values) if self.values else self.new_param()
+        v = self.earlier() if self.values else self.new_param()
         made = FORMS[label].make(self, v)
         if made is None:
             return False
@@ -532,7 +540,7 @@ def load(source: str, directory: str, np_module=np, math_module=math):
 
 
 def _upcast(a):
-    return a.astype(np.float64) if isinstance(a, np.ndarray) else a
+    return a.astype(np.float64) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
 
 
 def finite_differences(f, args, i, step=1e-3):
