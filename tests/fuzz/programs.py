@@ -146,10 +146,11 @@ class Program:
     dtype: str
     mode: str  # "numpy" or "math"
     ops: list = field(default_factory=list)  # registry op names used, in order
+    wrt: tuple | None = None  # the parameters to differentiate (None: every float one)
 
     def describe(self) -> str:
         shown = ", ".join(f"{p}={_brief(a)}" for p, a in zip(self.params, self.args))
-        return f"{self.source}\n# args: {shown}"
+        return f"{self.source}\n# args: {shown}" + (f"\n# wrt: {self.wrt}" if self.wrt else "")
 
 
 def _brief(a):
@@ -503,8 +504,13 @@ class _Builder:
         header = "import math\n\nimport numpy as np\n\n"
         consts = "\n".join(self.module_lines) + ("\n\n" if self.module_lines else "")
         source = f"{header}{consts}\ndef f({', '.join(self.params)}):\n{body}\n"
+        floats = [p for p, a in zip(self.params, self.args)
+                  if not (isinstance(a, np.ndarray) and a.dtype.kind != "f")]
+        wrt = None
+        if len(floats) > 1 and self.c.integer(0, 3) == 0:  # a subset: activity analysis
+            wrt = tuple(p for p in floats if self.c.boolean()) or (floats[-1],)
         return Program(source, tuple(self.args), tuple(self.params), self.dtype, self.mode,
-                       self.ops)
+                       self.ops, wrt)
 
 
 def generate(chooser, max_statements: int = 8) -> Program:
@@ -613,7 +619,7 @@ def check_program(program: Program, directory: str) -> Outcome:
     module = load(program.source, directory)
     f = module.f
     try:
-        compiled = compile_grad(f, program.args)
+        compiled = compile_grad(f, program.args, wrt=program.wrt)
     except VerificationError as exc:
         if "not smooth" in exc.problem and set(program.ops) & set(JUMPS):
             # a jump within the difference step at the perturbed arguments: expected
