@@ -25,6 +25,7 @@ MARGIN = 1e-3  # distance kept from kinks (ties in max/sort, |x| at 0) at the ex
 JUMP_MARGIN = 0.05  # distance kept from jumps (floor, fmod): their operand moves farther
 GAP = 0.1  # smallest eigenvalue gap for eigh (its vector gradient divides by the gaps)
 MAX_CONDITION = 50.0  # matrices for det, inv, solve, eigh are this well-conditioned
+MIN_SINGULAR = 0.1  # and this far from singular
 
 
 @dataclass(frozen=True)
@@ -491,8 +492,10 @@ def _matrix(b, v):
 
 def _conditioned(b, text) -> bool:
     try:
-        m = _f64(b.evaluate(text))
-        return bool(np.all(np.linalg.cond(m) < MAX_CONDITION))
+        singular_values = np.linalg.svd(_f64(b.evaluate(text)), compute_uv=False)
+        # (a 1x1 matrix always has condition 1: the smallest singular value matters too)
+        return bool(np.all(singular_values[..., 0] < MAX_CONDITION * singular_values[..., -1])
+                    and np.all(singular_values[..., -1] > MIN_SINGULAR))
     except Exception:
         return False
 
