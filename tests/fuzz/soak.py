@@ -25,6 +25,12 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from fuzz import mutants, programs  # noqa: E402
 
 
+# Why a program was skipped, by the start of its outcome's detail (see check_program).
+SKIPS = {"not smooth": "not smooth at the example point",
+         "VerificationError": "with a jump inside verification's difference step",
+         "FunctionRaisedError": "raising outside its domain at verification's perturbed point"}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10000, help="number of valid programs")
@@ -40,6 +46,7 @@ def main(argv=None) -> int:
     directory = programs.temp_directory()
     stats = collections.Counter()
     ops = collections.Counter()
+    skips = collections.Counter()
     failures = []
     start = time.time()
     for k in range(options.n):
@@ -50,6 +57,8 @@ def main(argv=None) -> int:
         stats["autograd checked"] += outcome.autograd_checked
         if outcome.status == "ok":
             ops.update(program.ops)
+        if outcome.status == "skipped":
+            skips[SKIPS[outcome.detail.split(":")[0].split(" along")[0]]] += 1
         if outcome.failed:
             failures.append(f"== program seed {seed}\n{program.describe()}\n{outcome.detail}\n")
             print(f"seed {seed} FAILED: {outcome.detail.splitlines()[0][:160]}", flush=True)
@@ -63,9 +72,11 @@ def main(argv=None) -> int:
         if result.failed:
             failures.append(f"== mutant seed {seed}\n{result.detail}\n")
     elapsed = time.time() - start
-    print(f"programs: {options.n} ({stats['ok']} checked ok, {stats['skipped']} skipped as "
-          f"not smooth at the example point, {stats['failed']} failed; "
-          f"{stats['autograd checked']} also checked against autograd)")
+    print(f"programs: {options.n} ({stats['ok']} checked ok, {stats['skipped']} skipped, "
+          f"{stats['failed']} failed; {stats['autograd checked']} also checked against "
+          "autograd)")
+    if skips:
+        print("skipped: " + ", ".join(f"{v} {k}" for k, v in sorted(skips.items())))
     print(f"mutants: {n_mutants} ({dict(sorted(mutant_stats.items()))})")
     print("op uses in checked programs: " + ", ".join(f"{k} {v}" for k, v in sorted(ops.items())))
     unfuzzed = programs.unfuzzed_ops()
