@@ -3,24 +3,24 @@
 A program is Python source text for a function `f(p0, p1, ...)`: one assignment per
 line, each applying one registered op (spelled the way a user writes it: `a * b`,
 `np.tanh(a)`, `np.sum(a, axis=0, keepdims=True)`, `a @ W`, `a[::-1]`, `math.exp(s)`) to
-earlier values, and a scalar `return`. Elementwise ops are taken from the registry
-itself (any op whose shape rule is the elementwise rule and whose NumPy function is
-reachable as `np.<name>`), so ops added later are fuzzed without touching this file;
-other ops (reductions, sorting, gathers, joins, contractions, linear algebra) and the
-front ends that lower to ops (np.average, np.polyval, np.cross, np.triu, ...) are spelled
-by the table in forms.py (`FORMS`), one entry per form. Ops with jumps (floor, fmod, ...)
-are generated too, with a margin from their jumps at the example point; as compile_grad
-also verifies at perturbed arguments, a jump may still land inside a difference step
-there, and its "not smooth" VerificationError is then an expected outcome ("skipped").
-Masks (comparisons, logical ops, isnan) appear inside `np.where` conditions, index
-producers (argsort, argmax) inside gathers.
+earlier values, and a scalar `return` that combines every value no later line reads.
+Elementwise ops are taken from the registry itself (any op whose shape rule is the
+elementwise rule and whose NumPy function is reachable as `np.<name>`), so ops added
+later are fuzzed without touching this file; the other ops (reductions, sorting, gathers,
+joins, contractions, linear algebra) and the front ends that lower to ops (np.average,
+np.polyval, np.cross, np.triu, ...) are spelled by the table in forms.py (`FORMS`), one
+entry per form. Masks (comparisons, logical ops, isnan) appear inside `np.where`
+conditions, index producers (argsort, argmax) inside gathers. Ops with jumps (floor,
+fmod, ...) keep a margin from their jumps at the example point; compile_grad also
+verifies at perturbed arguments, where a jump may still land inside a difference step:
+its "not smooth" VerificationError is then an expected outcome ("skipped").
 
 Generation simulates the program on the example arguments as it goes, so every value is
 finite and moderate, each op's operands lie in its declared domain (`positive`,
-`nonzero`, `unit`, `bool`), and kinks (`abs`, `maximum`, a `where` condition, ties in `max` or `sort`) are not
-within a finite-difference step of the example point; matrices handed to linear algebra
-are well-conditioned. All shapes broadcast against one
-base shape, so any two values can meet in a binary op.
+`nonzero`, `unit`, `bool`), and kinks (`abs`, `maximum`, a `where` condition, ties in
+`max` or `sort`) are not within a finite-difference step of the example point; matrices
+handed to linear algebra are well-conditioned. All shapes broadcast against one base
+shape, so any two values can meet in a binary op.
 
 Choices come from a `Chooser`: `RandomChooser` (seeded NumPy generator; the soak script
 uses it so every program is reproducible from its seed) or `HypothesisChooser` (draws
@@ -57,10 +57,10 @@ from fuzz.forms import FORMS, JUMP_MARGIN, MARGIN  # noqa: E402
 
 # Registry ops that are listed but not generated, each with the reason. (Ops without user
 # spellings, which only the compiler creates, are not user-facing and not listed.)
-UNFUZZED: dict[str, str] = {
-    # isinf/isfinite/isnan appear in where conditions, but every generated value is
-    # finite: the mask is constant, so only their tracing is exercised, never a branch.
-}
+# None today. (isnan, isinf and isfinite are generated inside np.where conditions, but
+# every generated value is finite, so their masks are constant: only their tracing is
+# exercised, never a branch they select.)
+UNFUZZED: dict[str, str] = {}
 COMPARISONS = {"less": "<", "less_equal": "<=", "greater": ">", "greater_equal": ">=",
                "equal": "==", "not_equal": "!="}
 LOGICAL = {"logical_and": "&", "logical_or": "|", "logical_xor": "^"}
@@ -667,7 +667,8 @@ def check_program(program: Program, directory: str) -> Outcome:
         numeric.append((fd, tol))
         if err > tol:
             return Outcome("failed", f"gradient of {name} differs from central differences by "
-                                     f"{err:.3g} (tolerance {tol:.3g}):\nemitted {g!r}\nnumeric {fd!r}")
+                                     f"{err:.3g} (tolerance {tol:.3g}):\nemitted {g!r}\n"
+                                     f"numeric {fd!r}")
     outcome = Outcome("ok")
     if program.dtype == "float64":
         ref = autograd_gradients(program, directory, index)

@@ -1,11 +1,12 @@
 """Soak test: compile many random programs and check every gradient.
 
-    python tests/fuzz/soak.py --n 10000 [--seed 0] [--mutants 2000]
+    python tests/fuzz/soak.py --n 10000 [--seed 0] [--mutants 2000] [--statements 8]
 
 Program k is generated from seed `--seed + k` (tests/fuzz/programs.py), so a failure is
-reproduced with `--seed K --n 1` (and the same `--statements`). Each program is compiled with `compile_grad`; its
-emitted gradient is compared with element-wise central differences and with autograd.
-Then `--mutants` bad-input mutations (tests/fuzz/mutants.py) must each compile or raise
+reproduced with `--seed K --n 1` (and the same `--statements`). Each program is compiled
+with `compile_grad`; its emitted gradient is compared with element-wise central
+differences and with autograd (a program not smooth at its example point, or with a jump
+verification cannot step over, is skipped). Then `--mutants` bad-input mutations (tests/fuzz/mutants.py) must each compile or raise
 a CompileError other than InternalError. Prints a summary; exit status 1 if anything
 failed. Failures are written in full to `--log` (default: soak-failures.txt in the temp
 directory).
