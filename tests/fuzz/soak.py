@@ -81,8 +81,11 @@ def main(argv=None) -> int:
     print(f"mutants: {n_mutants} ({dict(sorted(mutant_stats.items()))})")
     print("op uses in checked programs: " + ", ".join(f"{k} {v}" for k, v in sorted(ops.items())))
     unfuzzed = programs.unfuzzed_ops()
-    if unfuzzed:
-        print(f"registry ops the generator does not reach: {', '.join(unfuzzed)}")
+    print(f"user-facing registry ops the generator does not reach: "
+          f"{', '.join(unfuzzed) if unfuzzed else 'none'}")
+    missed = sorted(set(programs.user_ops()) - set(ops))
+    if missed:
+        print(f"generated but in no checked program this run: {', '.join(missed)}")
     print(f"time: {elapsed:.0f} s")
     with open(options.log, "w", encoding="utf-8") as f:
         f.write("\n".join(failures))
