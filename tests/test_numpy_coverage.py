@@ -497,3 +497,13 @@ def test_solve_a_stack_of_matrices_with_one_vector():
         return np.sum(np.linalg.solve(a, b) ** 2)
     rng = np.random.default_rng(3)
     check(f, (rng.normal(size=(4, 3, 3)) + 3.0 * np.eye(3), rng.normal(size=3)))
+
+
+def test_clip_method_of_a_constant_with_traced_bounds():
+    """`LIMITS.clip(lo, hi)` on a NumPy array calls NumPy's internal clip ufunc on the
+    tracers: it used to be refused as "np.clip is not a supported operation"."""
+    limits = np.array([-1.0, 0.5, 2.0])
+
+    def f(lo, hi):
+        return np.sum(limits.clip(lo, hi) ** 2)
+    check(f, (np.array([-0.5, 0.0, 0.1]), np.array([1.0, 0.3, 1.5])))
