@@ -563,7 +563,8 @@ def reshape(b, v):
     if form == 4 and 1 in shape:
         return b.c.choice([f"np.squeeze({x})", f"{x}.squeeze()"])
     if form == 5:
-        return b.c.choice([f"np.atleast_1d({x})", f"np.atleast_2d({x})"])
+        return b.c.choice([f"np.atleast_1d({x})", f"np.atleast_2d({x})",
+                           f"np.atleast_3d({x})"])
     return f"{x}.reshape({(1,) + shape!r})"
 
 
@@ -581,7 +582,8 @@ def transpose(b, v):
     if form == 1:
         return f"np.swapaxes({v.name}, -1, -2)"
     if form == 2:
-        return f"np.moveaxis({v.name}, -1, -2)"
+        return b.c.choice([f"np.moveaxis({v.name}, -1, -2)",
+                           f"{v.name}.transpose({tuple(range(nd - 2)) + (nd - 1, nd - 2)!r})"])
     return f"np.transpose({v.name}, {tuple(range(nd - 2)) + (nd - 1, nd - 2)!r})"
 
 
@@ -622,6 +624,14 @@ def astype(b, v):
 def polyval(b, v):
     coefficients = [b.c.choice([0.5, -1.0, 2.0, 0.25]) for _ in range(b.c.integer(1, 3))]
     return f"np.polyval({coefficients!r}, {v.name})"
+
+
+def builtin_sum(b, v):
+    """Python's sum() over a list of values or over a 1-d array's elements."""
+    if len(_shape(v)) == 1 and v.traced and b.c.boolean():
+        return f"sum({v.name})"
+    w = b.same_shape(v)
+    return f"sum([{v.name}, {w.name}])"
 
 
 def outer(b, v):
@@ -690,6 +700,7 @@ FORMS: dict[str, Form] = {
     "astype": Form(("astype",), astype),
     "polyval": Form(("add", "multiply"), polyval),
     "outer": Form(("multiply",), outer),
+    "builtin_sum": Form(("add",), builtin_sum),
     "cross": Form(("stack", "multiply", "subtract"), cross),
     "triangle": Form(("where",), triangle),
 }

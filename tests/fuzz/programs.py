@@ -96,8 +96,15 @@ SPELLINGS = {"round": ("np.round({0})", "np.around({0})", "{0}.round()"),
              "remainder": ("{0} % {1}", "np.mod({0}, {1})", "np.remainder({0}, {1})"),
              "floor_divide": ("{0} // {1}", "np.floor_divide({0}, {1})"),
              "absolute": ("np.abs({0})", "abs({0})", "np.absolute({0})"),
-             "divide": ("{0} / {1}", "np.true_divide({0}, {1})"),
-             "power": ("{0} ** {1}", "np.power({0}, {1})")}
+             "divide": ("{0} / {1}", "np.true_divide({0}, {1})", "np.divide({0}, {1})"),
+             "power": ("{0} ** {1}", "np.power({0}, {1})", "pow({0}, {1})"),
+             "add": ("{0} + {1}", "np.add({0}, {1})"),
+             "subtract": ("{0} - {1}", "np.subtract({0}, {1})"),
+             "multiply": ("{0} * {1}", "np.multiply({0}, {1})"),
+             "negative": ("-{0}", "np.negative({0})"),
+             "deg2rad": ("np.deg2rad({0})", "np.radians({0})"),
+             "rad2deg": ("np.rad2deg({0})", "np.degrees({0})"),
+             "clip": ("np.clip({0}, {1}, {2})", "{0}.clip({1}, {2})")}
 MAX_MAGNITUDE = 1e3
 
 
