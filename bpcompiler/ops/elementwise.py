@@ -350,7 +350,7 @@ def _np_clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwarg
 array_method("clip")(_np_clip)
 # NOTE: a NumPy array's own .clip() with traced bounds (`LIMITS.clip(lo, x)`) calls NumPy's
 # internal clip ufunc on the tracer, not np.clip: the same op.
-_CLIP_UFUNC = getattr(getattr(np, "_core", np.core).umath, "clip", None)
+_CLIP_UFUNC = getattr((np._core if hasattr(np, "_core") else np.core).umath, "clip", None)
 if isinstance(_CLIP_UFUNC, np.ufunc):
     NUMPY_UFUNCS[_CLIP_UFUNC] = lambda a, lo, hi, **kwargs: _np_clip(
         a, lo, hi, **{k: v for k, v in kwargs.items() if v is not None})
