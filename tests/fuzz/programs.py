@@ -416,6 +416,8 @@ class _Builder:
             else:
                 spelled = next(s for s in op.spellings if s.startswith("math."))
                 text = f"{spelled}({', '.join(texts)})"
+                if name in ("floor", "ceil", "trunc"):  # Python ints: back to floats
+                    text = f"{text} * 0.5"
         elif name == "round":
             text = f"np.round({texts[0]})"
         else:
