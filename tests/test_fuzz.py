@@ -77,14 +77,27 @@ def test_differences_spanning_whole_periods_of_a_jump_are_not_trusted(directory)
     """fmod of a fast operand (d/dp0 = 408) is a sawtooth whose period the float32 step
     spans 16, 8 and 4 times: the three differences agree on a slope near 0 while the
     gradient (ignoring the jumps, as in JAX) is 408. The oracle used to call that a wrong
-    gradient (found by the soak, seed 3001076 with --statements 20); with a jump op in
-    the program, a finer step now exposes the jumps and the program is skipped."""
+    gradient (found by the soak, seed 3001076 with --statements 20); a step 8 times
+    finer now exposes the jumps and the program is skipped."""
     source = ("import numpy as np\n\n\ndef f(p0):\n"
               "    v0 = np.fmod(np.rad2deg(np.exp(p0)), 1.0)\n    return np.sum(v0)\n")
     program = programs.Program(source, (np.array([1.96272611618042], dtype=np.float32),),
                                ("p0",), "float32", "numpy", ["exp", "rad2deg", "fmod"])
     outcome = programs.check_program(program, directory)
     assert outcome.status == "skipped" and "jump" in outcome.detail, outcome.detail
+
+
+def test_a_kink_only_the_largest_step_reaches_is_not_trusted(directory):
+    """A tie in the inf-norm 1.1e-3 away is inside the oracle's largest step (1.1e-3)
+    only, and with a small weight the three differences' spread stays under its
+    threshold: the oracle used to report a wrong gradient (soak seed 4002724 with
+    --statements 16). The finer step disagrees, so the program is skipped."""
+    source = ("import numpy as np\n\n\ndef f(p0):\n"
+              "    v0 = np.linalg.norm(p0, ord=np.inf)\n    return np.sum(p0) - 0.0625 * v0\n")
+    program = programs.Program(source, (np.array([1.126130370971138, 1.1250069800074334]),),
+                               ("p0",), "float64", "numpy", ["norm"])
+    outcome = programs.check_program(program, directory)
+    assert outcome.status == "skipped" and "kink" in outcome.detail, outcome.detail
 
 
 def test_the_checker_catches_a_wrong_gradient(directory, monkeypatch):
