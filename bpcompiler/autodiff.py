@@ -29,7 +29,10 @@ def active_nodes(g: nx.DiGraph) -> set:
     order = sorted(g)
     nodes = g.nodes
     for n in order:
-        if n not in reached and any(a in reached for a in nodes[n]["args"]):
+        # NOTE: a non-differentiable op with a float result (slogdet's sign) is locally
+        # constant: no gradient flows through it, and it has no VJP rule to call.
+        if n not in reached and REGISTRY[nodes[n]["op"]].differentiable and \
+                any(a in reached for a in nodes[n]["args"]):
             reached.add(n)
     needed = {g.graph["output"]}
     for n in reversed(order):

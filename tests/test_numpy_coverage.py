@@ -454,3 +454,56 @@ def test_mask_operators_and_floor_division():
         return np.sum(x * (n & 1))
     with pytest.raises(UnsupportedOperationError, match="bitwise and"):
         compile_grad(bitwise, (np.ones(3), np.array([1, 2, 3])))
+
+
+# ---------------------------------------------------------------------------------------
+# Found by the fuzzer (tests/fuzz): each failed before its fix.
+
+def test_slogdet_sign_passes_no_gradient():
+    """The sign from np.linalg.slogdet is a float with no VJP rule: differentiation used
+    to call the missing rule (InternalError); it is locally constant, so sign * exp(logdet)
+    has det's gradient."""
+    def det_from_slogdet(a):
+        sign, logdet = np.linalg.slogdet(a)
+        return sign * np.exp(logdet)
+    a = np.array([[0.4, 1.3], [1.1, -0.2]])  # negative determinant: the sign matters
+    c = check(det_from_slogdet, (a,))
+    np.testing.assert_allclose(c.module.grad(a)[0], np.linalg.det(a) * np.linalg.inv(a).T,
+                               rtol=1e-12)
+
+
+def test_a_numpy_mask_on_the_left_of_a_mask_operator():
+    """`constant_mask & (x > 0)`: NumPy's own operator runs first and calls
+    np.bitwise_and on the tracer, which used to be refused as unsupported; on booleans
+    it is the logical op (integers are still refused as bitwise)."""
+    flags = np.array([True, False, True])
+
+    def f(x):
+        keep = (flags ^ (x > 0.5)) | (np.array([1.0, 2.0, 3.0]) < 2.5) & (x < 1)
+        return np.sum(np.where(keep, x * x, -x)) + \
+            np.sum(np.where(np.bitwise_and(x > 0, flags), x, 0.0))
+    check(f, (np.array([0.3, 0.9, 1.4]),))
+
+    def bitwise(x):
+        return np.sum(x * (np.array([1, 2, 3]) & (x > 0)))
+    with pytest.raises(UnsupportedOperationError, match="bitwise and"):
+        compile_grad(bitwise, (np.ones(3),))
+
+
+def test_solve_a_stack_of_matrices_with_one_vector():
+    """np.linalg.solve(A, b) with A of shape (k, n, n) and b of shape (n,): the gradient
+    used to solve with the (k, n) cotangent read as a stack of matrices (ShapeError)."""
+    def f(a, b):
+        return np.sum(np.linalg.solve(a, b) ** 2)
+    rng = np.random.default_rng(3)
+    check(f, (rng.normal(size=(4, 3, 3)) + 3.0 * np.eye(3), rng.normal(size=3)))
+
+
+def test_clip_method_of_a_constant_with_traced_bounds():
+    """`LIMITS.clip(lo, hi)` on a NumPy array calls NumPy's internal clip ufunc on the
+    tracers: it used to be refused as "np.clip is not a supported operation"."""
+    limits = np.array([-1.0, 0.5, 2.0])
+
+    def f(lo, hi):
+        return np.sum(limits.clip(lo, hi) ** 2)
+    check(f, (np.array([-0.5, 0.0, 0.1]), np.array([1.0, 0.3, 1.5])))

@@ -35,17 +35,21 @@ _UFUNC_DEFAULTS = {"where": True, "casting": "same_kind", "order": "K", "dtype":
                    "subok": True, "signature": None}
 
 
+def _refuse_keywords(ufunc, kwargs):
+    extra = sorted(k for k, v in kwargs.items()
+                   if k not in _UFUNC_DEFAULTS or not _is_default(v, _UFUNC_DEFAULTS[k]))
+    if extra:
+        b = _builder()
+        file, line = b.where()
+        raise UnsupportedOperationError(
+            f"np.{ufunc.__name__} with keyword arguments {extra} is not supported",
+            file=file, line=line,
+            hint="call it with operands only; select with np.where, cast with .astype()")
+
+
 def _ufunc_frontend(name: str, ufunc):
     def traced(*inputs, **kwargs):
-        extra = sorted(k for k, v in kwargs.items()
-                       if k not in _UFUNC_DEFAULTS or not _is_default(v, _UFUNC_DEFAULTS[k]))
-        if extra:
-            b = _builder()
-            file, line = b.where()
-            raise UnsupportedOperationError(
-                f"np.{ufunc.__name__} with keyword arguments {extra} is not supported",
-                file=file, line=line,
-                hint="call it with operands only; select with np.where, cast with .astype()")
+        _refuse_keywords(ufunc, kwargs)
         return _builder().apply(name, inputs, python=False)
     return traced
 
@@ -281,6 +285,23 @@ for _name, _ufunc, _fn in [
                 also=_MASK_SYMBOLS.get(_name, ()))
 
 
+def _bitwise_frontend(name: str, ufunc):
+    """np.bitwise_and/or/xor: NumPy's own `&`, `|`, `^` reach these when the left operand
+    is a NumPy array (`constant_mask & (x > 0)`); on booleans they are the logical ops,
+    and the Tracer's operators decide (they refuse integers, as bitwise ops)."""
+    def traced(a, b, **kwargs):
+        _refuse_keywords(ufunc, kwargs)
+        if hasattr(a, "_mask_op"):
+            return a._mask_op(name, b)
+        return b._mask_op(name, a, True)
+    return traced
+
+
+for _name, _ufunc in (("logical_and", np.bitwise_and), ("logical_or", np.bitwise_or),
+                      ("logical_xor", np.bitwise_xor)):
+    NUMPY_UFUNCS[_ufunc] = _bitwise_frontend(_name, _ufunc)
+
+
 @numpy_function(np.where)
 def _np_where(condition, x=None, y=None):
     if x is None or y is None:
@@ -327,6 +348,12 @@ def _np_clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwarg
 
 
 array_method("clip")(_np_clip)
+# NOTE: a NumPy array's own .clip() with traced bounds (`LIMITS.clip(lo, x)`) calls NumPy's
+# internal clip ufunc on the tracer, not np.clip: the same op.
+_CLIP_UFUNC = getattr((np._core if hasattr(np, "_core") else np.core).umath, "clip", None)
+if isinstance(_CLIP_UFUNC, np.ufunc):
+    NUMPY_UFUNCS[_CLIP_UFUNC] = lambda a, lo, hi, **kwargs: _np_clip(
+        a, lo, hi, **{k: v for k, v in kwargs.items() if v is not None})
 
 
 # -- round: NumPy's round half to even at a number of decimals; zero gradient.

@@ -402,7 +402,11 @@ def _inv_vjp(g, y, x):
 def _solve_vjp(g, y, a, b):
     at = _swap_last(a)
     if b.ndim == 1:
-        gb = F.solve(at, g)
+        # NOTE: b is one vector even for a stack of matrices, but g then has the stack's
+        # shape (..., n), which solve would read as a stack of (n, k) matrices: solve
+        # for g as columns.
+        gb = F.solve(at, g) if a.ndim == 2 else \
+            F.reshape(F.solve(at, F.reshape(g, shape=g.shape + (1,))), shape=g.shape)
         return (-(F.reshape(gb, shape=gb.shape + (1,)) *
                   F.reshape(y, shape=y.shape[:-1] + (1,) + y.shape[-1:])), gb)
     gb = F.solve(at, g)
