@@ -108,6 +108,8 @@ def check_graph(g: nx.DiGraph, stage: str) -> None:
         expected: dict[int, tuple] = {}
         for position, arg in enumerate(attrs["args"]):
             expected[arg] = expected.get(arg, ()) + (position,)
+        if attrs["adjoint_of"] is not None and attrs["adjoint_of"] not in g:
+            fail(f"node {node} is the gradient of {attrs['adjoint_of']}, which is gone")
         actual = {pred: g.edges[pred, node]["positions"] for pred in g.predecessors(node)}
         if expected != actual:
             fail(f"edges into node {node} do not mirror its operands")

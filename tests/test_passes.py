@@ -20,6 +20,7 @@ from bpcompiler.interpret import interpret
 from bpcompiler.ops import F
 from bpcompiler.passes import (eliminate_common_subexpressions, eliminate_dead_code,
                                fold_constants, optimize, simplify_algebra)
+from bpcompiler.passes.dce import drop_dead_code
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples"))
 from seed_network import seed_network  # noqa: E402
@@ -153,6 +154,21 @@ def test_a_shared_scale_is_factored_out_of_a_gradient_sum():
     # The forward keeps the source's roundings: no factoring there.
     fwd = optimize(build([("x", (), True)], lambda x: x * 2.0 + F.exp(x) * 2.0))
     assert ops_of(fwd).count("multiply") == 2
+
+
+def test_dropping_dead_code_in_place_forgets_the_dropped_nodes():
+    # A gradient that outlives the forward value it is the gradient of (found by CI: the
+    # in-place drop left `adjoint_of` pointing at a removed node, and naming crashed).
+    g = build([("x", (), True)], lambda x: x * 2.0)
+    x = g.graph["inputs"][0]
+    dead = add_node(g, "exp", (x,), {}, shape=(), dtype="float64", python=True,
+                    phase="forward")
+    grad = add_node(g, "multiply", (x, x), {}, shape=(), dtype="float64", python=True,
+                    phase="adjoint", adjoint_of=dead)
+    g.graph["grads"] = (grad,)
+    h = drop_dead_code(g)
+    assert dead not in h and h.nodes[grad]["adjoint_of"] is None
+    check_graph(h, "drop_dead_code")
 
 
 def test_dead_code_elimination_keeps_parameters_and_outputs():

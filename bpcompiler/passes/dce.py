@@ -28,4 +28,7 @@ def drop_dead_code(g):
     live = live_nodes(g)
     if len(live) != len(g):
         g.remove_nodes_from([n for n in g if n not in live])
+        for attrs in g._node.values():  # as `rebuild` does: no reference to a dropped node
+            if attrs["adjoint_of"] is not None and attrs["adjoint_of"] not in live:
+                attrs["adjoint_of"] = None
     return g
