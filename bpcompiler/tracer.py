@@ -240,6 +240,14 @@ class Tracer:
                          "build arrays of traced values with np.stack([...]) or "
                          "np.concatenate([...])")
         named = f"{callee} needs" if callee else "a traced value was converted to"
+        if self._dtype.startswith(("int", "uint")):
+            # NOTE: an integer traced value is almost always an index: `TABLE[i]` and
+            # `np.take(TABLE, i)` on a constant TABLE are NumPy's own code, which never
+            # hands the index to bpcompiler, but np.take_along_axis dispatches on it.
+            self._refuse(ConcreteValueError, f"{named} a concrete NumPy array, as when a "
+                         "constant array is indexed by a traced integer",
+                         "index a constant with np.take_along_axis(TABLE, i, axis=0), i with "
+                         "TABLE's number of dimensions, or pass TABLE as a parameter")
         self._refuse(ConcreteValueError, f"{named} a concrete NumPy array",
                      "call NumPy functions directly on the value; np.array/np.asarray of "
                      "traced values is not supported")

@@ -74,6 +74,13 @@ def index_with(x, v):
     return v[x] * 1.0  # <-
 
 
+TABLE = np.array([1.0, 2.0, 3.0])
+
+
+def constant_indexed_by_traced_index(x):
+    return TABLE[np.argmax(x)] * np.sum(x)  # <-
+
+
 def unsupported_numpy(x):
     y = np.tanh(x)
     return np.sum(np.linalg.svd(np.outer(y, y))[1])  # <-
@@ -273,6 +280,8 @@ CASES = [
     (".item()", item_of, (np.array(1.0),), None, ConcreteValueError),
     ("round()", round_of, (1.5,), None, ConcreteValueError),
     ("traced index", index_with, (1.0, V), ("x",), UnsupportedOperationError),
+    ("constant[traced index]", constant_indexed_by_traced_index, (V,), None,
+     ConcreteValueError),
     ("unsupported numpy", unsupported_numpy, (V,), None, UnsupportedOperationError),
     ("unknown numpy", unknown_numpy, (V,), None, UnsupportedOperationError),
     ("unsupported math", unsupported_math, (0.5,), None, UnsupportedOperationError),
@@ -368,6 +377,18 @@ def test_every_error_class_is_documented_and_exported():
         if isinstance(obj, type) and issubclass(obj, Exception):
             assert issubclass(obj, CompileError)
             assert obj.__doc__ and len(obj.__doc__) > 30, name
+
+
+def test_a_constant_indexed_by_a_traced_index_is_pointed_to_take_along_axis():
+    with pytest.raises(ConcreteValueError) as info:
+        compile_grad(constant_indexed_by_traced_index, (np.array([0.1, 0.5, 0.2]),))
+    assert "np.take_along_axis(TABLE, i, axis=0)" in info.value.hint
+
+    def fixed(x):
+        i = np.reshape(np.argmax(x), (1,))
+        return np.sum(np.take_along_axis(TABLE, i, axis=0)) * np.sum(x)
+    x = np.array([0.1, 0.5, 0.2])
+    np.testing.assert_array_equal(compile_grad(fixed, (x,)).module.grad(x)[0], [2.0] * 3)
 
 
 def test_shape_error_names_both_shapes():
