@@ -38,7 +38,7 @@ from .naming import Namespace, Statement, base_name, reuse_names
 from .ops import REGISTRY
 from .ops.registry import PREC_ATOM, PREC_UNARY, Aval, Expr
 from .ops.shape import format_index
-from .schedule import schedule
+from .schedule import VIEW_OPS, schedule
 
 MAX_INLINE_CHARS = 60
 # Arrays at least this large are deleted after their last use (liveness), so peak memory
@@ -48,7 +48,7 @@ _WORD = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
 MAX_COMMENT_CHARS = 72
 # Ops whose result may share memory with an operand or a module constant: a returned
 # gradient that is one of these is copied, so callers may modify what they get back.
-_VIEW_OPS = {"input", "const", "reshape", "transpose", "broadcast_to", "getitem"}
+_VIEW_OPS = {"input", "const"} | VIEW_OPS
 
 
 def literal(value, python: bool, np_alias: str = "np") -> Expr:
@@ -135,19 +135,19 @@ class _Function:
             while first in self.accumulate:
                 first = self.accumulate[first][0]
             self.buffer_of[first] = n
-        self._bases: dict[int, str] = {}
+        self.bases = {n: self._base(n) for n in self.nodes}  # what each value would be called
         self.foldable = {n for n in self.nodes if self._may_fold(n)}
         self.order = schedule(g, self.nodes, roots, self._freeable(), self.foldable.__contains__)
 
     def _freeable(self):
         """Which values the printed code can free after their last reader: large arrays
         (deleted) and values whose name another value of their kind will take."""
-        bases = Counter(self._base(n) for n in self.nodes
+        bases = Counter(self.bases[n] for n in self.nodes
                         if self.g._node[n]["op"] not in ("input", "const"))
 
         def freeable(n: int) -> bool:
             attrs = self.g._node[n]
-            return bases[self._base(n)] > 1 or not attrs["python"] and \
+            return bases[self.bases[n]] > 1 or not attrs["python"] and \
                 math.prod(attrs["shape"]) >= FREE_MIN_ELEMENTS
         return freeable
 
@@ -183,7 +183,8 @@ class _Function:
     def lines(self, main_file: str | None) -> list[str]:
         draft = self._print(main_file)
         pinned = set(self.roots) | set(self.accumulate) | set(self.buffer_of)
-        self.final_names = reuse_names(self.statements, self._base, pinned, self.space.copy())
+        self.final_names = reuse_names(self.statements, self.bases.__getitem__, pinned,
+                                       self.space.copy())
         self.names = {**self.inputs, **self.final_names}
         return self._final("\n".join(draft)).split("\n") if draft else []
 
@@ -194,12 +195,7 @@ class _Function:
         return _PLACEHOLDER.sub(lambda m: self.final_names[int(m.group(2))], text)
 
     def _base(self, node: int) -> str:
-        """What a statement's value would like to be called."""
-        if node not in self._bases:
-            self._bases[node] = self._compute_base(node)
-        return self._bases[node]
-
-    def _compute_base(self, node: int) -> str:
+        """What a value would like to be called."""
         node = self.buffer_of.get(node, node)
         attrs = self.g._node[node]
         if node == self.g.graph["output"] and attrs["name"] is None \
@@ -228,13 +224,10 @@ class _Function:
                 continue
             if node in self.absorbed:
                 continue  # written by the accumulation that reads it
-            keys = [(attrs["phase"], attrs["file"], attrs["line"])]
-            for a in attrs["args"]:
-                if a in self.folded_keys:
-                    keys = self.folded_keys[a] + keys if len(keys) == 1 else \
-                        keys[:-1] + self.folded_keys[a] + keys[-1:]
+            key = (attrs["phase"], attrs["file"], attrs["line"])
+            folded = [k for a in attrs["args"] for k in self.folded_keys.get(a, ())]
             if node in self.accumulate:
-                last_key = self._comments(out, keys, last_key, main_file)
+                last_key = self._comments(out, folded, key, last_key, main_file)
                 out.append(self._accumulate(node))
                 continue
             spec = REGISTRY[op]
@@ -247,10 +240,10 @@ class _Function:
                 expr = spec.spell(args, attrs["params"], aval)
                 if self._inline(node, expr):
                     self.exprs[node], self.refs[node] = expr, refs
-                    self.folded_keys[node] = list(dict.fromkeys(keys))
+                    self.folded_keys[node] = list(dict.fromkeys(folded + [key]))
                     continue
-            last_key = self._comments(out, keys, last_key, main_file)
-            name = names[node] = _placeholder(node, self._base(node))
+            last_key = self._comments(out, folded, key, last_key, main_file)
+            name = names[node] = _placeholder(node, self.bases[node])
             if spec.statement is not None:
                 out += spec.statement(name, [Expr(_named(self, a), PREC_ATOM) for a in
                                              attrs["args"]], attrs["params"], aval)
@@ -261,13 +254,11 @@ class _Function:
             self.exprs[node], self.refs[node] = Expr(name, PREC_ATOM), (node,)
         return out
 
-    def _comments(self, out: list, keys: list, last_key, main_file):
+    def _comments(self, out: list, folded: list, own, last_key, main_file):
         """Quote each source line a statement computes, once each: the lines of what is
         folded into it in reading order (the forward top down, the backward bottom up),
-        then its own (the last of `keys`). Returns the last line quoted."""
-        own = keys[-1]
-        folded = sorted({k for k in keys[:-1] if k != own}, key=_reading_order)
-        for key in folded + [own]:
+        then its own. Returns the last line quoted."""
+        for key in sorted(set(folded) - {own}, key=_reading_order) + [own]:
             if key != last_key:
                 out += _comment(key, main_file, self.def_lines)
                 last_key = key
@@ -387,9 +378,9 @@ def _ancestors(g, roots) -> set:
 
 
 def _reading_order(key) -> tuple:
-    phase, _, line = key
-    line = line or 0
-    return (0, line) if phase == "forward" else (1, -line)
+    phase, file, line = key
+    line = line or 0  # NOTE: the file breaks ties, so the order never depends on hashing
+    return (0, line, file or "") if phase == "forward" else (1, -line, file or "")
 
 
 def _comment(key, main_file, def_lines=frozenset()) -> list[str]:

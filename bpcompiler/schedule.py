@@ -26,7 +26,7 @@ import math
 import numpy as np
 
 # Results that share their operand's memory: a small object, not a new buffer.
-_VIEWS = {"reshape", "transpose", "broadcast_to", "getitem"}
+VIEW_OPS = {"reshape", "transpose", "broadcast_to", "getitem"}
 _OBJECT_BYTES = 64  # an ndarray header, roughly
 _FLOAT_BYTES = 24  # a Python float
 
@@ -35,7 +35,7 @@ def value_bytes(attrs: dict) -> int:
     """About what a value costs to keep alive."""
     if attrs["python"]:
         return _FLOAT_BYTES
-    if attrs["op"] in _VIEWS:
+    if attrs["op"] in VIEW_OPS:
         return _OBJECT_BYTES
     return _OBJECT_BYTES + math.prod(attrs["shape"]) * np.dtype(attrs["dtype"]).itemsize
 
