@@ -161,6 +161,7 @@ def _compile(f, args, wrt, out, command, force, debug, progress) -> Compiled:
         params = joint.graph["params"]
         wrt_names = joint.graph["wrt"]
         regenerate = command or f"compile_grad({name}, ...) from Python (no command recorded)"
+        joint.graph["command"] = command or f"compile_grad({name}, ...) at the new shape"
         # NOTE: the module is emitted, formatted and imported once. The verification
         # result goes into a header comment after the fact: a comment line changes no
         # code and no line number, so the module verified is the module written.

@@ -34,6 +34,7 @@ import re
 import numpy as np
 
 from .graph import outputs
+from .guards import guard_lines, module_lines, result_check_lines
 from .naming import Namespace, Statement, base_name, reuse_names
 from .ops import REGISTRY
 from .ops.registry import PREC_ATOM, PREC_UNARY, Aval, Expr
@@ -471,8 +472,9 @@ def emit(g, header_lines: list[str], docstring: str) -> str:
     module_uses = Counter(a for n in g for a in g._node[n]["args"])
     fwd = _Function(g, (g.graph["output"],), names, constants, space, module_uses)
     fwd_body = fwd.lines(main_file)
-    fwd_lines = fwd.free_dead_arrays(fwd_body, {fwd.expr(g.graph["output"]).text}) + \
-        [f"return {fwd.expr(g.graph['output']).text}"]
+    fwd_value = fwd.expr(g.graph["output"]).text
+    fwd_lines = fwd.free_dead_arrays(fwd_body, {fwd_value}) + \
+        result_check_lines(g, fwd_value) + [f"return {fwd_value}"]
 
     both = _Function(g, roots, names, constants, space, module_uses)
     body = both.lines(main_file)
@@ -488,10 +490,13 @@ def emit(g, header_lines: list[str], docstring: str) -> str:
             text = f"{text}.copy()" if both.expr(node).prec >= PREC_ATOM else f"({text}).copy()"
         grads.append(text)
     value = both.expr(g.graph["output"]).text
-    vag_lines = body + [_bracketed(f"return {value}, ", grads, "", "    ", tuple_=True)]
+    vag_lines = body + result_check_lines(g, value) + \
+        [_bracketed(f"return {value}, ", grads, "", "    ", tuple_=True)]
     grad_return = _bracketed("return ", grads, "", "    ", tuple_=True)
 
-    fwd_lines, vag_lines = prologue + fwd_lines, prologue + vag_lines
+    guard = guard_lines(g)
+    fwd_lines, vag_lines = guard + prologue + fwd_lines, guard + prologue + vag_lines
+    constant_lines = module_lines(g, g.graph.get("command", "")) + constant_lines
     n_fwd, n_vag = len(fwd_lines), len(vag_lines)
     every, aliases, builtins_alias = _unshadow(
         fwd_lines + vag_lines + [grad_return] + constant_lines, g.graph["params"], space)

@@ -18,7 +18,9 @@ import unicodedata
 from dataclasses import dataclass
 
 RESERVED = (set(keyword.kwlist) | set(keyword.softkwlist) | set(dir(builtins))
-            | {"np", "math", "numpy", "forward", "grad", "value_and_grad", "WRT"})
+            | {"np", "math", "numpy", "forward", "grad", "value_and_grad", "WRT",
+               # the call-time guards' module-level names (guards.py)
+               "ARGUMENTS", "RECOMPILE", "DTYPES", "_wrong_argument", "_wrong_dimension"})
 ADJOINT_PREFIX = "d_"
 
 

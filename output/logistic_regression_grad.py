@@ -16,8 +16,81 @@ import numpy as np
 WRT = ("w", "b")
 
 
+# What each parameter must be, as a spec: the entry points check every call.
+ARGUMENTS = {
+    "w": "f64[8]",
+    "b": "float",
+    "X": "f64[64,8]",
+    "y": "i64[64]",
+}
+RECOMPILE = "bpcompiler compile examples/logistic_regression.py:loss -o output/logistic_regression_grad.py"
+DTYPES = {"f64": np.float64, "i64": np.int64}
+
+
+def _wrong_argument(name, value):
+    """Raise for an argument this module was not compiled for (see ARGUMENTS)."""
+    need = ARGUMENTS[name]
+    kind, _, dims = need.partition("[")
+    if not dims:  # a Python scalar
+        allowed = (
+            (int, float, np.floating, np.integer)
+            if kind == "float"
+            else (int, np.integer)
+        )
+        if isinstance(value, allowed):
+            return  # an int for a float, a NumPy scalar: computed the same way
+        raise TypeError(
+            f"{name} must be a Python {kind} (this module was compiled for {name}: "
+            f"{need}), not {type(value).__name__}; pass {kind}({name}), or recompile for "
+            f"it with: {RECOMPILE}"
+        )
+    dims = [d for d in dims.rstrip("]").split(",") if d]
+    dtype = DTYPES[kind]
+    if not isinstance(value, (np.ndarray, np.generic)):
+        raise TypeError(
+            f"{name} must be a NumPy array {need}, not {type(value).__name__}; convert "
+            f"it with np.asarray({name}, dtype=np.{dtype.__name__})"
+        )
+    shape = value.shape
+    if len(shape) != len(dims) or any(
+        d.isdigit() and int(d) != n for d, n in zip(dims, shape)
+    ):
+        got = kind + "[" + ",".join(str(n) for n in shape) + "]"
+        flag = f" --arg {name}='{got}'" if RECOMPILE.startswith("bpcompiler ") else ""
+        raise ValueError(
+            f"{name} has shape {shape}, but this module was compiled for {name}: "
+            f"{need}; recompile for this shape with: {RECOMPILE}{flag}"
+        )
+    if value.dtype.kind in "iu" and kind in ("i64", "i32"):
+        return  # integer data of any width indexes and multiplies the same way
+    if value.dtype != dtype:
+        raise TypeError(
+            f"{name} has dtype {value.dtype}, but this module was compiled for {name}: "
+            f"{need}; pass {name}.astype(np.{dtype.__name__}), or recompile with: "
+            f"{RECOMPILE}"
+        )
+
+
+def _wrong_dimension(name, value, axis, dim, size):
+    """Raise for an argument whose symbolic dimension disagrees with an earlier one."""
+    raise ValueError(
+        f"{name} has shape {value.shape}: its axis {axis} is the dimension {dim} "
+        f"({name}: {ARGUMENTS[name]}), which an earlier argument gave as {size}; every "
+        f"parameter's {dim} must be the same size"
+    )
+
+
 def forward(w, b, X, y):
     """The value of `loss`, as the source computes it."""
+    # The arguments must be what this module was compiled for (ARGUMENTS).
+    if type(w) is not np.ndarray or w.shape != (8,) or w.dtype != np.float64:
+        _wrong_argument("w", w)
+    if type(b) is not float:
+        _wrong_argument("b", b)
+    if type(X) is not np.ndarray or X.shape != (64, 8) or X.dtype != np.float64:
+        _wrong_argument("X", X)
+    if type(y) is not np.ndarray or y.shape != (64,) or y.dtype != np.int64:
+        _wrong_argument("y", y)
     # line 22: z = X @ w + b
     z = X @ w + b
     # line 24: nll = np.log(1.0 + np.exp(z)) - y * z
@@ -30,6 +103,15 @@ def forward(w, b, X, y):
 
 def value_and_grad(w, b, X, y):
     """(value, gradients): the gradients in WRT order."""
+    # The arguments must be what this module was compiled for (ARGUMENTS).
+    if type(w) is not np.ndarray or w.shape != (8,) or w.dtype != np.float64:
+        _wrong_argument("w", w)
+    if type(b) is not float:
+        _wrong_argument("b", b)
+    if type(X) is not np.ndarray or X.shape != (64, 8) or X.dtype != np.float64:
+        _wrong_argument("X", X)
+    if type(y) is not np.ndarray or y.shape != (64,) or y.dtype != np.int64:
+        _wrong_argument("y", y)
     # line 22: z = X @ w + b
     z = X @ w + b
     # line 24: nll = np.log(1.0 + np.exp(z)) - y * z

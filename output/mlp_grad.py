@@ -16,8 +16,87 @@ import numpy as np
 WRT = ("W1", "b1", "W2", "b2")
 
 
+# What each parameter must be, as a spec: the entry points check every call.
+ARGUMENTS = {
+    "W1": "f64[20,32]",
+    "b1": "f64[32]",
+    "W2": "f64[32,5]",
+    "b2": "f64[5]",
+    "X": "f64[16,20]",
+    "Y": "f64[16,5]",
+}
+RECOMPILE = "bpcompiler compile examples/mlp.py:loss -o output/mlp_grad.py"
+DTYPES = {"f64": np.float64}
+
+
+def _wrong_argument(name, value):
+    """Raise for an argument this module was not compiled for (see ARGUMENTS)."""
+    need = ARGUMENTS[name]
+    kind, _, dims = need.partition("[")
+    if not dims:  # a Python scalar
+        allowed = (
+            (int, float, np.floating, np.integer)
+            if kind == "float"
+            else (int, np.integer)
+        )
+        if isinstance(value, allowed):
+            return  # an int for a float, a NumPy scalar: computed the same way
+        raise TypeError(
+            f"{name} must be a Python {kind} (this module was compiled for {name}: "
+            f"{need}), not {type(value).__name__}; pass {kind}({name}), or recompile for "
+            f"it with: {RECOMPILE}"
+        )
+    dims = [d for d in dims.rstrip("]").split(",") if d]
+    dtype = DTYPES[kind]
+    if not isinstance(value, (np.ndarray, np.generic)):
+        raise TypeError(
+            f"{name} must be a NumPy array {need}, not {type(value).__name__}; convert "
+            f"it with np.asarray({name}, dtype=np.{dtype.__name__})"
+        )
+    shape = value.shape
+    if len(shape) != len(dims) or any(
+        d.isdigit() and int(d) != n for d, n in zip(dims, shape)
+    ):
+        got = kind + "[" + ",".join(str(n) for n in shape) + "]"
+        flag = f" --arg {name}='{got}'" if RECOMPILE.startswith("bpcompiler ") else ""
+        raise ValueError(
+            f"{name} has shape {shape}, but this module was compiled for {name}: "
+            f"{need}; recompile for this shape with: {RECOMPILE}{flag}"
+        )
+    if value.dtype.kind in "iu" and kind in ("i64", "i32"):
+        return  # integer data of any width indexes and multiplies the same way
+    if value.dtype != dtype:
+        raise TypeError(
+            f"{name} has dtype {value.dtype}, but this module was compiled for {name}: "
+            f"{need}; pass {name}.astype(np.{dtype.__name__}), or recompile with: "
+            f"{RECOMPILE}"
+        )
+
+
+def _wrong_dimension(name, value, axis, dim, size):
+    """Raise for an argument whose symbolic dimension disagrees with an earlier one."""
+    raise ValueError(
+        f"{name} has shape {value.shape}: its axis {axis} is the dimension {dim} "
+        f"({name}: {ARGUMENTS[name]}), which an earlier argument gave as {size}; every "
+        f"parameter's {dim} must be the same size"
+    )
+
+
 def forward(W1, b1, W2, b2, X, Y):
     """The value of `loss`, as the source computes it."""
+    # The arguments must be what this module was compiled for (ARGUMENTS).
+    if type(W1) is not np.ndarray or W1.shape != (20, 32) or W1.dtype != np.float64:
+        _wrong_argument("W1", W1)
+    if type(b1) is not np.ndarray or b1.shape != (32,) or b1.dtype != np.float64:
+        _wrong_argument("b1", b1)
+    if type(W2) is not np.ndarray or W2.shape != (32, 5) or W2.dtype != np.float64:
+        _wrong_argument("W2", W2)
+    if type(b2) is not np.ndarray or b2.shape != (5,) or b2.dtype != np.float64:
+        _wrong_argument("b2", b2)
+    if type(X) is not np.ndarray or X.shape != (16, 20) or X.dtype != np.float64:
+        _wrong_argument("X", X)
+    if type(Y) is not np.ndarray or Y.shape != (16, 5) or Y.dtype != np.float64:
+        _wrong_argument("Y", Y)
     # line 29: hidden = np.tanh(X @ W1 + b1)
     hidden = np.tanh(X @ W1 + b1)
     # line 30: logits = hidden @ W2 + b2
@@ -35,6 +114,19 @@ def forward(W1, b1, W2, b2, X, Y):
 
 def value_and_grad(W1, b1, W2, b2, X, Y):
     """(value, gradients): the gradients in WRT order."""
+    # The arguments must be what this module was compiled for (ARGUMENTS).
+    if type(W1) is not np.ndarray or W1.shape != (20, 32) or W1.dtype != np.float64:
+        _wrong_argument("W1", W1)
+    if type(b1) is not np.ndarray or b1.shape != (32,) or b1.dtype != np.float64:
+        _wrong_argument("b1", b1)
+    if type(W2) is not np.ndarray or W2.shape != (32, 5) or W2.dtype != np.float64:
+        _wrong_argument("W2", W2)
+    if type(b2) is not np.ndarray or b2.shape != (5,) or b2.dtype != np.float64:
+        _wrong_argument("b2", b2)
+    if type(X) is not np.ndarray or X.shape != (16, 20) or X.dtype != np.float64:
+        _wrong_argument("X", X)
+    if type(Y) is not np.ndarray or Y.shape != (16, 5) or Y.dtype != np.float64:
+        _wrong_argument("Y", Y)
     # line 29: hidden = np.tanh(X @ W1 + b1)
     hidden = np.tanh(X @ W1 + b1)
     # line 30: logits = hidden @ W2 + b2

@@ -16,6 +16,69 @@ import numpy as np
 WRT = ("positions",)
 
 
+# What each parameter must be, as a spec: the entry points check every call.
+ARGUMENTS = {
+    "positions": "f64[8,3]",
+}
+RECOMPILE = (
+    "bpcompiler compile examples/particles.py:energy -o output/particles_grad.py"
+)
+DTYPES = {"f64": np.float64}
+
+
+def _wrong_argument(name, value):
+    """Raise for an argument this module was not compiled for (see ARGUMENTS)."""
+    need = ARGUMENTS[name]
+    kind, _, dims = need.partition("[")
+    if not dims:  # a Python scalar
+        allowed = (
+            (int, float, np.floating, np.integer)
+            if kind == "float"
+            else (int, np.integer)
+        )
+        if isinstance(value, allowed):
+            return  # an int for a float, a NumPy scalar: computed the same way
+        raise TypeError(
+            f"{name} must be a Python {kind} (this module was compiled for {name}: "
+            f"{need}), not {type(value).__name__}; pass {kind}({name}), or recompile for "
+            f"it with: {RECOMPILE}"
+        )
+    dims = [d for d in dims.rstrip("]").split(",") if d]
+    dtype = DTYPES[kind]
+    if not isinstance(value, (np.ndarray, np.generic)):
+        raise TypeError(
+            f"{name} must be a NumPy array {need}, not {type(value).__name__}; convert "
+            f"it with np.asarray({name}, dtype=np.{dtype.__name__})"
+        )
+    shape = value.shape
+    if len(shape) != len(dims) or any(
+        d.isdigit() and int(d) != n for d, n in zip(dims, shape)
+    ):
+        got = kind + "[" + ",".join(str(n) for n in shape) + "]"
+        flag = f" --arg {name}='{got}'" if RECOMPILE.startswith("bpcompiler ") else ""
+        raise ValueError(
+            f"{name} has shape {shape}, but this module was compiled for {name}: "
+            f"{need}; recompile for this shape with: {RECOMPILE}{flag}"
+        )
+    if value.dtype.kind in "iu" and kind in ("i64", "i32"):
+        return  # integer data of any width indexes and multiplies the same way
+    if value.dtype != dtype:
+        raise TypeError(
+            f"{name} has dtype {value.dtype}, but this module was compiled for {name}: "
+            f"{need}; pass {name}.astype(np.{dtype.__name__}), or recompile with: "
+            f"{RECOMPILE}"
+        )
+
+
+def _wrong_dimension(name, value, axis, dim, size):
+    """Raise for an argument whose symbolic dimension disagrees with an earlier one."""
+    raise ValueError(
+        f"{name} has shape {value.shape}: its axis {axis} is the dimension {dim} "
+        f"({name}: {ARGUMENTS[name]}), which an earlier argument gave as {size}; every "
+        f"parameter's {dim} must be the same size"
+    )
+
+
 EYE = np.array(
     [
         [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
@@ -46,6 +109,13 @@ OFF_DIAGONAL = np.array(
 
 def forward(positions):
     """The value of `energy`, as the source computes it."""
+    # The arguments must be what this module was compiled for (ARGUMENTS).
+    if (
+        type(positions) is not np.ndarray
+        or positions.shape != (8, 3)
+        or positions.dtype != np.float64
+    ):
+        _wrong_argument("positions", positions)
     # line 28: diff = positions[:, None, :] - positions[None, :, :]  # (N, N,...
     diff = positions[:, None, :] - positions[None, :, :]
     # line 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances; 1 on...
@@ -64,6 +134,13 @@ def forward(positions):
 
 def value_and_grad(positions):
     """(value, gradients): the gradients in WRT order."""
+    # The arguments must be what this module was compiled for (ARGUMENTS).
+    if (
+        type(positions) is not np.ndarray
+        or positions.shape != (8, 3)
+        or positions.dtype != np.float64
+    ):
+        _wrong_argument("positions", positions)
     # line 28: diff = positions[:, None, :] - positions[None, :, :]  # (N, N,...
     diff = positions[:, None, :] - positions[None, :, :]
     # line 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances; 1 on...

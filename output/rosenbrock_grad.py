@@ -127,6 +127,133 @@ WRT = (
 )
 
 
+# What each parameter must be, as a spec: the entry points check every call.
+ARGUMENTS = {
+    "x0": "float",
+    "x1": "float",
+    "x2": "float",
+    "x3": "float",
+    "x4": "float",
+    "x5": "float",
+    "x6": "float",
+    "x7": "float",
+    "x8": "float",
+    "x9": "float",
+    "x10": "float",
+    "x11": "float",
+    "x12": "float",
+    "x13": "float",
+    "x14": "float",
+    "x15": "float",
+    "x16": "float",
+    "x17": "float",
+    "x18": "float",
+    "x19": "float",
+    "x20": "float",
+    "x21": "float",
+    "x22": "float",
+    "x23": "float",
+    "x24": "float",
+    "x25": "float",
+    "x26": "float",
+    "x27": "float",
+    "x28": "float",
+    "x29": "float",
+    "x30": "float",
+    "x31": "float",
+    "x32": "float",
+    "x33": "float",
+    "x34": "float",
+    "x35": "float",
+    "x36": "float",
+    "x37": "float",
+    "x38": "float",
+    "x39": "float",
+    "x40": "float",
+    "x41": "float",
+    "x42": "float",
+    "x43": "float",
+    "x44": "float",
+    "x45": "float",
+    "x46": "float",
+    "x47": "float",
+    "x48": "float",
+    "x49": "float",
+    "x50": "float",
+    "x51": "float",
+    "x52": "float",
+    "x53": "float",
+    "x54": "float",
+    "x55": "float",
+    "x56": "float",
+    "x57": "float",
+    "x58": "float",
+    "x59": "float",
+    "x60": "float",
+    "x61": "float",
+    "x62": "float",
+    "x63": "float",
+    "x64": "float",
+    "x65": "float",
+    "x66": "float",
+    "x67": "float",
+    "x68": "float",
+    "x69": "float",
+    "x70": "float",
+    "x71": "float",
+    "x72": "float",
+    "x73": "float",
+    "x74": "float",
+    "x75": "float",
+    "x76": "float",
+    "x77": "float",
+    "x78": "float",
+    "x79": "float",
+    "x80": "float",
+    "x81": "float",
+    "x82": "float",
+    "x83": "float",
+    "x84": "float",
+    "x85": "float",
+    "x86": "float",
+    "x87": "float",
+    "x88": "float",
+    "x89": "float",
+    "x90": "float",
+    "x91": "float",
+    "x92": "float",
+    "x93": "float",
+    "x94": "float",
+    "x95": "float",
+    "x96": "float",
+    "x97": "float",
+    "x98": "float",
+    "x99": "float",
+}
+RECOMPILE = (
+    "bpcompiler compile examples/rosenbrock.py:rosenbrock -o output/rosenbrock_grad.py"
+)
+
+
+def _wrong_argument(name, value):
+    """Raise for an argument this module was not compiled for (see ARGUMENTS)."""
+    need = ARGUMENTS[name]
+    allowed = (int, float) if need == "float" else (int,)
+    if isinstance(value, allowed) and (need != "int" or not isinstance(value, bool)):
+        return  # an int for a float, a float subclass: computed the same way
+    raise TypeError(
+        f"{name} must be a Python {need} (this module was compiled for {name}: {need}), "
+        f"not {type(value).__name__}; pass {need}({name}), or recompile for it with: "
+        f"{RECOMPILE}"
+    )
+
+
+def _check_scalars(local_values):
+    """Raise for the first argument that is not the Python scalar ARGUMENTS says."""
+    for name in ARGUMENTS:
+        _wrong_argument(name, local_values[name])
+
+
 def forward(
     x0,
     x1,
@@ -824,6 +951,9 @@ def forward(
     offset = 1.0 - x98
     # line 44: total = total + 100.0 * valley**2 + offset**2
     total = total + 100.0 * (valley * valley) + offset * offset
+    # An argument that is not a Python scalar makes the result an array.
+    if type(total) is not float:
+        _check_scalars(locals())
     return total
 
 
@@ -2019,6 +2149,9 @@ def value_and_grad(
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
     # grad of the parameters, line 16: def rosenbrock(
     d_x98 = d_valley_1 - (offset + d_valley * x98) * 2.0
+    # An argument that is not a Python scalar makes the result an array.
+    if type(total) is not float:
+        _check_scalars(locals())
     return total, (
         d_x0,
         d_x1,

@@ -18,6 +18,21 @@ import math
 WRT = ("w10", "b10", "w11", "b11", "w20_0", "w20_1", "b20_0", "b20_1")
 
 
+# What each parameter must be, as a spec (math itself refuses anything else).
+ARGUMENTS = {
+    "w10": "float",
+    "b10": "float",
+    "w11": "float",
+    "b11": "float",
+    "w20_0": "float",
+    "w20_1": "float",
+    "b20_0": "float",
+    "b20_1": "float",
+    "x00": "float",
+    "x01": "float",
+}
+
+
 def forward(w10, b10, w11, b11, w20_0, w20_1, b20_0, b20_1, x00, x01):
     """The value of `seed_network`, as the source computes it."""
     # line 24: z10 = w10 * x00 + b10
