@@ -37,9 +37,10 @@ from .graph import outputs
 from .guards import guard_lines, module_lines, result_check_lines
 from .naming import Namespace, Statement, base_name, reuse_names
 from .ops import REGISTRY
-from .ops.registry import PREC_ATOM, PREC_UNARY, Aval, Expr
+from .ops.registry import PREC_ADD, PREC_ATOM, PREC_MUL, PREC_UNARY, Aval, Expr
 from .ops.shape import format_index
 from .schedule import VIEW_OPS, schedule
+from .symbolic import Dim, SymArray, SymFloat
 
 MAX_INLINE_CHARS = 60
 # Arrays at least this large are deleted after their last use (liveness), so peak memory
@@ -54,6 +55,11 @@ _VIEW_OPS = {"input", "const"} | VIEW_OPS
 
 def literal(value, python: bool, np_alias: str = "np") -> Expr:
     """Exact source text for a scalar constant."""
+    if isinstance(value, (Dim, SymFloat)):  # a size, or a number computed from sizes
+        text = repr(value)
+        return Expr(text, PREC_ATOM if text.isidentifier() or text.endswith(")") and
+                    text.startswith("np.") else PREC_ADD if " + " in text or " - " in text
+                    else PREC_MUL)
     if python:
         if isinstance(value, float) and not math.isfinite(value):
             text = "math.nan" if math.isnan(value) else ("math.inf" if value > 0 else "-math.inf")
@@ -337,6 +343,8 @@ class _Function:
         value = attrs["params"]["value"]
         if node in self.constants:
             return Expr(self.constants[node], PREC_ATOM)
+        if isinstance(value, SymArray):  # its shape is read from the arguments
+            return Expr(value.text(), PREC_ATOM)
         if not attrs["python"] and np.ndim(value) > 0:  # all-zero arrays are printed inline
             assert is_zeros(value), "a non-zero array constant was not given a module name"
             return Expr(f"np.zeros({tuple(np.shape(value))!r}, dtype=np.{attrs['dtype']})",
@@ -402,7 +410,8 @@ def _comment(key, main_file, def_lines=frozenset()) -> list[str]:
 def _assign_names(g) -> tuple[dict, dict, list, Namespace]:
     """Names for parameters and module constants (each function names its own values)."""
     params = g.graph["params"]
-    space = Namespace(fixed=params)
+    dims = {d for axes in g.graph.get("symbolic_dims", {}).values() for d in axes.values()}
+    space = Namespace(fixed=tuple(params) + tuple(sorted(dims)))
     names: dict[int, str] = {}
     for index, node in enumerate(g.graph["inputs"]):
         # A parameter named like a module the body uses is read through another name.
@@ -412,6 +421,7 @@ def _assign_names(g) -> tuple[dict, dict, list, Namespace]:
     for node in sorted(g):
         attrs = g._node[node]
         if attrs["op"] == "const" and not attrs["python"] and np.ndim(attrs["params"]["value"]) > 0 \
+                and not isinstance(attrs["params"]["value"], SymArray) \
                 and not is_zeros(attrs["params"]["value"]):
             name = space.claim((attrs["name"] or "CONST").upper())
             constants[node] = name

@@ -62,10 +62,7 @@ def guard_lines(g: nx.DiGraph) -> list[str]:
             if all(isinstance(d, int) for d in shape):
                 tests.append(f"{value}.shape != {shape!r}")
             else:
-                tests.append(f"{value}.ndim != {len(shape)}")
-                for axis, d in enumerate(shape):
-                    if isinstance(d, int):
-                        tests.append(f"{value}.shape[{axis}] != {d}")
+                tests += _rank_and_static_tests(value, shape)
             tests.append(f"{value}.dtype != np.{dtype}")
             test = " or ".join(tests)
         lines.append(f"if {test}:\n    {HELPER}({name!r}, {value})")
@@ -79,6 +76,17 @@ def guard_lines(g: nx.DiGraph) -> list[str]:
                 bound.add(d)
                 lines.append(f"{d} = {value}.shape[{axis}]")
     return lines if len(lines) > 1 else []
+
+
+def _rank_and_static_tests(value: str, shape: tuple) -> list[str]:
+    """`X.shape[1:] != (8,)` when the named axes lead, else one test per axis."""
+    lead = next(i for i, d in enumerate(shape + (0,)) if not isinstance(d, str))
+    tail = shape[lead:]
+    if tail and all(isinstance(d, int) for d in tail):
+        return [f"{value}.shape[{lead}:] != {tail!r}"]
+    return [f"{value}.ndim != {len(shape)}"] + [f"{value}.shape[{axis}] != {d}"
+                                                 for axis, d in enumerate(shape)
+                                                 if isinstance(d, int)]
 
 
 def _scalars_only(g: nx.DiGraph) -> bool:
