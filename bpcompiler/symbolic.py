@@ -189,13 +189,13 @@ def _fit_array(value: np.ndarray, others: dict, sizes: dict, g, node):
     shapes = {d: [np.shape(o) for o in os] for d, os in others.items()}
     if all(s == value.shape for ss in shapes.values() for s in ss):
         if any(not np.array_equal(o, value) for os in others.values() for o in os):
-            _refuse(g, node, "a constant array's entries change with the size")
+            _refuse(g, node, f"a constant array's entries change with {', '.join(sorted(others))}")
         return value
     flat = value.reshape(-1)
     if flat.size == 0 or not np.all(flat == flat[0]) or any(
             not np.all(np.asarray(o) == flat[0]) for os in others.values() for o in os):
-        _refuse(g, node, "a constant array whose shape follows a dimension is not one "
-                         "value repeated (np.arange or np.eye of the size?)")
+        _refuse(g, node, f"a constant array whose shape follows {', '.join(sorted(others))} "
+                         "is not one value repeated (np.arange or np.eye of the size?)")
     shape = _fit_params(tuple(value.shape), shapes, sizes, g, node)
     return SymArray(value, shape)
 
