@@ -61,12 +61,10 @@ def unbroadcast(c, shape: tuple, dtype: str, python: bool):
     return c
 
 
-MASKING_OPS = ("where",)  # VJPs that write exact zeros into a cotangent (where, maximum, ...)
-
-
 def _may_be_masked(g: nx.DiGraph, node: int, memo: dict) -> bool:
     """Whether adjoint `node` can hold exact zeros written by a mask (an untaken branch):
-    some adjoint node it is computed from is a `where`. Memoised: each node is looked at
+    some adjoint node it is computed from is of a masking op (`where`, which the rules
+    of maximum, abs, clip, ... build). Memoised: each node is looked at
     once per differentiation, however many singular ops ask."""
     stack = [node]
     while stack:
@@ -79,7 +77,7 @@ def _may_be_masked(g: nx.DiGraph, node: int, memo: dict) -> bool:
             memo[n] = False
             stack.pop()
             continue
-        if attrs["op"] in MASKING_OPS:
+        if REGISTRY[attrs["op"]].masking:
             memo[n] = True
             stack.pop()
             continue

@@ -37,8 +37,7 @@ from .graph import outputs
 from .naming import Namespace, Statement, base_name, reuse_names
 from .ops import REGISTRY
 from .ops.registry import PREC_ATOM, PREC_UNARY, Aval, Expr
-from .ops.shape import format_index
-from .schedule import VIEW_OPS, schedule
+from .schedule import schedule
 
 MAX_INLINE_CHARS = 60
 # Arrays at least this large are deleted after their last use (liveness), so peak memory
@@ -46,9 +45,6 @@ MAX_INLINE_CHARS = 60
 FREE_MIN_ELEMENTS = 512
 _WORD = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
 MAX_COMMENT_CHARS = 72
-# Ops whose result may share memory with an operand or a module constant: a returned
-# gradient that is one of these is copied, so callers may modify what they get back.
-_VIEW_OPS = {"input", "const"} | VIEW_OPS
 
 
 def literal(value, python: bool, np_alias: str = "np") -> Expr:
@@ -164,12 +160,12 @@ class _Function:
             a, b = at["args"]
             for first, second in ((a, b), (b, a)) if at["op"] == "add" else ((a, b),):
                 fa, sb = g._node[first], g._node[second]
-                owned = fa["op"] == "scatter" or first in accumulate
+                owned = REGISTRY[fa["op"]].accumulate is not None or first in accumulate
                 if first == second or not owned or self.uses[first] != 1 \
                         or (fa["shape"], fa["dtype"]) != (at["shape"], at["dtype"]) \
                         or first in absorbed or sb["python"]:
                     continue
-                if sb["op"] == "scatter" and self.uses[second] == 1 and \
+                if REGISTRY[sb["op"]].accumulate and self.uses[second] == 1 and \
                         (sb["shape"], sb["dtype"]) == (at["shape"], at["dtype"]):
                     absorbed.add(second)
                 accumulate[n] = (first, second)
@@ -272,8 +268,8 @@ class _Function:
         if second in self.absorbed:
             s = self.g._node[second]
             added = s["args"][0]
-            text = (f"{target}[{format_index(s['params']['index'])}] {symbol} "
-                    f"{self.exprs[added].text}")
+            text = REGISTRY[s["op"]].accumulate(target, symbol, [self.exprs[added]],
+                                                s["params"])
         else:
             added = second
             text = f"{target} {symbol} {self.exprs[second].text}"
@@ -483,7 +479,10 @@ def emit(g, header_lines: list[str], docstring: str) -> str:
     for i, node in enumerate(g.graph["grads"]):
         text = both.expr(node).text
         attrs = g._node[node]
-        aliased = attrs["op"] in _VIEW_OPS or node in g.graph["grads"][:i]
+        # A result that may share memory with an argument or a module constant is
+        # copied, so callers may modify what they get back.
+        aliased = attrs["op"] in ("input", "const") or REGISTRY[attrs["op"]].view or \
+            node in g.graph["grads"][:i]
         if not attrs["python"] and aliased and not text.startswith("np.zeros("):
             text = f"{text}.copy()" if both.expr(node).prec >= PREC_ATOM else f"({text}).copy()"
         grads.append(text)
