@@ -56,15 +56,18 @@ class Statement:
     reads_first: bool  # one `name = expr` line: its operands' names may be reused for it
 
 
-def reuse_names(statements: list[Statement], base, pinned: set, space: Namespace) -> dict:
+def reuse_names(statements: list[Statement], base, pinned: set, space: Namespace,
+                last_read: dict | None = None) -> dict:
     """{node: name} for the statements of one function, in order. A value's name is free
-    once the last statement reading it has run, unless it is `pinned` (returned, or a
+    once the last statement reading it has run (`last_read`: {value: statement index},
+    computed from the statements when not given), unless it is `pinned` (returned, or a
     buffer written in place); the next value with the same `base(node)` takes the
     earliest-claimed free name of that base, else claims a new one from `space`."""
-    last_read: dict[int, int] = {}
-    for i, s in enumerate(statements):
-        for v in s.reads:
-            last_read[v] = i
+    if last_read is None:
+        last_read = {}
+        for i, s in enumerate(statements):
+            for v in s.reads:
+                last_read[v] = i
     dying: dict[int, list] = {}
     for v, i in last_read.items():
         if v not in pinned:
