@@ -7,8 +7,9 @@
 """Gradient of `loss` with respect to w, b.
 
 forward(w, b, X, y) computes `loss`; value_and_grad(...) returns (value, gradients) and
-grad(...) the gradients, in the order of WRT. This module needs only the Python standard
-library and NumPy.
+grad(...) the gradients, in the order of WRT.
+
+This module imports only NumPy.
 """
 
 import numpy as np
@@ -23,7 +24,7 @@ def forward(w, b, X, y):
     # line 24: nll = np.log(1.0 + np.exp(z)) - y * z
     exp = np.exp(z)
     add = 1.0 + exp
-    # line 25: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
+    # lines 24, 25: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
     loss = np.mean(np.log(add) - y * z) + 0.005 * np.sum(w * w)
     return loss
 
@@ -35,16 +36,15 @@ def value_and_grad(w, b, X, y):
     # line 24: nll = np.log(1.0 + np.exp(z)) - y * z
     exp = np.exp(z)
     add = 1.0 + exp
-    # line 25: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
+    # lines 24, 25: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
     loss = np.mean(np.log(add) - y * z) + 0.005 * np.sum(w * w)
     # grad of line 24: nll = np.log(1.0 + np.exp(z)) - y * z
     d_add = 0.015625 / add
-    # grad of line 22: z = X @ w + b
+    # grad of lines 24, 22: z = X @ w + b
     d_z = -0.015625 * y + d_add * exp
-    d_b = float(np.sum(d_z, axis=0))
-    # grad of line 25: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
     # grad of line 22: z = X @ w + b
-    # grad of the parameters, line 16: def loss(
+    d_b = float(np.sum(d_z, axis=0))
+    # grad of lines 25, 22, 16: def loss(
     d_w = w * 0.01 + np.reshape(X.T @ np.reshape(d_z, (64, 1)), (8,))
     return loss, (d_w, d_b)
 

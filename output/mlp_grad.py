@@ -7,8 +7,9 @@
 """Gradient of `loss` with respect to W1, b1, W2, b2.
 
 forward(W1, b1, W2, b2, X, Y) computes `loss`; value_and_grad(...) returns (value,
-gradients) and grad(...) the gradients, in the order of WRT. This module needs only the
-Python standard library and NumPy.
+gradients) and grad(...) the gradients, in the order of WRT.
+
+This module imports only NumPy.
 """
 
 import numpy as np
@@ -28,7 +29,7 @@ def forward(W1, b1, W2, b2, X, Y):
     # line 18: return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdi...
     exp = np.exp(shifted)
     sum_1 = np.sum(exp, axis=1, keepdims=True)
-    # line 31: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
+    # lines 18, 31: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
     loss = -np.mean(np.sum(Y * (shifted - np.log(sum_1)), axis=1))
     return loss
 
@@ -44,23 +45,26 @@ def value_and_grad(W1, b1, W2, b2, X, Y):
     # line 18: return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdi...
     exp = np.exp(shifted)
     sum_1 = np.sum(exp, axis=1, keepdims=True)
-    # line 31: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
+    # lines 18, 31: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
     loss = -np.mean(np.sum(Y * (shifted - np.log(sum_1)), axis=1))
     # grad of line 31: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
     d_subtract = -0.0625 * Y
     # grad of line 18: return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdi...
     d_log = np.reshape(-np.sum(d_subtract, axis=1), (16, 1))
     d_sum = d_log / sum_1
-    # grad of line 17: shifted = logits - np.mean(logits, axis=1, keepdims=True)
+    # grad of lines 18, 17: shifted = logits - np.mean(logits, axis=1, keepdims=True)
     d_shifted = d_subtract + d_sum * exp
+    # grad of line 17: shifted = logits - np.mean(logits, axis=1, keepdims=True)
     d_mean = np.reshape(-np.sum(d_shifted, axis=1), (16, 1))
-    # grad of line 30: logits = hidden @ W2 + b2
+    # grad of lines 17, 30: logits = hidden @ W2 + b2
     d_logits = d_shifted + d_mean / 5.0
+    # grad of line 30: logits = hidden @ W2 + b2
     d_b2 = np.sum(d_logits, axis=0)
     d_W2 = hidden.T @ d_logits
-    # grad of line 29: hidden = np.tanh(X @ W1 + b1)
+    # grad of lines 30, 29: hidden = np.tanh(X @ W1 + b1)
     d_add = d_logits @ W2.T * (1.0 - hidden * hidden)
     del hidden
+    # grad of line 29: hidden = np.tanh(X @ W1 + b1)
     d_b1 = np.sum(d_add, axis=0)
     d_W1 = X.T @ d_add
     del d_add
