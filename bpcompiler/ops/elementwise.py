@@ -146,23 +146,25 @@ def _modulo_distance(a, b):
 
 # Arithmetic.
 elementwise("add", np.add, operator.add, lambda g, y, a, b: (g, g),
-            also=("+", "sum()", "np.polyval"), commutative=True,
+            also=("+", "sum()", "np.polyval"), commutative=True, names_as="{0}_plus_{1}",
             spell=infix("+", PREC_ADD))
 elementwise("subtract", np.subtract, operator.sub, lambda g, y, a, b: (g, -g), also=("-",),
+            names_as="{0}_minus_{1}",
             spell=infix("-", PREC_ADD))
 elementwise("multiply", np.multiply, operator.mul, lambda g, y, a, b: (g * b, g * a),
             also=("*", "np.outer"), commutative=True, linear_in=(0, 1),
+            names_as="{0}_times_{1}",
             spell=infix("*", PREC_MUL))
 elementwise("divide", np.divide, operator.truediv,
             lambda g, y, a, b: (g / b, -g * y / b), spell=infix("/", PREC_MUL),
             domain=("real", "nonzero"), singular=True, also=("/", "np.true_divide"),
-            linear_in=(0,))
+            linear_in=(0,), names_as="{0}_over_{1}")
 elementwise("power", np.power, operator.pow,
             lambda g, y, a, b: (g * b * a ** (b - 1), g * y * F.log(a)), also=("**", "pow()"),
             spell=infix("**", PREC_POW, assoc="right"), math_fns=(math.pow,),
-            domain=("positive", "real"), singular=True)
+            domain=("positive", "real"), singular=True, names_as="{0}_pow_{1}")
 elementwise("negative", np.negative, operator.neg, lambda g, y, a: (-g,), spell=prefix("-"),
-            also=("-x",), linear_in=(0,))
+            also=("-x",), linear_in=(0,), names_as="minus_{0}")
 elementwise("absolute", np.absolute, abs,
             lambda g, y, a: (F.where(a >= 0, g, -g),),
             py_name="abs", also=("abs()", "np.abs"),

@@ -39,6 +39,14 @@ def _matmul_rule(op, avals, params, python):
 
 
 def _matmul_vjp(g, y, a, b):
+    # Matrix-vector products as a person writes their gradients: A.T @ g, not a reshape
+    # of A.T @ g as a column; outer products as a broadcast product.
+    if a.ndim == 2 and b.ndim == 1:  # A @ x
+        return F.reshape(g, shape=g.shape + (1,)) * b, F.matmul(_swap_last(a), g)
+    if a.ndim == 1 and b.ndim == 2:  # x @ B
+        return F.matmul(b, g), F.reshape(a, shape=a.shape + (1,)) * g
+    if a.ndim == 1 and b.ndim == 1:  # x @ y
+        return g * b, g * a
     # Treat 1-D operands as a row (left) or column (right) matrix, then use the 2-D rules;
     # the driver sums any broadcast batch dimensions away.
     a2 = a if a.ndim > 1 else F.reshape(a, shape=(1,) + a.shape)
@@ -71,7 +79,7 @@ register(Op(name="matmul", arity=2, np_fn=np.matmul, py_fn=None, spell=infix("@"
             cases=((((2, 3), (3, 4)), {}), (((3,), (3, 4)), {}), (((2, 3), (3,)), {}),
                    (((3,), (3,)), {}), (((5, 2, 3), (3, 4)), {}), (((3,), (5, 3, 2)), {}),
                    (((5, 2, 3), (5, 3, 2)), {}), (((1, 2, 3), (4, 3, 2)), {})),
-            linear_in=(0, 1), reference=lambda xp, p: xp.matmul))
+            linear_in=(0, 1), reference=lambda xp, p: xp.matmul, names_as="{0}_at_{1}"))
 
 
 def _np_matmul(a, b, **kwargs):

@@ -103,6 +103,10 @@ class Op:
     # (autograd.numpy or jax.numpy), an independent reference for its gradient. None
     # for an elementwise op means `xp.<ufunc name>`.
     reference: Callable | None = None
+    # How the emitted code names an unnamed result from its operands' names ({0}, {1}):
+    # "{0}_plus_{1}" names `w + b` w_plus_b. None: the op's name then the operands'
+    # (exp_z, sum_exp_z).
+    names_as: str | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "domain", resolve(self.domain))
