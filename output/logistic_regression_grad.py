@@ -22,10 +22,10 @@ def forward(w, b, X, y):
     # line 22: z = X @ w + b
     z = X @ w + b
     # line 24: nll = np.log(1.0 + np.exp(z)) - y * z
-    exp = np.exp(z)
-    add = 1.0 + exp
+    exp_z = np.exp(z)
+    exp_z_plus_one = 1.0 + exp_z
     # lines 24, 25: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
-    loss = np.mean(np.log(add) - y * z) + 0.005 * np.sum(w * w)
+    loss = np.mean(np.log(exp_z_plus_one) - y * z) + 0.005 * np.sum(w * w)
     return loss
 
 
@@ -34,18 +34,17 @@ def value_and_grad(w, b, X, y):
     # line 22: z = X @ w + b
     z = X @ w + b
     # line 24: nll = np.log(1.0 + np.exp(z)) - y * z
-    exp = np.exp(z)
-    add = 1.0 + exp
+    exp_z = np.exp(z)
+    exp_z_plus_one = 1.0 + exp_z
     # lines 24, 25: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
-    loss = np.mean(np.log(add) - y * z) + 0.005 * np.sum(w * w)
+    loss = np.mean(np.log(exp_z_plus_one) - y * z) + 0.005 * np.sum(w * w)
     # grad of line 24: nll = np.log(1.0 + np.exp(z)) - y * z
-    d_add = 0.015625 / add
-    # grad of lines 24, 22: z = X @ w + b
-    d_z = -0.015625 * y + d_add * exp
+    d_exp_z_plus_one = 0.015625 / exp_z_plus_one
+    d_z = -0.015625 * y + d_exp_z_plus_one * exp_z
     # grad of line 22: z = X @ w + b
     d_b = float(np.sum(d_z, axis=0))
-    # grad of lines 25, 22, 16: def loss(
-    d_w = w * 0.01 + np.reshape(X.T @ np.reshape(d_z, (64, 1)), (8,))
+    # grad of lines 25, 22: z = X @ w + b
+    d_w = w * 0.01 + X.T @ d_z
     return loss, (d_w, d_b)
 
 

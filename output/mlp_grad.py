@@ -27,10 +27,12 @@ def forward(W1, b1, W2, b2, X, Y):
     # line 17: shifted = logits - np.mean(logits, axis=1, keepdims=True)
     shifted = logits - np.mean(logits, axis=1, keepdims=True)
     # line 18: return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdi...
-    exp = np.exp(shifted)
-    sum_1 = np.sum(exp, axis=1, keepdims=True)
+    exp_shifted = np.exp(shifted)
+    sum_exp_shifted = np.sum(exp_shifted, axis=1, keepdims=True)
     # lines 18, 31: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
-    loss = -np.mean(np.sum(Y * (shifted - np.log(sum_1)), axis=1))
+    mean_sum_multiply = np.mean(np.sum(Y * (shifted - np.log(sum_exp_shifted)), axis=1))
+    # line 31: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
+    loss = -mean_sum_multiply
     return loss
 
 
@@ -43,31 +45,31 @@ def value_and_grad(W1, b1, W2, b2, X, Y):
     # line 17: shifted = logits - np.mean(logits, axis=1, keepdims=True)
     shifted = logits - np.mean(logits, axis=1, keepdims=True)
     # line 18: return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdi...
-    exp = np.exp(shifted)
-    sum_1 = np.sum(exp, axis=1, keepdims=True)
+    exp_shifted = np.exp(shifted)
+    sum_exp_shifted = np.sum(exp_shifted, axis=1, keepdims=True)
     # lines 18, 31: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
-    loss = -np.mean(np.sum(Y * (shifted - np.log(sum_1)), axis=1))
+    mean_sum_multiply = np.mean(np.sum(Y * (shifted - np.log(sum_exp_shifted)), axis=1))
+    # line 31: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
+    loss = -mean_sum_multiply
     # grad of line 31: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
-    d_subtract = -0.0625 * Y
+    d_shifted_minus_log = -0.0625 * Y
     # grad of line 18: return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdi...
-    d_log = np.reshape(-np.sum(d_subtract, axis=1), (16, 1))
-    d_sum = d_log / sum_1
-    # grad of lines 18, 17: shifted = logits - np.mean(logits, axis=1, keepdims=True)
-    d_shifted = d_subtract + d_sum * exp
+    d_log_sum_exp = np.reshape(-np.sum(d_shifted_minus_log, axis=1), (16, 1))
+    d_sum_exp_shifted = d_log_sum_exp / sum_exp_shifted
+    d_shifted = d_shifted_minus_log + d_sum_exp_shifted * exp_shifted
     # grad of line 17: shifted = logits - np.mean(logits, axis=1, keepdims=True)
-    d_mean = np.reshape(-np.sum(d_shifted, axis=1), (16, 1))
-    # grad of lines 17, 30: logits = hidden @ W2 + b2
-    d_logits = d_shifted + d_mean / 5.0
+    d_mean_logits = np.reshape(-np.sum(d_shifted, axis=1), (16, 1))
+    d_logits = d_shifted + d_mean_logits / 5.0
     # grad of line 30: logits = hidden @ W2 + b2
     d_b2 = np.sum(d_logits, axis=0)
     d_W2 = hidden.T @ d_logits
     # grad of lines 30, 29: hidden = np.tanh(X @ W1 + b1)
-    d_add = d_logits @ W2.T * (1.0 - hidden * hidden)
+    d_X_at_W1_plus_b1 = d_logits @ W2.T * (1.0 - hidden * hidden)
     del hidden
     # grad of line 29: hidden = np.tanh(X @ W1 + b1)
-    d_b1 = np.sum(d_add, axis=0)
-    d_W1 = X.T @ d_add
-    del d_add
+    d_b1 = np.sum(d_X_at_W1_plus_b1, axis=0)
+    d_W1 = X.T @ d_X_at_W1_plus_b1
+    del d_X_at_W1_plus_b1
     return loss, (d_W1, d_b1, d_W2, d_b2)
 
 

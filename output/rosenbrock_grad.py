@@ -939,7 +939,7 @@ def value_and_grad(
     total = 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x0 = -((offset + d_valley * x0) * 2.0)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x2 - x1 * x1
@@ -949,7 +949,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x1 = d_valley - (offset + d_valley_1 * x1) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x3 - x2 * x2
@@ -959,7 +959,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x2 = d_valley_1 - (offset + d_valley * x2) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x4 - x3 * x3
@@ -969,7 +969,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x3 = d_valley - (offset + d_valley_1 * x3) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x5 - x4 * x4
@@ -979,7 +979,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x4 = d_valley_1 - (offset + d_valley * x4) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x6 - x5 * x5
@@ -989,7 +989,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x5 = d_valley - (offset + d_valley_1 * x5) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x7 - x6 * x6
@@ -999,7 +999,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x6 = d_valley_1 - (offset + d_valley * x6) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x8 - x7 * x7
@@ -1009,7 +1009,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x7 = d_valley - (offset + d_valley_1 * x7) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x9 - x8 * x8
@@ -1019,7 +1019,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x8 = d_valley_1 - (offset + d_valley * x8) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x10 - x9 * x9
@@ -1029,7 +1029,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x9 = d_valley - (offset + d_valley_1 * x9) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x11 - x10 * x10
@@ -1039,7 +1039,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x10 = d_valley_1 - (offset + d_valley * x10) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x12 - x11 * x11
@@ -1049,7 +1049,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x11 = d_valley - (offset + d_valley_1 * x11) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x13 - x12 * x12
@@ -1059,7 +1059,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x12 = d_valley_1 - (offset + d_valley * x12) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x14 - x13 * x13
@@ -1069,7 +1069,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x13 = d_valley - (offset + d_valley_1 * x13) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x15 - x14 * x14
@@ -1079,7 +1079,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x14 = d_valley_1 - (offset + d_valley * x14) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x16 - x15 * x15
@@ -1089,7 +1089,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x15 = d_valley - (offset + d_valley_1 * x15) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x17 - x16 * x16
@@ -1099,7 +1099,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x16 = d_valley_1 - (offset + d_valley * x16) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x18 - x17 * x17
@@ -1109,7 +1109,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x17 = d_valley - (offset + d_valley_1 * x17) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x19 - x18 * x18
@@ -1119,7 +1119,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x18 = d_valley_1 - (offset + d_valley * x18) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x20 - x19 * x19
@@ -1129,7 +1129,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x19 = d_valley - (offset + d_valley_1 * x19) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x21 - x20 * x20
@@ -1139,7 +1139,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x20 = d_valley_1 - (offset + d_valley * x20) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x22 - x21 * x21
@@ -1149,7 +1149,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x21 = d_valley - (offset + d_valley_1 * x21) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x23 - x22 * x22
@@ -1159,7 +1159,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x22 = d_valley_1 - (offset + d_valley * x22) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x24 - x23 * x23
@@ -1169,7 +1169,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x23 = d_valley - (offset + d_valley_1 * x23) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x25 - x24 * x24
@@ -1179,7 +1179,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x24 = d_valley_1 - (offset + d_valley * x24) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x26 - x25 * x25
@@ -1189,7 +1189,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x25 = d_valley - (offset + d_valley_1 * x25) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x27 - x26 * x26
@@ -1199,7 +1199,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x26 = d_valley_1 - (offset + d_valley * x26) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x28 - x27 * x27
@@ -1209,7 +1209,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x27 = d_valley - (offset + d_valley_1 * x27) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x29 - x28 * x28
@@ -1219,7 +1219,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x28 = d_valley_1 - (offset + d_valley * x28) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x30 - x29 * x29
@@ -1229,7 +1229,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x29 = d_valley - (offset + d_valley_1 * x29) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x31 - x30 * x30
@@ -1239,7 +1239,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x30 = d_valley_1 - (offset + d_valley * x30) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x32 - x31 * x31
@@ -1249,7 +1249,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x31 = d_valley - (offset + d_valley_1 * x31) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x33 - x32 * x32
@@ -1259,7 +1259,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x32 = d_valley_1 - (offset + d_valley * x32) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x34 - x33 * x33
@@ -1269,7 +1269,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x33 = d_valley - (offset + d_valley_1 * x33) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x35 - x34 * x34
@@ -1279,7 +1279,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x34 = d_valley_1 - (offset + d_valley * x34) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x36 - x35 * x35
@@ -1289,7 +1289,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x35 = d_valley - (offset + d_valley_1 * x35) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x37 - x36 * x36
@@ -1299,7 +1299,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x36 = d_valley_1 - (offset + d_valley * x36) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x38 - x37 * x37
@@ -1309,7 +1309,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x37 = d_valley - (offset + d_valley_1 * x37) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x39 - x38 * x38
@@ -1319,7 +1319,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x38 = d_valley_1 - (offset + d_valley * x38) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x40 - x39 * x39
@@ -1329,7 +1329,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x39 = d_valley - (offset + d_valley_1 * x39) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x41 - x40 * x40
@@ -1339,7 +1339,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x40 = d_valley_1 - (offset + d_valley * x40) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x42 - x41 * x41
@@ -1349,7 +1349,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x41 = d_valley - (offset + d_valley_1 * x41) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x43 - x42 * x42
@@ -1359,7 +1359,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x42 = d_valley_1 - (offset + d_valley * x42) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x44 - x43 * x43
@@ -1369,7 +1369,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x43 = d_valley - (offset + d_valley_1 * x43) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x45 - x44 * x44
@@ -1379,7 +1379,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x44 = d_valley_1 - (offset + d_valley * x44) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x46 - x45 * x45
@@ -1389,7 +1389,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x45 = d_valley - (offset + d_valley_1 * x45) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x47 - x46 * x46
@@ -1399,7 +1399,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x46 = d_valley_1 - (offset + d_valley * x46) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x48 - x47 * x47
@@ -1409,7 +1409,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x47 = d_valley - (offset + d_valley_1 * x47) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x49 - x48 * x48
@@ -1419,7 +1419,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x48 = d_valley_1 - (offset + d_valley * x48) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x50 - x49 * x49
@@ -1429,7 +1429,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x49 = d_valley - (offset + d_valley_1 * x49) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x51 - x50 * x50
@@ -1439,7 +1439,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x50 = d_valley_1 - (offset + d_valley * x50) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x52 - x51 * x51
@@ -1449,7 +1449,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x51 = d_valley - (offset + d_valley_1 * x51) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x53 - x52 * x52
@@ -1459,7 +1459,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x52 = d_valley_1 - (offset + d_valley * x52) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x54 - x53 * x53
@@ -1469,7 +1469,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x53 = d_valley - (offset + d_valley_1 * x53) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x55 - x54 * x54
@@ -1479,7 +1479,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x54 = d_valley_1 - (offset + d_valley * x54) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x56 - x55 * x55
@@ -1489,7 +1489,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x55 = d_valley - (offset + d_valley_1 * x55) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x57 - x56 * x56
@@ -1499,7 +1499,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x56 = d_valley_1 - (offset + d_valley * x56) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x58 - x57 * x57
@@ -1509,7 +1509,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x57 = d_valley - (offset + d_valley_1 * x57) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x59 - x58 * x58
@@ -1519,7 +1519,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x58 = d_valley_1 - (offset + d_valley * x58) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x60 - x59 * x59
@@ -1529,7 +1529,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x59 = d_valley - (offset + d_valley_1 * x59) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x61 - x60 * x60
@@ -1539,7 +1539,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x60 = d_valley_1 - (offset + d_valley * x60) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x62 - x61 * x61
@@ -1549,7 +1549,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x61 = d_valley - (offset + d_valley_1 * x61) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x63 - x62 * x62
@@ -1559,7 +1559,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x62 = d_valley_1 - (offset + d_valley * x62) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x64 - x63 * x63
@@ -1569,7 +1569,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x63 = d_valley - (offset + d_valley_1 * x63) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x65 - x64 * x64
@@ -1579,7 +1579,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x64 = d_valley_1 - (offset + d_valley * x64) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x66 - x65 * x65
@@ -1589,7 +1589,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x65 = d_valley - (offset + d_valley_1 * x65) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x67 - x66 * x66
@@ -1599,7 +1599,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x66 = d_valley_1 - (offset + d_valley * x66) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x68 - x67 * x67
@@ -1609,7 +1609,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x67 = d_valley - (offset + d_valley_1 * x67) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x69 - x68 * x68
@@ -1619,7 +1619,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x68 = d_valley_1 - (offset + d_valley * x68) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x70 - x69 * x69
@@ -1629,7 +1629,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x69 = d_valley - (offset + d_valley_1 * x69) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x71 - x70 * x70
@@ -1639,7 +1639,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x70 = d_valley_1 - (offset + d_valley * x70) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x72 - x71 * x71
@@ -1649,7 +1649,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x71 = d_valley - (offset + d_valley_1 * x71) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x73 - x72 * x72
@@ -1659,7 +1659,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x72 = d_valley_1 - (offset + d_valley * x72) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x74 - x73 * x73
@@ -1669,7 +1669,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x73 = d_valley - (offset + d_valley_1 * x73) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x75 - x74 * x74
@@ -1679,7 +1679,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x74 = d_valley_1 - (offset + d_valley * x74) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x76 - x75 * x75
@@ -1689,7 +1689,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x75 = d_valley - (offset + d_valley_1 * x75) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x77 - x76 * x76
@@ -1699,7 +1699,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x76 = d_valley_1 - (offset + d_valley * x76) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x78 - x77 * x77
@@ -1709,7 +1709,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x77 = d_valley - (offset + d_valley_1 * x77) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x79 - x78 * x78
@@ -1719,7 +1719,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x78 = d_valley_1 - (offset + d_valley * x78) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x80 - x79 * x79
@@ -1729,7 +1729,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x79 = d_valley - (offset + d_valley_1 * x79) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x81 - x80 * x80
@@ -1739,7 +1739,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x80 = d_valley_1 - (offset + d_valley * x80) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x82 - x81 * x81
@@ -1749,7 +1749,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x81 = d_valley - (offset + d_valley_1 * x81) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x83 - x82 * x82
@@ -1759,7 +1759,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x82 = d_valley_1 - (offset + d_valley * x82) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x84 - x83 * x83
@@ -1769,7 +1769,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x83 = d_valley - (offset + d_valley_1 * x83) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x85 - x84 * x84
@@ -1779,7 +1779,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x84 = d_valley_1 - (offset + d_valley * x84) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x86 - x85 * x85
@@ -1789,7 +1789,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x85 = d_valley - (offset + d_valley_1 * x85) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x87 - x86 * x86
@@ -1799,7 +1799,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x86 = d_valley_1 - (offset + d_valley * x86) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x88 - x87 * x87
@@ -1809,7 +1809,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x87 = d_valley - (offset + d_valley_1 * x87) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x89 - x88 * x88
@@ -1819,7 +1819,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x88 = d_valley_1 - (offset + d_valley * x88) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x90 - x89 * x89
@@ -1829,7 +1829,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x89 = d_valley - (offset + d_valley_1 * x89) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x91 - x90 * x90
@@ -1839,7 +1839,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x90 = d_valley_1 - (offset + d_valley * x90) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x92 - x91 * x91
@@ -1849,7 +1849,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x91 = d_valley - (offset + d_valley_1 * x91) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x93 - x92 * x92
@@ -1859,7 +1859,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x92 = d_valley_1 - (offset + d_valley * x92) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x94 - x93 * x93
@@ -1869,7 +1869,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x93 = d_valley - (offset + d_valley_1 * x93) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x95 - x94 * x94
@@ -1879,7 +1879,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x94 = d_valley_1 - (offset + d_valley * x94) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x96 - x95 * x95
@@ -1889,7 +1889,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x95 = d_valley - (offset + d_valley_1 * x95) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x97 - x96 * x96
@@ -1899,7 +1899,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x96 = d_valley_1 - (offset + d_valley * x96) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x98 - x97 * x97
@@ -1909,7 +1909,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x97 = d_valley - (offset + d_valley_1 * x97) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x99 - x98 * x98
@@ -1919,7 +1919,7 @@ def value_and_grad(
     total = total + 100.0 * (valley * valley) + offset * offset
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
-    # grad of lines 42, 16: def rosenbrock(
+    # grad of line 42: valley = x[i + 1] - x[i] ** 2
     d_x98 = d_valley_1 - (offset + d_valley * x98) * 2.0
     # grad of the parameters, line 16: def rosenbrock(
     d_x99 = d_valley
