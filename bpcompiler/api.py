@@ -217,7 +217,7 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Comp
             "\n".join(textwrap.wrap(
                 f"forward({', '.join(params)}) computes `{name}`; value_and_grad(...) "
                 "returns (value, gradients) and grad(...) the gradients, in the order of "
-                "WRT. This module needs only the Python standard library and NumPy.", 88)) + "\n"
+                "WRT.", 88)) + "\n"
         text = emit(joint, header, docstring)
         phase("emit")
         stage = enter("format")

@@ -45,13 +45,15 @@ def parameter_kinds(g: nx.DiGraph) -> dict[str, tuple]:
     return kinds
 
 
-def guard_lines(g: nx.DiGraph) -> list[str]:
-    """The checks at the top of an entry point, on the parameters as passed."""
+def guard_lines(g: nx.DiGraph, local: dict[str, str] | None = None) -> list[str]:
+    """The checks at the top of an entry point; `local` maps a parameter to the name the
+    body reads it by, where that differs (a parameter called `np` is read as `np_arg`)."""
+    local = local or {}
     lines, bound = ["# The arguments must be what this module was compiled for (ARGUMENTS)."], set()
     forced = _checked_by_math(g)
     scalars_only = _scalars_only(g)
     for name, (python, dtype, shape) in parameter_kinds(g).items():
-        value = name
+        value = local.get(name, name)
         if python:
             if name in forced or scalars_only:
                 continue

@@ -7,8 +7,9 @@
 """Gradient of `loss` with respect to w, b.
 
 forward(w, b, X, y) computes `loss`; value_and_grad(...) returns (value, gradients) and
-grad(...) the gradients, in the order of WRT. This module needs only the Python standard
-library and NumPy.
+grad(...) the gradients, in the order of WRT.
+
+This module imports only NumPy.
 """
 
 import numpy as np
@@ -97,10 +98,10 @@ def forward(w, b, X, y):
     # line 25: z = X @ w + b
     z = X @ w + b
     # line 27: nll = np.log(1.0 + np.exp(z)) - y * z
-    exp = np.exp(z)
-    add = 1.0 + exp
-    # line 28: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
-    loss = np.mean(np.log(add) - y * z) + 0.005 * np.sum(w * w)
+    exp_z = np.exp(z)
+    exp_z_plus_one = 1.0 + exp_z
+    # lines 27, 28: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
+    loss = np.mean(np.log(exp_z_plus_one) - y * z) + 0.005 * np.sum(w * w)
     return loss
 
 
@@ -121,19 +122,17 @@ def value_and_grad(w, b, X, y):
     # line 25: z = X @ w + b
     z = X @ w + b
     # line 27: nll = np.log(1.0 + np.exp(z)) - y * z
-    exp = np.exp(z)
-    add = 1.0 + exp
-    # line 28: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
-    loss = np.mean(np.log(add) - y * z) + 0.005 * np.sum(w * w)
+    exp_z = np.exp(z)
+    exp_z_plus_one = 1.0 + exp_z
+    # lines 27, 28: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
+    loss = np.mean(np.log(exp_z_plus_one) - y * z) + 0.005 * np.sum(w * w)
     # grad of line 27: nll = np.log(1.0 + np.exp(z)) - y * z
-    d_add = 1.0 / N / add
+    d_exp_z_plus_one = 1.0 / N / exp_z_plus_one
+    d_z = -1.0 / N * y + d_exp_z_plus_one * exp_z
     # grad of line 25: z = X @ w + b
-    d_z = -1.0 / N * y + d_add * exp
     d_b = float(np.sum(d_z, axis=0))
-    # grad of line 28: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
-    # grad of line 25: z = X @ w + b
-    # grad of the parameters, line 19: def loss(
-    d_w = w * 0.01 + np.reshape(X.T @ np.reshape(d_z, (N, 1)), (8,))
+    # grad of lines 28, 25: z = X @ w + b
+    d_w = w * 0.01 + X.T @ d_z
     return loss, (d_w, d_b)
 
 

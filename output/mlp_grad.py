@@ -7,8 +7,9 @@
 """Gradient of `loss` with respect to W1, b1, W2, b2.
 
 forward(W1, b1, W2, b2, X, Y) computes `loss`; value_and_grad(...) returns (value,
-gradients) and grad(...) the gradients, in the order of WRT. This module needs only the
-Python standard library and NumPy.
+gradients) and grad(...) the gradients, in the order of WRT.
+
+This module imports only NumPy.
 """
 
 import numpy as np
@@ -108,10 +109,12 @@ def forward(W1, b1, W2, b2, X, Y):
     # line 19: shifted = logits - np.mean(logits, axis=1, keepdims=True)
     shifted = logits - np.mean(logits, axis=1, keepdims=True)
     # line 20: return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdi...
-    exp = np.exp(shifted)
-    sum_1 = np.sum(exp, axis=1, keepdims=True)
+    exp_shifted = np.exp(shifted)
+    sum_exp_shifted = np.sum(exp_shifted, axis=1, keepdims=True)
+    # lines 20, 33: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
+    mean_sum_multiply = np.mean(np.sum(Y * (shifted - np.log(sum_exp_shifted)), axis=1))
     # line 33: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
-    loss = -np.mean(np.sum(Y * (shifted - np.log(sum_1)), axis=1))
+    loss = -mean_sum_multiply
     return loss
 
 
@@ -140,28 +143,31 @@ def value_and_grad(W1, b1, W2, b2, X, Y):
     # line 19: shifted = logits - np.mean(logits, axis=1, keepdims=True)
     shifted = logits - np.mean(logits, axis=1, keepdims=True)
     # line 20: return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdi...
-    exp = np.exp(shifted)
-    sum_1 = np.sum(exp, axis=1, keepdims=True)
+    exp_shifted = np.exp(shifted)
+    sum_exp_shifted = np.sum(exp_shifted, axis=1, keepdims=True)
+    # lines 20, 33: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
+    mean_sum_multiply = np.mean(np.sum(Y * (shifted - np.log(sum_exp_shifted)), axis=1))
     # line 33: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
-    loss = -np.mean(np.sum(Y * (shifted - np.log(sum_1)), axis=1))
+    loss = -mean_sum_multiply
     # grad of line 33: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
-    d_subtract = -1.0 / N * Y
+    d_shifted_minus_log = -1.0 / N * Y
     # grad of line 20: return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdi...
-    d_log = np.reshape(-np.sum(d_subtract, axis=1), (N, 1))
-    d_sum = d_log / sum_1
+    d_log_sum_exp = np.reshape(-np.sum(d_shifted_minus_log, axis=1), (N, 1))
+    d_sum_exp_shifted = d_log_sum_exp / sum_exp_shifted
+    d_shifted = d_shifted_minus_log + d_sum_exp_shifted * exp_shifted
     # grad of line 19: shifted = logits - np.mean(logits, axis=1, keepdims=True)
-    d_shifted = d_subtract + d_sum * exp
-    d_mean = np.reshape(-np.sum(d_shifted, axis=1), (N, 1))
+    d_mean_logits = np.reshape(-np.sum(d_shifted, axis=1), (N, 1))
+    d_logits = d_shifted + d_mean_logits / 5.0
     # grad of line 32: logits = hidden @ W2 + b2
-    d_logits = d_shifted + d_mean / 5.0
     d_b2 = np.sum(d_logits, axis=0)
     d_W2 = hidden.T @ d_logits
-    # grad of line 31: hidden = np.tanh(X @ W1 + b1)
-    d_add = d_logits @ W2.T * (1.0 - hidden * hidden)
+    # grad of lines 32, 31: hidden = np.tanh(X @ W1 + b1)
+    d_X_at_W1_plus_b1 = d_logits @ W2.T * (1.0 - hidden * hidden)
     del hidden
-    d_b1 = np.sum(d_add, axis=0)
-    d_W1 = X.T @ d_add
-    del d_add
+    # grad of line 31: hidden = np.tanh(X @ W1 + b1)
+    d_b1 = np.sum(d_X_at_W1_plus_b1, axis=0)
+    d_W1 = X.T @ d_X_at_W1_plus_b1
+    del d_X_at_W1_plus_b1
     return loss, (d_W1, d_b1, d_W2, d_b2)
 
 

@@ -7,8 +7,9 @@
 """Gradient of `energy` with respect to positions.
 
 forward(positions) computes `energy`; value_and_grad(...) returns (value, gradients) and
-grad(...) the gradients, in the order of WRT. This module needs only the Python standard
-library and NumPy.
+grad(...) the gradients, in the order of WRT.
+
+This module imports only NumPy.
 """
 
 import numpy as np
@@ -121,11 +122,9 @@ def forward(positions):
     # line 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances; 1 on...
     r2 = np.sum(diff * diff, axis=2) + EYE
     # line 30: s6 = (SIGMA**2 / r2) ** 3
-    divide = 1.0 / r2
-    s6 = divide**3
-    # line 31: pair = 4.0 * EPSILON * (s6**2 - s6) * OFF_DIAGONAL
-    # line 32: trap = 0.5 * TRAP * np.sum(positions**2)
-    # line 33: return 0.5 * np.sum(pair) + trap
+    one_over_r2 = 1.0 / r2
+    s6 = one_over_r2**3
+    # lines 31, 32, 33: return 0.5 * np.sum(pair) + trap
     energy = 0.5 * np.sum(4.0 * (s6 * s6 - s6) * OFF_DIAGONAL) + 0.05 * np.sum(
         positions * positions
     )
@@ -146,30 +145,36 @@ def value_and_grad(positions):
     # line 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances; 1 on...
     r2 = np.sum(diff * diff, axis=2) + EYE
     # line 30: s6 = (SIGMA**2 / r2) ** 3
-    divide = 1.0 / r2
-    s6 = divide**3
-    # line 31: pair = 4.0 * EPSILON * (s6**2 - s6) * OFF_DIAGONAL
-    # line 32: trap = 0.5 * TRAP * np.sum(positions**2)
-    # line 33: return 0.5 * np.sum(pair) + trap
+    one_over_r2 = 1.0 / r2
+    s6 = one_over_r2**3
+    # lines 31, 32, 33: return 0.5 * np.sum(pair) + trap
     energy = 0.5 * np.sum(4.0 * (s6 * s6 - s6) * OFF_DIAGONAL) + 0.05 * np.sum(
         positions * positions
     )
     # grad of line 31: pair = 4.0 * EPSILON * (s6**2 - s6) * OFF_DIAGONAL
-    d_subtract = OFF_DIAGONAL * 2.0
-    # grad of line 30: s6 = (SIGMA**2 / r2) ** 3
-    d_s6 = (d_subtract * s6 - OFF_DIAGONAL) * 2.0
-    d_divide = d_s6 * 3 * (divide * divide)
+    d_s6_times_s6_minus_s6 = OFF_DIAGONAL * 2.0
+    # grad of lines 31, 30: s6 = (SIGMA**2 / r2) ** 3
+    d_one_over_r2 = (
+        (d_s6_times_s6_minus_s6 * s6 - OFF_DIAGONAL)
+        * 2.0
+        * 3
+        * (one_over_r2 * one_over_r2)
+    )
+    # grad of lines 30, 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances;...
+    reshape_times_diff = (
+        np.reshape(-(d_one_over_r2 * one_over_r2) / r2, (8, 8, 1)) * diff
+    )
     # grad of line 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances; 1 on...
-    d_diff = np.reshape(-(d_divide * divide) / r2, (8, 8, 1)) * diff * 2.0
+    d_diff = reshape_times_diff * 2.0
     # grad of line 28: diff = positions[:, None, :] - positions[None, :, :]  # (N, N,...
-    d_getitem = np.reshape(np.sum(d_diff, axis=1), (8, 1, 3))
-    d_getitem_1 = np.reshape(-np.sum(d_diff, axis=0), (1, 8, 3))
+    d_positions_part = np.reshape(np.sum(d_diff, axis=1), (8, 1, 3))
+    d_positions_part_1 = np.reshape(-np.sum(d_diff, axis=0), (1, 8, 3))
     d_positions = np.zeros((8, 3), dtype=np.float64)
-    d_positions[None, :, :] = d_getitem_1
-    # grad of line 32: trap = 0.5 * TRAP * np.sum(positions**2)
-    # grad of the parameters, line 27: def energy(positions: "f64[8,3] in [-2, 2]"):
+    d_positions[None, :, :] = d_positions_part_1
+    # grad of lines 32, 28: diff = positions[:, None, :] - positions[None, :, :]  # (...
     d_positions += positions * 0.1
-    d_positions[:, None, :] += d_getitem
+    # grad of line 28: diff = positions[:, None, :] - positions[None, :, :]  # (N, N,...
+    d_positions[:, None, :] += d_positions_part
     return energy, (d_positions,)
 
 
