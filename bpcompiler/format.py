@@ -61,9 +61,30 @@ def _black(source: str) -> str:
                             hint="this is a bug in bpcompiler; please report it") from None
 
 
+def black_version() -> str:
+    return f"black {black.__version__}"
+
+
+# Blank lines between the module docstring, the imports and what follows: black 24 and
+# 25 keep two where black 26 keeps one. One is what every release gives, so the emitted
+# text says one and the committed modules read the same whichever black made them.
+_AFTER_DOCSTRING = re.compile(r'^(""".*?"""\n)\n+(?=(?!def |class |@)[A-Za-z_])', re.S | re.M)
+_AFTER_IMPORTS = re.compile(r"^((?:import |from )[^\n]*\n)\n+(?=[A-Za-z_])", re.M)
+
+
+def _agree_across_versions(source: str) -> str:
+    head, sep, rest = source.partition("\ndef ")
+    head = _AFTER_DOCSTRING.sub(r"\1\n", head, count=1)
+    head = _AFTER_IMPORTS.sub(lambda m: m.group(1) + "\n" if not
+                              m.string[m.end():].startswith(("import ", "from ", "def "))
+                              else m.group(0), head)
+    return head + sep + rest
+
+
 def format_source(source: str, fast: bool | None = None) -> str:
     """black's formatting of `source`. `fast` forces (True) or forbids (False) the fast
     path; by default it is used for modules longer than WHOLE_MODULE_LINES."""
+    source = _agree_across_versions(source)
     if fast is None:
         fast = source.count("\n") > WHOLE_MODULE_LINES
     if fast:
@@ -75,6 +96,24 @@ def format_source(source: str, fast: bool | None = None) -> str:
 
 def is_formatted(source: str) -> bool:
     return format_source(source) == source
+
+
+def same_but_formatting(a: str, b: str) -> bool:
+    """True when two modules differ at most in formatting: the same syntax tree and the
+    same comments in the same order (what one black release writes differently from
+    another). False when either does not parse."""
+    import ast
+    import io
+    import tokenize
+
+    def comments(text: str) -> list[str]:
+        tokens = tokenize.generate_tokens(io.StringIO(text).readline)
+        return [t.string for t in tokens if t.type == tokenize.COMMENT]
+
+    try:
+        return ast.dump(ast.parse(a)) == ast.dump(ast.parse(b)) and comments(a) == comments(b)
+    except (SyntaxError, ValueError, tokenize.TokenError):
+        return False
 
 
 def _is_body_line(line: str) -> bool:
