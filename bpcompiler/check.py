@@ -8,7 +8,9 @@ rerun in memory, from the directory it was recorded in. Rules that make it safe 
   was recorded in) unless `--allow-outside` (or the setting) says so:
   a header is not code review, and an absolute or `../` path could name anything;
 - a module that differs from the regenerated text only in formatting (another black
-  release's choices) is current, and the report says which black this is;
+  release's choices) is current, and the report says which black this is; so is one
+  whose comments quote source lines that have only moved (`--update` renumbers them);
+  whether the function changed is the header's hash of what the compile read;
 - a module whose header cannot be read or parsed is reported, and the rest are still
   checked: the exit status is 2 if any header was unusable, else 1 if any module is
   stale, else 0.
@@ -18,8 +20,10 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import functools
 import io
 import os
+import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +42,7 @@ class Tally:
     stale: int = 0
     unusable: int = 0  # headers that cannot be read, parsed or run as given
     restyled: int = 0  # current, but formatted by another black release
+    moved: int = 0  # current, but the source lines its comments quote have moved
 
 
 def module_paths(roots: list[str]) -> list[str]:
@@ -104,10 +109,23 @@ def _parse(command: str, parser) -> tuple[object | None, str | None]:
         return None, f"its header's command does not parse ({reason[0]}): {command}"
 
 
-def _same_code(a: str, b: str) -> bool:
+_LINE_NUMBER = re.compile(r"\bline \d+")
+
+
+def compare(committed: str, fresh: str) -> str:
+    """"same"; "restyled" (only formatting differs: another black release); "moved" (the
+    code is the same and only the source line numbers its comments quote moved: lines
+    were added above the function); or "stale"."""
     from .format import same_but_formatting
 
-    return same_but_formatting(a, b)
+    if committed == fresh:
+        return "same"
+    if same_but_formatting(committed, fresh):
+        return "restyled"
+    renumber = functools.partial(_LINE_NUMBER.sub, "line N")
+    if same_but_formatting(renumber(committed), renumber(fresh)):
+        return "moved"
+    return "stale"
 
 
 def check_module(path: str, options, tally: Tally, run: Callable, parser,
@@ -145,10 +163,14 @@ def check_module(path: str, options, tally: Tally, run: Callable, parser,
         tally.stale += 1
         return say(f"{path}: stale: regenerating it fails: "
                    f"{'%s:%d: ' % where if where else ''}the code called sys.exit({exc.code!r})")
-    if fresh == text:
+    verdict = compare(text, fresh)
+    if verdict == "same":
         return
-    if _same_code(text, fresh):
+    if verdict == "restyled":
         tally.restyled += 1
+        return
+    if verdict == "moved" and not options.update:
+        tally.moved += 1
         return
     if options.update:
         from .writer import write_atomically
@@ -178,6 +200,9 @@ def check_paths(options, paths: list[str], run: Callable, parser, progress,
 
         say(f"{tally.restyled} module(s) differ only in formatting: formatted by another "
             f"black release than this one ({black_version()}); the code is current")
+    if tally.moved:
+        say(f"{tally.moved} module(s) quote source lines that have moved; the code is "
+            "current (`bpcompiler check --update` renumbers the comments)")
     if tally.stale:
         say(f"{tally.stale} of {tally.checked} generated modules are stale")
     if tally.unusable:
