@@ -2,9 +2,11 @@
 Python API, so every use of it stays here).
 
 The contract: `format_source(text)` returns exactly `black.format_str(text)`, byte for
-byte. black formats about 1,250 lines a second, so a 100,000-node graph (well over
-100,000 emitted lines) would spend minutes in it. Small modules are handed to black
-whole. Large ones take a fast path that gives the same bytes:
+byte, for every black release since 24.1: first the blank lines around the module
+docstring and the imports, where those releases differ, are set to what they all agree
+on (`_agree_across_versions`). black formats about 1,250 lines a second, so a
+100,000-node graph (well over 100,000 emitted lines) would spend minutes in it. Small
+modules are handed to black whole. Large ones take a fast path that gives the same bytes:
 
 1. **Skeleton.** Every function body line the emitter writes is one complete logical
    line at depth 1 (a statement or a standalone comment) with no blank lines between
@@ -54,7 +56,7 @@ _BODY_INDENT = "    "
 
 def _black(source: str) -> str:
     try:
-        return black.format_str(source, mode=MODE)
+        return black.format_str(_agree_across_versions(source), mode=MODE)
     except black.InvalidInput as exc:
         from .errors import InternalError
         raise InternalError(f"internal error in emit: black cannot parse the module ({exc})",
@@ -84,7 +86,6 @@ def _agree_across_versions(source: str) -> str:
 def format_source(source: str, fast: bool | None = None) -> str:
     """black's formatting of `source`. `fast` forces (True) or forbids (False) the fast
     path; by default it is used for modules longer than WHOLE_MODULE_LINES."""
-    source = _agree_across_versions(source)
     if fast is None:
         fast = source.count("\n") > WHOLE_MODULE_LINES
     if fast:
@@ -176,7 +177,7 @@ def _fill(template_out: str, names: list):
 
 
 def _format_fast(source: str) -> str | None:
-    lines = source.split("\n")
+    lines = _agree_across_versions(source).split("\n")
     skeleton, runs = [], []
     in_def = in_doc = False
     depth = 0  # brackets open across lines (an exploded `def f(` or `return (`)
