@@ -9,7 +9,6 @@ collects what they report.
 from __future__ import annotations
 
 import gc
-import hashlib
 import inspect
 import linecache
 import os
@@ -23,13 +22,16 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from . import __version__
+from . import __version__, display
 from .autodiff import differentiate
 from .emit import emit
 from .errors import CompileError, InternalError
+from .fingerprint import source_hash
 from .format import format_source
 from .graph import check_graph, dump
 from .passes import optimize
+from .progress import logger, phase_reporter
+from .replay import api_command
 from .shapes import SymbolicShapes, default_wrt_from_examples, resolve_shapes
 from .symbolic import VARIANT_STEPS, SymbolicShapeError, annotate, variant_args
 from .trace import source_file, trace
@@ -71,21 +73,46 @@ class CompileReport:
                 f"time: {phases} (total {total:.0f} ms)")
 
 
-@dataclass
+@dataclass(repr=False)
 class Compiled:
+    """What `compile_grad` returns: the emitted module's `source` and the imported
+    `module`, the joint forward/adjoint `graph`, the `path` written (or None) and the
+    `report`. At a prompt it shows one line; in Jupyter, the source and the report."""
+
     source: str
     module: types.ModuleType
     graph: nx.DiGraph
     path: str | None
     report: CompileReport
 
+    @property
+    def function_name(self) -> str:
+        return str(self.graph.graph.get("function", "function"))
 
-def source_hash(fn) -> str:
+    def __repr__(self) -> str:
+        return display.one_line(self)
+
+    def _repr_markdown_(self) -> str:
+        return display.markdown(self)
+
+    def _repr_html_(self) -> str:
+        return display.to_html(self)
+
+    def picture(self, max_nodes: int | None = None) -> display.Picture:
+        """The graph as an SVG picture (shown inline in Jupyter; `.save(path)` writes
+        it); past `max_nodes` boxes, a summary (see `bpcompiler graph --max-nodes`)."""
+        from . import picture
+
+        return picture.svg_picture(self.graph, max_nodes)
+
+
+def own_sources(fn) -> tuple[str, ...]:
+    """The file defining `fn`: an output path that no `force` may overwrite."""
     try:
-        with open(inspect.getsourcefile(fn), "rb") as f:
-            return hashlib.sha256(f.read()).hexdigest()[:16]
-    except (TypeError, OSError):
-        return hashlib.sha256(fn.__code__.co_code).hexdigest()[:16]
+        path = inspect.getsourcefile(fn)
+    except TypeError:
+        return ()
+    return (path,) if path else ()
 
 
 def load_module(source: str, name: str, filename: str) -> types.ModuleType:
@@ -114,15 +141,21 @@ def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
     # returns; the cyclic collector's full sweeps over a 100k-node graph cost a third of
     # the compile time, so it is paused for the compile and resumed afterwards.
     collecting = gc.isenabled()
+    report, close = phase_reporter(progress, getattr(f, "__name__", "function"))
     gc.disable()
     try:
         args, shapes = resolve_shapes(f, args, specs)
         if wrt is None and shapes.data:  # a spec marked `data` is not differentiated
             wrt = default_wrt_from_examples(f, args, shapes.data)
-        return _compile(f, args, wrt, out, command, force, debug, progress, shapes)
+        compiled = _compile(f, args, wrt, out, command, force, debug, report, shapes)
     finally:
+        close()
         if collecting:
             gc.enable()
+    logger.info("%s: compiled in %.0f ms (%d lines)%s", compiled.function_name,
+                1e3 * sum(compiled.report.seconds.values()), compiled.report.lines,
+                f", wrote {compiled.path}" if compiled.path else "")
+    return compiled
 
 
 def _build(f, args, wrt, debug, report: CompileReport | None = None, enter=None, phase=None,
@@ -174,8 +207,9 @@ def _make_symbolic(f, args, wrt, debug, joint, shapes: "SymbolicShapes") -> None
 def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Compiled:
     report = CompileReport()
     clock = time.perf_counter()
+    protected = own_sources(f)
     if out is not None:
-        check_writable(str(out), force)  # refuse before doing the work
+        check_writable(str(out), force, protected)  # refuse before doing the work
 
     def phase(name):
         nonlocal clock
@@ -203,8 +237,12 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Comp
         name = f.__name__
         params = joint.graph["params"]
         wrt_names = joint.graph["wrt"]
-        regenerate = command or f"compile_grad({name}, ...) from Python (no command recorded)"
-        joint.graph["command"] = command or f"compile_grad({name}, ...) at the new shape"
+        recorded = None if command or out is None else \
+            api_command(f, params, args, wrt_names, str(out))
+        regenerate = command or (recorded[0] if recorded else
+                                 f"compile_grad({name}, ...) from Python (no command recorded)")
+        joint.graph["command"] = command or (recorded[0] if recorded else
+                                             f"compile_grad({name}, ...) at the new shape")
         # NOTE: the module is emitted, formatted and imported once. The verification
         # result goes into a header comment after the fact: a comment line changes no
         # code and no line number, so the module verified is the module written.
@@ -256,7 +294,9 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Comp
         phase("verify")
         if path is not None:
             stage = enter("write")
-            write_atomically(path, source, force=force)
+            if recorded:  # the example arguments the recorded command reads
+                write_atomically(recorded[1], recorded[2], force=True, protected=protected)
+            write_atomically(path, source, force=force, protected=protected)
             phase("write")
     except InternalError as exc:
         if getattr(exc, "dump_path", None):
