@@ -31,7 +31,7 @@ from .format import format_source
 from .graph import check_graph, dump
 from .passes import optimize
 from .trace import source_file, trace
-from .verify import VerificationReport, verify
+from .verify import VerificationReport, verify, widen
 from .writer import MARKER, check_writable, write_atomically
 
 # How much of the graph an internal-error dump holds.
@@ -95,13 +95,16 @@ def load_module(source: str, name: str, filename: str) -> types.ModuleType:
 
 
 def compile_grad(f, args, wrt=None, out=None, *, command: str | None = None,
-                 force: bool = False, debug: bool = False, progress=None) -> Compiled:
+                 force: bool = False, debug: bool = False, progress=None,
+                 bounds: dict | None = None) -> Compiled:
     """Compile the gradient of `f` at example `args` into a verified Python module.
 
     `wrt` names the parameters to differentiate (default: every float parameter). With
     `out`, the module is written there (atomically) after it has been verified.
     `command` is the shell command recorded in the header as the way to regenerate it.
     `progress`, if given, is called with each stage's name as the stage starts.
+    `bounds` maps parameter names to the (lo, hi) ranges their specs declare: the
+    points verification adds stay inside them.
     """
     # NOTE: a compile allocates a few dicts per node and frees nothing cyclic until it
     # returns; the cyclic collector's full sweeps over a 100k-node graph cost a third of
@@ -109,13 +112,13 @@ def compile_grad(f, args, wrt=None, out=None, *, command: str | None = None,
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _compile(f, args, wrt, out, command, force, debug, progress)
+        return _compile(f, args, wrt, out, command, force, debug, progress, bounds)
     finally:
         if collecting:
             gc.enable()
 
 
-def _compile(f, args, wrt, out, command, force, debug, progress) -> Compiled:
+def _compile(f, args, wrt, out, command, force, debug, progress, bounds) -> Compiled:
     report = CompileReport()
     clock = time.perf_counter()
     if out is not None:
@@ -134,7 +137,7 @@ def _compile(f, args, wrt, out, command, force, debug, progress) -> Compiled:
 
     stage = enter("trace")
     try:
-        forward = trace(f, args, wrt)
+        forward = traced = trace(f, args, wrt)
         report.traced_nodes = len(forward)
         phase("trace")
         stage = enter("optimize (forward)")
@@ -187,8 +190,9 @@ def _compile(f, args, wrt, out, command, force, debug, progress) -> Compiled:
         float32 = any(a["dtype"] == "float32" for _, a in forward.nodes(data=True))
         casts32 = any(a["dtype"] == "float32" and a["op"] in ("astype", "const")
                       for _, a in forward.nodes(data=True))
-        verification = verify(f, module, args, params, wrt_names, computes_in_float32=float32,
-                              casts_to_float32=casts32)
+        verification = verify(f, module, args, params, wrt_names, graph=traced,
+                              bounds=bounds, twin=lambda: float64_twin(traced, name),
+                              computes_in_float32=float32, casts_to_float32=casts32)
         report.verification = verification
         verified = f"# Verified: {verification.summary()}"
         if pending not in source or "\n" in verified:
@@ -212,6 +216,13 @@ def _compile(f, args, wrt, out, command, force, debug, progress) -> Compiled:
         raise internal_error(f"internal error in {stage}: {type(exc).__name__}: {exc}",
                              stage, f, graph, exc) from exc
     return Compiled(source=source, module=module, graph=joint, path=path, report=report)
+
+
+def float64_twin(traced, name: str) -> types.ModuleType:
+    """The float32 program's float64 twin, compiled the same way (not formatted):
+    verification checks the rules on it at float64 tolerances."""
+    joint = optimize(differentiate(optimize(widen(traced), rounds=1)))
+    return load_module(emit(joint, [], ""), f"{name}_grad64", f"<bpcompiler {name}_grad64>")
 
 
 def internal_error(problem: str, stage: str, fn, graph, exc: BaseException) -> InternalError:

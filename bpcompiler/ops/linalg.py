@@ -70,7 +70,7 @@ register(Op(name="matmul", arity=2, np_fn=np.matmul, py_fn=None, spell=infix("@"
                        "np.linalg.multi_dot"),
             cases=((((2, 3), (3, 4)), {}), (((3,), (3, 4)), {}), (((2, 3), (3,)), {}),
                    (((3,), (3,)), {}), (((5, 2, 3), (3, 4)), {}), (((3,), (5, 3, 2)), {}),
-                   (((5, 2, 3), (5, 3, 2)), {}), (((1, 2, 3), (4, 3, 2)), {}))))
+                   (((5, 2, 3), (5, 3, 2)), {}), (((1, 2, 3), (4, 3, 2)), {})), analytic=True))
 
 
 def _np_matmul(a, b, **kwargs):
@@ -158,7 +158,7 @@ register(Op(name="einsum", arity=-1, np_fn=lambda *xs, subscripts: np.einsum(sub
                    (((2, 3), (4,)), {"subscripts": "ij,k->ikj"}),
                    (((3,), (3,)), {"subscripts": "i,i->"}),
                    (((2, 3, 4), (2, 4, 5)), {"subscripts": "bij,bjk->bik"}),
-                   (((2, 3), (3,), (2,)), {"subscripts": "ij,j,i->"}))))
+                   (((2, 3), (3,), (2,)), {"subscripts": "ij,j,i->"})), analytic=True))
 
 
 def _normalize_subscripts(subscripts: str, shapes) -> str:
@@ -301,7 +301,7 @@ register(Op(name="trace", arity=1, np_fn=lambda x, offset: np.trace(x, offset), 
                                               else ")"), PREC_ATOM),
             shape_rule=evaluated_rule, vjp=_trace_vjp, spellings=("np.trace", ".trace()"),
             cases=((((3, 3),), {"offset": 0}), (((3, 4),), {"offset": 1}),
-                   (((3, 3, 2),), {"offset": 0}))))
+                   (((3, 3, 2),), {"offset": 0})), analytic=True))
 
 
 @numpy_function(np.trace)

@@ -71,6 +71,10 @@ class Op:
     # untaken np.where branch), the driver wraps the contribution in
     # where(g == 0, 0, ...) so 0 * inf cannot turn into NaN: the "double where" trap.
     singular: bool = False
+    # The NumPy implementation takes complex operands and is holomorphic near the real
+    # line, with the real derivative there: verification differentiates paths made of
+    # such ops exactly, by the complex step, with no step size to choose.
+    analytic: bool = False
 
     def impl(self, python: bool) -> Callable:
         fn = self.py_fn if python and self.py_fn is not None else self.np_fn

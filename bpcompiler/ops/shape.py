@@ -63,7 +63,7 @@ register(Op(name="reshape", arity=1, np_fn=lambda x, shape: np.reshape(x, shape)
                        "np.squeeze", ".squeeze()", "np.expand_dims", "np.atleast_1d",
                        "np.atleast_2d", "np.atleast_3d"),
             cases=((((6,),), {"shape": (2, 3)}), (((2, 3),), {"shape": (3, 2)}),
-                   (((2, 3, 4),), {"shape": (4, 6)}), (((),), {"shape": (1, 1)}))))
+                   (((2, 3, 4),), {"shape": (4, 6)}), (((),), {"shape": (1, 1)})), analytic=True))
 
 
 def constant_shape(shape, what: str) -> tuple:
@@ -112,7 +112,7 @@ register(Op(name="transpose", arity=1, np_fn=lambda x, axes: np.transpose(x, axe
             vjp=lambda g, y, x, axes: (F.transpose(g, axes=tuple(np.argsort(axes).tolist())),),
             spellings=("np.transpose", ".T", ".transpose()", "np.swapaxes", "np.moveaxis"),
             cases=((((2, 3),), {"axes": (1, 0)}), (((2, 3, 4),), {"axes": (2, 0, 1)}),
-                   (((2, 3, 4),), {"axes": (0, 2, 1)}))))
+                   (((2, 3, 4),), {"axes": (0, 2, 1)})), analytic=True))
 
 
 @numpy_function(np.transpose)
@@ -150,7 +150,7 @@ register(Op(name="broadcast_to", arity=1, np_fn=lambda x, shape: np.broadcast_to
             vjp=lambda g, y, x, shape: (g,),  # the driver sums g back to x's shape
             spellings=("np.broadcast_to", "np.broadcast_arrays"),
             cases=((((),), {"shape": (3,)}), (((3,),), {"shape": (2, 3)}),
-                   (((2, 1),), {"shape": (2, 4)}), (((1, 3),), {"shape": (2, 2, 3)}))))
+                   (((2, 1),), {"shape": (2, 4)}), (((1, 3),), {"shape": (2, 2, 3)})), analytic=True))
 
 
 @numpy_function(np.broadcast_to)
@@ -235,7 +235,7 @@ register(Op(name="getitem", arity=1, np_fn=_getitem_impl, py_fn=None, spell=_get
                    (((6,),), {"index": (("slice", None, None, -1),)}),
                    (((3, 4),), {"index": (("slice", None, None, None), ("int", 1))}),
                    (((3, 4),), {"index": (("ellipsis",), ("newaxis",), ("slice", 1, 3, None))}),
-                   (((2, 3, 4),), {"index": (("int", 0), ("slice", None, 2, None))}))))
+                   (((2, 3, 4),), {"index": (("int", 0), ("slice", None, 2, None))})), analytic=True))
 
 
 @array_method("__getitem__")
@@ -271,7 +271,7 @@ register(Op(name="scatter", arity=1, np_fn=_scatter_impl, py_fn=None, spell=None
             cases=((((),), {"index": (("int", 2),), "shape": (5,)}),
                    (((3,),), {"index": (("slice", 1, None, 2),), "shape": (6,)}),
                    (((3,),), {"index": (("slice", None, None, None), ("int", 1)),
-                              "shape": (3, 4)}))))
+                              "shape": (3, 4)})), analytic=True))
 
 
 # -- astype ----------------------------------------------------------------------------
@@ -285,7 +285,7 @@ register(Op(name="astype", arity=1, np_fn=lambda x, dtype: np.asarray(x).astype(
             vjp=lambda g, y, x, dtype: (
                 F.astype(g, dtype=x._dtype) if x._dtype in ("float64", "float32") else None,),
             spellings=(".astype()",),
-            cases=((((3,),), {"dtype": "float32"}), (((2, 2),), {"dtype": "float64"}))))
+            cases=((((3,),), {"dtype": "float32"}), (((2, 2),), {"dtype": "float64"})), analytic=True))
 
 
 @array_method("astype")
