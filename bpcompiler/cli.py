@@ -106,9 +106,11 @@ def run_compile(options, write: bool = True, progress=None):
     wrt = tuple(w.strip() for w in options.wrt.split(",")) if options.wrt else \
         default_wrt(specs)
     options.out = options.out or default_output(options.target)
+    bounds = {name: parse_spec(spec)[2] for name, spec in specs.items()
+              if parse_spec(spec)[2] is not None}  # verification's points stay inside
     return compile_grad(fn, args, wrt=wrt, out=options.out if write else None,
                         command=compile_command(options), force=options.force,
-                        debug=options.debug, progress=progress)
+                        debug=options.debug, progress=progress, bounds=bounds)
 
 
 class Progress:

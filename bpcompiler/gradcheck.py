@@ -240,6 +240,8 @@ class PointCheck:
         ulp = float(np.spacing(np.float32(abs(self.f0)) if self.precision == "float32"
                                else abs(self.f0)))
         self.sigma = max(3.0 * estimate, 0.5 * ulp) if math.isfinite(estimate) else math.inf
+        # Far more than rounding gives (1e6 ulps): a jump within the noise step.
+        self.jump = self.jump or self.sigma > 1e6 * max(ulp, 1e-300)
         return self.sigma
 
     def differences(self, k, s, block) -> Outcome:
@@ -267,9 +269,15 @@ class PointCheck:
         outcomes = [self._fd_outcome(k, block, analytic, scale, est) for est in (first, second)]
         if any(o.status == "verified" for o in outcomes):
             return next(o for o in outcomes if o.status == "verified")
-        if all(o.status == "wrong" for o in outcomes) and \
-                abs(first[0] - second[0]) <= first[1] + second[1]:
-            return outcomes[0]  # two steps agree with each other, not with the gradient
+        gap = abs(analytic - first[0])
+        if all(o.status == "wrong" for o in outcomes) and first[1] + second[1] <= 0.3 * gap \
+                and abs(first[0] - second[0]) <= 0.3 * gap:
+            # Two steps agree with each other, each far more precisely than they disagree
+            # with the gradient. (Steps spanning whole periods of an oscillation can also
+            # agree; a third step, 64 times finer, must then agree too.)
+            third = self._estimate(i, v, h0 / 64, sigma)
+            if third[1] <= 0.3 * gap and abs(third[0] - first[0]) <= 0.3 * gap:
+                return outcomes[0]
         reasons = {est[2] for est in (first, second)}
         if self.jump:
             detail = f"a kink or jump within {h0 * size:.2g} of the point"

@@ -112,10 +112,17 @@ def impure_line(fn, args) -> tuple[str, int]:
     return fn.__code__.co_filename, fn.__code__.co_firstlineno
 
 
+def _show(value) -> str:
+    try:
+        return f"{float(value):.17g}"
+    except (TypeError, ValueError):
+        return repr(value)
+
+
 def refuse_impure(fn, args, first, second, display) -> None:
     file, line = impure_line(fn, args)
     raise ImpureFunctionError(
-        f"{fn.__name__} gives {first!r} and then {second!r} on two calls at the same "
+        f"{fn.__name__} gives {_show(first)} and then {_show(second)} on two calls at the same "
         "arguments: it is not a function of its arguments alone (it reads state that "
         "changes between calls, such as a global counter or a mutated closure, or draws "
         "random numbers)", file=display(file), line=line,
