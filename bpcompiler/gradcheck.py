@@ -168,7 +168,7 @@ class PointCheck:
             z[i] = z[i].astype(np.complex128)
             z[i][slot] += 1j * TINY
         try:
-            out = interpret_complex(self.graph, z, batched=True)
+            out = np.broadcast_to(interpret_complex(self.graph, z, batched=True), (n,))
         except NotAnalytic:
             return None
         largest = None

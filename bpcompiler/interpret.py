@@ -156,7 +156,8 @@ def batchable(g) -> bool:
     from .ops.registry import elementwise_rule
     if "_batchable" not in g.graph:
         g.graph["_batchable"] = all(
-            attrs["shape"] == () and (attrs["op"] in ("input", "const") or
-                                      REGISTRY[attrs["op"]].shape_rule is elementwise_rule)
+            attrs["shape"] == () and (attrs["op"] in ("input", "const") or (
+                REGISTRY[attrs["op"]].shape_rule is elementwise_rule and
+                REGISTRY[attrs["op"]].np_fn is not None))
             for _, attrs in g.nodes(data=True))
     return g.graph["_batchable"]
