@@ -27,6 +27,7 @@ from . import __version__
 from .autodiff import differentiate
 from .emit import emit
 from .errors import CompileError, InternalError
+from .follow import underlying_function
 from .format import format_source
 from .graph import check_graph, dump
 from .passes import optimize
@@ -156,8 +157,9 @@ def _compile(f, args, wrt, out, command, force, debug, progress) -> Compiled:
         report.adjoint_nodes = len(joint) - report.forward_nodes
         phase("optimize")
         stage = enter("emit")
-        file = source_file(f)
-        name = f.__name__
+        base = underlying_function(f) or f  # a method's or partial's own function
+        file = source_file(base)
+        name = base.__name__
         params = joint.graph["params"]
         wrt_names = joint.graph["wrt"]
         regenerate = command or f"compile_grad({name}, ...) from Python (no command recorded)"
@@ -166,7 +168,7 @@ def _compile(f, args, wrt, out, command, force, debug, progress) -> Compiled:
         # code and no line number, so the module verified is the module written.
         pending = "# Verified: (pending)"
         header = [f"{MARKER} {__version__}. Do not edit: regenerate instead.",
-                  f"# Source: {file}:{name} (sha256 {source_hash(f)})",
+                  f"# Source: {file}:{name} (sha256 {source_hash(base)})",
                   f"# Regenerate: {regenerate}", pending]
         docstring = "\n".join(textwrap.wrap(
             f"Gradient of `{name}` with respect to {', '.join(wrt_names)}.", 88)) + "\n\n" + \
