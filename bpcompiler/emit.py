@@ -423,7 +423,14 @@ def _tuple(items: list[str]) -> str:
     return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
 
 
-_MODULES = {"np": "numpy", "math": "math"}
+_MODULES = {"np": "numpy", "math": "math", "scipy": "scipy.special"}
+
+
+def _import_line(module: str, alias: str) -> str:
+    if module == "scipy":  # the code says scipy.special.<name>: import the submodule
+        return "import scipy.special" + ("" if alias == "scipy" else
+                                         f"\nimport scipy as {alias}")
+    return f"import {_MODULES[module]}" + (f" as {alias}" if alias != _MODULES[module] else "")
 
 
 def _unshadow(lines: list[str], params, space) -> tuple[list[str], dict, str | None]:
@@ -503,7 +510,12 @@ def emit(g, header_lines: list[str], docstring: str) -> str:
         imports.append(f"import builtins as {builtins_alias}")
     for module, alias in aliases.items():
         if re.search(rf"(?<![\w.]){alias}\.", code):
-            imports.append(f"import {_MODULES[module]}" + (f" as {alias}" if alias != _MODULES[module] else ""))
+            imports.append(_import_line(module, alias))
+    if any(line.startswith("import scipy") for line in imports):
+        # NOTE: the docstring (api.py) is written before the code is known.
+        docstring = docstring.replace("the Python standard library and NumPy.",
+                                      "the Python standard library, NumPy and SciPy "
+                                      "(scipy.special).")
 
     def block(lines):
         return "\n".join("    " + row if row.strip() else row

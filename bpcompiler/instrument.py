@@ -28,6 +28,7 @@ from . import arraylike
 from .errors import RandomnessError, UnsupportedOperationError
 from .follow import follow, is_library_file
 from .ops import F, MATH_FUNCTIONS
+from .ops.special import installed as scipy_frontends
 from .tracer import Tracer
 
 _MATH_FUNCTION_IDS = {id(v): k for k, v in vars(math).items() if callable(v)}
@@ -168,6 +169,7 @@ class Instrumenter:
         self.shadow_objects: dict = {}  # id(user object) -> (object, its shadow)
         self.constant_names: dict = {}  # id(ndarray) -> the name the user gave it
         self.numpy = _NumpyView()
+        scipy_frontends()  # SciPy's ufuncs trace once the user's program imported SciPy
         # `import math` (or numpy, random) inside a traced function gets the same stand-ins.
         self.builtins = dict(vars(builtins), __import__=self._import)
 
@@ -175,7 +177,9 @@ class Instrumenter:
         module = builtins.__import__(name, globals, locals, fromlist, level)
         if level == 0 and (name == "random" or name.startswith("numpy.random") and fromlist):
             return _Refuse(name.replace("numpy.", "np.", 1))
-        return self.substitute(module) if module in (math, np) else module
+        if name.startswith("scipy"):
+            scipy_frontends()  # imported inside the traced function
+        return self.substitute(module)
 
     def substitute(self, value):
         if value is math:
@@ -190,6 +194,9 @@ class Instrumenter:
         if isinstance(value, types.BuiltinFunctionType) and id(value) in _MATH_FUNCTION_IDS \
                 and getattr(value, "__self__", None) is math:
             return self.math_functions[_MATH_FUNCTION_IDS[id(value)]]
+        frontend = scipy_frontends().get(id(value))
+        if frontend is not None:  # scipy.special.logsumexp, scipy.stats.norm, ...
+            return frontend
         if id(value) in _ARRAYLIKE_BY_ID and getattr(np, value.__name__, None) is value:
             return _ARRAYLIKE_BY_ID[id(value)]  # from numpy import asarray
         if isinstance(value, types.FunctionType):

@@ -213,7 +213,7 @@ class Tracer:
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         impl = registry.NUMPY_UFUNCS.get(ufunc)
         if method != "__call__" or impl is None:
-            spelled = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+            spelled = _ufunc_name(ufunc) + ("" if method == "__call__" else f".{method}")
             self._refuse(UnsupportedOperationError, _unsupported_message(spelled, ufunc),
                          _advice(ufunc))
         if kwargs.get("out") is not None:
@@ -285,6 +285,15 @@ def _called_explicitly(frame) -> bool:
 def _is_operand(value) -> bool:
     # lists and tuples are array-likes, as for NumPy arrays: x * [1.0, 2.0]
     return isinstance(value, (Tracer, int, float, np.ndarray, np.generic, list, tuple))
+
+
+def _ufunc_name(ufunc) -> str:
+    """`scipy.special.gamma` for SciPy's ufuncs, `np.<name>` for NumPy's."""
+    special = sys.modules.get("scipy.special")
+    if special is not None and getattr(special, ufunc.__name__, None) is ufunc and \
+            getattr(np, ufunc.__name__, None) is not ufunc:
+        return f"scipy.special.{ufunc.__name__}"
+    return f"np.{ufunc.__name__}"
 
 
 def _unsupported_message(name: str, fn) -> str:

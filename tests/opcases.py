@@ -31,6 +31,8 @@ def sample(domain: str, shape, dtype, rng):
         x = rng.uniform(-1.0, 1.0, size=shape)
         if len(shape) >= 2 and shape[-1] == shape[-2]:
             x = x + 2.0 * np.eye(shape[-1])
+    elif domain == "probability":
+        x = rng.uniform(0.05, 0.95, size=shape)
     elif domain == "unit":
         x = rng.uniform(-0.9, 0.9, size=shape)
     elif domain == "above1":
