@@ -78,11 +78,33 @@ def _with_arrays(real, positions):
 
 
 def _as_array_like(real):
+    copies = real is np.array
+
     @functools.wraps(real)
     def call(a, *args, **kwargs):
         if holds_tracer(a):
-            return as_array(a, *args, **kwargs)
+            result = as_array(a, *args, **kwargs)
+            if result is a and copies and kwargs.get("copy", True):
+                from .ops.update import copy
+                return copy(a)  # np.array copies: a write into it leaves `a` alone
+            return result
         return real(a, *args, **kwargs)
+    return call
+
+
+def _constructor(real):
+    """np.zeros & co. inside traced code: a constant tracer, which a traced value can be
+    written into (ops/update.py); np.empty is zeros (any contents will do)."""
+    @functools.wraps(real)
+    def call(*args, **kwargs):
+        value = real(*args, **kwargs)
+        if not isinstance(value, np.ndarray) or value.dtype.kind not in "fiub":
+            return value
+        if real in (np.empty, np.empty_like):
+            value = np.zeros_like(value)
+        from .builder import current_builder
+        b = current_builder()
+        return b.tracer(b.constant(value))
     return call
 
 
@@ -118,6 +140,9 @@ def overrides() -> dict[str, object]:
     out.update({name: _atleast(getattr(np, name))
                 for name in ("atleast_1d", "atleast_2d", "atleast_3d")})
     out["astype"] = _astype
+    out.update({name: _constructor(getattr(np, name)) for name in (
+        "zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like",
+        "empty_like")})
     for names, positions in ((_FIRST, (0,)), (_FIRST_TWO, (0, 1))):
         for name in names:
             out[name] = _with_arrays(getattr(np, name), positions)

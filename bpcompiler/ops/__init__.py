@@ -1,7 +1,7 @@
 """The op registry and the op tables. Importing this package registers every op."""
 
 from . import (combine, core, elementwise, indexing, linalg, reductions,  # noqa: F401
-               shape, special, unsupported)  # (importing registers the ops)
+               shape, special, unsupported, update)  # (importing registers the ops)
 from .registry import (ARRAY_METHODS, MATH_FUNCTIONS, NUMPY_FUNCTIONS, NUMPY_UFUNCS, REGISTRY,
                        UNSUPPORTED, Aval, F, Op, get_op)
 
