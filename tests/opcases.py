@@ -31,6 +31,9 @@ def sample(domain: str, shape, dtype, rng):
         x = rng.uniform(-1.0, 1.0, size=shape)
         if len(shape) >= 2 and shape[-1] == shape[-2]:
             x = x + 2.0 * np.eye(shape[-1])
+    elif domain == "spd":  # symmetric positive definite (stacks too)
+        b = rng.uniform(-1.0, 1.0, size=shape)
+        x = b @ np.swapaxes(b, -1, -2) + shape[-1] * np.eye(shape[-1])
     elif domain == "probability":
         x = rng.uniform(0.05, 0.95, size=shape)
     elif domain == "unit":
