@@ -97,6 +97,11 @@ class Tracer:
         if _called_explicitly(sys._getframe(1)):
             self._refuse(ConcreteValueError, "bool() of a traced value needs a concrete number",
                          "compute both outcomes and select with np.where(cond, a, b)")
+        if _is_while(sys._getframe(1)):
+            self._refuse(TracedBranchError, "a while loop's condition depends on a traced "
+                         "value (the number of iterations would have to be known)",
+                         "loop a fixed number of times (for _ in range(N), N a constant) "
+                         "and freeze the finished steps: x = np.where(done, x, step(x))")
         self._refuse(TracedBranchError,
                      "Python control flow (if/while/and/or) depends on a traced value",
                      "compute both branches and select with np.where(cond, a, b)")
@@ -341,6 +346,13 @@ def _values(values):
     return tuple(one(v) for v in values)
 
 
+def _is_while(frame) -> bool:
+    """Whether `frame` is testing a `while` loop's condition (read from its source line)."""
+    import linecache
+    text = linecache.getline(frame.f_code.co_filename, frame.f_lineno).lstrip()
+    return text.startswith("while ") or text.startswith("while(")
+
+
 def _called_explicitly(frame) -> bool:
     """Whether `frame` asked for a truth value with a call (`bool(x)`, `all(...)`) rather
     than with a jump (`if`, `while`, `and`, `or`, `not`)."""
@@ -372,7 +384,9 @@ def _unsupported_message(name: str, fn) -> str:
 
 
 def _advice(fn) -> str:
-    return registry.UNSUPPORTED.get(fn, "run `bpcompiler ops` for the supported operations")
+    from .ops.special import ADVICE  # SciPy's, once SciPy is imported
+    return registry.UNSUPPORTED.get(fn) or ADVICE.get(fn) or \
+        "run `bpcompiler ops` for the supported operations"
 
 
 

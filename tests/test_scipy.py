@@ -189,5 +189,5 @@ def test_a_distribution_method_not_traced_is_refused_by_its_name():
 
 def test_an_unsupported_scipy_ufunc_is_named_as_scipy_names_it():
     from bpcompiler import CompileError
-    with pytest.raises(CompileError, match=r"scipy\.special\.gamma is not"):
+    with pytest.raises(CompileError, match=r"scipy\.special\.gamma is not.*gammaln"):
         compile_grad(lambda x: np.sum(sp.gamma(x)), (X,))

@@ -155,3 +155,17 @@ def test_refusal_inside_a_helper_module_names_its_line():
         compile_grad(f, (X,))
     line = next(i for i, text in enumerate(open(helpers.__file__), 1) if "float(x[0])" in text)
     assert f"helpers.py:{line}:" in str(info.value)
+
+
+def test_a_while_loop_on_a_traced_value_is_told_to_use_a_fixed_trip_count():
+    from bpcompiler import TracedBranchError
+
+    def f(x):
+        while x > 1.0:
+            x = x / 2.0
+        return x
+    with pytest.raises(TracedBranchError) as info:
+        compile_grad(f, (5.0,))
+    message = str(info.value)
+    assert "while loop" in message and "range(N)" in message, message
+    assert f"test_user_code.py:{f.__code__.co_firstlineno + 1}:" in message

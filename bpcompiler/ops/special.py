@@ -189,6 +189,8 @@ def installed() -> dict:
         _SPECIAL.update({id(getattr(sc, name)): fn
                          for name, fn in scipy_front.functions(sc).items()})
         _FRONTENDS.update(_SPECIAL)
+        ADVICE.update({getattr(sc, name): advice for name, advice in _ADVICE.items()
+                       if hasattr(sc, name)})
     if "scipy.stats" in sys.modules and not _STATS:
         from . import stats
         _STATS.update(stats.distributions(sys.modules["scipy.stats"]))
@@ -198,4 +200,19 @@ def installed() -> dict:
 
 _FRONTENDS: dict = {}
 _SPECIAL: dict = {}
+# Refused SciPy functions -> what to write instead (read by the tracer's refusal; not in
+# registry.UNSUPPORTED, whose listing must not depend on whether SciPy was imported).
+ADVICE: dict = {}
+_ADVICE = {
+    "gamma": "for x > 0 use np.exp(scipy.special.gammaln(x))",
+    "beta": "for a, b > 0 use np.exp(scipy.special.betaln(a, b))",
+    "loggamma": "for real x > 0 use scipy.special.gammaln(x)",
+    "erfcx": "use np.exp(x * x) * scipy.special.erfc(x) where it does not overflow",
+    "logsumexp": "call it as scipy.special.logsumexp(a, axis=..., b=...)",
+    "log1p": "use np.log1p", "expm1": "use np.expm1", "exp2": "use np.exp2",
+    "cbrt": "use np.cbrt", "exp10": "use 10.0 ** x", "sinc": "use np.sinc",
+    "entr": "use -scipy.special.xlogy(x, x)", "rel_entr": "use scipy.special.xlogy(x, x / y)",
+    "kl_div": "use scipy.special.xlogy(x, x / y) - x + y",
+    "multigammaln": "sum scipy.special.gammaln(a - j / 2) over j, plus the constant",
+}
 _STATS: dict = {}
