@@ -26,6 +26,7 @@ from . import __version__, display
 from .autodiff import differentiate
 from .emit import emit
 from .errors import CompileError, InternalError
+from .follow import underlying_function
 from .fingerprint import source_hash
 from .format import format_source
 from .graph import check_graph, dump
@@ -236,8 +237,9 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Comp
             _make_symbolic(f, args, wrt, debug, joint, shapes)
             phase("symbolic")
         stage = enter("emit")
-        file = source_file(f)
-        name = f.__name__
+        base = underlying_function(f) or f  # a method's or partial's own function
+        file = source_file(base)
+        name = base.__name__
         params = joint.graph["params"]
         wrt_names = joint.graph["wrt"]
         recorded = None if command or out is None else \
@@ -251,7 +253,7 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Comp
         # code and no line number, so the module verified is the module written.
         pending = "# Verified: (pending)"
         header = [f"{MARKER} {__version__}. Do not edit: regenerate instead.",
-                  f"# Source: {file}:{name} (sha256 {source_hash(f)})",
+                  f"# Source: {file}:{name} (sha256 {source_hash(base)})",
                   f"# Regenerate: {regenerate}", pending]
         docstring = "\n".join(textwrap.wrap(
             f"Gradient of `{name}` with respect to {', '.join(wrt_names)}.", 88)) + "\n\n" + \

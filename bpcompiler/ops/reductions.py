@@ -228,8 +228,20 @@ def _no_extras(name, **given):
                 "drop the argument, or cast with .astype() before reducing")
 
 
+def _same_dtype(a, dtype):
+    """None for a dtype= the result has anyway (scipy passes dtype=x.dtype), else dtype."""
+    if dtype is None or dtype is np._NoValue:
+        return None
+    try:
+        same = np.dtype(dtype).name == getattr(a, "_dtype", None)
+    except TypeError:
+        return dtype
+    return None if same else dtype
+
+
 def _reduction_frontend(name: str):
     def traced(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+        dtype = _same_dtype(a, dtype)
         _no_extras(name, dtype=dtype, out=out, initial=initial,
                    where=None if where is True else where)
         axis = normalize_axis(axis, len(np.shape(a)))
