@@ -16,7 +16,7 @@ import numpy as np
 from .errors import (CompileError, ConstantTooLargeError, TraceLimitError,
                      UnsupportedOperationError)
 from .graph import add_node
-from .ops.registry import REGISTRY, Aval, dtype_name
+from .ops.registry import PREC_ATOM, REGISTRY, Aval, Expr, dtype_name
 from .tracer import Tracer
 
 _STACK: list["Builder"] = []
@@ -97,8 +97,18 @@ class Builder:
         nodes = tuple(self.node_of(v) for v in operands)
         attrs = [self.graph.nodes[n] for n in nodes]
         avals = [Aval(a["shape"], a["dtype"], a["python"]) for a in attrs]
+        if python is False and avals and all(a.python for a in avals) and \
+                not _spelled_with_numpy(op, params, len(avals)):
+            # NumPy semantics on Python scalars (np.divide(1.0, 0.0) is inf; `1.0 / 0.0`
+            # raises): one operand becomes a NumPy scalar, so the operator is NumPy's.
+            first = next(i for i, a in enumerate(attrs) if a["op"] != "const") \
+                if any(a["op"] != "const" for a in attrs) else 0
+            nodes = nodes[:first] + (self.numpy_scalar(nodes[first]),) + nodes[first + 1:]
+            attrs = [self.graph.nodes[n] for n in nodes]
+            avals = [Aval(a["shape"], a["dtype"], a["python"]) for a in attrs]
         if python is None:
-            python = all(a.python for a in avals) and op.py_fn is not None
+            python = name == "to_float" or all(a.python for a in avals) and \
+                op.py_fn is not None  # (float() always gives a Python float)
         file, line = self.where()
         self._count(file, line)
         try:
@@ -111,6 +121,15 @@ class Builder:
                         python=python, phase=self.phase, file=file, line=line)
         return self.tracer(node)
 
+    def numpy_scalar(self, node: int) -> int:
+        """A node holding Python scalar `node` as the NumPy scalar NumPy would make of it."""
+        a = self.graph.nodes[node]
+        file, line = self.where()
+        self._count(file, line)
+        return add_node(self.graph, "to_numpy", (node,), {"dtype": a["dtype"]}, shape=(),
+                        dtype=a["dtype"], python=False, phase=self.phase, file=file,
+                        line=line)
+
     def _count(self, file, line) -> None:
         if self.max_nodes is not None and self.graph.graph["next_id"] >= self.max_nodes:
             raise TraceLimitError(
@@ -118,6 +137,16 @@ class Builder:
                 file=file, line=line,
                 hint="a loop with a huge or unbounded trip count? bpcompiler unrolls loops; "
                      "use whole-array NumPy operations instead of element-wise loops")
+
+
+def _spelled_with_numpy(op, params: dict, arity: int) -> bool:
+    """Whether `op` on NumPy operands prints as a NumPy call (`np.tanh(x)`), which gives
+    NumPy's result on Python scalars too, rather than as an operator (`a / b`)."""
+    try:
+        text = op.spell([Expr("x", PREC_ATOM)] * arity, params, Aval((), "float64", False)).text
+    except Exception:  # noqa: BLE001 (a spelling that needs more than names: convert)
+        return False
+    return text.startswith("np.")
 
 
 def _uniform(array: np.ndarray) -> bool:

@@ -103,4 +103,6 @@ def base_name(g, node: int) -> str:
         return ADJOINT_PREFIX + base_name(g, attrs["adjoint_of"])
     if attrs["name"] is not None and attrs["phase"] == "forward":
         return attrs["name"]
+    if attrs["op"] == "to_numpy":  # x_np = np.float64(x)
+        return base_name(g, attrs["args"][0]) + "_np"
     return attrs["op"]

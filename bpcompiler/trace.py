@@ -190,7 +190,10 @@ def trace(fn, args, wrt=None):
     builder.max_nodes = MAX_TRACE_NODES
     inputs = []
     for index, (name, (shape, dtype, python)) in enumerate(zip(names, avals)):
-        inputs.append(add_node(graph, "input", (), {"index": index}, shape=shape, dtype=dtype,
+        kind = "python" if python else "scalar" if isinstance(args[index], np.generic) \
+            else "array"  # what the gradient must be: float, NumPy scalar or ndarray
+        inputs.append(add_node(graph, "input", (), {"index": index, "kind": kind},
+                               shape=shape, dtype=dtype,
                                python=python, phase="forward", name=name, file=file,
                                line=first))
     graph.graph.update(inputs=tuple(inputs), wrt=wrt)

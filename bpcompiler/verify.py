@@ -149,6 +149,7 @@ class _Checker:
             self.fail(f"emitted forward gives {value!r} but {self.fn.__name__} gives {ref!r} "
                       f"at {label} (relative difference {err:.3g}, tolerance "
                       f"{RTOL_FORWARD[dtype]:g})", "this is a bug in bpcompiler; please report it")
+        self.check_value_type(value, ref, label)
         self.check_gradient_types(grads)
         for name, g in zip(self.wrt, grads):
             if not np.all(np.isfinite(g)):
@@ -159,17 +160,29 @@ class _Checker:
             self.check_direction(args, grads, self.index, label, dtype)
         self.report.points += 1
 
+    def check_value_type(self, value, ref, label):
+        """The module's value has the dtype NumPy gives the function's, and is a Python
+        float exactly when the function's is."""
+        python = isinstance(ref, float) and not isinstance(ref, np.generic)
+        if np.asarray(value).dtype != np.asarray(ref).dtype or python != (
+                isinstance(value, float) and not isinstance(value, np.generic)):
+            self.fail(f"emitted forward gives a {type(value).__name__} "
+                      f"{np.asarray(value).dtype} at {label} but {self.fn.__name__} gives a "
+                      f"{type(ref).__name__} {np.asarray(ref).dtype}",
+                      "this is a bug in bpcompiler; please report it")
+
     def check_gradient_types(self, grads):
         if not isinstance(grads, tuple) or len(grads) != len(self.wrt):
             self.fail("value_and_grad did not return one gradient per wrt name",
                       "this is a bug in bpcompiler; please report it")
         for name, i, g in zip(self.wrt, self.index, grads):
             p = self.args[i]
-            if isinstance(p, float) and not isinstance(p, np.generic):
-                ok = isinstance(g, float) or (isinstance(g, np.generic) and g.dtype.kind == "f")
+            # Exactly the parameter's type: a float, a NumPy scalar of its dtype, or an
+            # array of its shape and dtype (0-d included).
+            if isinstance(p, np.ndarray):
+                ok = isinstance(g, np.ndarray) and g.shape == p.shape and g.dtype == p.dtype
             else:
-                ok = isinstance(g, (np.ndarray, np.generic)) and np.shape(g) == np.shape(p) \
-                    and g.dtype == p.dtype
+                ok = type(g) is type(p)
             if not ok:
                 self.fail(f"the gradient with respect to {name!r} has type "
                           f"{type(g).__name__} {getattr(g, 'dtype', '')}{np.shape(g)}, not the "
@@ -194,7 +207,7 @@ class _Checker:
         def phi(t):
             moved = list(base)
             for i, v in direction.items():
-                moved[i] = base[i] + t * v if isinstance(base[i], np.ndarray) else \
+                moved[i] = np.asarray(base[i] + t * v) if isinstance(base[i], np.ndarray) else \
                     type(base[i])(base[i] + t * float(v))
             self.report.evaluations += 1
             return float(call_user(self.fn, moved, f"points near {label}"))
@@ -248,8 +261,8 @@ class _Checker:
         for i in self.index:
             x = args[i]
             noise = self.rng.standard_normal(np.shape(x)) * 0.02
-            if isinstance(x, np.ndarray):
-                out[i] = (x * (1 + noise)).astype(x.dtype)
+            if isinstance(x, np.ndarray):  # (np.array: a 0-d array stays an array)
+                out[i] = np.array(x * (1 + noise), dtype=x.dtype)
             else:
                 out[i] = type(x)(x * (1 + float(noise)))
         return tuple(out)
