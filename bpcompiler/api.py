@@ -30,6 +30,7 @@ from .errors import CompileError, InternalError
 from .format import format_source
 from .graph import check_graph, dump
 from .passes import optimize
+from .signature import def_items, of_graph
 from .trace import source_file, trace
 from .verify import VerificationReport, verify
 from .writer import MARKER, check_writable, write_atomically
@@ -160,7 +161,9 @@ def _compile(f, args, wrt, out, command, force, debug, progress) -> Compiled:
         name = f.__name__
         params = joint.graph["params"]
         wrt_names = joint.graph["wrt"]
+        sig = of_graph(joint)
         regenerate = command or f"compile_grad({name}, ...) from Python (no command recorded)"
+        joint.graph["regenerate"] = regenerate
         # NOTE: the module is emitted, formatted and imported once. The verification
         # result goes into a header comment after the fact: a comment line changes no
         # code and no line number, so the module verified is the module written.
@@ -169,9 +172,10 @@ def _compile(f, args, wrt, out, command, force, debug, progress) -> Compiled:
                   f"# Source: {file}:{name} (sha256 {source_hash(f)})",
                   f"# Regenerate: {regenerate}", pending]
         docstring = "\n".join(textwrap.wrap(
-            f"Gradient of `{name}` with respect to {', '.join(wrt_names)}.", 88)) + "\n\n" + \
+            f"Gradient of `{name}` with respect to "
+            f"{', '.join(joint.graph['wrt_params'])}.", 88)) + "\n\n" + \
             "\n".join(textwrap.wrap(
-                f"forward({', '.join(params)}) computes `{name}`; value_and_grad(...) "
+                f"forward({', '.join(def_items(sig))}) computes `{name}`; value_and_grad(...) "
                 "returns (value, gradients) and grad(...) the gradients, in the order of "
                 "WRT. This module needs only the Python standard library and NumPy.", 88)) + "\n"
         text = emit(joint, header, docstring)
@@ -187,8 +191,9 @@ def _compile(f, args, wrt, out, command, force, debug, progress) -> Compiled:
         float32 = any(a["dtype"] == "float32" for _, a in forward.nodes(data=True))
         casts32 = any(a["dtype"] == "float32" and a["op"] in ("astype", "const")
                       for _, a in forward.nodes(data=True))
-        verification = verify(f, module, args, params, wrt_names, computes_in_float32=float32,
-                              casts_to_float32=casts32)
+        verification = verify(f, module, sig.leaf_values(), params, wrt_names,
+                              computes_in_float32=float32, casts_to_float32=casts32,
+                              signature=sig, wrt_params=joint.graph["wrt_params"])
         report.verification = verification
         verified = f"# Verified: {verification.summary()}"
         if pending not in source or "\n" in verified:

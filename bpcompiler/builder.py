@@ -25,6 +25,15 @@ _STACK: list["Builder"] = []
 MAX_CONSTANT_ELEMENTS = 1000
 
 
+class StaticNeeded(BaseException):
+    """An int parameter must be a compile-time constant (see Builder.concrete_needed).
+    A BaseException, so no `except Exception` in the user's code swallows it."""
+
+    def __init__(self, names: frozenset):
+        super().__init__(", ".join(sorted(names)))
+        self.names = names
+
+
 def current_builder() -> "Builder":
     if not _STACK:
         raise RuntimeError("no graph is being built")
@@ -39,6 +48,7 @@ class Builder:
         self.constant_names: dict[int, str] = {}  # id(array) -> the user's name for it
         self.mutable: set[int] = set()  # input nodes whose example value is an ndarray
         self.max_nodes: int | None = None  # refuse to grow the graph past this
+        self.static_candidates: dict[int, str] = {}  # int inputs that may become constants
 
     @contextlib.contextmanager
     def active(self):
@@ -120,6 +130,27 @@ class Builder:
         node = add_node(self.graph, name, nodes, params, shape=shape, dtype=dtype,
                         python=python, phase=self.phase, file=file, line=line)
         return self.tracer(node)
+
+    def concrete_needed(self, tracer) -> None:
+        """Raise StaticNeeded when `tracer`'s value follows from int (or bool) parameters
+        alone (`static_candidates`: input node -> parameter name), so that trace() can
+        make them compile-time constants; else return (the tracer refuses)."""
+        if not self.static_candidates:
+            return
+        found, stack, seen = set(), [tracer._node], set()
+        while stack:
+            n = stack.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            a = self.graph.nodes[n]
+            if a["op"] == "input":
+                if n not in self.static_candidates:
+                    return
+                found.add(self.static_candidates[n])
+            stack.extend(a["args"])
+        if found:
+            raise StaticNeeded(frozenset(found))
 
     def numpy_scalar(self, node: int) -> int:
         """A node holding Python scalar `node` as the NumPy scalar NumPy would make of it."""

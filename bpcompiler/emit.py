@@ -39,6 +39,12 @@ from .ops import REGISTRY
 from .ops.registry import PREC_ATOM, PREC_UNARY, Aval, Expr
 from .ops.shape import format_index
 from .schedule import VIEW_OPS, schedule
+from .signature import call_items, def_items, gradient_texts, of_graph, prologue_lines
+
+
+def signature_names(g) -> tuple:
+    """The emitted functions' own parameter names (a structured parameter's included)."""
+    return tuple(p.name for p in of_graph(g).params)
 
 MAX_INLINE_CHARS = 60
 # Arrays at least this large are deleted after their last use (liveness), so peak memory
@@ -401,7 +407,7 @@ def _comment(key, main_file, def_lines=frozenset()) -> list[str]:
 def _assign_names(g) -> tuple[dict, dict, list, Namespace]:
     """Names for parameters and module constants (each function names its own values)."""
     params = g.graph["params"]
-    space = Namespace(fixed=params)
+    space = Namespace(fixed=params + signature_names(g))
     names: dict[int, str] = {}
     for index, node in enumerate(g.graph["inputs"]):
         # A parameter named like a module the body uses is read through another name.
@@ -463,10 +469,11 @@ def _bracketed(head: str, items: list[str], tail: str, indent: str = "",
 def emit(g, header_lines: list[str], docstring: str) -> str:
     roots = outputs(g)
     names, constants, constant_lines, space = _assign_names(g)
-    prologue = [f"{names[node]} = {p}" for p, node in zip(g.graph["params"], g.graph["inputs"])
-                if names[node] != p]
+    prologue = prologue_lines(g, g.graph.get("regenerate", "see the module's header")) + [
+        f"{names[node]} = {p}" for p, node in zip(g.graph["params"], g.graph["inputs"])
+        if names[node] != p]
+    sig = of_graph(g)
     main_file = g.graph["file"]
-    param_list = list(g.graph["params"])
 
     module_uses = Counter(a for n in g for a in g._node[n]["args"])
     fwd = _Function(g, (g.graph["output"],), names, constants, space, module_uses)
@@ -487,6 +494,8 @@ def emit(g, header_lines: list[str], docstring: str) -> str:
         if not attrs["python"] and aliased and not text.startswith("np.zeros("):
             text = f"{text}.copy()" if both.expr(node).prec >= PREC_ATOM else f"({text}).copy()"
         grads.append(text)
+    grads = gradient_texts(sig, g.graph.get("wrt_params", g.graph["wrt"]),
+                           dict(zip(g.graph["wrt"], grads)))
     value = both.expr(g.graph["output"]).text
     vag_lines = body + [_bracketed(f"return {value}, ", grads, "", "    ", tuple_=True)]
     grad_return = _bracketed("return ", grads, "", "    ", tuple_=True)
@@ -494,7 +503,8 @@ def emit(g, header_lines: list[str], docstring: str) -> str:
     fwd_lines, vag_lines = prologue + fwd_lines, prologue + vag_lines
     n_fwd, n_vag = len(fwd_lines), len(vag_lines)
     every, aliases, builtins_alias = _unshadow(
-        fwd_lines + vag_lines + [grad_return] + constant_lines, g.graph["params"], space)
+        fwd_lines + vag_lines + [grad_return] + constant_lines,
+        g.graph["params"] + signature_names(g), space)
     fwd_lines, vag_lines = every[:n_fwd], every[n_fwd:n_fwd + n_vag]
     grad_return, constant_lines = every[n_fwd + n_vag], every[n_fwd + n_vag + 1:]
     code = "\n".join(every)
@@ -510,10 +520,11 @@ def emit(g, header_lines: list[str], docstring: str) -> str:
                          for line in lines for row in line.split("\n"))
 
     def define(name):
-        return _bracketed(f"def {name}", param_list, ":")
+        return _bracketed(f"def {name}", def_items(sig), ":")
 
     parts = ["\n".join(header_lines), f'"""{docstring}"""', "\n".join(imports),
-             _bracketed("WRT = ", [f'"{w}"' for w in g.graph["wrt"]], "", tuple_=True)]
+             _bracketed("WRT = ", [f'"{w}"' for w in g.graph.get("wrt_params", g.graph["wrt"])],
+                        "", tuple_=True)]
     if constant_lines:
         parts.append("\n".join(constant_lines))
     parts.append(f"{define('forward')}\n"
@@ -524,8 +535,8 @@ def emit(g, header_lines: list[str], docstring: str) -> str:
                  f"{block(vag_lines)}")
     # A parameter called value_and_grad would shadow the function: repeat its body.
     grad_body = (vag_lines[:-1] + [grad_return]
-                 if "value_and_grad" in g.graph["params"] else
-                 [_bracketed("return value_and_grad", param_list, "[1]", "    ")])
+                 if "value_and_grad" in g.graph["params"] + signature_names(g) else
+                 [_bracketed("return value_and_grad", call_items(sig), "[1]", "    ")])
     parts.append(f"{define('grad')}\n"
                  f'    """The gradients with respect to WRT, in that order."""\n'
                  f"{block(grad_body)}")

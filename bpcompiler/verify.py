@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import CompileError, FunctionRaisedError, NonFiniteError, VerificationError
+from .structure import flatten, same_structure
 
 DIRECTIONS = 3
 MAX_JUMP_RETRIES = 3  # extra directions tried when differences straddle a jump
@@ -49,12 +50,12 @@ class VerificationReport:
                 f"(rtol {self.rtol_gradient:g})")
 
 
-def call_user(fn, args, label: str = "the example arguments"):
+def call_user(fn, args, label: str = "the example arguments", signature=None):
     """`fn(*args)` on real numbers; an exception it raises becomes FunctionRaisedError
     naming the user's line (the trace may succeed where real numbers fail: 1/(x - x)
     on Python floats raises, while tracing only records a division)."""
     try:
-        return fn(*args)
+        return signature.call(fn, args) if signature is not None else fn(*args)
     except CompileError:
         raise
     except Exception as exc:
@@ -118,7 +119,7 @@ class _Checker:
         raise VerificationError(problem, file=display_path(file), line=line, hint=hint)
 
     def check_point(self, args, label: str, dtype: str):
-        ref = call_user(self.fn, args, label)
+        ref = call_user(self.fn, args, label, self.signature)
         if not np.isfinite(ref):
             if label == "the example arguments":
                 from .trace import display_path
@@ -130,8 +131,9 @@ class _Checker:
             return
         copies = [_copy(a) for a in args]
         try:
-            value = self.module.forward(*copies)
-            both, grads = self.module.value_and_grad(*copies)
+            value = self.call(self.module.forward, copies)
+            both, grads = self.call(self.module.value_and_grad, copies)
+            grads = self.leaf_gradients(grads)
         except (ArithmeticError, ValueError) as exc:
             # NOTE: Python-float math raises where NumPy gives nan: math.log(a) for the
             # exponent's gradient of a ** b at a < 0, a division by zero. The derivative is
@@ -159,6 +161,30 @@ class _Checker:
         for _ in range(DIRECTIONS):
             self.check_direction(args, grads, self.index, label, dtype)
         self.report.points += 1
+
+    def call(self, function, leaves):
+        if self.signature is None:
+            return function(*leaves)
+        return self.signature.call(function, leaves)
+
+    def leaf_gradients(self, grads):
+        """The module's gradients (one per wrt parameter, a structure for a structured
+        one) as one per traced leaf, after checking each structure."""
+        sig = self.signature
+        if sig is None or not isinstance(grads, tuple) or len(grads) != len(self.wrt_params):
+            return grads
+        out = []
+        for name, g in zip(self.wrt_params, grads):
+            p = sig.param(name)
+            if not p.structured:
+                out.append(g)
+                continue
+            if not same_structure(g, p.value):
+                self.fail(f"the gradient with respect to {name!r} is a "
+                          f"{type(g).__name__}, not a structure like the parameter's",
+                          "this is a bug in bpcompiler; please report it")
+            out += [leaf for _, leaf in flatten(g)]
+        return tuple(out)
 
     def check_value_type(self, value, ref, label):
         """The module's value has the dtype NumPy gives the function's, and is a Python
@@ -210,7 +236,7 @@ class _Checker:
                 moved[i] = np.asarray(base[i] + t * v) if isinstance(base[i], np.ndarray) else \
                     type(base[i])(base[i] + t * float(v))
             self.report.evaluations += 1
-            return float(call_user(self.fn, moved, f"points near {label}"))
+            return float(call_user(self.fn, moved, f"points near {label}", self.signature))
 
         d1 = (phi(h) - phi(-h)) / (2 * h)
         d2 = (phi(h / 2) - phi(-h / 2)) / h
@@ -269,13 +295,18 @@ class _Checker:
 
 
 def verify(fn, module, args, params, wrt, seed: int = 0,
-           computes_in_float32: bool = False, casts_to_float32: bool = False
-           ) -> VerificationReport:
+           computes_in_float32: bool = False, casts_to_float32: bool = False,
+           signature=None, wrt_params=None) -> VerificationReport:
+    """`args` are the traced leaves' values, `params` and `wrt` their names; with a
+    `signature` (signature.py) the function and the module are called through it, and
+    `wrt_params` names the parameters the module's gradients are returned for."""
     checker = _Checker(fn, module, tuple(params), tuple(wrt), seed)
+    checker.signature = signature
+    checker.wrt_params = tuple(wrt_params or wrt)
     checker.args = tuple(args)
     dtypes = {np.asarray(args[i]).dtype.name for i in checker.index}
     with np.errstate(all="ignore"):
-        dtypes.add(np.asarray(call_user(fn, args)).dtype.name)
+        dtypes.add(np.asarray(call_user(fn, args, signature=signature)).dtype.name)
     # Tolerances follow the coarsest precision the parameters, the result or any
     # intermediate value carry.
     dtype = "float32" if "float32" in dtypes or computes_in_float32 else "float64"

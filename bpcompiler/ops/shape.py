@@ -8,6 +8,8 @@ common-sub-expression elimination can compare them and the emitter can print the
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from ..errors import ShapeError, UnsupportedOperationError
@@ -171,6 +173,8 @@ def encode_index(index) -> tuple:
         elif isinstance(item, slice):
             parts = [item.start, item.stop, item.step]
             for p in parts:
+                if hasattr(p, "_node"):
+                    operator.index(p)  # a traced bound: the tracer says what to do
                 if p is not None and not isinstance(p, (int, np.integer)):
                     _refuse(UnsupportedOperationError,
                             "a slice bound is a traced value or not an int",

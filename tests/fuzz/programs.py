@@ -457,8 +457,10 @@ class _Builder:
                 f"np.{logical}({text}, {second})"
             ops, pairs = ops + [cmp2, logical], pairs + [(c, d, cmp2)]
         elif form == 2:
-            text, ops = (f"~({text})" if self.c.boolean() else f"np.logical_not({text})"), \
-                ops + ["logical_not"]
+            # (~ of a Python bool is bitwise, ~True == -2: only NumPy masks take ~)
+            python = isinstance(self.evaluate(text), bool)
+            text, ops = (f"~({text})" if self.c.boolean() and not python else
+                         f"np.logical_not({text})"), ops + ["logical_not"]
         elif form == 3:
             test = self.c.choice(["isnan", "isfinite", "isinf"])
             text, ops, pairs = f"np.{test}({a.name})", [test], []
