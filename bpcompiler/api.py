@@ -35,6 +35,7 @@ from .progress import logger, phase_reporter
 from .replay import api_command
 from .shapes import SymbolicShapes, default_wrt_from_examples, resolve_shapes
 from .symbolic import VARIANT_STEPS, SymbolicShapeError, annotate, variant_args
+from .signature import def_items, of_graph
 from .trace import source_file, trace
 from .verify import VerificationReport, verify, widen
 from .writer import MARKER, check_writable, write_atomically
@@ -200,12 +201,32 @@ def _build(f, args, wrt, debug, report: CompileReport | None = None, enter=None,
 def _make_symbolic(f, args, wrt, debug, joint, shapes: "SymbolicShapes") -> None:
     """Compile again with each symbolic dimension larger and write the sizes in `joint`
     as formulas of the dimensions (see symbolic.py)."""
-    variants = {dim: [_build(f, variant_args(args, shapes.axes, shapes.sizes, dim, step),
-                             wrt, debug)[1] for step in VARIANT_STEPS]
+    variants = {dim: [_build(f, variant_args(args, shapes.axes, shapes.names, shapes.sizes,
+                                             dim, step), wrt, debug)[1]
+                      for step in VARIANT_STEPS]
                 for dim in shapes.sizes}
     annotate(joint, variants, shapes.sizes)
-    joint.graph["symbolic_dims"] = {name: axes for name, axes in
-                                    zip(joint.graph["params"], shapes.axes) if axes}
+    joint.graph["symbolic_dims"] = dict(shapes.axes)
+
+
+def _verify_other_size(f, module, args, shapes, sig, joint, float32, casts32) -> None:
+    """Verify the module with every symbolic dimension at a size the compile never saw."""
+    other = args
+    for dim in shapes.sizes:
+        other = variant_args(other, shapes.axes, shapes.names, shapes.sizes, dim, 3, seed=7)
+    given = other if isinstance(other, dict) else dict(zip(shapes.names, other))
+    leaves = [given.get(sig.params[leaf.param].name, leaf.value) if not leaf.path else
+              leaf.value for leaf in sig.leaves]
+    try:
+        verify(f, module, leaves, joint.graph["params"], joint.graph["wrt"],
+               bounds=shapes.bounds, computes_in_float32=float32, casts_to_float32=casts32,
+               signature=sig, wrt_params=joint.graph["wrt_params"])
+    except CompileError as exc:
+        raise SymbolicShapeError(
+            "the module is right at the example's sizes but not at another size of "
+            f"{', '.join(shapes.sizes)}: {exc.problem}", file=source_file(f),
+            line=getattr(f, "__code__", None) and f.__code__.co_firstlineno,
+            hint="give those axes numbers in the spec instead of names") from None
 
 
 def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Compiled:
@@ -242,10 +263,12 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Comp
         name = base.__name__
         params = joint.graph["params"]
         wrt_names = joint.graph["wrt"]
+        sig = of_graph(joint)
         recorded = None if command or out is None else \
             api_command(f, params, args, wrt_names, str(out))
         regenerate = command or (recorded[0] if recorded else
                                  f"compile_grad({name}, ...) from Python (no command recorded)")
+        joint.graph["regenerate"] = regenerate
         joint.graph["command"] = command or (recorded[0] if recorded else
                                              f"compile_grad({name}, ...) at the new shape")
         # NOTE: the module is emitted, formatted and imported once. The verification
@@ -256,9 +279,10 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Comp
                   f"# Source: {file}:{name} (sha256 {source_hash(base)})",
                   f"# Regenerate: {regenerate}", pending]
         docstring = "\n".join(textwrap.wrap(
-            f"Gradient of `{name}` with respect to {', '.join(wrt_names)}.", 88)) + "\n\n" + \
+            f"Gradient of `{name}` with respect to "
+            f"{', '.join(joint.graph['wrt_params'])}.", 88)) + "\n\n" + \
             "\n".join(textwrap.wrap(
-                f"forward({', '.join(params)}) computes `{name}`; value_and_grad(...) "
+                f"forward({', '.join(def_items(sig))}) computes `{name}`; value_and_grad(...) "
                 "returns (value, gradients) and grad(...) the gradients, in the order of "
                 "WRT.", 88)) + "\n"
         text = emit(joint, header, docstring)
@@ -275,22 +299,12 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Comp
         casts32 = any(a["dtype"] == "float32" and a["op"] in ("astype", "const")
                       for _, a in forward.nodes(data=True))
         traced = latest["traced"]
-        verification = verify(f, module, args, params, wrt_names, graph=traced,
+        verification = verify(f, module, sig.leaf_values(), params, wrt_names, graph=traced,
                               bounds=shapes.bounds, twin=lambda: float64_twin(traced, name),
-                              computes_in_float32=float32, casts_to_float32=casts32)
+                              computes_in_float32=float32, casts_to_float32=casts32,
+                              signature=sig, wrt_params=joint.graph["wrt_params"])
         if shapes.sizes:  # and at another size of every symbolic dimension
-            other = args
-            for dim in shapes.sizes:
-                other = variant_args(other, shapes.axes, shapes.sizes, dim, 3, seed=7)
-            try:
-                verify(f, module, other, params, wrt_names, bounds=shapes.bounds,
-                       computes_in_float32=float32, casts_to_float32=casts32)
-            except CompileError as exc:
-                raise SymbolicShapeError(
-                    "the module is right at the example's sizes but not at another size of "
-                    f"{', '.join(shapes.sizes)}: {exc.problem}", file=source_file(f),
-                    line=getattr(f, "__code__", None) and f.__code__.co_firstlineno,
-                    hint="give those axes numbers in the spec instead of names") from None
+            _verify_other_size(f, module, args, shapes, sig, joint, float32, casts32)
             verification.points += 1
         report.verification = verification
         verified = f"# Verified: {verification.summary()}"

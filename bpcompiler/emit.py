@@ -58,7 +58,8 @@ def _function(module: Module, f: Function) -> str:
 
 def _return(module: Module, f: Function) -> str:
     if f.delegate:
-        return _bracketed("return value_and_grad", list(module.params), "[1]", "    ")
+        return _bracketed("return value_and_grad", list(module.call or module.params), "[1]",
+                          "    ")
     if f.grads is None:
         return f"return {f.value}"
     if f.value is None:

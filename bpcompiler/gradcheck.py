@@ -65,8 +65,8 @@ def block_name(s: slice, size: int) -> str:
 
 def move(value, delta):
     """`value + delta` keeping the parameter's kind (Python float, 0-d, array)."""
-    if isinstance(value, np.ndarray):
-        return value + delta.reshape(value.shape)
+    if isinstance(value, np.ndarray):  # (np.array: a 0-d array stays an array)
+        return np.array(value + delta.reshape(value.shape), dtype=value.dtype)
     if isinstance(value, np.generic):
         return type(value)(value + delta.reshape(()))
     return float(value + float(delta.reshape(())))

@@ -27,6 +27,7 @@ from .graph import outputs
 from .guards import guard_lines, module_lines, result_check_lines
 from .literals import array_literal, is_zeros, literal_needs_math
 from .naming import ADJOINT_PREFIX, Namespace
+from .signature import call_items, def_items, gradient_texts, of_graph, prologue_lines
 from .symbolic import SymArray
 from .ops import REGISTRY
 from .ops.registry import PREC_ATOM, Aval, Expr
@@ -59,11 +60,14 @@ class Module:
     imports: list[str]
     constants: list[str] = field(default_factory=list)
     functions: list[Function] = field(default_factory=list)
+    call: tuple = ()  # the arguments forwarding every parameter (`grad` to value_and_grad)
 
 
 def lower(g) -> Module:
     dims = {d for axes in g.graph.get("symbolic_dims", {}).values() for d in axes.values()}
-    space = Namespace(fixed=tuple(g.graph["params"]) + tuple(sorted(dims)))
+    sig = of_graph(g)  # the source's own parameters (a structured one's leaves are params)
+    space = Namespace(fixed=tuple(g.graph["params"]) + tuple(p.name for p in sig.params)
+                      + tuple(sorted(dims)))
     inputs = _parameter_names(g, space)
     constants, constant_lines = _constants(g, space)
     uses = Counter(a for n in g for a in g._node[n]["args"])
@@ -76,6 +80,8 @@ def lower(g) -> Module:
     fwd = lower_body(ctx, (output,))
     both = lower_body(ctx, outputs(g), keep_named=True)
     grads, named = _gradient_names(g, both, space)
+    wrt_params = g.graph.get("wrt_params", g.graph["wrt"])
+    grads = gradient_texts(sig, wrt_params, dict(zip(g.graph["wrt"], grads)))
     if named:  # under one comment: where the gradients of the parameters are made
         first = g._node[g.graph["inputs"][0]] if g.graph["inputs"] else {}
         named[0].comment = provenance(("adjoint", first.get("file"), first.get("line")), (),
@@ -88,14 +94,15 @@ def lower(g) -> Module:
         Function("value_and_grad", "(value, gradients): the gradients in WRT order.",
                  list(preamble), both.statements + named, value, grads,
                  checks=result_check_lines(g, value))]
-    shadowed = "value_and_grad" in g.graph["params"]
+    shadowed = "value_and_grad" in g.graph["params"] or \
+        any(p.name == "value_and_grad" for p in sig.params)
     functions.append(Function(
         "grad", "The gradients with respect to WRT, in that order.",
         list(preamble) if shadowed else [], both.statements + named if shadowed else [],
         None, grads, delegate=not shadowed,
         checks=result_check_lines(g, value) if shadowed else []))
-    return Module(g.graph["function"], g.graph["params"], g.graph["wrt"],
-                  imports, constant_lines, functions)
+    return Module(g.graph["function"], tuple(def_items(sig)), tuple(wrt_params),
+                  imports, constant_lines, functions, call=tuple(call_items(sig)))
 
 
 def _parameter_names(g, space: Namespace) -> dict:
@@ -114,8 +121,11 @@ def _preamble(g, inputs: dict, imports: list[str]) -> list[str]:
     statements use is read through its internal name, and the name is bound back.
     Then the call-time guards on the arguments (guards.py), which read the parameters
     by those internal names."""
-    lines = [f"{inputs[node]} = {p}" for p, node in zip(g.graph["params"], g.graph["inputs"])
-             if inputs[node] != p]
+    # Static parameters' guards and the unpacking of structured ones (signature.py) come
+    # first: they bind the leaves that everything after reads.
+    lines = prologue_lines(g, g.graph.get("regenerate", "see the module's header"))
+    lines += [f"{inputs[node]} = {p}" for p, node in zip(g.graph["params"], g.graph["inputs"])
+              if inputs[node] != p]
     for p in g.graph["params"]:
         if p in MODULES and any(line.startswith(f"import {MODULES[p]}") for line in imports):
             lines.append(f"import {MODULES[p]}" + (f" as {p}" if MODULES[p] != p and

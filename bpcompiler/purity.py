@@ -109,7 +109,9 @@ def impure_line(fn, args) -> tuple[str, int]:
         if a != b:
             earlier = first[k - 1] if k and a[:2] == b[:2] and a[3] is None else a
             return earlier[0], earlier[1]
-    return fn.__code__.co_filename, fn.__code__.co_firstlineno
+    from .verify import user_code  # NOTE: local: verify imports this module
+    code = user_code(fn)
+    return code.co_filename, code.co_firstlineno
 
 
 def _show(value) -> str:

@@ -22,6 +22,8 @@ points, and what no point could decide is said in the report and the module head
 from __future__ import annotations
 
 import dataclasses
+import functools
+import inspect
 import math
 from dataclasses import dataclass, field
 
@@ -31,6 +33,7 @@ from . import gradcheck
 from .errors import CompileError, FunctionRaisedError, NonFiniteError, VerificationError
 from .interpret import batchable
 from .purity import refuse_compiled_away_try, refuse_impure
+from .structure import flatten, same_structure
 
 RTOL_FORWARD = {"float64": 1e-12, "float32": 1e-5}
 EXTRA_POINTS = 2  # further points for checks no point has decided yet
@@ -105,6 +108,14 @@ class VerificationReport:
         return "; ".join(parts)
 
 
+def user_code(fn):
+    """The code object of the user's own function behind `fn` (a leaf wrapper, a bound
+    method, a partial): where its messages point."""
+    from .follow import underlying_function
+    fn = inspect.unwrap(fn)
+    return (underlying_function(fn) or fn).__code__
+
+
 def call_user(fn, args, label: str = "the example arguments"):
     """`fn(*args)` on real numbers; an exception it raises becomes FunctionRaisedError
     naming the user's line (the trace may succeed where real numbers fail: 1/(x - x)
@@ -115,10 +126,11 @@ def call_user(fn, args, label: str = "the example arguments"):
         raise
     except Exception as exc:
         from .trace import display_path
-        file, line = fn.__code__.co_filename, fn.__code__.co_firstlineno
+        code = user_code(fn)
+        file, line = code.co_filename, code.co_firstlineno
         tb = exc.__traceback__
         while tb is not None:
-            if tb.tb_frame.f_code.co_filename == fn.__code__.co_filename:
+            if tb.tb_frame.f_code.co_filename == code.co_filename:
                 file, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
             tb = tb.tb_next
         raise FunctionRaisedError(
@@ -196,7 +208,7 @@ class _Verifier:
 
     def fail(self, problem, hint=None, cls=VerificationError):
         from .trace import display_path
-        code = self.fn.__code__
+        code = user_code(self.fn)
         raise cls(problem, file=display_path(code.co_filename), line=code.co_firstlineno,
                   hint=hint)
 
@@ -217,7 +229,7 @@ class _Verifier:
             moved = np.clip(moved, lo, hi)
             p = self.args[i]
             if isinstance(p, np.ndarray):
-                out[i] = moved.astype(p.dtype)
+                out[i] = np.array(moved, dtype=p.dtype)  # (a 0-d array stays an array)
             elif isinstance(p, np.generic):
                 out[i] = type(p)(moved)
             else:
@@ -245,6 +257,7 @@ class _Verifier:
         if err > rtol or not _same(value, both):
             self.fail(f"emitted forward gives {value!r} but {self.fn.__name__} gives {ref!r} "
                       f"at {label} (relative difference {err:.3g}, tolerance {rtol:.3g})", BUG)
+        self.check_value_type(value, ref, label)
         self.check_gradient_types(grads, args)
         for name, g in zip(self.wrt, grads):
             if not np.all(np.isfinite(g)):
@@ -253,16 +266,27 @@ class _Verifier:
                           "choose other example values")
         return grads
 
+    def check_value_type(self, value, ref, label):
+        """The module's value has the dtype NumPy gives the function's, and is a Python
+        float exactly when the function's is."""
+        python = isinstance(ref, float) and not isinstance(ref, np.generic)
+        if np.asarray(value).dtype != np.asarray(ref).dtype or python != (
+                isinstance(value, float) and not isinstance(value, np.generic)):
+            self.fail(f"emitted forward gives a {type(value).__name__} "
+                      f"{np.asarray(value).dtype} at {label} but {self.fn.__name__} gives a "
+                      f"{type(ref).__name__} {np.asarray(ref).dtype}", BUG)
+
     def check_gradient_types(self, grads, args):
         if not isinstance(grads, tuple) or len(grads) != len(self.wrt):
             self.fail("value_and_grad did not return one gradient per wrt name", BUG)
         for name, i, g in zip(self.wrt, self.index, grads):
             p = args[i]
-            if isinstance(p, float) and not isinstance(p, np.generic):
-                ok = isinstance(g, float) or (isinstance(g, np.generic) and g.dtype.kind == "f")
+            # Exactly the parameter's type: a float, a NumPy scalar of its dtype, or an
+            # array of its shape and dtype (0-d included).
+            if isinstance(p, np.ndarray):
+                ok = isinstance(g, np.ndarray) and g.shape == p.shape and g.dtype == p.dtype
             else:
-                ok = isinstance(g, (np.ndarray, np.generic)) and np.shape(g) == np.shape(p) \
-                    and g.dtype == p.dtype
+                ok = type(g) is type(p)
             if not ok:
                 self.fail(f"the gradient with respect to {name!r} has type "
                           f"{type(g).__name__} {getattr(g, 'dtype', '')}{np.shape(g)}, not the "
@@ -368,12 +392,20 @@ class _Verifier:
 
 
 def verify(fn, module, args, params, wrt, seed: int = 0, *, graph=None, bounds=None,
-           twin=None, computes_in_float32: bool = False, casts_to_float32: bool = False
-           ) -> VerificationReport:
+           twin=None, computes_in_float32: bool = False, casts_to_float32: bool = False,
+           signature=None, wrt_params=None) -> VerificationReport:
     """Verify `module` against `fn` (see the module docstring). `graph` is the traced
     forward graph (for the complex step and the try/except check), `bounds` maps
     parameter names to declared (lo, hi) ranges, `twin()` builds the float64 twin module
-    of a float32 program."""
+    of a float32 program. `args` are the traced leaves' values and `params`, `wrt` their
+    names; with a `signature` (signature.py) the function and the modules are called
+    through it, `wrt_params` naming the parameters the gradients are returned for."""
+    if signature is not None:
+        fn = leaf_function(fn, signature)
+        wrap = functools.partial(LeafModule, signature=signature,
+                                 wrt_params=tuple(wrt_params or wrt))
+        module = wrap(module)
+        twin = (lambda build=twin: wrap(build())) if twin is not None else None
     v = _Verifier(fn, module, args, params, wrt, seed, graph, bounds)
     v.not_analytic = set()
     if graph is not None:
@@ -391,6 +423,50 @@ def verify(fn, module, args, params, wrt, seed: int = 0, *, graph=None, bounds=N
         else:
             _verify_float64(v, ref, graph, casts_to_float32)
     return v.report
+
+
+def leaf_function(fn, signature):
+    """`fn` called with one argument per traced leaf (structures rebuilt, defaults and
+    static parameters filled in by the signature)."""
+    @functools.wraps(fn)
+    def on_leaves(*leaves):
+        return signature.call(fn, leaves)
+    return on_leaves
+
+
+class LeafModule:
+    """An emitted module seen leaf by leaf: its functions take one argument per traced
+    leaf, and a structured parameter's gradient comes back as its leaves (after checking
+    that it has the parameter's structure)."""
+
+    def __init__(self, module, signature, wrt_params):
+        self.module, self.signature, self.wrt_params = module, signature, wrt_params
+
+    def forward(self, *leaves):
+        return self.signature.call(self.module.forward, leaves)
+
+    def value_and_grad(self, *leaves):
+        value, grads = self.signature.call(self.module.value_and_grad, leaves)
+        return value, self.leaves_of(grads)
+
+    def grad(self, *leaves):
+        return self.leaves_of(self.signature.call(self.module.grad, leaves))
+
+    def leaves_of(self, grads):
+        if not isinstance(grads, tuple) or len(grads) != len(self.wrt_params):
+            return grads  # (the type check says what is wrong)
+        out = []
+        for name, g in zip(self.wrt_params, grads):
+            p = self.signature.param(name)
+            if not p.structured:
+                out.append(g)
+            elif not same_structure(g, p.value):
+                raise VerificationError(
+                    f"the gradient with respect to {name!r} is a {type(g).__name__}, not a "
+                    "structure like the parameter's", hint=BUG)
+            else:
+                out += [leaf for _, leaf in flatten(g)]
+        return tuple(out)
 
 
 def _points(v):

@@ -21,7 +21,7 @@ import operator
 import numpy as np
 
 from ..errors import UnsupportedOperationError
-from .registry import (MATH_FUNCTIONS, NUMPY_UFUNCS, PREC_ADD, PREC_CMP, PREC_COND, PREC_MUL,
+from .registry import (PREC_ATOM, MATH_FUNCTIONS, NUMPY_UFUNCS, PREC_ADD, PREC_CMP, PREC_COND, PREC_MUL,
                        PREC_POW, Expr, F, Op, array_method, call, elementwise_rule, infix,
                        numpy_function, paren, prefix, register)
 
@@ -69,6 +69,11 @@ def _math_frontend(name: str, fn):
                 raise UnsupportedOperationError(
                     f"math.{fn.__name__} needs a scalar, got shape {value.shape}",
                     file=file, line=line, hint="use the NumPy function for arrays")
+        # math converts its arguments to Python floats (math.pow(np.float32(x), 2.0) is a
+        # Python float): so does the graph, and the gradient flows back through float().
+        inputs = [b.apply("to_float", (v,), python=True)
+                  if getattr(v, "_python", True) is False and v._dtype != "bool" else v
+                  for v in inputs]
         return b.apply(name, inputs, python=True)
     return traced
 
@@ -172,15 +177,15 @@ elementwise("absolute", np.absolute, abs,
 elementwise("fabs", np.fabs, math.fabs, lambda g, y, a: (F.where(a >= 0, g, -g),),
             math_fns=(math.fabs,), doc="abs as a float; the gradient at 0 is +1, as in JAX",
             kink=np.abs)
-elementwise("maximum", np.maximum, max, _maximum_vjp, also=("max(a, b)",),
+elementwise("maximum", np.maximum, max, _maximum_vjp, also=("max(a, b)",), py_name="max",
             doc="ties split the gradient evenly between the operands, as in JAX",
             commutative=True, kink=_tie)
-elementwise("minimum", np.minimum, min, _minimum_vjp, also=("min(a, b)",),
+elementwise("minimum", np.minimum, min, _minimum_vjp, also=("min(a, b)",), py_name="min",
             doc="ties split the gradient evenly between the operands, as in JAX",
             commutative=True, kink=_tie)
-elementwise("fmax", np.fmax, max, _maximum_vjp, kink=_tie,
+elementwise("fmax", np.fmax, max, _maximum_vjp, kink=_tie, py_name="max",
             doc="maximum ignoring NaN; ties split the gradient evenly, as in JAX")
-elementwise("fmin", np.fmin, min, _minimum_vjp, kink=_tie,
+elementwise("fmin", np.fmin, min, _minimum_vjp, kink=_tie, py_name="min",
             doc="minimum ignoring NaN; ties split the gradient evenly, as in JAX")
 
 # Exponentials, logarithms, powers.
@@ -355,8 +360,15 @@ def _clip_distance(x, lo, hi):
     return np.minimum(np.abs(x - lo), np.abs(x - hi))
 
 
+def _clip_spell(args, params, aval):
+    # (Python scalars stay Python floats: np.clip would make a NumPy scalar of them)
+    x, lo, hi = (a.text for a in args)
+    return Expr(f"min(max({x}, {lo}), {hi})" if aval.python else f"np.clip({x}, {lo}, {hi})",
+                PREC_ATOM)
+
+
 register(Op(name="clip", arity=3, np_fn=np.clip, py_fn=lambda x, lo, hi: min(max(x, lo), hi),
-            spell=call(None, "np.clip"), shape_rule=elementwise_rule, vjp=_clip_vjp,
+            spell=_clip_spell, shape_rule=elementwise_rule, vjp=_clip_vjp,
             spellings=("np.clip", ".clip()"), kink=_clip_distance,
             reference=lambda xp, p: xp.clip,
             doc="np.clip(x, lo, hi) = minimum(maximum(x, lo), hi): the gradient goes to x "

@@ -100,10 +100,20 @@ def _np_dot(a, b, out=None):
                 "drop out= and use the returned value")
     nd_a, nd_b = _ndim(a), _ndim(b)
     if nd_a == 0 or nd_b == 0:
+        # np.dot is an array function: it makes arrays of Python scalars, which are then
+        # float64 (strong), not weak as in a ufunc: np.dot(0.5, float32 array) is float64.
+        a, b = (_as_numpy(v) for v in (a, b))
         return _builder().apply("multiply", (a, b), python=False)
     if nd_a > 2 or nd_b > 2:  # sum over a's last axis and b's second-to-last
         return _np_tensordot(a, b, ((nd_a - 1,), (max(nd_b - 2, 0),)))
     return _np_matmul(a, b)
+
+
+def _as_numpy(value):
+    if getattr(value, "_python", False):
+        b = _builder()
+        return b.tracer(b.numpy_scalar(value._node))
+    return np.asarray(value) if isinstance(value, (bool, int, float)) else value
 
 
 array_method("dot")(_np_dot)

@@ -8,6 +8,8 @@ common-sub-expression elimination can compare them and the emitter can print the
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from ..errors import ShapeError, UnsupportedOperationError
@@ -178,6 +180,8 @@ def encode_index(index) -> tuple:
         elif isinstance(item, slice):
             parts = [item.start, item.stop, item.step]
             for p in parts:
+                if hasattr(p, "_node"):
+                    operator.index(p)  # a traced bound: the tracer says what to do
                 if p is not None and not isinstance(p, (int, np.integer)):
                     _refuse(UnsupportedOperationError,
                             "a slice bound is a traced value or not an int",
@@ -327,6 +331,33 @@ register(Op(name="to_float", arity=1, np_fn=float, py_fn=float,
             shape_rule=lambda op, avals, params, python: ((), "float64"),
             vjp=lambda g, y, x: (g,), cases=((((),), {}),), linear_in=(0,),
             names_as="{0}_float"))
+
+
+# -- to_numpy: a Python scalar as a NumPy scalar -----------------------------------------
+# Built where NumPy would convert: a NumPy function applied to Python scalars only
+# (np.divide(a, b) on floats gives inf at b == 0, where `a / b` raises), np.dot's
+# operands (an array function: a Python float there is float64, not weak), and a
+# gradient that must be a NumPy scalar because its parameter is one.
+_NUMPY_SCALAR = {"float64": np.float64, "float32": np.float32, "int64": np.int64,
+                 "int32": np.int32, "bool": np.bool_}
+register(Op(name="to_numpy", arity=1,
+            np_fn=lambda x, dtype: _NUMPY_SCALAR[dtype](x),
+            py_fn=None,
+            spell=lambda args, params, aval: Expr(f"np.{params['dtype']}({args[0].text})",
+                                                  PREC_ATOM),
+            shape_rule=lambda op, avals, params, python: ((), params["dtype"]),
+            vjp=lambda g, y, x, dtype: (g,) if dtype in ("float64", "float32") else (None,),
+            cases=((((),), {"dtype": "float64"}),)))
+
+
+# The gradient of a 0-d array parameter is a 0-d array (NumPy's arithmetic on 0-d arrays
+# gives scalars); np.array copies, so the caller never receives an alias of an argument.
+register(Op(name="to_array", arity=1, np_fn=lambda x, dtype: np.array(x, dtype=dtype),
+            py_fn=None,
+            spell=lambda args, params, aval: Expr(
+                f"np.array({args[0].text}, dtype=np.{params['dtype']})", PREC_ATOM),
+            shape_rule=lambda op, avals, params, python: ((), params["dtype"]),
+            vjp=lambda g, y, x, dtype: (g,), cases=((((),), {"dtype": "float64"}),)))
 
 
 # -- front ends that are reshapes or transposes -----------------------------------------
