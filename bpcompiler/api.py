@@ -31,7 +31,8 @@ from .format import format_source
 from .graph import check_graph, dump
 from .passes import optimize
 from .trace import source_file, trace
-from .verify import VerificationReport, verify, widen
+from .twin import widen
+from .verify import VerificationReport, verify
 from .writer import MARKER, check_writable, write_atomically
 
 # How much of the graph an internal-error dump holds.

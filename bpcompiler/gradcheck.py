@@ -315,7 +315,7 @@ class PointCheck:
     def _fd_outcome(self, k, block, analytic, scale, est):
         numeric, uncertainty, _ = est
         if analytic == 0.0 and numeric == 0.0:  # f did not change at all along v
-            return self._judge("central differences", k, block, analytic, numeric, 0.0, False)
+            return self._judge("central differences", k, block, analytic, numeric, 0.0)
         if scale == 0.0 and abs(numeric) <= uncertainty:
             return Outcome("undecided", "central differences", self.names[k], block,
                            self.label, "a zero gradient, and differences zero within their "
@@ -324,9 +324,9 @@ class PointCheck:
         if not math.isfinite(uncertainty) or uncertainty > RESOLVE * max(scale, abs(numeric)) \
                 and abs(analytic - numeric) <= tol:
             return Outcome("undecided", "central differences", self.names[k], block, self.label)
-        return self._judge("central differences", k, block, analytic, numeric, tol, False)
+        return self._judge("central differences", k, block, analytic, numeric, tol)
 
-    def _judge(self, method, k, block, analytic, numeric, tol, exact):
+    def _judge(self, method, k, block, analytic, numeric, tol):
         err = abs(analytic - numeric)
         status = "verified" if err <= tol else "wrong"
         if not math.isfinite(numeric) or not math.isfinite(analytic):
