@@ -67,6 +67,7 @@ class CompileReport:
                 f"verified: forward max rel error {v.forward_error:.2g}, gradient max rel "
                 f"error {v.gradient_error:.2g} (tolerance {v.rtol_gradient:g}, "
                 f"{v.points} points x {v.directions} directions)\n"
+                f"checked: {v.summary()}\n"
                 f"time: {phases} (total {total:.0f} ms)")
 
 
