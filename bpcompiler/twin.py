@@ -48,7 +48,13 @@ def verify_float32(v, ref, graph, twin):
     rtol32 = min(1e-2, max(RTOL_FORWARD["float32"], 4 * EPS32 * d))
     v.report.rtol_forward = rtol32
     v.report.rtol_gradient = gradcheck.RTOL_COMPLEX
-    twin_module = twin() if twin is not None else None
+    twin_module = None
+    if twin is not None and graph is not None:
+        try:
+            twin_module = twin()
+        except Exception as exc:  # NOTE: verification goes on without it, and says so
+            v.report.notes.append(f"no float64 twin ({type(exc).__name__}: {exc}); the "
+                                  "float32 module was checked by differences only")
     if twin_module is None:  # no twin to compare with: differences of the function
         v.precision = "float32"
 
