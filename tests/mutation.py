@@ -123,11 +123,11 @@ def op_case_program(op):
     cases.sort(key=lambda c: -sum(int(np.prod(s)) for s in c[2]))
     for _, case_op, shapes, params, dtype, python in cases:
         rng = np.random.default_rng(1234)
-        doms = opcases.domains(op, len(shapes))
-        args = [opcases.sample(d, s, dtype, rng) for d, s in zip(doms, shapes)]
+        doms = op.domains(len(shapes))
+        args = [d.sample(s, dtype, rng) for d, s in zip(doms, shapes)]
         if python:
             args = [float(a) for a in args]
-        wrt = tuple(f"x{i}" for i, d in enumerate(doms) if d not in opcases.INT_DOMAINS)
+        wrt = tuple(f"x{i}" for i, d in enumerate(doms) if not d.integer)
         shape = op.shape_rule(op, [test_ops._aval(a) for a in args], params, python)[0]
         weights = 0.7 if python else rng.uniform(-1, 1, size=shape)
         f = test_ops.build(op, params, python, weights)
