@@ -214,7 +214,8 @@ class PointCheck:
             self.analytic_noise = [np.asarray(g, dtype=np.float64).reshape(-1)
                                    for g in self.grad_at(moved)]
         other = self.analytic_noise[k]
-        return abs(float(np.dot(other - self.grad_flat(k), v)))
+        noise = abs(float(np.dot(other - self.grad_flat(k), v)))
+        return noise if math.isfinite(noise) else 0.0  # a point past a singularity
 
     # -- central differences ----------------------------------------------------------
     def measure_noise(self) -> float:
@@ -226,6 +227,7 @@ class PointCheck:
         x = np.asarray(self.args[i], dtype=np.float64).reshape(-1)
         v = self.rng.standard_normal(x.shape) * np.maximum(np.abs(x), 1.0)
         d = 1e-7
+        v = self._inside_bounds(0, x, v, 2 * d)
         p = [self.phi(i, v, t * d) for t in (-2, -1)] + [self.f0] + \
             [self.phi(i, v, t * d) for t in (1, 2)]
         d4 = p[0] - 4 * p[1] + 6 * p[2] - 4 * p[3] + p[4]
