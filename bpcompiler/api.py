@@ -37,7 +37,8 @@ from .shapes import SymbolicShapes, default_wrt_from_examples, resolve_shapes
 from .symbolic import VARIANT_STEPS, SymbolicShapeError, annotate, variant_args
 from .signature import def_items, of_graph
 from .trace import source_file, trace
-from .verify import VerificationReport, verify, widen
+from .twin import widen
+from .verify import VerificationReport, verify
 from .writer import MARKER, check_writable, write_atomically
 
 # How much of the graph an internal-error dump holds.
@@ -72,6 +73,7 @@ class CompileReport:
                 f"verified: forward max rel error {v.forward_error:.2g}, gradient max rel "
                 f"error {v.gradient_error:.2g} (tolerance {v.rtol_gradient:g}, "
                 f"{v.points} points x {v.directions} directions)\n"
+                f"checked: {v.summary()}\n"
                 f"time: {phases} (total {total:.0f} ms)")
 
 

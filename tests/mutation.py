@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import glob
-import inspect
 import os
 import random
 import sys

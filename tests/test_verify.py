@@ -227,3 +227,32 @@ def test_an_analytic_op_is_differentiated_exactly_by_the_complex_step(name):
     fd = (float(interpret(g, (np.array([x + h]),))[g.graph["output"]]) -
           float(interpret(g, (np.array([x - h]),))[g.graph["output"]])) / (2 * h)
     assert exact == pytest.approx(fd, rel=1e-8)
+
+
+def test_scalar_programs_the_batched_complex_step_cannot_take_still_verify():
+    """Found by the soak: math.erf has no NumPy implementation to batch, and a
+    function whose value is a constant has nothing to batch over."""
+    import math
+
+    def with_erf(a, b):
+        return math.erf(a) * b + math.tanh(b)
+
+    def constant(a):
+        return 2.0 + 0.0 * a
+
+    summary = compile_grad(with_erf, (0.3, 0.5)).report.verification.summary()
+    assert "a by central differences, b by complex step" in summary, summary
+    compile_grad(constant, (0.3,))
+    with rule(*TANH_TIMES_1_5), pytest.raises(VerificationError):
+        compile_grad(with_erf, (0.3, 0.5))
+
+
+def test_a_float32_module_is_checked_against_its_float64_twin():
+    def f(x):
+        return np.sum(np.sin(x * np.float32(60.0)))  # a large argument: amplified rounding
+
+    x = np.linspace(-1.6, 1.2, 5, dtype=np.float32)
+    compiled = compile_grad(f, (x,))
+    summary = compiled.report.verification.summary()
+    assert "float64 twin" in summary and "x by complex step" in summary, summary
+    assert compiled.module.grad(x)[0].dtype == np.float32
