@@ -29,6 +29,8 @@ from .emit import emit
 from .errors import CompileError, InternalError
 from .format import format_source
 from .graph import check_graph, dump
+from .modes import NEED_SCALAR, add_modes, check_emit, modes_header, name_results
+from .verify_modes import perturb, verify_modes
 from .passes import optimize
 from .shapes import SymbolicShapes, default_wrt_from_examples, resolve_shapes
 from .symbolic import VARIANT_STEPS, SymbolicShapeError, annotate, variant_args
@@ -53,6 +55,7 @@ class CompileReport:
     # op -> how many nodes of that op optimisation removed from the joint graph
     removed: dict = field(default_factory=dict)
     verification: VerificationReport | None = None
+    modes_verification: object = None  # verify_modes.ModesReport, with emit= beyond grad
     seconds: dict = field(default_factory=dict)
 
     def summary(self) -> str:
@@ -64,10 +67,12 @@ class CompileReport:
                 f"{self.adjoint_nodes} backward; {self.lines} lines\n"
                 f"optimised: removed {self.joint_nodes_before - self.joint_nodes_after} of "
                 f"{self.joint_nodes_before} joint nodes" + (f" ({removed})" if removed else "")
-                + "\n"
+                + "\n" + (
                 f"verified: forward max rel error {v.forward_error:.2g}, gradient max rel "
                 f"error {v.gradient_error:.2g} (tolerance {v.rtol_gradient:g}, "
-                f"{v.points} points x {v.directions} directions)\n"
+                f"{v.points} points x {v.directions} directions)\n" if v else "") + (
+                f"verified: {self.modes_verification.summary()}\n"
+                if self.modes_verification else "") +
                 f"time: {phases} (total {total:.0f} ms)")
 
 
@@ -97,8 +102,8 @@ def load_module(source: str, name: str, filename: str) -> types.ModuleType:
 
 
 def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
-                 command: str | None = None, force: bool = False, debug: bool = False,
-                 progress=None) -> Compiled:
+                 emit=("grad",), command: str | None = None, force: bool = False,
+                 debug: bool = False, progress=None) -> Compiled:
     """Compile the gradient of `f` at example `args` into a verified Python module.
 
     `wrt` names the parameters to differentiate (default: every float parameter). With
@@ -107,6 +112,9 @@ def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
     annotations on `f` count too. A dimension written as a name is symbolic: the module
     reads it from the arguments and serves every size. Without `args`, example values
     are drawn from the specs, which must then cover every parameter.
+    `emit` chooses the module's functions beside `forward`: "grad" (value_and_grad and
+    grad), "jvp", "vjp", "jacobian", "hvp", "hessian" (see modes.py); jvp, vjp and
+    jacobian accept a function returning an array.
     `command` is the shell command recorded in the header as the way to regenerate it.
     `progress`, if given, is called with each stage's name as the stage starts.
     """
@@ -119,20 +127,22 @@ def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
         args, shapes = resolve_shapes(f, args, specs)
         if wrt is None and shapes.data:  # a spec marked `data` is not differentiated
             wrt = default_wrt_from_examples(f, args, shapes.data)
-        return _compile(f, args, wrt, out, command, force, debug, progress, shapes)
+        emit = check_emit(emit)
+        return _compile(f, args, wrt, out, command, force, debug, progress, shapes, emit)
     finally:
         if collecting:
             gc.enable()
 
 
 def _build(f, args, wrt, debug, report: CompileReport | None = None, enter=None, phase=None,
-           latest: dict | None = None):
+           latest: dict | None = None, emit=("grad",)):
     """trace -> optimize -> differentiate -> optimize: (forward graph, joint graph).
     `latest["graph"]` holds the newest graph, for an internal error's dump."""
     enter = enter or (lambda name: name)
     phase = phase or (lambda name: None)
     latest = {} if latest is None else latest
-    forward = latest["graph"] = trace(f, args, wrt)
+    arrays = not any(e in NEED_SCALAR for e in emit)
+    forward = latest["graph"] = trace(f, args, wrt, arrays=arrays)
     if report is not None:
         report.traced_nodes = len(forward)
     phase("trace")
@@ -140,7 +150,14 @@ def _build(f, args, wrt, debug, report: CompileReport | None = None, enter=None,
     forward = latest["graph"] = optimize(forward, debug, rounds=1)
     phase("optimize")
     stage = enter("differentiate")
-    joint = latest["graph"] = differentiate(forward)
+    if arrays:  # no gradient of a scalar: the functions emitted build their own sweeps
+        joint = forward.copy()
+    else:
+        joint = differentiate(forward)
+    if emit != ("grad",):
+        joint.graph["emit"] = emit
+        add_modes(joint, emit)
+    latest["graph"] = joint
     ops_before = Counter(a["op"] for _, a in joint.nodes(data=True))
     if report is not None:
         report.joint_nodes_before = len(joint)
@@ -149,6 +166,7 @@ def _build(f, args, wrt, debug, report: CompileReport | None = None, enter=None,
     phase("differentiate")
     enter("optimize (joint)")
     joint = latest["graph"] = optimize(joint, debug)
+    name_results(joint)
     if report is not None:
         report.joint_nodes_after = len(joint)
         removed = ops_before - Counter(a["op"] for _, a in joint.nodes(data=True))
@@ -160,18 +178,49 @@ def _build(f, args, wrt, debug, report: CompileReport | None = None, enter=None,
     return forward, joint
 
 
-def _make_symbolic(f, args, wrt, debug, joint, shapes: "SymbolicShapes") -> None:
+def _make_symbolic(f, args, wrt, debug, joint, shapes: "SymbolicShapes", emit) -> None:
     """Compile again with each symbolic dimension larger and write the sizes in `joint`
     as formulas of the dimensions (see symbolic.py)."""
     variants = {dim: [_build(f, variant_args(args, shapes.axes, shapes.sizes, dim, step),
-                             wrt, debug)[1] for step in VARIANT_STEPS]
+                             wrt, debug, emit=emit)[1] for step in VARIANT_STEPS]
                 for dim in shapes.sizes}
     annotate(joint, variants, shapes.sizes)
     joint.graph["symbolic_dims"] = {name: axes for name, axes in
                                     zip(joint.graph["params"], shapes.axes) if axes}
 
 
-def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Compiled:
+def _docstring(name: str, params, wrt, emits) -> str:
+    if emits == ("grad",):
+        first = f"Gradient of `{name}` with respect to {', '.join(wrt)}."
+        second = (f"forward({', '.join(params)}) computes `{name}`; value_and_grad(...) "
+                  "returns (value, gradients) and grad(...) the gradients, in the order of "
+                  "WRT.")
+    else:
+        first = f"Derivatives of `{name}` with respect to {', '.join(wrt)}."
+        offered = ", ".join(("value_and_grad(...), grad(...)" if e == "grad" else
+                             f"{e}(...)") for e in emits)
+        second = (f"forward({', '.join(params)}) computes `{name}`; the module also offers "
+                  f"{offered}, each documented below, derivatives in the order of WRT.")
+    return "\n".join(textwrap.wrap(first, 88)) + "\n\n" + \
+        "\n".join(textwrap.wrap(second, 88)) + "\n"
+
+
+def _checks(f, module, params, wrt, emits, float32, casts32):
+    """The verification of one point: the gradient's (verify.py), then the other
+    functions' (verify_modes.py); returns (gradient report or None, modes report or None)."""
+    def check(args):
+        grad = verify(f, module, args, params, wrt, computes_in_float32=float32,
+                      casts_to_float32=casts32) if "grad" in emits else None
+        extra = None
+        if emits != ("grad",):
+            perturbed = perturb(args, params, wrt)
+            extra = verify_modes(f, module, args, params, wrt, emits, perturbed,
+                                 float32=float32 or casts32)
+        return grad, extra
+    return check
+
+
+def _compile(f, args, wrt, out, command, force, debug, progress, shapes, emits) -> Compiled:
     report = CompileReport()
     clock = time.perf_counter()
     if out is not None:
@@ -193,10 +242,10 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Comp
     stage = enter("trace")
     latest: dict = {}
     try:
-        forward, joint = _build(f, args, wrt, debug, report, enter, phase, latest)
+        forward, joint = _build(f, args, wrt, debug, report, enter, phase, latest, emits)
         if shapes.sizes:
             stage = enter("symbolic dimensions")
-            _make_symbolic(f, args, wrt, debug, joint, shapes)
+            _make_symbolic(f, args, wrt, debug, joint, shapes, emits)
             phase("symbolic")
         stage = enter("emit")
         file = source_file(f)
@@ -212,13 +261,9 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Comp
         header = [f"{MARKER} {__version__}. Do not edit: regenerate instead.",
                   f"# Source: {file}:{name} (sha256 {source_hash(f)})",
                   f"# Regenerate: {regenerate}", pending]
-        docstring = "\n".join(textwrap.wrap(
-            f"Gradient of `{name}` with respect to {', '.join(wrt_names)}.", 88)) + "\n\n" + \
-            "\n".join(textwrap.wrap(
-                f"forward({', '.join(params)}) computes `{name}`; value_and_grad(...) "
-                "returns (value, gradients) and grad(...) the gradients, in the order of "
-                "WRT.", 88)) + "\n"
-        text = emit(joint, header, docstring)
+        if emits != ("grad",):
+            header.insert(3, modes_header(joint))
+        text = emit(joint, header, _docstring(name, params, wrt_names, emits))
         phase("emit")
         stage = enter("format")
         source = format_source(text)
@@ -231,15 +276,14 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Comp
         float32 = any(a["dtype"] == "float32" for _, a in forward.nodes(data=True))
         casts32 = any(a["dtype"] == "float32" and a["op"] in ("astype", "const")
                       for _, a in forward.nodes(data=True))
-        verification = verify(f, module, args, params, wrt_names, computes_in_float32=float32,
-                              casts_to_float32=casts32)
+        check = _checks(f, module, params, wrt_names, emits, float32, casts32)
+        verification, extra = check(args)
         if shapes.sizes:  # and at another size of every symbolic dimension
             other = args
             for dim in shapes.sizes:
                 other = variant_args(other, shapes.axes, shapes.sizes, dim, 3, seed=7)
             try:
-                verify(f, module, other, params, wrt_names, computes_in_float32=float32,
-                       casts_to_float32=casts32)
+                check(other)
             except CompileError as exc:
                 raise SymbolicShapeError(
                     "the module is right at the example's sizes but not at another size of "
@@ -248,7 +292,10 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Comp
                     hint="give those axes numbers in the spec instead of names") from None
             verification.points += 1
         report.verification = verification
-        verified = f"# Verified: {verification.summary()}"
+        verified = f"# Verified: {verification.summary() if verification else ''}"
+        if extra is not None:
+            verified += ("; " if verification else "") + extra.summary()
+            report.modes_verification = extra
         if pending not in source or "\n" in verified:
             raise InternalError("internal error: the header's verification line is missing")
         source = source.replace(pending, verified, 1)

@@ -143,8 +143,9 @@ def resolve_wrt(fn, names, avals, wrt) -> tuple[str, ...]:
     return wrt
 
 
-def trace(fn, args, wrt=None):
-    """Trace `fn` at example `args`; return the forward graph (output set, no grads)."""
+def trace(fn, args, wrt=None, arrays: bool = False):
+    """Trace `fn` at example `args`; return the forward graph (output set, no grads).
+    With `arrays`, the function may return a float array (for jvp, vjp and jacobian)."""
     if not callable(fn) or not hasattr(fn, "__code__"):
         raise ArgumentError(f"{fn!r} is not a plain Python function",
                             hint="pass a function defined with def or lambda")
@@ -215,7 +216,7 @@ def trace(fn, args, wrt=None):
         finally:
             sys.settrace(previous)
         graph.graph["output"] = _output_node(builder, result, fn, file,
-                                             namer.return_line or first)
+                                             namer.return_line or first, arrays)
     return graph
 
 
@@ -248,13 +249,16 @@ def _raise_user_error(exc: Exception, fn, codes, file, first) -> None:
                               hint=hint) from exc
 
 
-def _output_node(builder, result, fn, file, line) -> int:
+def _output_node(builder, result, fn, file, line, arrays=False) -> int:
     """The output node for the function's return value (`line`: the return statement)."""
     if isinstance(result, Tracer):
-        if result.shape != ():
+        if result.shape != () and not arrays:
             raise ReturnValueError(f"{fn.__name__} returns an array of shape {result.shape}",
                                    file=file, line=line,
-                                   hint="return a scalar, e.g. np.sum(...) or np.mean(...)")
+                                   hint="a gradient needs a scalar, e.g. np.sum(...); for "
+                                        "an array, emit vjp or jacobian instead of grad "
+                                        "(compile_grad(..., emit=('jacobian',)), "
+                                        "--emit jacobian)")
         if result._dtype not in ("float64", "float32"):
             raise ReturnValueError(f"{fn.__name__} returns a {result._dtype} value",
                                    file=file, line=line,
@@ -262,7 +266,8 @@ def _output_node(builder, result, fn, file, line) -> int:
                                         "has no gradient")
         return result._node
     if isinstance(result, (float, np.floating)) or (
-            isinstance(result, np.ndarray) and result.shape == () and result.dtype.kind == "f"):
+            isinstance(result, np.ndarray) and (result.shape == () or arrays)
+            and result.dtype.kind == "f"):
         return builder.constant(result)  # does not depend on the inputs: zero gradient
     if result is None:
         raise ReturnValueError(f"{fn.__name__} returns None", file=file, line=line,
