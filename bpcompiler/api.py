@@ -290,7 +290,9 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes, emits) 
                     f"{', '.join(shapes.sizes)}: {exc.problem}", file=source_file(f),
                     line=getattr(f, "__code__", None) and f.__code__.co_firstlineno,
                     hint="give those axes numbers in the spec instead of names") from None
-            verification.points += 1
+            for checked in (verification, extra):
+                if checked is not None:
+                    checked.points += 1
         report.verification = verification
         verified = f"# Verified: {verification.summary() if verification else ''}"
         if extra is not None:

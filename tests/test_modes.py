@@ -249,3 +249,19 @@ def test_a_wrong_jvp_rule_fails_verification(monkeypatch):
     monkeypatch.setitem(REGISTRY, "sin", wrong)
     with pytest.raises(VerificationError, match="jvp"):
         compile_grad(lambda x: np.sin(x) * 2.0, (np.linspace(0.1, 1, 4),), emit=("jvp",))
+
+
+def test_the_scipy_examples_run_and_newton_needs_fewer_iterations():
+    import importlib.util
+    import os
+    path = os.path.join(os.path.dirname(__file__), "..", "examples", "scipy_fits.py")
+    spec = importlib.util.spec_from_file_location("scipy_fits", path)
+    fits = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fits)
+    rows = fits.newton_fit(np.random.default_rng(0))
+    (_, newton), (_, bfgs), (_, cg) = rows
+    assert newton.success and newton.nit < bfgs.nit and newton.nit < cg.nit
+    np.testing.assert_allclose([bfgs.fun, cg.fun], newton.fun, rtol=1e-9)
+    (_, exact), (_, two_point), _ = fits.decay_fit(np.random.default_rng(1))
+    assert exact.success and exact.nfev <= two_point.nfev
+    np.testing.assert_allclose(exact.cost, two_point.cost, rtol=1e-6)
