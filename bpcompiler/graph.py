@@ -90,7 +90,8 @@ def outputs(g: nx.DiGraph) -> tuple[int, ...]:
     """The nodes the emitted module returns: the forward value, then the gradients, then
     what the other functions return (`modes`: jvp, vjp, jacobian, hvp, hessian)."""
     extra = tuple(n for m in g.graph.get("modes", {}).values() for n in m["outputs"])
-    return (g.graph["output"],) + tuple(g.graph["grads"]) + extra
+    return (g.graph["output"],) + tuple(g.graph["grads"]) + extra + \
+        tuple(g.graph.get("output_leaves", ()))
 
 
 def is_float(attrs: dict) -> bool:

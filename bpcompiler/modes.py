@@ -26,7 +26,7 @@ from .builder import Builder
 from .errors import CompileError
 from .forward_mode import fit, tangent_sweep
 from .graph import add_node
-from .ops import F
+from .ops import REGISTRY, F
 
 EMITS = ("grad", "jvp", "vjp", "jacobian", "hvp", "hessian")
 NEED_SCALAR = ("grad", "hvp", "hessian")
@@ -56,14 +56,18 @@ def add_modes(g, emit: tuple[str, ...]) -> None:
     if "jvp" in emit:
         tangents = [_extra_input(g, node, "t_" + name) for name, node in wrt]
         found = tangent_sweep(g, {node: t for (_, node), t in zip(wrt, tangents)}, forward)
+        leaves = g.graph.get("output_leaves", (g.graph["output"],))
         modes["jvp"] = {"inputs": tuple(tangents),
-                        "outputs": (_tangent(g, found, g.graph["output"]),)}
+                        "outputs": tuple(_tangent(g, found, n) for n in leaves)}
     if "vjp" in emit:
         cotangent = _extra_input(g, g.graph["output"], "cotangent")
         modes["vjp"] = {"inputs": (cotangent,),
                         "outputs": backward(g, cotangent, _active(g, forward))}
     if "jacobian" in emit:
-        modes["jacobian"] = {"inputs": (), "outputs": _jacobian(g, wrt, forward)}
+        blocks = _jacobian(g, wrt, forward)
+        if "output_leaves" in g.graph:
+            blocks = _split_by_leaf(g, wrt, blocks)
+        modes["jacobian"] = {"inputs": (), "outputs": blocks}
     if "hvp" in emit or "hessian" in emit:
         needed = _ancestors(g, g.graph["grads"])
         if "hvp" in emit:
@@ -182,6 +186,24 @@ def _jacobian(g, wrt, forward: set) -> tuple[int, ...]:
     return tuple(blocks)
 
 
+def _split_by_leaf(g, wrt, blocks) -> tuple[int, ...]:
+    """A structured result's Jacobian blocks (rows of the packed output) cut into one
+    block per leaf and parameter, parameter by parameter: leaf.shape + param.shape."""
+    builder = Builder(g, "tangent", lambda: (g.graph["file"], None))
+    out = []
+    with builder.active():
+        for (_, node), block in zip(wrt, blocks):
+            start = 0
+            for leaf in g.graph["output_leaves"]:
+                a = g._node[leaf]
+                stop = start + size_of(a)
+                rows = F.getitem(builder.tracer(block),
+                                 index=(("slice", start, stop, None),))
+                out.append(F.reshape(rows, shape=a["shape"] + g._node[node]["shape"])._node)
+                start = stop
+    return tuple(out)
+
+
 def _hessian(g, wrt, needed: set) -> tuple[int, ...]:
     """Blocks [i][j] (flattened row by row): the tangents of the gradients for a unit
     seed on each element of parameter j, stacked."""
@@ -228,8 +250,11 @@ def modes_header(g) -> str:
 def result_names(g) -> dict:
     """{function: the name each returned node is given}, in the order it returns them."""
     wrt = g.graph["wrt"]
-    return {"jvp": ["t_out"], "vjp": ["d_" + p for p in wrt],
-            "jacobian": ["jac_" + p for p in wrt], "hvp": ["hvp_" + p for p in wrt],
+    leaves = g.graph.get("output_structure")
+    n = 1 if leaves is None else len(g.graph["output_leaves"])
+    suffix = [""] if leaves is None else [f"_{k}" for k in range(n)]
+    return {"jvp": [f"t_out{s}" for s in suffix], "vjp": ["d_" + p for p in wrt],
+            "jacobian": [f"jac_{p}{s}" for p in wrt for s in suffix], "hvp": ["hvp_" + p for p in wrt],
             "hessian": [f"h_{p}_{q}" for p in wrt for q in wrt]}
 
 
@@ -244,5 +269,5 @@ def name_results(g) -> None:
         for node, name in zip(m["outputs"], names[mode]):
             attrs = g._node[node]
             if attrs["phase"] == "tangent" and attrs["op"] not in ("input", "const") \
-                    and returned.count(node) == 1:
+                    and not REGISTRY[attrs["op"]].view and returned.count(node) == 1:
                 attrs["name"] = name

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from .body import lower_body
 from .modes import result_names
+from .structured import spell_structure
 
 SIGNATURE = {"jvp": "tangents", "vjp": "cotangent", "hvp": "vectors"}
 PREFIX = {"jvp": "t_", "hvp": "v_"}
@@ -42,7 +43,9 @@ def claim_inputs(g, space) -> ExtraInputs:
         if m is None:
             continue
         extra.params[mode] = space.claim(param)
-        names = [extra.params[mode]] if mode == "vjp" else \
+        flat = space.claim("cotangent_flat") if mode == "vjp" and \
+            "output_structure" in g.graph else None
+        names = [flat or extra.params[mode]] if mode == "vjp" else \
             [space.claim(PREFIX[mode] + p) for p in g.graph["wrt"]]
         extra.names[mode] = names
         for node, name in zip(m["inputs"], names):
@@ -54,13 +57,15 @@ def claim_inputs(g, space) -> ExtraInputs:
 def functions(g, ctx, preamble: list[str], extra: ExtraInputs, space) -> list:
     from .lower import Function, _gradient_names  # NOTE: local: lower imports this module
     modes, wrt, output = g.graph["modes"], g.graph["wrt"], g.graph["output"]
+    structure = g.graph.get("output_structure")
     out = []
     for mode in ("jvp", "vjp", "jacobian", "hvp", "hessian"):
         if mode not in modes:
             continue
         nodes = modes[mode]["outputs"]
         value_too = mode in ("jvp", "vjp")
-        body = lower_body(ctx, ((output,) if value_too else ()) + tuple(nodes),
+        leaves = g.graph.get("output_leaves", (output,))
+        body = lower_body(ctx, (tuple(leaves) if value_too else ()) + tuple(nodes),
                           keep_named=mode == "vjp")
         wanted = result_names(g)[mode]
         names, lines = _gradient_names(g, body, space, nodes, wanted)
@@ -70,16 +75,37 @@ def functions(g, ctx, preamble: list[str], extra: ExtraInputs, space) -> list:
             params = (extra.params[mode],)
             if mode != "vjp":
                 first.append(_unpack(extra.names[mode], params[0]))
-        value = body.text(output) if value_too else None
+            elif structure is not None:  # the cotangent's leaves, packed as the output is
+                first.append(_packed_cotangent(structure, extra.names[mode][0], params[0]))
+        value = value_text(g, body) if value_too else None
         result = None
         if mode == "jvp":
-            result = f"{value}, {names[0]}"
+            tangent = names[0] if structure is None else spell_structure(structure, names)
+            result = f"{value}, {tangent}"
+        elif mode == "jacobian" and structure is not None:
+            k = len(leaves)
+            result = _tuple([spell_structure(structure, names[i * k:(i + 1) * k])
+                             for i in range(len(wrt))])
         elif mode == "hessian":
             k = len(wrt)
             result = _tuple([_tuple(names[i * k:(i + 1) * k]) for i in range(k)])
         out.append(Function(mode, DOCS[mode], first, body.statements + lines, value, names,
                             extra_params=params, result=result))
     return out
+
+
+def value_text(g, body) -> str:
+    """The returned value: the output, or a structured result's leaves in its structure."""
+    structure = g.graph.get("output_structure")
+    if structure is None:
+        return body.text(g.graph["output"])
+    return spell_structure(structure, [body.text(n) for n in g.graph["output_leaves"]])
+
+
+def _packed_cotangent(structure, flat: str, param: str) -> str:
+    keys = structure[1] if structure[0] == "dict" else range(structure[1])
+    parts = ", ".join(f"np.ravel({param}[{k!r}])" for k in keys)
+    return f"{flat} = np.concatenate(({parts},))"
 
 
 def _tuple(items: list[str]) -> str:

@@ -28,6 +28,7 @@ from .errors import (ArgumentError, CompileError, FunctionRaisedError, NonFinite
 from .graph import add_node, new_graph
 from .instrument import Instrumenter
 from .ops.registry import dtype_name
+from .structured import is_structured, pack_output
 from .tracer import Tracer
 
 # The largest forward graph a trace may build. A loop that unrolls further (or never
@@ -215,8 +216,13 @@ def trace(fn, args, wrt=None, arrays: bool = False):
             _raise_user_error(exc, fn, instrumenter.codes, file, first)
         finally:
             sys.settrace(previous)
-        graph.graph["output"] = _output_node(builder, result, fn, file,
-                                             namer.return_line or first, arrays)
+        line = namer.return_line or first
+        if arrays and is_structured(result):  # a tuple or dict of arrays (structured.py)
+            graph.graph["output"] = pack_output(
+                builder, result, fn, file, line,
+                lambda r: _output_node(builder, r, fn, file, line, True))
+        else:
+            graph.graph["output"] = _output_node(builder, result, fn, file, line, arrays)
     return graph
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import VerificationError
+from .structured import flatten, is_structured
 from .verify import call_user
 
 DIRECTIONS = 2
@@ -197,9 +198,68 @@ def _contract(block, d, trailing: bool):
     return np.tensordot(d, block, axes=n) if n else d * block
 
 
+class _Packed:
+    """A function returning a tuple or dict, and its module, seen as returning the
+    leaves raveled and concatenated (as the graph packs them, structured.py), so the
+    checks above apply unchanged."""
+
+    def __init__(self, fn, module, structure):
+        self.fn, self.module, self.structure = fn, module, structure
+
+    def pack(self, value):
+        return np.concatenate([np.ravel(np.asarray(v, np.float64))
+                               for v in flatten(self.structure, value)])
+
+    def call(self, *args):
+        return self.pack(self.fn(*args))
+
+    def forward(self, *args):
+        return self.pack(self.module.forward(*args))
+
+    def jvp(self, *args):
+        value, tangent = self.module.jvp(*args)
+        return self.pack(value), self.pack(tangent)
+
+    def vjp(self, *args):
+        *own, u = args
+        value = self.module.forward(*own)
+        leaves, start = [], 0
+        for v in flatten(self.structure, value):
+            n = int(np.size(v))
+            piece = u[start:start + n].reshape(np.shape(v))
+            leaves.append(float(piece) if isinstance(v, float) else piece)
+            start += n
+        cotangent = dict(zip(self.structure[1], leaves)) if self.structure[0] == "dict" \
+            else type(value)(leaves)
+        value, grads = self.module.vjp(*own, cotangent)
+        return self.pack(value), grads
+
+    def jacobian(self, *args):
+        out = []
+        for blocks, p in zip(self.module.jacobian(*args), self.module.WRT):
+            parts = flatten(self.structure, blocks)
+            out.append(np.concatenate([np.reshape(np.asarray(b, np.float64),
+                                                  (-1,) + np.shape(b)[np.ndim(b) - _ndim_of(
+                                                      self, args, p):])
+                                       for b in parts], axis=0))
+        return out
+
+
+def _ndim_of(packed, args, p) -> int:
+    import inspect
+    names = list(inspect.signature(packed.module.forward).parameters)
+    return np.ndim(args[names.index(p)])
+
+
 def verify_modes(fn, module, args, params, wrt, emit, perturbed, float32=False
                  ) -> ModesReport:
     """Check every function in `emit` but grad at `args` and at `perturbed` args."""
+    value = call_user(fn, args)
+    if is_structured(value):
+        structure = (("dict", tuple(value)) if isinstance(value, dict) else
+                     (type(value).__name__, len(value)))
+        packed = _Packed(fn, module, structure)
+        fn, module = packed.call, packed
     dtype = "float32" if float32 else "float64"
     report = ModesReport(rtol=RTOL[dtype],
                          checked=[e for e in emit if e != "grad"])

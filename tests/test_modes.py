@@ -130,7 +130,11 @@ VECTOR_CASES = [
 
 
 def _autograd_jacobian(fn, args, index):
-    ref = to_autograd(fn)
+    return _jacobian_of(to_autograd(fn), args, index)
+
+
+def _jacobian_of(ref, args, index):
+    """autograd's Jacobian of `ref` (written with autograd.numpy) per parameter."""
     blocks = []
     for i in index:
         def of(x, i=i):
@@ -265,3 +269,59 @@ def test_the_scipy_examples_run_and_newton_needs_fewer_iterations():
     (_, exact), (_, two_point), _ = fits.decay_fit(np.random.default_rng(1))
     assert exact.success and exact.nfev <= two_point.nfev
     np.testing.assert_allclose(exact.cost, two_point.cost, rtol=1e-6)
+
+
+def pair_of_outputs(w, X):
+    z = X @ w
+    return np.tanh(z), np.sum(w * w)
+
+
+def list_of_outputs(a, b):
+    return [a * b, np.exp(a), a @ b]
+
+
+def dict_of_outputs(w, s):
+    return {"scaled": w * s, "norm": np.sqrt(np.sum(w * w)), "s": s * 2.0}
+
+
+STRUCTURED = [
+    (pair_of_outputs, lambda r: (r.normal(size=3), r.normal(size=(4, 3)))),
+    (list_of_outputs, lambda r: (r.normal(size=3), r.normal(size=3))),
+    (dict_of_outputs, lambda r: (r.normal(size=4), float(r.uniform(0.5, 1.5)))),
+]
+
+
+@pytest.mark.parametrize("fn, make", STRUCTURED, ids=[c[0].__name__ for c in STRUCTURED])
+def test_structured_outputs_match_autograd(fn, make):
+    rng = np.random.default_rng(3)
+    args = make(rng)
+    c = compile_grad(fn, args, emit=("jvp", "vjp", "jacobian"))
+    names = list(inspect.signature(fn).parameters)
+    index = [names.index(w) for w in c.module.WRT]
+    value = fn(*args)
+    keys = list(value) if isinstance(value, dict) else range(len(value))
+    out = c.module.forward(*args)
+    assert type(out) is type(value)
+    jac = c.module.jacobian(*args)
+    v = tuple(_random_like(args[i], rng) for i in index)
+    _, tangent = c.module.jvp(*args, v)
+    u = type(value)(rng.uniform(-1, 1, np.shape(value[k])) for k in keys) \
+        if not isinstance(value, dict) else {k: rng.uniform(-1, 1, np.shape(value[k]))
+                                            for k in keys}
+    _, pulled = c.module.vjp(*args, u)
+    ref = to_autograd(fn)
+    for k in keys:
+        np.testing.assert_allclose(out[k], value[k], rtol=1e-13)
+
+        def leaf(*xs, k=k):
+            return ref(*xs)[k]
+        refs = _jacobian_of(leaf, args, index)
+        for block_of, want in zip(jac, refs):
+            np.testing.assert_allclose(block_of[k], want, rtol=1e-9, atol=1e-12)
+        want_t = sum(np.tensordot(b, np.asarray(d), axes=np.ndim(d)) for b, d in zip(refs, v))
+        np.testing.assert_allclose(tangent[k], want_t, rtol=1e-9, atol=1e-12)
+    for j, got in enumerate(pulled):
+        want = sum(np.tensordot(u[k], _jacobian_of(lambda *xs, k=k: ref(*xs)[k], args,
+                                                   index)[j], axes=np.ndim(u[k]))
+                   for k in keys)
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
