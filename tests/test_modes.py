@@ -325,3 +325,29 @@ def test_structured_outputs_match_autograd(fn, make):
                                                    index)[j], axes=np.ndim(u[k]))
                    for k in keys)
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+
+
+def test_symbolic_dimensions_serve_every_batch_size_in_every_function():
+    def loss(w, X):
+        return np.mean(np.tanh(X @ w) ** 2)
+
+    def residual(w, X):
+        return np.tanh(X @ w)
+    rng = np.random.default_rng(5)
+    w = rng.normal(size=3)
+    lossc = compile_grad(loss, (w, rng.normal(size=(6, 3))), wrt=("w",),
+                         specs={"X": "f64[N,3] data"}, emit=("grad", "jvp", "hvp"))
+    resc = compile_grad(residual, (w, rng.normal(size=(6, 3))), wrt=("w",),
+                        specs={"X": "f64[N,3] data"}, emit=("vjp", "jacobian"))
+    for n in (4, 11):
+        X = rng.normal(size=(n, 3))
+        v = rng.normal(size=3)
+        ref_loss = to_autograd(loss)
+        hv = autograd.grad(lambda x: anp.sum(autograd.grad(ref_loss)(x, X) * v))(w)
+        np.testing.assert_allclose(lossc.module.hvp(w, X, (v,))[0], hv, rtol=1e-10)
+        np.testing.assert_allclose(lossc.module.jvp(w, X, (v,))[1],
+                                   np.dot(autograd.grad(ref_loss)(w, X), v), rtol=1e-10)
+        jac = autograd.jacobian(to_autograd(residual))(w, X)
+        np.testing.assert_allclose(resc.module.jacobian(w, X)[0], jac, rtol=1e-10)
+        u = rng.normal(size=n)
+        np.testing.assert_allclose(resc.module.vjp(w, X, u)[1][0], u @ jac, rtol=1e-10)
