@@ -220,6 +220,27 @@ def _checks(f, module, params, wrt, emits, float32, casts32):
     return check
 
 
+def _verify_at_sizes(f, check, args, shapes):
+    """`check` at the example, then (with symbolic dimensions) at another size of each."""
+    verification, extra = check(args)
+    if shapes.sizes:
+        other = args
+        for dim in shapes.sizes:
+            other = variant_args(other, shapes.axes, shapes.sizes, dim, 3, seed=7)
+        try:
+            check(other)
+        except CompileError as exc:
+            raise SymbolicShapeError(
+                "the module is right at the example's sizes but not at another size of "
+                f"{', '.join(shapes.sizes)}: {exc.problem}", file=source_file(f),
+                line=getattr(f, "__code__", None) and f.__code__.co_firstlineno,
+                hint="give those axes numbers in the spec instead of names") from None
+        for checked in (verification, extra):
+            if checked is not None:
+                checked.points += 1
+    return verification, extra
+
+
 def _compile(f, args, wrt, out, command, force, debug, progress, shapes, emits) -> Compiled:
     report = CompileReport()
     clock = time.perf_counter()
@@ -277,22 +298,7 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes, emits) 
         casts32 = any(a["dtype"] == "float32" and a["op"] in ("astype", "const")
                       for _, a in forward.nodes(data=True))
         check = _checks(f, module, params, wrt_names, emits, float32, casts32)
-        verification, extra = check(args)
-        if shapes.sizes:  # and at another size of every symbolic dimension
-            other = args
-            for dim in shapes.sizes:
-                other = variant_args(other, shapes.axes, shapes.sizes, dim, 3, seed=7)
-            try:
-                check(other)
-            except CompileError as exc:
-                raise SymbolicShapeError(
-                    "the module is right at the example's sizes but not at another size of "
-                    f"{', '.join(shapes.sizes)}: {exc.problem}", file=source_file(f),
-                    line=getattr(f, "__code__", None) and f.__code__.co_firstlineno,
-                    hint="give those axes numbers in the spec instead of names") from None
-            for checked in (verification, extra):
-                if checked is not None:
-                    checked.points += 1
+        verification, extra = _verify_at_sizes(f, check, args, shapes)
         report.verification = verification
         verified = f"# Verified: {verification.summary() if verification else ''}"
         if extra is not None:

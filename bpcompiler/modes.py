@@ -254,7 +254,8 @@ def result_names(g) -> dict:
     n = 1 if leaves is None else len(g.graph["output_leaves"])
     suffix = [""] if leaves is None else [f"_{k}" for k in range(n)]
     return {"jvp": [f"t_out{s}" for s in suffix], "vjp": ["d_" + p for p in wrt],
-            "jacobian": [f"jac_{p}{s}" for p in wrt for s in suffix], "hvp": ["hvp_" + p for p in wrt],
+            "jacobian": [f"jac_{p}{s}" for p in wrt for s in suffix],
+            "hvp": ["hvp_" + p for p in wrt],
             "hessian": [f"h_{p}_{q}" for p in wrt for q in wrt]}
 
 

@@ -5,7 +5,7 @@ offers its Jacobian (forward mode: one JVP per parameter, four here), which is w
 
     bpcompiler compile examples/decay_fit.py:residuals -o output/decay_fit_grad.py --emit jacobian,jvp,vjp
 
-`examples/scipy_fits.py` runs the fit and compares it with finite-difference Jacobians.
+`examples/demos/scipy_fits.py` runs the fit and compares it with finite-difference Jacobians.
 """
 
 from typing import Annotated

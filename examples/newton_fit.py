@@ -7,7 +7,7 @@ the forward is computed once per product), which is what
 
     bpcompiler compile examples/newton_fit.py:loss -o output/newton_fit_grad.py --emit grad,hvp
 
-`examples/scipy_fits.py` runs the fit and compares it with gradient-only methods.
+`examples/demos/scipy_fits.py` runs the fit and compares it with gradient-only methods.
 """
 
 from typing import Annotated

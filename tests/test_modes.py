@@ -258,7 +258,7 @@ def test_a_wrong_jvp_rule_fails_verification(monkeypatch):
 def test_the_scipy_examples_run_and_newton_needs_fewer_iterations():
     import importlib.util
     import os
-    path = os.path.join(os.path.dirname(__file__), "..", "examples", "scipy_fits.py")
+    path = os.path.join(os.path.dirname(__file__), "..", "examples", "demos", "scipy_fits.py")
     spec = importlib.util.spec_from_file_location("scipy_fits", path)
     fits = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(fits)

@@ -1,7 +1,7 @@
 """The two SciPy fits, with the modules bpcompiler wrote into output/ (run
 examples/regenerate.sh first), each against methods that use less of the derivative:
 
-    python examples/scipy_fits.py
+    python examples/demos/scipy_fits.py
 
 1. Logistic regression by trust-region Newton-CG (`minimize(method="trust-ncg")` with
    the gradient and `hessp`, output/newton_fit_grad.py), against BFGS and nonlinear CG
@@ -22,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def load(name: str):
-    path = os.path.join(HERE, "..", "output", f"{name}.py")
+    path = os.path.join(HERE, "..", "..", "output", f"{name}.py")
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
