@@ -9,7 +9,6 @@ collects what they report.
 from __future__ import annotations
 
 import gc
-import hashlib
 import inspect
 import linecache
 import os
@@ -23,19 +22,23 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from . import __version__
+from . import __version__, display
 from .autodiff import differentiate
 from .emit import emit
 from .errors import CompileError, InternalError
+from .follow import underlying_function
+from .fingerprint import source_hash
 from .format import format_source
 from .graph import check_graph, dump
 from .modes import NEED_SCALAR, add_modes, check_emit, modes_header, name_results
 from .verify_modes import perturb, verify_modes
 from .passes import optimize
+from .progress import logger, phase_reporter
+from .replay import api_command
 from .shapes import SymbolicShapes, default_wrt_from_examples, resolve_shapes
 from .symbolic import VARIANT_STEPS, SymbolicShapeError, annotate, variant_args
 from .trace import source_file, trace
-from .verify import VerificationReport, verify
+from .verify import VerificationReport, verify, widen
 from .writer import MARKER, check_writable, write_atomically
 
 # How much of the graph an internal-error dump holds.
@@ -76,21 +79,46 @@ class CompileReport:
                 f"time: {phases} (total {total:.0f} ms)")
 
 
-@dataclass
+@dataclass(repr=False)
 class Compiled:
+    """What `compile_grad` returns: the emitted module's `source` and the imported
+    `module`, the joint forward/adjoint `graph`, the `path` written (or None) and the
+    `report`. At a prompt it shows one line; in Jupyter, the source and the report."""
+
     source: str
     module: types.ModuleType
     graph: nx.DiGraph
     path: str | None
     report: CompileReport
 
+    @property
+    def function_name(self) -> str:
+        return str(self.graph.graph.get("function", "function"))
 
-def source_hash(fn) -> str:
+    def __repr__(self) -> str:
+        return display.one_line(self)
+
+    def _repr_markdown_(self) -> str:
+        return display.markdown(self)
+
+    def _repr_html_(self) -> str:
+        return display.to_html(self)
+
+    def picture(self, max_nodes: int | None = None) -> display.Picture:
+        """The graph as an SVG picture (shown inline in Jupyter; `.save(path)` writes
+        it); past `max_nodes` boxes, a summary (see `bpcompiler graph --max-nodes`)."""
+        from . import picture
+
+        return picture.svg_picture(self.graph, max_nodes)
+
+
+def own_sources(fn) -> tuple[str, ...]:
+    """The file defining `fn`: an output path that no `force` may overwrite."""
     try:
-        with open(inspect.getsourcefile(fn), "rb") as f:
-            return hashlib.sha256(f.read()).hexdigest()[:16]
-    except (TypeError, OSError):
-        return hashlib.sha256(fn.__code__.co_code).hexdigest()[:16]
+        path = inspect.getsourcefile(fn)
+    except TypeError:
+        return ()
+    return (path,) if path else ()
 
 
 def load_module(source: str, name: str, filename: str) -> types.ModuleType:
@@ -103,7 +131,7 @@ def load_module(source: str, name: str, filename: str) -> types.ModuleType:
 
 def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
                  emit=("grad",), command: str | None = None, force: bool = False,
-                 debug: bool = False, progress=None) -> Compiled:
+                 debug: bool = False, progress=None, bounds: dict | None = None) -> Compiled:
     """Compile the gradient of `f` at example `args` into a verified Python module.
 
     `wrt` names the parameters to differentiate (default: every float parameter). With
@@ -117,21 +145,30 @@ def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
     jacobian accept a function returning an array.
     `command` is the shell command recorded in the header as the way to regenerate it.
     `progress`, if given, is called with each stage's name as the stage starts.
+    `bounds` maps parameter names to (lo, hi) ranges (a spec's `in [lo, hi]` gives one
+    too): the points verification adds stay inside them.
     """
     # NOTE: a compile allocates a few dicts per node and frees nothing cyclic until it
     # returns; the cyclic collector's full sweeps over a 100k-node graph cost a third of
     # the compile time, so it is paused for the compile and resumed afterwards.
     collecting = gc.isenabled()
+    report, close = phase_reporter(progress, getattr(f, "__name__", "function"))
     gc.disable()
     try:
         args, shapes = resolve_shapes(f, args, specs)
         if wrt is None and shapes.data:  # a spec marked `data` is not differentiated
             wrt = default_wrt_from_examples(f, args, shapes.data)
+        shapes.bounds.update(bounds or {})
         emit = check_emit(emit)
-        return _compile(f, args, wrt, out, command, force, debug, progress, shapes, emit)
+        compiled = _compile(f, args, wrt, out, command, force, debug, report, shapes, emit)
     finally:
+        close()
         if collecting:
             gc.enable()
+    logger.info("%s: compiled in %.0f ms (%d lines)%s", compiled.function_name,
+                1e3 * sum(compiled.report.seconds.values()), compiled.report.lines,
+                f", wrote {compiled.path}" if compiled.path else "")
+    return compiled
 
 
 def _build(f, args, wrt, debug, report: CompileReport | None = None, enter=None, phase=None,
@@ -142,7 +179,7 @@ def _build(f, args, wrt, debug, report: CompileReport | None = None, enter=None,
     phase = phase or (lambda name: None)
     latest = {} if latest is None else latest
     arrays = not any(e in NEED_SCALAR for e in emit)
-    forward = latest["graph"] = trace(f, args, wrt, arrays=arrays)
+    forward = latest["graph"] = latest["traced"] = trace(f, args, wrt, arrays=arrays)
     if report is not None:
         report.traced_nodes = len(forward)
     phase("trace")
@@ -205,12 +242,15 @@ def _docstring(name: str, params, wrt, emits) -> str:
         "\n".join(textwrap.wrap(second, 88)) + "\n"
 
 
-def _checks(f, module, params, wrt, emits, float32, casts32):
-    """The verification of one point: the gradient's (verify.py), then the other
-    functions' (verify_modes.py); returns (gradient report or None, modes report or None)."""
-    def check(args):
-        grad = verify(f, module, args, params, wrt, computes_in_float32=float32,
-                      casts_to_float32=casts32) if "grad" in emits else None
+def _checks(f, module, params, wrt, emits, float32, casts32, at_example: dict, bounds):
+    """The verification of one point: the gradient's (verify.py; `at_example` are its
+    arguments for the example only), then the other functions' (verify_modes.py);
+    returns (gradient report or None, modes report or None)."""
+    def check(args, example=True):
+        more = at_example if example else {}
+        grad = verify(f, module, args, params, wrt, bounds=bounds,
+                      computes_in_float32=float32, casts_to_float32=casts32,
+                      **more) if "grad" in emits else None
         extra = None
         if emits != ("grad",):
             perturbed = perturb(args, params, wrt)
@@ -228,7 +268,7 @@ def _verify_at_sizes(f, check, args, shapes):
         for dim in shapes.sizes:
             other = variant_args(other, shapes.axes, shapes.sizes, dim, 3, seed=7)
         try:
-            check(other)
+            check(other, example=False)
         except CompileError as exc:
             raise SymbolicShapeError(
                 "the module is right at the example's sizes but not at another size of "
@@ -244,8 +284,9 @@ def _verify_at_sizes(f, check, args, shapes):
 def _compile(f, args, wrt, out, command, force, debug, progress, shapes, emits) -> Compiled:
     report = CompileReport()
     clock = time.perf_counter()
+    protected = own_sources(f)
     if out is not None:
-        check_writable(str(out), force)  # refuse before doing the work
+        check_writable(str(out), force, protected)  # refuse before doing the work
 
     def phase(name):
         nonlocal clock
@@ -269,18 +310,23 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes, emits) 
             _make_symbolic(f, args, wrt, debug, joint, shapes, emits)
             phase("symbolic")
         stage = enter("emit")
-        file = source_file(f)
-        name = f.__name__
+        base = underlying_function(f) or f  # a method's or partial's own function
+        file = source_file(base)
+        name = base.__name__
         params = joint.graph["params"]
         wrt_names = joint.graph["wrt"]
-        regenerate = command or f"compile_grad({name}, ...) from Python (no command recorded)"
-        joint.graph["command"] = command or f"compile_grad({name}, ...) at the new shape"
+        recorded = None if command or out is None else \
+            api_command(f, params, args, wrt_names, str(out))
+        regenerate = command or (recorded[0] if recorded else
+                                 f"compile_grad({name}, ...) from Python (no command recorded)")
+        joint.graph["command"] = command or (recorded[0] if recorded else
+                                             f"compile_grad({name}, ...) at the new shape")
         # NOTE: the module is emitted, formatted and imported once. The verification
         # result goes into a header comment after the fact: a comment line changes no
         # code and no line number, so the module verified is the module written.
         pending = "# Verified: (pending)"
         header = [f"{MARKER} {__version__}. Do not edit: regenerate instead.",
-                  f"# Source: {file}:{name} (sha256 {source_hash(f)})",
+                  f"# Source: {file}:{name} (sha256 {source_hash(base)})",
                   f"# Regenerate: {regenerate}", pending]
         if emits != ("grad",):
             header.insert(3, modes_header(joint))
@@ -297,7 +343,10 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes, emits) 
         float32 = any(a["dtype"] == "float32" for _, a in forward.nodes(data=True))
         casts32 = any(a["dtype"] == "float32" and a["op"] in ("astype", "const")
                       for _, a in forward.nodes(data=True))
-        check = _checks(f, module, params, wrt_names, emits, float32, casts32)
+        traced = latest["traced"]
+        check = _checks(f, module, params, wrt_names, emits, float32, casts32,
+                        dict(graph=traced, twin=lambda: float64_twin(traced, name)),
+                        shapes.bounds)
         verification, extra = _verify_at_sizes(f, check, args, shapes)
         report.verification = verification
         verified = f"# Verified: {verification.summary() if verification else ''}"
@@ -311,7 +360,9 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes, emits) 
         phase("verify")
         if path is not None:
             stage = enter("write")
-            write_atomically(path, source, force=force)
+            if recorded:  # the example arguments the recorded command reads
+                write_atomically(recorded[1], recorded[2], force=True, protected=protected)
+            write_atomically(path, source, force=force, protected=protected)
             phase("write")
     except InternalError as exc:
         if getattr(exc, "dump_path", None):
@@ -325,6 +376,13 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes, emits) 
         raise internal_error(f"internal error in {stage}: {type(exc).__name__}: {exc}",
                              stage, f, graph, exc) from exc
     return Compiled(source=source, module=module, graph=joint, path=path, report=report)
+
+
+def float64_twin(traced, name: str) -> types.ModuleType:
+    """The float32 program's float64 twin, compiled the same way (not formatted):
+    verification checks the rules on it at float64 tolerances."""
+    joint = optimize(differentiate(optimize(widen(traced), rounds=1)))
+    return load_module(emit(joint, [], ""), f"{name}_grad64", f"<bpcompiler {name}_grad64>")
 
 
 def internal_error(problem: str, stage: str, fn, graph, exc: BaseException) -> InternalError:

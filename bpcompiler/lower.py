@@ -33,7 +33,7 @@ from .ops import REGISTRY
 from .ops.registry import PREC_ATOM, Aval, Expr
 
 # Modules a spelling may reach, by the name it spells them with.
-MODULES = {"np": "numpy", "math": "math"}
+MODULES = {"np": "numpy", "math": "math", "scipy": "scipy.special"}
 # Builtins that op spellings call (absolute on floats is `abs(x)`, to_float `float(x)`).
 SPELLED_BUILTINS = ("abs", "float", "type", "locals")  # (the last two: guards.py)
 
@@ -127,7 +127,8 @@ def _preamble(g, inputs: dict, imports: list[str]) -> list[str]:
              if inputs[node] != p]
     for p in g.graph["params"]:
         if p in MODULES and any(line.startswith(f"import {MODULES[p]}") for line in imports):
-            lines.append(f"import {MODULES[p]}" + (f" as {p}" if MODULES[p] != p else ""))
+            lines.append(f"import {MODULES[p]}" + (f" as {p}" if MODULES[p] != p and
+                                                   not MODULES[p].startswith(p + ".") else ""))
     builtins = [p for p in g.graph["params"] if p in SPELLED_BUILTINS]
     if builtins:
         lines.append(f"from builtins import {', '.join(builtins)}")
@@ -203,8 +204,9 @@ def _imports(g, constant_lines) -> list[str]:
         if key not in probed:
             probed[key] = _spelled_modules(attrs)
         needed |= probed[key]
+    # (the code says scipy.special.<name>: importing the submodule binds `scipy`)
     return [f"import {MODULES[m]}" + (" as np" if m == "np" else "")
-            for m in ("math", "np") if m in needed]
+            for m in ("math", "np", "scipy") if m in needed]
 
 
 def _spelled_modules(attrs) -> set:

@@ -62,18 +62,18 @@ class SymFloat(float):
 
 
 class SymArray:
-    """A constant array filled with one value whose shape is symbolic: printed as
-    `np.zeros((N, 8), dtype=...)` or `np.full(...)`; `value` is the example's array."""
+    """A constant array of one value repeated, whose shape or value (or both) follow the
+    dimensions: printed as `np.zeros((N, 8), dtype=...)` or `np.full(shape, 1.0 / N,
+    dtype=...)`; `value` is the example's array."""
 
-    def __init__(self, value: np.ndarray, shape: tuple):
-        self.value, self.shape = value, shape
+    def __init__(self, value: np.ndarray, shape: tuple, fill):
+        self.value, self.shape, self.fill = value, shape, fill
 
     def text(self, np_alias: str = "np") -> str:
         dtype = f"dtype={np_alias}.{self.value.dtype.name}"
-        first = self.value.reshape(-1)[0].item() if self.value.size else 0
-        if first == 0 and not np.signbit(first):
+        if not is_symbolic(self.fill) and self.fill == 0 and not np.signbit(self.fill):
             return f"{np_alias}.zeros({self.shape!r}, {dtype})"
-        return f"{np_alias}.full({self.shape!r}, {first!r}, {dtype})"
+        return f"{np_alias}.full({self.shape!r}, {self.fill!r}, {dtype})"
 
 
 def is_symbolic(value) -> bool:
@@ -186,18 +186,23 @@ def _fit_number(value, others: dict, sizes: dict, g, node):
 
 
 def _fit_array(value: np.ndarray, others: dict, sizes: dict, g, node):
-    shapes = {d: [np.shape(o) for o in os] for d, os in others.items()}
-    if all(s == value.shape for ss in shapes.values() for s in ss):
-        if any(not np.array_equal(o, value) for os in others.values() for o in os):
-            _refuse(g, node, f"a constant array's entries change with {', '.join(sorted(others))}")
+    """An array constant: unchanged, or one value repeated over a shape, where the value,
+    the shape or both follow the dimensions (`np.full((N, 1), 1.0 / N)`)."""
+    if all(np.shape(o) == value.shape and np.array_equal(o, value)
+           for os in others.values() for o in os):
         return value
     flat = value.reshape(-1)
-    if flat.size == 0 or not np.all(flat == flat[0]) or any(
-            not np.all(np.asarray(o) == flat[0]) for os in others.values() for o in os):
-        _refuse(g, node, f"a constant array whose shape follows {', '.join(sorted(others))} "
-                         "is not one value repeated (np.arange or np.eye of the size?)")
+    repeated = flat.size > 0 and np.all(flat == flat[0]) and all(
+        np.size(o) > 0 and np.all(np.asarray(o) == np.asarray(o).reshape(-1)[0])
+        for os in others.values() for o in os)
+    if not repeated:
+        _refuse(g, node, f"a constant array's entries change with {', '.join(sorted(others))} "
+                         "(np.arange or np.eye of the size?)")
+    shapes = {d: [np.shape(o) for o in os] for d, os in others.items()}
     shape = _fit_params(tuple(value.shape), shapes, sizes, g, node)
-    return SymArray(value, shape)
+    fills = {d: [np.asarray(o).reshape(-1)[0].item() for o in os] for d, os in others.items()}
+    fill = _fit_params(flat[0].item(), fills, sizes, g, node)
+    return SymArray(value, shape, fill)
 
 
 def _formula(v0: float, changing: dict, sizes: dict, integer: bool) -> str | None:
@@ -225,11 +230,18 @@ def _one_dim(v0, dim, n0, values, integer) -> str | None:
         if integer:
             slope, offset = round(slope), round(offset)
         return _affine(slope, offset, dim, integer)
+    if integer:  # a strided slice's length: (N + j) // k
+        for k in (2, 3, 4):
+            for j in range(k):
+                if all((n + j) // k == v for n, v in points):
+                    return f"({dim} + {j}) // {k}" if j else f"{dim} // {k}"
     for shift in (0, -1, 1):
-        for e in (-1, -2, 2, -0.5, 0.5):
+        for e in ((2, 3) if integer else (-1, -2, 2, -0.5, 0.5)):
             if n0 + shift <= 0:
                 continue
             c = v0 / (n0 + shift) ** e
+            if integer and c != round(c):
+                continue
             if all(_close(c * (n + shift) ** e, v, integer) for n, v in points):
                 base = dim if shift == 0 else f"({dim} {'+' if shift > 0 else '-'} {abs(shift)})"
                 return _monomial(c, {base: e}, integer)

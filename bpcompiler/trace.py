@@ -26,6 +26,7 @@ from .builder import Builder
 from .errors import (ArgumentError, CompileError, FunctionRaisedError, NonFiniteError,
                      ReturnValueError, TraceLimitError)
 from .graph import add_node, new_graph
+from .follow import underlying_function
 from .instrument import Instrumenter
 from .ops.registry import dtype_name
 from .structured import is_structured, pack_output
@@ -63,14 +64,19 @@ def _first_line(fn) -> int | None:
 
 
 def parameter_names(fn) -> tuple[str, ...]:
+    fn_given = fn
+    bound = isinstance(fn, functools.partial)  # its keywords keep their bound values
+    fn = underlying_function(fn) or fn
     file, line = source_file(fn), _first_line(fn)
     try:
-        signature = inspect.signature(fn)
+        signature = inspect.signature(fn_given)
     except (TypeError, ValueError):
         raise ArgumentError(f"cannot read the signature of {fn!r}", file=file, line=line,
                             hint="pass a plain Python function")
     names = []
     for p in signature.parameters.values():
+        if bound and p.kind == p.KEYWORD_ONLY and p.default is not p.empty:
+            continue
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             star = "*" if p.kind == p.VAR_POSITIONAL else "**"
             raise ArgumentError(f"{fn.__name__} takes {star}{p.name}",
@@ -147,11 +153,14 @@ def resolve_wrt(fn, names, avals, wrt) -> tuple[str, ...]:
 def trace(fn, args, wrt=None, arrays: bool = False):
     """Trace `fn` at example `args`; return the forward graph (output set, no grads).
     With `arrays`, the function may return a float array (for jvp, vjp and jacobian)."""
-    if not callable(fn) or not hasattr(fn, "__code__"):
+    target = underlying_function(fn) if callable(fn) else None
+    if target is None:
         raise ArgumentError(f"{fn!r} is not a plain Python function",
-                            hint="pass a function defined with def or lambda")
-    file, first = source_file(fn), _first_line(fn)
+                            hint="pass a function defined with def or lambda (or a method, "
+                                 "functools.partial or lru_cache of one)")
+    file, first = source_file(target), _first_line(target)
     names = parameter_names(fn)
+    given, fn = fn, target  # `fn` names the function in messages from here on
     args = tuple(args)
     if len(args) != len(names):
         raise ArgumentError(f"{fn.__name__} takes {len(names)} parameters {names} but "
@@ -170,9 +179,9 @@ def trace(fn, args, wrt=None, arrays: bool = False):
                                  file=file, line=first, hint="pass finite example values")
     wrt = resolve_wrt(fn, names, avals, wrt)
 
-    graph = new_graph(fn.__name__, file, names)
+    graph = new_graph(target.__name__, file, names)
     instrumenter = Instrumenter()
-    clone = instrumenter.instrument(fn)
+    clone = instrumenter.entry(given)
 
     shown: dict[str, str | None] = {}  # co_filename -> display path (relpath is slow)
 
