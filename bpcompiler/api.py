@@ -25,11 +25,13 @@ import networkx as nx
 from . import __version__, display
 from .autodiff import differentiate
 from .emit import emit
-from .errors import CompileError, InternalError
+from .errors import ArgumentError, CompileError, InternalError
 from .follow import underlying_function
 from .fingerprint import source_hash
 from .format import format_source
 from .graph import check_graph, dump
+from .modes import NEED_SCALAR, add_modes, check_emit, modes_header, name_results
+from .verify_modes import perturb, verify_modes
 from .passes import optimize
 from .progress import logger, phase_reporter
 from .replay import api_command
@@ -58,6 +60,7 @@ class CompileReport:
     # op -> how many nodes of that op optimisation removed from the joint graph
     removed: dict = field(default_factory=dict)
     verification: VerificationReport | None = None
+    modes_verification: object = None  # verify_modes.ModesReport, with emit= beyond grad
     seconds: dict = field(default_factory=dict)
 
     def summary(self) -> str:
@@ -69,11 +72,13 @@ class CompileReport:
                 f"{self.adjoint_nodes} backward; {self.lines} lines\n"
                 f"optimised: removed {self.joint_nodes_before - self.joint_nodes_after} of "
                 f"{self.joint_nodes_before} joint nodes" + (f" ({removed})" if removed else "")
-                + "\n"
+                + "\n" + (
                 f"verified: forward max rel error {v.forward_error:.2g}, gradient max rel "
                 f"error {v.gradient_error:.2g} (tolerance {v.rtol_gradient:g}, "
                 f"{v.points} points x {v.directions} directions)\n"
-                f"checked: {v.summary()}\n"
+                f"checked: {v.summary()}\n" if v else "") + (
+                f"verified: {self.modes_verification.summary()}\n"
+                if self.modes_verification else "") +
                 f"time: {phases} (total {total:.0f} ms)")
 
 
@@ -128,8 +133,8 @@ def load_module(source: str, name: str, filename: str) -> types.ModuleType:
 
 
 def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
-                 command: str | None = None, force: bool = False, debug: bool = False,
-                 progress=None, bounds: dict | None = None) -> Compiled:
+                 emit=("grad",), command: str | None = None, force: bool = False,
+                 debug: bool = False, progress=None, bounds: dict | None = None) -> Compiled:
     """Compile the gradient of `f` at example `args` into a verified Python module.
 
     `wrt` names the parameters to differentiate (default: every float parameter). With
@@ -138,6 +143,9 @@ def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
     annotations on `f` count too. A dimension written as a name is symbolic: the module
     reads it from the arguments and serves every size. Without `args`, example values
     are drawn from the specs, which must then cover every parameter.
+    `emit` chooses the module's functions beside `forward`: "grad" (value_and_grad and
+    grad), "jvp", "vjp", "jacobian", "hvp", "hessian" (see modes.py); jvp, vjp and
+    jacobian accept a function returning an array.
     `command` is the shell command recorded in the header as the way to regenerate it.
     `progress`, if given, is called with each stage's name as the stage starts.
     `bounds` maps parameter names to (lo, hi) ranges (a spec's `in [lo, hi]` gives one
@@ -154,7 +162,8 @@ def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
         if wrt is None and shapes.data:  # a spec marked `data` is not differentiated
             wrt = default_wrt_from_examples(f, args, shapes.data)
         shapes.bounds.update(bounds or {})
-        compiled = _compile(f, args, wrt, out, command, force, debug, report, shapes)
+        emit = check_emit(emit)
+        compiled = _compile(f, args, wrt, out, command, force, debug, report, shapes, emit)
     finally:
         close()
         if collecting:
@@ -166,13 +175,14 @@ def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
 
 
 def _build(f, args, wrt, debug, report: CompileReport | None = None, enter=None, phase=None,
-           latest: dict | None = None):
+           latest: dict | None = None, emit=("grad",)):
     """trace -> optimize -> differentiate -> optimize: (forward graph, joint graph).
     `latest["graph"]` holds the newest graph, for an internal error's dump."""
     enter = enter or (lambda name: name)
     phase = phase or (lambda name: None)
     latest = {} if latest is None else latest
-    forward = latest["graph"] = latest["traced"] = trace(f, args, wrt)
+    arrays = not any(e in NEED_SCALAR for e in emit)
+    forward = latest["graph"] = latest["traced"] = trace(f, args, wrt, arrays=arrays)
     if report is not None:
         report.traced_nodes = len(forward)
     phase("trace")
@@ -180,7 +190,14 @@ def _build(f, args, wrt, debug, report: CompileReport | None = None, enter=None,
     forward = latest["graph"] = optimize(forward, debug, rounds=1)
     phase("optimize")
     stage = enter("differentiate")
-    joint = latest["graph"] = differentiate(forward)
+    if arrays:  # no gradient of a scalar: the functions emitted build their own sweeps
+        joint = forward.copy()
+    else:
+        joint = differentiate(forward)
+    if emit != ("grad",):
+        joint.graph["emit"] = emit
+        add_modes(joint, emit)
+    latest["graph"] = joint
     ops_before = Counter(a["op"] for _, a in joint.nodes(data=True))
     if report is not None:
         report.joint_nodes_before = len(joint)
@@ -189,6 +206,7 @@ def _build(f, args, wrt, debug, report: CompileReport | None = None, enter=None,
     phase("differentiate")
     enter("optimize (joint)")
     joint = latest["graph"] = optimize(joint, debug)
+    name_results(joint)
     if report is not None:
         report.joint_nodes_after = len(joint)
         removed = ops_before - Counter(a["op"] for _, a in joint.nodes(data=True))
@@ -200,38 +218,79 @@ def _build(f, args, wrt, debug, report: CompileReport | None = None, enter=None,
     return forward, joint
 
 
-def _make_symbolic(f, args, wrt, debug, joint, shapes: "SymbolicShapes") -> None:
+def _make_symbolic(f, args, wrt, debug, joint, shapes: "SymbolicShapes", emit) -> None:
     """Compile again with each symbolic dimension larger and write the sizes in `joint`
     as formulas of the dimensions (see symbolic.py)."""
     variants = {dim: [_build(f, variant_args(args, shapes.axes, shapes.names, shapes.sizes,
-                                             dim, step), wrt, debug)[1]
+                                             dim, step), wrt, debug, emit=emit)[1]
                       for step in VARIANT_STEPS]
                 for dim in shapes.sizes}
     annotate(joint, variants, shapes.sizes)
     joint.graph["symbolic_dims"] = dict(shapes.axes)
 
 
-def _verify_other_size(f, module, args, shapes, sig, joint, float32, casts32) -> None:
-    """Verify the module with every symbolic dimension at a size the compile never saw."""
-    other = args
-    for dim in shapes.sizes:
-        other = variant_args(other, shapes.axes, shapes.names, shapes.sizes, dim, 3, seed=7)
-    given = other if isinstance(other, dict) else dict(zip(shapes.names, other))
-    leaves = [given.get(sig.params[leaf.param].name, leaf.value) if not leaf.path else
-              leaf.value for leaf in sig.leaves]
-    try:
-        verify(f, module, leaves, joint.graph["params"], joint.graph["wrt"],
-               bounds=shapes.bounds, computes_in_float32=float32, casts_to_float32=casts32,
-               signature=sig, wrt_params=joint.graph["wrt_params"])
-    except CompileError as exc:
-        raise SymbolicShapeError(
-            "the module is right at the example's sizes but not at another size of "
-            f"{', '.join(shapes.sizes)}: {exc.problem}", file=source_file(f),
-            line=getattr(f, "__code__", None) and f.__code__.co_firstlineno,
-            hint="give those axes numbers in the spec instead of names") from None
+def _docstring(name: str, params, wrt, emits) -> str:
+    if emits == ("grad",):
+        first = f"Gradient of `{name}` with respect to {', '.join(wrt)}."
+        second = (f"forward({', '.join(params)}) computes `{name}`; value_and_grad(...) "
+                  "returns (value, gradients) and grad(...) the gradients, in the order of "
+                  "WRT.")
+    else:
+        first = f"Derivatives of `{name}` with respect to {', '.join(wrt)}."
+        offered = ", ".join(("value_and_grad(...), grad(...)" if e == "grad" else
+                             f"{e}(...)") for e in emits)
+        second = (f"forward({', '.join(params)}) computes `{name}`; the module also offers "
+                  f"{offered}, each documented below, derivatives in the order of WRT.")
+    return "\n".join(textwrap.wrap(first, 88)) + "\n\n" + \
+        "\n".join(textwrap.wrap(second, 88)) + "\n"
 
 
-def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Compiled:
+def _checks(f, module, params, wrt, emits, float32, casts32, at_example: dict, bounds,
+            sig, wrt_params):
+    """The verification of one point: the gradient's (verify.py, through the signature;
+    `at_example` are its arguments for the example only), then the other functions'
+    (verify_modes.py); returns (gradient report or None, modes report or None)."""
+    def check(leaves, example=True):
+        more = at_example if example else {}
+        grad = verify(f, module, leaves, params, wrt, bounds=bounds,
+                      computes_in_float32=float32, casts_to_float32=casts32,
+                      signature=sig, wrt_params=wrt_params, **more) \
+            if "grad" in emits else None
+        extra = None
+        if emits != ("grad",):  # (plain parameters only: the leaves are the arguments)
+            perturbed = perturb(leaves, params, wrt)
+            extra = verify_modes(f, module, leaves, params, wrt, emits, perturbed,
+                                 float32=float32 or casts32)
+        return grad, extra
+    return check
+
+
+def _verify_at_sizes(f, check, leaves, shapes, sig, args):
+    """`check` at the example, then (with symbolic dimensions) at another size of each."""
+    verification, extra = check(leaves)
+    if shapes.sizes:
+        other = args
+        for dim in shapes.sizes:
+            other = variant_args(other, shapes.axes, shapes.names, shapes.sizes, dim, 3,
+                                 seed=7)
+        given = other if isinstance(other, dict) else dict(zip(shapes.names, other))
+        other_leaves = [given.get(sig.params[leaf.param].name, leaf.value)
+                        if not leaf.path else leaf.value for leaf in sig.leaves]
+        try:
+            check(other_leaves, example=False)
+        except CompileError as exc:
+            raise SymbolicShapeError(
+                "the module is right at the example's sizes but not at another size of "
+                f"{', '.join(shapes.sizes)}: {exc.problem}", file=source_file(f),
+                line=getattr(f, "__code__", None) and f.__code__.co_firstlineno,
+                hint="give those axes numbers in the spec instead of names") from None
+        for checked in (verification, extra):
+            if checked is not None:
+                checked.points += 1
+    return verification, extra
+
+
+def _compile(f, args, wrt, out, command, force, debug, progress, shapes, emits) -> Compiled:
     report = CompileReport()
     clock = time.perf_counter()
     protected = own_sources(f)
@@ -254,10 +313,10 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Comp
     stage = enter("trace")
     latest: dict = {}
     try:
-        forward, joint = _build(f, args, wrt, debug, report, enter, phase, latest)
+        forward, joint = _build(f, args, wrt, debug, report, enter, phase, latest, emits)
         if shapes.sizes:
             stage = enter("symbolic dimensions")
-            _make_symbolic(f, args, wrt, debug, joint, shapes)
+            _make_symbolic(f, args, wrt, debug, joint, shapes, emits)
             phase("symbolic")
         stage = enter("emit")
         base = underlying_function(f) or f  # a method's or partial's own function
@@ -280,14 +339,16 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Comp
         header = [f"{MARKER} {__version__}. Do not edit: regenerate instead.",
                   f"# Source: {file}:{name} (sha256 {source_hash(base)})",
                   f"# Regenerate: {regenerate}", pending]
-        docstring = "\n".join(textwrap.wrap(
-            f"Gradient of `{name}` with respect to "
-            f"{', '.join(joint.graph['wrt_params'])}.", 88)) + "\n\n" + \
-            "\n".join(textwrap.wrap(
-                f"forward({', '.join(def_items(sig))}) computes `{name}`; value_and_grad(...) "
-                "returns (value, gradients) and grad(...) the gradients, in the order of "
-                "WRT.", 88)) + "\n"
-        text = emit(joint, header, docstring)
+        if emits != ("grad",):
+            header.insert(3, modes_header(joint))
+            if any(p.structured or p.static for p in sig.params):
+                raise ArgumentError(
+                    f"emit={emits!r} needs plain parameters: {name} has a structured or "
+                    "compile-time constant parameter", file=file,
+                    line=getattr(base, "__code__", None) and base.__code__.co_firstlineno,
+                    hint="emit grad only, or pass each array as its own parameter")
+        text = emit(joint, header, _docstring(name, def_items(sig), joint.graph["wrt_params"],
+                                              emits))
         phase("emit")
         stage = enter("format")
         source = format_source(text)
@@ -301,15 +362,16 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Comp
         casts32 = any(a["dtype"] == "float32" and a["op"] in ("astype", "const")
                       for _, a in forward.nodes(data=True))
         traced = latest["traced"]
-        verification = verify(f, module, sig.leaf_values(), params, wrt_names, graph=traced,
-                              bounds=shapes.bounds, twin=lambda: float64_twin(traced, name),
-                              computes_in_float32=float32, casts_to_float32=casts32,
-                              signature=sig, wrt_params=joint.graph["wrt_params"])
-        if shapes.sizes:  # and at another size of every symbolic dimension
-            _verify_other_size(f, module, args, shapes, sig, joint, float32, casts32)
-            verification.points += 1
+        check = _checks(f, module, params, wrt_names, emits, float32, casts32,
+                        dict(graph=traced, twin=lambda: float64_twin(traced, name)),
+                        shapes.bounds, sig, joint.graph["wrt_params"])
+        verification, extra = _verify_at_sizes(f, check, sig.leaf_values(), shapes, sig,
+                                               args)
         report.verification = verification
-        verified = f"# Verified: {verification.summary()}"
+        verified = f"# Verified: {verification.summary() if verification else ''}"
+        if extra is not None:
+            verified += ("; " if verification else "") + extra.summary()
+            report.modes_verification = extra
         if pending not in source or "\n" in verified:
             raise InternalError("internal error: the header's verification line is missing")
         source = source.replace(pending, verified, 1)

@@ -117,7 +117,16 @@ def _masked(total, c):
 def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
     """Return a new graph: `forward` plus adjoint nodes, with `graph["grads"]` set."""
     g = forward.copy()
-    active = active_nodes(g)
+    g.graph["grads"] = backward(g)
+    return g
+
+
+def backward(g: nx.DiGraph, seed: int | None = None,
+             active: set | None = None) -> tuple[int, ...]:
+    """Add to `g`, in place, the adjoints of the output for cotangent node `seed` (None:
+    the scalar 1); return the gradient node of each `wrt` parameter. A VJP of an array
+    output, and each row of a reverse-mode Jacobian, is one such sweep."""
+    active = active_nodes(g) if active is None else active
     output = g.graph["output"]
     where = [(g.graph["file"], None)]
     builder = Builder(g, "adjoint", lambda: where[0])
@@ -127,7 +136,9 @@ def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
     totals: dict[int, object] = {}
     masked_memo: dict[int, bool] = {}
     with builder.active():
-        if output in active:
+        if output in active and seed is not None:
+            contributions[output] = builder.tracer(seed)
+        elif output in active:
             out = g.nodes[output]
             one = 1.0 if out["python"] else np.ones((), dtype=out["dtype"])[()]
             contributions[output] = builder.tracer(builder.constant(one))
@@ -175,5 +186,4 @@ def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
                 zero = 0.0 if attrs["python"] else np.zeros(attrs["shape"], attrs["dtype"])
                 grads.append(builder.constant(zero))
             grads[-1] = _exact_type(builder, grads[-1], g.nodes[node])
-    g.graph["grads"] = tuple(grads)
-    return g
+    return tuple(grads)

@@ -56,6 +56,8 @@ def compile_command(options: argparse.Namespace) -> str:
         parts += ["--arg", spec]
     if options.args_npz:
         parts += ["--args-npz", options.args_npz]
+    if getattr(options, "emit", None):
+        parts += ["--emit", options.emit]
     return shlex.join(parts)
 
 
@@ -135,8 +137,10 @@ def run_compile(options: argparse.Namespace, write: bool = True, progress=None):
     wrt = tuple(w.strip() for w in options.wrt.split(",")) if options.wrt else \
         default_wrt(specs)
     options.out = options.out or default_output(options.target, config.output)
+    emit = tuple(e.strip() for e in options.emit.split(",")) if getattr(
+        options, "emit", None) else ("grad",)
     return compile_grad(fn, args, wrt=wrt, out=options.out if write else None, specs=specs,
-                        command=compile_command(options), force=options.force,
+                        emit=emit, command=compile_command(options), force=options.force,
                         debug=options.debug, progress=progress)
 
 
@@ -238,6 +242,9 @@ def _compile_options(c: argparse.ArgumentParser, out_help: str, out_required=Fal
     c.add_argument("--args-npz", metavar="FILE.npz",
                    help="example values by parameter name (np.savez(FILE, x=...)); they "
                         "replace the generated ones")
+    c.add_argument("--emit", metavar="FUNCTIONS",
+                   help="comma-separated functions the module defines beside forward: "
+                        "grad (the default), jvp, vjp, jacobian, hvp, hessian")
     c.add_argument("--force", action="store_true",
                    help="overwrite an output file that bpcompiler did not generate")
     loud = c.add_mutually_exclusive_group()

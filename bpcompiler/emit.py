@@ -52,11 +52,13 @@ def _function(module: Module, f: Function) -> str:
     lines.append(_return(module, f))
     body = "\n".join("    " + row if row.strip() else row
                      for line in lines for row in line.split("\n"))
-    head = _bracketed(f"def {f.name}", list(module.params), ":")
+    head = _bracketed(f"def {f.name}", list(module.params) + list(f.extra_params), ":")
     return f'{head}\n    """{f.doc}"""\n{body}'
 
 
 def _return(module: Module, f: Function) -> str:
+    if f.result is not None:
+        return f"return {f.result}"
     if f.delegate:
         return _bracketed("return value_and_grad", list(module.call or module.params), "[1]",
                           "    ")

@@ -15,7 +15,8 @@ shape     tuple of ints; `()` for scalars
 dtype     NumPy dtype name: `"float64"`, `"float32"`, `"int64"`, `"bool"`
 python    True for a Python scalar (computed with `math` and operators), False for a
           NumPy array or NumPy scalar (computed with `np`)
-phase     `"forward"` for the traced computation, `"adjoint"` for gradient nodes
+phase     `"forward"` for the traced computation, `"adjoint"` for gradient nodes,
+          `"tangent"` for forward-mode nodes (forward_mode.py)
 name      the source variable name bound to the value, or None
 file, line  where in the user's source the value was computed, or None
 adjoint_of  for an adjoint node that is the total gradient of a forward value, that
@@ -29,6 +30,9 @@ inputs           node id of each parameter, in signature order
 output           node id of the forward result
 wrt              names of the differentiated parameters
 grads            node id of each gradient, in `wrt` order (after differentiation)
+modes            (only with emit= beyond grad) {function: {"inputs": its extra input
+                 nodes (tangents, cotangent, vectors; None once dropped as unused),
+                 "outputs": the nodes it returns}} (see modes.py)
 next_id          the id the next new node gets
 """
 
@@ -83,8 +87,11 @@ def add_node(g: nx.DiGraph, op: str, args: tuple[int, ...], params: dict, *, sha
 
 
 def outputs(g: nx.DiGraph) -> tuple[int, ...]:
-    """The nodes the emitted module returns: the forward value, then the gradients."""
-    return (g.graph["output"],) + tuple(g.graph["grads"])
+    """The nodes the emitted module returns: the forward value, then the gradients, then
+    what the other functions return (`modes`: jvp, vjp, jacobian, hvp, hessian)."""
+    extra = tuple(n for m in g.graph.get("modes", {}).values() for n in m["outputs"])
+    return (g.graph["output"],) + tuple(g.graph["grads"]) + extra + \
+        tuple(g.graph.get("output_leaves", ()))
 
 
 def is_float(attrs: dict) -> bool:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import body as bodies
+from . import modes_lower
 from .body import Line, lower_body
 from .comments import provenance
 from .graph import outputs
@@ -50,6 +51,8 @@ class Function:
     grads: list[str] | None  # the returned gradients' texts, or None (forward)
     delegate: bool = False  # grad as `return value_and_grad(...)[1]`
     checks: list = field(default_factory=list)  # lines just before the return (guards.py)
+    extra_params: tuple = ()  # after the function's own (jvp's tangents; modes_lower.py)
+    result: str | None = None  # the returned expression, when not value/grads
 
 
 @dataclass
@@ -69,6 +72,8 @@ def lower(g) -> Module:
     space = Namespace(fixed=tuple(g.graph["params"]) + tuple(p.name for p in sig.params)
                       + tuple(sorted(dims)))
     inputs = _parameter_names(g, space)
+    extra = modes_lower.claim_inputs(g, space)
+    inputs.update(extra.nodes)
     constants, constant_lines = _constants(g, space)
     uses = Counter(a for n in g for a in g._node[n]["args"])
     def_lines = {(g._node[n]["file"], g._node[n]["line"]) for n in inputs}
@@ -77,11 +82,12 @@ def lower(g) -> Module:
     constant_lines = module_lines(g, g.graph.get("command", "")) + constant_lines
     preamble = _preamble(g, inputs, imports)
     output = g.graph["output"]
-    fwd = lower_body(ctx, (output,))
-    both = lower_body(ctx, outputs(g), keep_named=True)
+    fwd = lower_body(ctx, tuple(g.graph.get("output_leaves", (output,))))
+    both = lower_body(ctx, (output,) + tuple(g.graph["grads"]), keep_named=True)
     grads, named = _gradient_names(g, both, space)
     wrt_params = g.graph.get("wrt_params", g.graph["wrt"])
-    grads = gradient_texts(sig, wrt_params, dict(zip(g.graph["wrt"], grads)))
+    if g.graph["grads"]:  # (a module of jvp or jacobian only has none)
+        grads = gradient_texts(sig, wrt_params, dict(zip(g.graph["wrt"], grads)))
     if named:  # under one comment: where the gradients of the parameters are made
         first = g._node[g.graph["inputs"][0]] if g.graph["inputs"] else {}
         named[0].comment = provenance(("adjoint", first.get("file"), first.get("line")), (),
@@ -89,8 +95,9 @@ def lower(g) -> Module:
     value = both.text(output)
     functions = [
         Function("forward", f"The value of `{g.graph['function']}`, as the source computes it.",
-                 list(preamble), fwd.statements, fwd.text(output), None,
-                 checks=result_check_lines(g, fwd.text(output))),
+                 list(preamble), fwd.statements, modes_lower.value_text(g, fwd), None,
+                 checks=[] if "output_leaves" in g.graph else
+                 result_check_lines(g, fwd.text(output))),
         Function("value_and_grad", "(value, gradients): the gradients in WRT order.",
                  list(preamble), both.statements + named, value, grads,
                  checks=result_check_lines(g, value))]
@@ -101,6 +108,9 @@ def lower(g) -> Module:
         list(preamble) if shadowed else [], both.statements + named if shadowed else [],
         None, grads, delegate=not shadowed,
         checks=result_check_lines(g, value) if shadowed else []))
+    if "modes" in g.graph:  # emit= beyond grad (modes.py)
+        functions = functions[:1] + functions[1:] * ("grad" in g.graph["emit"]) + \
+            modes_lower.functions(g, ctx, preamble, extra, space)
     return Module(g.graph["function"], tuple(def_items(sig)), tuple(wrt_params),
                   imports, constant_lines, functions, call=tuple(call_items(sig)))
 
@@ -151,16 +161,17 @@ def _constants(g, space: Namespace) -> tuple[dict, list[str]]:
     return constants, lines
 
 
-def _gradient_names(g, both, space) -> tuple[list[str], list[Line]]:
+def _gradient_names(g, both, space, nodes=None, wanted=None) -> tuple[list[str], list[Line]]:
     """Each gradient as `d_<param>`: its statement's own name when it has it, else a
     statement binding that name (`d_b = d_z`; a copy when the value may be shared with
     an argument, a constant or another gradient, so callers may modify what they get)."""
     names, lines = [], []
     locals_ = set(both.names.values())
     seen: set[int] = set()
-    for param, node in zip(g.graph["wrt"], g.graph["grads"]):
+    nodes = g.graph["grads"] if nodes is None else nodes
+    wanted = [ADJOINT_PREFIX + p for p in g.graph["wrt"]] if wanted is None else wanted
+    for want, node in zip(wanted, nodes):
         text = both.text(node)
-        want = ADJOINT_PREFIX + param
         attrs = g._node[node]
         aliased = attrs["op"] in ("input", "const") or REGISTRY[attrs["op"]].view or \
             node in seen

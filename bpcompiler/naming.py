@@ -126,7 +126,8 @@ def _own_name(g, node: int) -> str | None:
     attrs = g._node[node]
     if attrs["phase"] == "adjoint" and attrs["adjoint_of"] is not None:
         return ADJOINT_PREFIX + base_name(g, attrs["adjoint_of"])
-    if attrs["name"] is not None and (attrs["phase"] == "forward" or attrs["op"] == "input"):
+    if attrs["name"] is not None and (attrs["phase"] in ("forward", "tangent")
+                                      or attrs["op"] == "input"):
         return attrs["name"]
     return None
 

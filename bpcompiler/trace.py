@@ -31,6 +31,7 @@ from .instrument import Instrumenter
 from .signature import Leaf, bind, is_literal
 from .structure import check_structure, flatten, is_structure, leaf_name, path_text
 from .ops.registry import dtype_name
+from .structured import is_structured, pack_output
 from .tracer import Tracer
 
 # The largest forward graph a trace may build. A loop that unrolls further (or never
@@ -148,10 +149,11 @@ def resolve_wrt(fn, sig, avals, wrt) -> tuple[str, ...]:
     return wrt
 
 
-def trace(fn, args, wrt=None):
+def trace(fn, args, wrt=None, arrays: bool = False):
     """Trace `fn` at example `args` (a tuple in signature order, or a dict by name);
     return the forward graph (output set, no grads). An int parameter the function
-    needs as a concrete number is made a compile-time constant, and `fn` traced again."""
+    needs as a concrete number is made a compile-time constant, and `fn` traced again.
+    With `arrays`, the function may return a float array (for jvp, vjp and jacobian)."""
     if not callable(fn) or underlying_function(fn) is None:
         raise ArgumentError(f"{fn!r} is not a plain Python function",
                             hint="pass a function defined with def or lambda (or a method, "
@@ -159,7 +161,7 @@ def trace(fn, args, wrt=None):
     static: frozenset = frozenset()
     while True:
         try:
-            return _trace(fn, args, wrt, static)
+            return _trace(fn, args, wrt, static, arrays)
         except StaticNeeded as need:
             if need.names <= static:  # NOTE: cannot happen: constants are not inputs
                 raise InternalError(f"internal error in trace: {need} stayed traced")
@@ -211,7 +213,7 @@ def _leaves(fn, sig, file, first) -> list:
     return avals
 
 
-def _trace(fn, args, wrt, static):
+def _trace(fn, args, wrt, static, arrays=False):
     given, target = fn, underlying_function(fn)
     file, first = source_file(target), _first_line(target)
     sig = bind(given, args, static, file=file, line=first)
@@ -272,8 +274,13 @@ def _trace(fn, args, wrt, static):
             _raise_user_error(exc, fn, instrumenter.codes, file, first)
         finally:
             sys.settrace(previous)
-        graph.graph["output"] = _output_node(builder, result, fn, file,
-                                             namer.return_line or first)
+        line = namer.return_line or first
+        if arrays and is_structured(result):  # a tuple or dict of arrays (structured.py)
+            graph.graph["output"] = pack_output(
+                builder, result, fn, file, line,
+                lambda r: _output_node(builder, r, fn, file, line, True))
+        else:
+            graph.graph["output"] = _output_node(builder, result, fn, file, line, arrays)
     _name_leaves(graph, sig)
     return graph
 
@@ -332,13 +339,16 @@ def _raise_user_error(exc: Exception, fn, codes, file, first) -> None:
                               hint=hint) from exc
 
 
-def _output_node(builder, result, fn, file, line) -> int:
+def _output_node(builder, result, fn, file, line, arrays=False) -> int:
     """The output node for the function's return value (`line`: the return statement)."""
     if isinstance(result, Tracer):
-        if result.shape != ():
+        if result.shape != () and not arrays:
             raise ReturnValueError(f"{fn.__name__} returns an array of shape {result.shape}",
                                    file=file, line=line,
-                                   hint="return a scalar, e.g. np.sum(...) or np.mean(...)")
+                                   hint="a gradient needs a scalar, e.g. np.sum(...); for "
+                                        "an array, emit vjp or jacobian instead of grad "
+                                        "(compile_grad(..., emit=('jacobian',)), "
+                                        "--emit jacobian)")
         if result._dtype not in ("float64", "float32"):
             raise ReturnValueError(f"{fn.__name__} returns a {result._dtype} value",
                                    file=file, line=line,
@@ -346,7 +356,8 @@ def _output_node(builder, result, fn, file, line) -> int:
                                         "has no gradient")
         return result._node
     if isinstance(result, (float, np.floating)) or (
-            isinstance(result, np.ndarray) and result.shape == () and result.dtype.kind == "f"):
+            isinstance(result, np.ndarray) and (result.shape == () or arrays)
+            and result.dtype.kind == "f"):
         return builder.constant(result)  # does not depend on the inputs: zero gradient
     if result is None:
         raise ReturnValueError(f"{fn.__name__} returns None", file=file, line=line,

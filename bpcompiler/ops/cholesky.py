@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ShapeError, UnsupportedOperationError
+
 from .registry import PREC_ATOM, Expr, F, Op, numpy_function, register
 
 
@@ -32,6 +33,17 @@ def _cholesky_vjp(g, y, a):
     return ((s + _swap_last(s)) * _weights(n, 0.5),)
 
 
+def _cholesky_jvp(tangents, y, a):
+    # dL = L Phi(L^-1 dS L^-T), dS the symmetric matrix of t's lower triangle (what
+    # cholesky reads) and Phi the lower triangle with half the diagonal.
+    t = tangents[0]
+    n = y.shape[-1]
+    lower = F.where(np.tril(np.ones((n, n), dtype=bool), -1), t, 0.0)
+    ds = lower + _swap_last(lower) + F.where(np.eye(n, dtype=bool), t, 0.0)
+    inner = F.solve(y, _swap_last(F.solve(y, ds)))  # L^-1 dS L^-T (dS symmetric)
+    return F.matmul(y, inner * _weights(n, 0.5))
+
+
 def _rule(op, avals, params, python):
     shape = avals[0].shape
     if len(shape) < 2 or shape[-1] != shape[-2]:
@@ -42,7 +54,8 @@ def _rule(op, avals, params, python):
 register(Op(name="cholesky", arity=1, np_fn=np.linalg.cholesky, py_fn=None,
             spell=lambda args, params, aval: Expr(f"np.linalg.cholesky({args[0].text})",
                                                   PREC_ATOM),
-            shape_rule=_rule, vjp=_cholesky_vjp, spellings=("np.linalg.cholesky",),
+            shape_rule=_rule, vjp=_cholesky_vjp, jvp=_cholesky_jvp,
+            spellings=("np.linalg.cholesky",),
             domain="spd", cases=((((3, 3),), {}), (((2, 2, 2),), {}), (((1, 1),), {})),
             doc="reads the lower triangle, as NumPy does: the gradient is 0 above it"))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ShapeError, UnsupportedOperationError
+from .tangents import linear
 from .registry import PREC_ATOM, Expr, F, Op, array_method, evaluated_rule, numpy_function, register
 from .shape import _builder, _refuse, _reshape, flat_if_no_axis, normalize_axis
 
@@ -40,7 +41,7 @@ def _concatenate_vjp(g, y, *xs, axis):
 register(Op(name="concatenate", arity=-1,
             np_fn=lambda *xs, axis: np.concatenate(xs, axis=axis), py_fn=None,
             spell=_sequence_spell("concatenate"), shape_rule=evaluated_rule,
-            vjp=_concatenate_vjp,
+            vjp=_concatenate_vjp, jvp=linear("concatenate"),
             spellings=("np.concatenate", "np.hstack", "np.vstack", "np.column_stack"),
             cases=((((3,), (2,)), {"axis": 0}), (((2, 3), (2, 1), (2, 2)), {"axis": 1}),
                    (((1, 3), (2, 3)), {"axis": 0})),
@@ -97,6 +98,7 @@ register(Op(name="stack", arity=-1, np_fn=lambda *xs, axis: np.stack(xs, axis=ax
             py_fn=None, spell=_sequence_spell("stack"), shape_rule=evaluated_rule,
             vjp=lambda g, y, *xs, axis: tuple(
                 F.getitem(g, index=(FULL,) * axis + (("int", i),)) for i in range(len(xs))),
+            jvp=linear("stack"),
             spellings=("np.stack",),
             cases=((((), ()), {"axis": 0}), (((3,), (3,), (3,)), {"axis": 0}),
                    (((2, 3), (2, 3)), {"axis": 2}), (((2, 3), (2, 3)), {"axis": 1})),
@@ -165,7 +167,7 @@ def _tile_vjp(g, y, x, reps):
 register(Op(name="tile", arity=1, np_fn=lambda x, reps: np.tile(x, reps), py_fn=None,
             spell=lambda args, params, aval: Expr(
                 f"np.tile({args[0].text}, {params['reps']!r})", PREC_ATOM),
-            shape_rule=evaluated_rule, vjp=_tile_vjp, spellings=("np.tile",),
+            shape_rule=evaluated_rule, vjp=_tile_vjp, jvp=linear("tile"), spellings=("np.tile",),
             cases=((((3,),), {"reps": (2,)}), (((2, 3),), {"reps": (2, 1)}),
                    (((3,),), {"reps": (2, 2)}), (((2, 1, 3),), {"reps": (2,)}),
                    (((),), {"reps": (3,)})),
@@ -189,7 +191,8 @@ register(Op(name="repeat", arity=1,
             spell=lambda args, params, aval: Expr(
                 f"np.repeat({args[0].text}, {params['repeats']}, axis={params['axis']})",
                 PREC_ATOM),
-            shape_rule=evaluated_rule, vjp=_repeat_vjp, spellings=("np.repeat", ".repeat()"),
+            shape_rule=evaluated_rule, vjp=_repeat_vjp, jvp=linear("repeat"),
+            spellings=("np.repeat", ".repeat()"),
             cases=((((3,),), {"repeats": 2, "axis": 0}), (((2, 3),), {"repeats": 3, "axis": 1}),
                    (((2, 3),), {"repeats": 2, "axis": 0})),
             reference=lambda xp, p: lambda x: xp.repeat(x, p["repeats"], axis=p["axis"]), analytic=True))
@@ -216,6 +219,11 @@ def _pad_spell(args, params, aval):
     return Expr(f"np.pad({args[0].text}, {params['pad_width']!r}{extra})", PREC_ATOM)
 
 
+def _pad_jvp(tangents, y, x, pad_width, constant_values):
+    # The padding is constant: its tangent is zero.
+    return F.pad(tangents[0], pad_width=pad_width, constant_values=0.0)
+
+
 def _pad_vjp(g, y, x, pad_width, constant_values):
     return (F.getitem(g, index=tuple(("slice", a, a + n, None)
                                      for (a, _), n in zip(pad_width, x.shape))),)
@@ -224,7 +232,7 @@ def _pad_vjp(g, y, x, pad_width, constant_values):
 register(Op(name="pad", arity=1,
             np_fn=lambda x, pad_width, constant_values: np.pad(
                 x, pad_width, constant_values=np.asarray(constant_values, dtype=np.result_type(x))),
-            py_fn=None, spell=_pad_spell, shape_rule=evaluated_rule, vjp=_pad_vjp,
+            py_fn=None, spell=_pad_spell, shape_rule=evaluated_rule, vjp=_pad_vjp, jvp=_pad_jvp,
             spellings=("np.pad",),
             cases=((((3,),), {"pad_width": ((1, 2),), "constant_values": 0.0}),
                    (((2, 3),), {"pad_width": ((0, 1), (2, 0)), "constant_values": 1.5})),

@@ -6,6 +6,7 @@ so their `spell` is never called for output.
 
 from __future__ import annotations
 
+from .tangents import constant
 from .registry import Op, register
 
 
@@ -18,8 +19,8 @@ def _not_spelled(args, params, aval):
 
 
 register(Op(name="input", arity=0, np_fn=None, py_fn=None, spell=_not_spelled,
-            shape_rule=_leaf_rule, vjp=lambda g, y: (),
+            shape_rule=_leaf_rule, vjp=lambda g, y: (), jvp=constant,
             doc="a parameter of the traced function"))
 register(Op(name="const", arity=0, np_fn=None, py_fn=None, spell=_not_spelled,
-            shape_rule=_leaf_rule, vjp=lambda g, y: (),
+            shape_rule=_leaf_rule, vjp=lambda g, y: (), jvp=constant,
             doc="a constant: a literal, or an array the function closes over"))

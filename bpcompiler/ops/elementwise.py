@@ -21,6 +21,7 @@ import operator
 import numpy as np
 
 from ..errors import UnsupportedOperationError
+from .tangents import constant, diagonal, product
 from .registry import (PREC_ATOM, MATH_FUNCTIONS, NUMPY_UFUNCS, PREC_ADD, PREC_CMP, PREC_COND, PREC_MUL,
                        PREC_POW, Expr, F, Op, array_method, call, elementwise_rule, infix,
                        numpy_function, paren, prefix, register)
@@ -80,13 +81,17 @@ def _math_frontend(name: str, fn):
 
 def elementwise(name, ufunc, py_fn, vjp, *, spell=None, math_fns=(), py_name=None,
                 differentiable=True, domain="real", doc="", aliases=(), singular=False,
-                arity=None, also=(), **facts):
+                arity=None, also=(), jvp=None, **facts):
     """Declare an elementwise op and connect its NumPy and math spellings to it.
 
     `ufunc` is None for a function only the `math` module has (erf): such an op works on
     Python floats only. `aliases` are further ufuncs that mean the same (np.fabs).
     `facts` are further `Op` fields (commutative, linear_in, kink, ...).
+    The JVP rule defaults to the VJP's diagonal (`tangents.diagonal`): an elementwise
+    op's Jacobian is diagonal, so the VJP applied to a tangent is the JVP's term.
     """
+    if jvp is None and differentiable:
+        jvp = diagonal(vjp)
     ufuncs = ((ufunc,) if ufunc is not None else ()) + tuple(aliases)
     spellings = tuple(also) + tuple(f"np.{u.__name__}" for u in ufuncs) + \
         tuple(f"math.{f.__name__}" for f in math_fns)
@@ -94,7 +99,8 @@ def elementwise(name, ufunc, py_fn, vjp, *, spell=None, math_fns=(), py_name=Non
         spell = call(py_name or (f"math.{math_fns[0].__name__}" if math_fns else None),
                      f"np.{ufunc.__name__}" if ufunc is not None else None)
     register(Op(name=name, arity=arity or ufunc.nin, np_fn=ufunc, py_fn=py_fn, spell=spell,
-                shape_rule=elementwise_rule, vjp=vjp, differentiable=differentiable,
+                shape_rule=elementwise_rule, vjp=vjp, jvp=jvp,
+                differentiable=differentiable,
                 spellings=spellings, domain=domain, doc=doc, singular=singular, **facts))
     for u in ufuncs:
         NUMPY_UFUNCS[u] = _ufunc_frontend(name, u)
@@ -117,6 +123,10 @@ def _where_spell(args, params, aval):
         return Expr(f"{paren(a, PREC_COND + 1)} if {paren(c, PREC_COND + 1)} "
                     f"else {paren(b, PREC_COND)}", PREC_COND)
     return Expr(f"np.where({c.text}, {a.text}, {b.text})", 14)
+
+
+def _where_vjp(g, y, c, a, b):
+    return (None, F.where(c, g, 0.0), F.where(c, 0.0, g))
 
 
 def _maximum_vjp(g, y, a, b):
@@ -157,6 +167,7 @@ elementwise("subtract", np.subtract, operator.sub, lambda g, y, a, b: (g, -g), a
             names_as="{0}_minus_{1}",
             spell=infix("-", PREC_ADD), analytic=True)
 elementwise("multiply", np.multiply, operator.mul, lambda g, y, a, b: (g * b, g * a),
+            jvp=product("multiply"),
             also=("*", "np.outer"), commutative=True, linear_in=(0, 1),
             names_as="{0}_times_{1}",
             spell=infix("*", PREC_MUL), analytic=True)
@@ -293,7 +304,7 @@ elementwise("rint", np.rint, None, _ZERO, jump=_to_half)
 register(Op(name="where", arity=3, np_fn=np.where, py_fn=lambda c, a, b: a if c else b,
             spell=_where_spell, shape_rule=elementwise_rule, doc="the gradient of the "
             "branch not taken is exactly 0 (see Op.singular for the double-where guard)",
-            vjp=lambda g, y, c, a, b: (None, F.where(c, g, 0.0), F.where(c, 0.0, g)),
+            vjp=_where_vjp, jvp=diagonal(_where_vjp),
             spellings=("np.where", "np.triu", "np.tril"), domain=("bool", "real", "real"),
             masking=True, analytic=True))
 
@@ -369,6 +380,7 @@ def _clip_spell(args, params, aval):
 
 register(Op(name="clip", arity=3, np_fn=np.clip, py_fn=lambda x, lo, hi: min(max(x, lo), hi),
             spell=_clip_spell, shape_rule=elementwise_rule, vjp=_clip_vjp,
+            jvp=diagonal(_clip_vjp),
             spellings=("np.clip", ".clip()"), kink=_clip_distance,
             reference=lambda xp, p: xp.clip,
             doc="np.clip(x, lo, hi) = minimum(maximum(x, lo), hi): the gradient goes to x "
@@ -411,7 +423,7 @@ def _round_spell(args, params, aval):
 
 register(Op(name="round", arity=1, np_fn=lambda x, decimals: np.round(x, decimals),
             py_fn=None, spell=_round_spell, shape_rule=elementwise_rule,
-            vjp=lambda g, y, x, decimals: (None,),
+            vjp=lambda g, y, x, decimals: (None,), jvp=constant,
             spellings=("np.round", "np.around", ".round()"),
             cases=((((3,),), {"decimals": 0}), (((2, 3),), {"decimals": -1})),
             doc="zero gradient, as in JAX", jump=_to_half))

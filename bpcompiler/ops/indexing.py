@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ShapeError, UnsupportedOperationError
+from .tangents import linear
 from .registry import (PREC_ATOM, Expr, F, Op, array_method, dtype_name, numpy_function, paren,
                        register)
 from .shape import (_builder, _refuse, _reshape, encode_index, flat_if_no_axis, format_index,
@@ -115,6 +116,7 @@ register(Op(name="gather", arity=-1, np_fn=_gather_impl, py_fn=None,
             shape_rule=_gather_rule,
             vjp=lambda g, y, x, *arrays, index: (
                 F.scatter_add(g, *arrays, index=index, shape=x.shape),) + (None,) * len(arrays),
+            jvp=linear("gather"),
             spellings=("x[int_array]", "x[bool_mask]", "np.take", "np.diagonal", ".diagonal()",
                        "np.diag (2-d)"),
             domain=("real", "index", "index"),
@@ -128,6 +130,7 @@ register(Op(name="scatter_add", arity=-1, np_fn=_scatter_add_impl, py_fn=None, s
             statement=_scatter_add_statements, shape_rule=_scatter_add_rule,
             vjp=lambda g, y, c, *arrays, index, shape: (
                 F.gather(g, *arrays, index=index),) + (None,) * len(arrays),
+            jvp=linear("scatter_add"),
             domain=("real", "index", "index"), reference=_scatter_add_reference,
             doc="zeros of `shape` plus the operand added at `index` with np.add.at "
                 "(the adjoint of advanced indexing: repeated indices accumulate)",
@@ -232,6 +235,7 @@ register(Op(name="take_along_axis", arity=2,
             shape_rule=_along_rule,
             vjp=lambda g, y, x, idx, axis: (
                 F.add_along_axis(g, idx, axis=axis, shape=x.shape), None),
+            jvp=linear("take_along_axis"),
             spellings=("np.take_along_axis",), domain=("real", "perm"), cases=_ALONG_CASES,
             reference=lambda xp, p: lambda x, i: xp.take_along_axis(x, i, axis=p["axis"]), analytic=True))
 register(Op(name="add_along_axis", arity=2, np_fn=_add_along_axis_impl, py_fn=None,
@@ -239,6 +243,7 @@ register(Op(name="add_along_axis", arity=2, np_fn=_add_along_axis_impl, py_fn=No
             shape_rule=lambda op, avals, params, python: (tuple(params["shape"]),
                                                           avals[0].dtype),
             vjp=lambda g, y, c, idx, axis, shape: (F.take_along_axis(g, idx, axis=axis), None),
+            jvp=linear("add_along_axis"),
             domain=("real", "perm"), reference=_add_along_axis_reference,
             doc="zeros of `shape` plus the operand added along `axis` at `idx` "
                 "(the adjoint of take_along_axis)",
@@ -274,6 +279,8 @@ register(Op(name="sort", arity=1, np_fn=lambda x, axis: np.sort(x, axis=axis), p
             shape_rule=lambda op, avals, params, python: (avals[0].shape, avals[0].dtype),
             vjp=lambda g, y, x, axis: (
                 F.add_along_axis(g, F.argsort(x, axis=axis), axis=axis, shape=x.shape),),
+            jvp=lambda ts, y, x, axis: F.take_along_axis(ts[0], F.argsort(x, axis=axis),
+                                                         axis=axis),
             spellings=("np.sort",),
             doc="the gradient follows the stable sorting permutation, as in JAX",
             cases=((((5,),), {"axis": 0}), (((3, 4),), {"axis": 1}), (((3, 4),), {"axis": 0})),

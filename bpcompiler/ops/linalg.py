@@ -14,6 +14,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..errors import ShapeError, UnsupportedOperationError
+from .tangents import linear, product
 from .registry import (PREC_ATOM, PREC_MUL, Expr, F, Op, array_method, evaluated_rule, infix,
                        numpy_function, register)
 from .shape import _builder, _refuse
@@ -73,7 +74,7 @@ def _swap_last(x):
 
 
 register(Op(name="matmul", arity=2, np_fn=np.matmul, py_fn=None, spell=infix("@", PREC_MUL),
-            shape_rule=_matmul_rule, vjp=_matmul_vjp,
+            shape_rule=_matmul_rule, vjp=_matmul_vjp, jvp=product("matmul"),
             spellings=("@", "np.matmul", "np.dot", ".dot()", "np.vdot", "np.inner (1-d)",
                        "np.linalg.multi_dot"),
             cases=((((2, 3), (3, 4)), {}), (((3,), (3, 4)), {}), (((2, 3), (3,)), {}),
@@ -169,6 +170,7 @@ def einsum_of(operands, terms, target):
 
 register(Op(name="einsum", arity=-1, np_fn=lambda *xs, subscripts: np.einsum(subscripts, *xs),
             py_fn=None, spell=_einsum_spell, shape_rule=evaluated_rule, vjp=_einsum_vjp,
+            jvp=product("einsum"),
             spellings=("np.einsum", "np.tensordot", "np.inner", "np.dot (n-d)"),
             doc="subscripts are constants; a letter repeated inside one operand (a "
                 "diagonal, 'ii->') is taken as np.diagonal first",
@@ -319,7 +321,8 @@ register(Op(name="trace", arity=1, np_fn=lambda x, offset: np.trace(x, offset), 
             spell=lambda args, params, aval: Expr(
                 f"np.trace({args[0].text}" + (f", {params['offset']})" if params["offset"]
                                               else ")"), PREC_ATOM),
-            shape_rule=evaluated_rule, vjp=_trace_vjp, spellings=("np.trace", ".trace()"),
+            shape_rule=evaluated_rule, vjp=_trace_vjp, jvp=linear("trace"),
+            spellings=("np.trace", ".trace()"),
             cases=((((3, 3),), {"offset": 0}), (((3, 4),), {"offset": 1}),
                    (((3, 3, 2),), {"offset": 0})),
             reference=lambda xp, p: lambda x: xp.trace(x, p["offset"]), analytic=True))
@@ -356,6 +359,11 @@ def _norm_vjp(g, y, x, axis, keepdims):
     return (_spread(g, x, axis, keepdims) * x / F.where(yk == 0, 1.0, yk),)
 
 
+def _norm_jvp(tangents, y, x, axis, keepdims):
+    # <x / |x|, t>, 0 at x = 0 as the VJP.
+    return F.sum(tangents[0] * x, axis=axis, keepdims=keepdims) / F.where(y == 0, 1.0, y)
+
+
 def _norm_keywords(params):
     from .reductions import _axis_keywords
     return _axis_keywords(params)
@@ -363,7 +371,7 @@ def _norm_keywords(params):
 
 register(Op(name="norm", arity=1,
             np_fn=lambda x, axis, keepdims: np.linalg.norm(x, axis=axis, keepdims=keepdims),
-            py_fn=None, spell=_norm_spell, shape_rule=evaluated_rule, vjp=_norm_vjp,
+            py_fn=None, spell=_norm_spell, shape_rule=evaluated_rule, vjp=_norm_vjp, jvp=_norm_jvp,
             spellings=("np.linalg.norm",),
             doc="the 2-norm (Frobenius for matrices); its gradient at 0 is 0, not NaN; "
                 "ord=1, inf, -inf and p-norms are traced as sums and maxima of abs",
@@ -421,6 +429,40 @@ def _logabsdet_vjp(g, y, x):
     return (_expand2(g) * _swap_last(F.inv(x)),)
 
 
+def _last_two(x):
+    return (x.ndim - 2, x.ndim - 1)
+
+
+def _det_jvp(tangents, y, x):
+    # d det = det * trace(inv(X) dX). NOTE: needs an invertible X, as the VJP.
+    return y * F.sum(_swap_last(F.inv(x)) * tangents[0], axis=_last_two(x), keepdims=False)
+
+
+def _logabsdet_jvp(tangents, y, x):
+    return F.sum(_swap_last(F.inv(x)) * tangents[0], axis=_last_two(x), keepdims=False)
+
+
+def _inv_jvp(tangents, y, x):
+    return -F.matmul(F.matmul(y, tangents[0]), y)
+
+
+def _solve_jvp(tangents, y, a, b):
+    # x = A^-1 b: dx = A^-1 (db - dA x).
+    ta, tb = tangents
+    rhs = tb
+    if ta is not None:
+        if b.ndim == 1:  # x is one vector per matrix: dA x as a sum over the last axis
+            dax = F.sum(ta * F.reshape(y, shape=y.shape[:-1] + (1,) + y.shape[-1:]),
+                        axis=(max(ta.ndim, y.ndim + 1) - 1,), keepdims=False)
+        else:
+            dax = F.matmul(ta, y)
+        rhs = -dax if rhs is None else rhs - dax
+    if b.ndim == 1 and rhs.ndim > 1:  # solve each row of rhs as a column
+        column = F.solve(a, F.reshape(rhs, shape=rhs.shape + (1,)))
+        return F.reshape(column, shape=rhs.shape)
+    return F.solve(a, rhs)
+
+
 def _inv_vjp(g, y, x):
     yt = _swap_last(y)
     return (-F.matmul(F.matmul(yt, g), yt),)
@@ -457,29 +499,31 @@ def _matrix_rule(op, avals, params, python):
 
 
 def _linalg(name, fn, vjp, spelled, cases, doc="", differentiable=True, arity=1, shape=None,
-            reference=None):
+            reference=None, jvp=None):
     register(Op(name=name, arity=arity, np_fn=fn, py_fn=None,
                 spell=lambda args, params, aval: Expr(
                     spelled.format(*(a.text for a in args)), PREC_ATOM),
-                shape_rule=shape or _matrix_rule, vjp=vjp, differentiable=differentiable,
+                shape_rule=shape or _matrix_rule, vjp=vjp, jvp=jvp,
+                differentiable=differentiable,
                 spellings=(spelled.split("(")[0],),
                 cases=cases, doc=doc, domain="matrix", reference=reference))
 
 
 _SQUARE = ((((3, 3),), {}), (((2, 2, 2),), {}), (((1, 1),), {}))
 _linalg("det", np.linalg.det, _det_vjp, "np.linalg.det({0})", _SQUARE,
-        doc="the rule uses inv(X): X must be invertible",
+        doc="the rule uses inv(X): X must be invertible", jvp=_det_jvp,
         reference=lambda xp, p: xp.linalg.det)
 _linalg("slogdet", lambda x: np.linalg.slogdet(x).logabsdet, _logabsdet_vjp,
-        "np.linalg.slogdet({0}).logabsdet", _SQUARE,
+        "np.linalg.slogdet({0}).logabsdet", _SQUARE, jvp=_logabsdet_jvp,
         doc="np.linalg.slogdet(X) traces to a sign (no gradient) and this log|det X|",
         reference=lambda xp, p: lambda x: xp.linalg.slogdet(x)[1])
 _linalg("slogdet_sign", lambda x: np.linalg.slogdet(x).sign, None,
         "np.linalg.slogdet({0}).sign", (), differentiable=False)
-_linalg("inv", np.linalg.inv, _inv_vjp, "np.linalg.inv({0})", _SQUARE,
+_linalg("inv", np.linalg.inv, _inv_vjp, "np.linalg.inv({0})", _SQUARE, jvp=_inv_jvp,
         reference=lambda xp, p: xp.linalg.inv)
 _linalg("solve", np.linalg.solve, _solve_vjp, "np.linalg.solve({0}, {1})",
         ((((3, 3), (3,)), {}), (((3, 3), (3, 2)), {}), (((2, 3, 3), (2, 3, 1)), {})), arity=2,
+        jvp=_solve_jvp,
         reference=lambda xp, p: xp.linalg.solve)
 
 
@@ -563,6 +607,32 @@ def _eigvalsh_vjp(g, w, a):
                                  _swap_last(v))),)
 
 
+def _symmetric_tangent(t):
+    # The tangent of S(A) = tril(A) + tril(A, -1).T: what eigh reads of A's tangent.
+    n = t.shape[-1]
+    strict = np.tril(np.ones((n, n), dtype=bool), -1)
+    lower = F.where(strict, t, 0.0)
+    return lower + _swap_last(lower) + F.where(np.eye(n, dtype=bool), t, 0.0)
+
+
+def _eigvalsh_jvp(tangents, w, a):
+    # dw_i = v_i^T dS v_i
+    v = F.eigh_vectors(a)
+    return F.sum(v * F.matmul(_symmetric_tangent(tangents[0]), v), axis=(v.ndim - 2,),
+                 keepdims=False)
+
+
+def _eigvecs_jvp(tangents, v, a):
+    # dV = V (F o (V^T dS V)), F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it.
+    w = F.eigh_values(a)
+    n = w.shape[-1]
+    gap = F.reshape(w, shape=w.shape[:-1] + (1, n)) - F.reshape(w, shape=w.shape + (1,))
+    off = ~np.eye(n, dtype=bool)
+    inverse_gap = F.where(off, 1.0 / F.where(off, gap, 1.0), 0.0)
+    rotated = F.matmul(F.matmul(_swap_last(v), _symmetric_tangent(tangents[0])), v)
+    return F.matmul(v, inverse_gap * rotated)
+
+
 def _eigvecs_vjp(g, v, a):
     # dV = V (F o (V^T dS V)) with F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it.
     # NOTE: infinite where eigenvalues repeat (the eigenvectors are not unique there).
@@ -577,11 +647,11 @@ def _eigvecs_vjp(g, v, a):
 
 _SYMMETRIC = ((((3, 3),), {}), (((2, 3, 3),), {}))
 _linalg("eigh_values", lambda x: np.linalg.eigh(x).eigenvalues, _eigvalsh_vjp,
-        "np.linalg.eigh({0}).eigenvalues", _SYMMETRIC,
+        "np.linalg.eigh({0}).eigenvalues", _SYMMETRIC, jvp=_eigvalsh_jvp,
         doc="np.linalg.eigh(A) traces to eigenvalues and eigenvectors; like NumPy it reads "
             "only the lower triangle, so the gradient lands there")
 _linalg("eigh_vectors", lambda x: np.linalg.eigh(x).eigenvectors, _eigvecs_vjp,
-        "np.linalg.eigh({0}).eigenvectors", _SYMMETRIC,
+        "np.linalg.eigh({0}).eigenvectors", _SYMMETRIC, jvp=_eigvecs_jvp,
         doc="the gradient is infinite where eigenvalues repeat")
 
 

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from ..errors import ShapeError, UnsupportedOperationError
+from .tangents import linear
 from .registry import PREC_ATOM, Expr, F, Op, array_method, evaluated_rule, numpy_function, register
 from .shape import _builder, _refuse, flip_axis, normalize_axis
 
@@ -55,6 +56,7 @@ _CASES = tuple(((shape,), {"axis": axis, "keepdims": keep})
 register(Op(name="sum", arity=1, np_fn=lambda x, axis, keepdims: np.sum(x, axis, keepdims=keepdims),
             py_fn=None, spell=_reduction_spell("sum"), shape_rule=evaluated_rule,
             vjp=lambda g, y, x, axis, keepdims: (_spread(g, x, axis, keepdims),),
+            jvp=linear("sum"),
             spellings=("np.sum", ".sum()"), cases=_CASES, linear_in=(0,),
             reference=lambda xp, p: lambda x: xp.sum(x, **_axis_keywords(p)), analytic=True))
 register(Op(name="mean", arity=1,  # np.average lowers to sums (see _np_average)
@@ -62,6 +64,7 @@ register(Op(name="mean", arity=1,  # np.average lowers to sums (see _np_average)
             py_fn=None, spell=_reduction_spell("mean"), shape_rule=evaluated_rule,
             vjp=lambda g, y, x, axis, keepdims: (
                 _spread(g / float(_count(x.shape, axis)), x, axis, keepdims),),
+            jvp=linear("mean"),
             spellings=("np.mean", ".mean()", "np.average"), cases=_CASES, linear_in=(0,),
             reference=lambda xp, p: lambda x: xp.mean(x, **_axis_keywords(p)), analytic=True))
 
@@ -78,6 +81,13 @@ def _extremum_vjp(g, y, x, axis, keepdims):
     hit = F.astype(F.equal(x, _keep(y, x, axis, keepdims)), dtype=x._dtype)
     count = F.sum(hit, axis=axis, keepdims=True)
     return (_spread(g, x, axis, keepdims) * hit / count,)
+
+
+def _extremum_jvp(tangents, y, x, axis, keepdims):
+    # The mean of the tangents at the elements equal to the extremum (ties split).
+    hit = F.astype(F.equal(x, _keep(y, x, axis, keepdims)), dtype=x._dtype)
+    count = F.sum(hit, axis=axis, keepdims=keepdims)
+    return F.sum(tangents[0] * hit, axis=axis, keepdims=keepdims) / count
 
 
 def _to_last(x, axis):
@@ -99,10 +109,20 @@ def _exclusive_cumprod(x2):
 
 
 def _prod_vjp(g, y, x, axis, keepdims):
-    # d prod / d x_i = product of all the other elements, from prefix and suffix products:
-    # exact where x has zeros (unlike y / x_i), in O(n).
     if x.ndim == 0:
         return (g,)
+    return (_spread(g, x, axis, keepdims) * _others(x, axis),)
+
+
+def _prod_jvp(tangents, y, x, axis, keepdims):
+    if x.ndim == 0:
+        return tangents[0]
+    return F.sum(tangents[0] * _others(x, axis), axis=axis, keepdims=keepdims)
+
+
+def _others(x, axis):
+    # d prod / d x_i = product of all the other elements, from prefix and suffix products:
+    # exact where x has zeros (unlike y / x_i), in O(n).
     x2, perm = _to_last(x, axis)
     before = _exclusive_cumprod(x2)
     after = flip_axis(_exclusive_cumprod(flip_axis(x2, x2.ndim - 1)), x2.ndim - 1)
@@ -111,7 +131,7 @@ def _prod_vjp(g, y, x, axis, keepdims):
     others = F.reshape(others, shape=moved_shape)
     if perm != tuple(range(x.ndim)):
         others = F.transpose(others, axes=tuple(np.argsort(perm).tolist()))
-    return (_spread(g, x, axis, keepdims) * others,)
+    return others
 
 
 def _divisor(x, axis, ddof) -> float:
@@ -126,6 +146,12 @@ def _var_vjp(g, y, x, axis, keepdims, ddof):
     return (_spread(g, x, axis, keepdims) * centred * (2.0 / n),)
 
 
+def _var_jvp(tangents, y, x, axis, keepdims, ddof):
+    centred = x - F.mean(x, axis=axis, keepdims=True)
+    n = _divisor(x, axis, ddof)
+    return F.sum(tangents[0] * centred, axis=axis, keepdims=keepdims) * (2.0 / n)
+
+
 def _std_vjp(g, y, x, axis, keepdims, ddof):
     # Where every element is equal the std is 0 and not differentiable; the rule gives
     # 0 there (a subgradient) rather than NaN.
@@ -134,6 +160,14 @@ def _std_vjp(g, y, x, axis, keepdims, ddof):
     yk = _keep(y, x, axis, keepdims)
     safe = F.where(yk == 0, 1.0, yk)
     return (_spread(g, x, axis, keepdims) * centred / (safe * n),)
+
+
+def _std_jvp(tangents, y, x, axis, keepdims, ddof):
+    # 0 where the std is 0, as the VJP.
+    centred = x - F.mean(x, axis=axis, keepdims=True)
+    safe = F.where(y == 0, 1.0, y)
+    return F.sum(tangents[0] * centred, axis=axis, keepdims=keepdims) / (
+        safe * _divisor(x, axis, ddof))
 
 
 def _axis_keywords(params) -> dict:
@@ -150,7 +184,7 @@ def _reference(name):
     return reference
 
 
-def _reduce(name, fn, vjp, spellings, doc="", ddof=False, differentiable=True):
+def _reduce(name, fn, vjp, jvp, spellings, doc="", ddof=False, differentiable=True):
     if ddof:
         np_fn = lambda x, axis, keepdims, ddof: fn(x, axis, keepdims=keepdims, ddof=ddof)  # noqa
     else:
@@ -159,18 +193,20 @@ def _reduce(name, fn, vjp, spellings, doc="", ddof=False, differentiable=True):
         (shapes, dict(params, ddof=d if _count(shapes[0], params["axis"]) > 1 else 0))
         for (shapes, params), d in zip(_CASES, [0, 1] * len(_CASES)))
     register(Op(name=name, arity=1, np_fn=np_fn, py_fn=None, spell=_reduction_spell(name),
-                shape_rule=evaluated_rule, vjp=vjp, spellings=spellings, cases=cases,
+                shape_rule=evaluated_rule, vjp=vjp, jvp=jvp, spellings=spellings, cases=cases,
                 doc=doc, differentiable=differentiable, reference=_reference(name)))
 
 
-_reduce("prod", np.prod, _prod_vjp, ("np.prod", ".prod()"),
+_reduce("prod", np.prod, _prod_vjp, _prod_jvp, ("np.prod", ".prod()"),
         doc="the gradient is the product of the other elements (exact at zeros)")
-_reduce("max", np.max, _extremum_vjp, ("np.max", "np.amax", ".max()", "max(array)"),
+_reduce("max", np.max, _extremum_vjp, _extremum_jvp,
+        ("np.max", "np.amax", ".max()", "max(array)"),
         doc="tied maxima share the gradient evenly, as in JAX")
-_reduce("min", np.min, _extremum_vjp, ("np.min", "np.amin", ".min()", "min(array)"),
+_reduce("min", np.min, _extremum_vjp, _extremum_jvp,
+        ("np.min", "np.amin", ".min()", "min(array)"),
         doc="tied minima share the gradient evenly, as in JAX")
-_reduce("var", np.var, _var_vjp, ("np.var", ".var()"), ddof=True)
-_reduce("std", np.std, _std_vjp, ("np.std", ".std()"), ddof=True,
+_reduce("var", np.var, _var_vjp, _var_jvp, ("np.var", ".var()"), ddof=True)
+_reduce("std", np.std, _std_vjp, _std_jvp, ("np.std", ".std()"), ddof=True,
         doc="the gradient where the std is 0 is taken as 0 (a subgradient), not NaN")
 
 
@@ -211,10 +247,12 @@ _CUM_CASES = ((((4,),), {"axis": 0}), (((2, 3),), {"axis": 1}), (((2, 3),), {"ax
               (((2, 3, 2),), {"axis": 1}))
 register(Op(name="cumsum", arity=1, np_fn=lambda x, axis: np.cumsum(x, axis), py_fn=None,
             spell=_cum_spell("cumsum"), shape_rule=evaluated_rule, vjp=_cumsum_vjp,
+            jvp=linear("cumsum"),
             spellings=("np.cumsum", ".cumsum()"), cases=_CUM_CASES, linear_in=(0,),
             reference=lambda xp, p: lambda x: xp.cumsum(x, axis=p["axis"]), analytic=True))
 register(Op(name="cumprod", arity=1, np_fn=lambda x, axis: np.cumprod(x, axis), py_fn=None,
             spell=_cum_spell("cumprod"), shape_rule=evaluated_rule, vjp=_cumprod_vjp,
+            jvp=lambda ts, y, x, axis: y * F.cumsum(ts[0] / x, axis=axis),  # x nonzero
             spellings=("np.cumprod", ".cumprod()"), cases=_CUM_CASES, domain="nonzero",
             doc="the gradient divides by x: it needs nonzero elements",
             reference=lambda xp, p: lambda x: xp.cumprod(x, axis=p["axis"]), analytic=True))

@@ -18,7 +18,8 @@ An op declares
 
 A VJP rule is `vjp(g, y, *operands, **params) -> tuple` with one entry per operand: the
 contribution to that operand's gradient (any broadcast shape: the driver reduces it to
-the operand's shape), or None for no contribution.
+the operand's shape), or None for no contribution. A JVP rule (`jvp`, forward mode) is
+`jvp(tangents, y, *operands, **params) -> tangent of y` (see tangents.py).
 """
 
 from __future__ import annotations
@@ -64,6 +65,9 @@ class Op:
     spell: Callable  # (list[Expr], params, Aval result) -> Expr
     shape_rule: Callable  # (Op, list[Aval], params, python) -> (shape, dtype)
     vjp: Callable | None = None
+    # Its JVP rule (forward mode): jvp(tangents, y, *operands, **params) -> the tangent
+    # of y, or None for zero (see tangents.py); written with registered ops, as the VJP.
+    jvp: Callable | None = None
     differentiable: bool = True
     spellings: tuple[str, ...] = ()
     domain: Domain | str | tuple = REAL  # per operand when a tuple (see domains.py)

@@ -13,6 +13,7 @@ import operator
 import numpy as np
 
 from ..errors import ShapeError, UnsupportedOperationError
+from .tangents import linear
 from .registry import (PREC_ATOM, ARRAY_METHODS, Expr, F, Op, array_method, evaluated_rule,
                        numpy_function, paren, register)
 
@@ -60,7 +61,7 @@ numpy_function(np.size)(lambda a, axis=None: a.size if axis is None else a.shape
 # -- reshape ---------------------------------------------------------------------------
 register(Op(name="reshape", arity=1, np_fn=lambda x, shape: np.reshape(x, shape), py_fn=None,
             spell=_shape_spell("reshape"), shape_rule=evaluated_rule,
-            vjp=lambda g, y, x, shape: (F.reshape(g, shape=x.shape),),
+            vjp=lambda g, y, x, shape: (F.reshape(g, shape=x.shape),), jvp=linear("reshape"),
             spellings=("np.reshape", ".reshape()", "np.ravel", ".ravel()", ".flatten()",
                        "np.squeeze", ".squeeze()", "np.expand_dims", "np.atleast_1d",
                        "np.atleast_2d", "np.atleast_3d"),
@@ -114,6 +115,7 @@ def _transpose_spell(args, params, aval):
 register(Op(name="transpose", arity=1, np_fn=lambda x, axes: np.transpose(x, axes),
             py_fn=None, spell=_transpose_spell, shape_rule=evaluated_rule,
             vjp=lambda g, y, x, axes: (F.transpose(g, axes=tuple(np.argsort(axes).tolist())),),
+            jvp=linear("transpose"),
             spellings=("np.transpose", ".T", ".transpose()", "np.swapaxes", "np.moveaxis"),
             cases=((((2, 3),), {"axes": (1, 0)}), (((2, 3, 4),), {"axes": (2, 0, 1)}),
                    (((2, 3, 4),), {"axes": (0, 2, 1)})),
@@ -154,6 +156,7 @@ def _np_swapaxes(a, axis1, axis2):
 register(Op(name="broadcast_to", arity=1, np_fn=lambda x, shape: np.broadcast_to(x, shape),
             py_fn=None, spell=_shape_spell("broadcast_to"), shape_rule=evaluated_rule,
             vjp=lambda g, y, x, shape: (g,),  # the driver sums g back to x's shape
+            jvp=linear("broadcast_to"),
             spellings=("np.broadcast_to", "np.broadcast_arrays"),
             cases=((((),), {"shape": (3,)}), (((3,),), {"shape": (2, 3)}),
                    (((2, 1),), {"shape": (2, 4)}), (((1, 3),), {"shape": (2, 2, 3)})),
@@ -238,6 +241,7 @@ def _getitem_impl(x, index):
 register(Op(name="getitem", arity=1, np_fn=_getitem_impl, py_fn=None, spell=_getitem_spell,
             shape_rule=evaluated_rule,
             vjp=lambda g, y, x, index: (F.scatter(g, index=index, shape=x.shape),),
+            jvp=linear("getitem"),
             spellings=("x[i]", "x[a:b:c]", "x[None]", "x[...]", "np.flip", "np.fliplr",
                        "np.flipud", "np.split", "np.array_split", "np.diff"),
             cases=((((5,),), {"index": (("int", 2),)}),
@@ -284,6 +288,7 @@ def _scatter_statements(target, args, params, aval):
 register(Op(name="scatter", arity=1, np_fn=_scatter_impl, py_fn=None, spell=None,
             statement=_scatter_statements, shape_rule=evaluated_rule,
             vjp=lambda g, y, x, index, shape: (F.getitem(g, index=index),),
+            jvp=linear("scatter"),
             doc="zeros of `shape` with the operand written at `index` (adjoint of x[index])",
             cases=((((),), {"index": (("int", 2),), "shape": (5,)}),
                    (((3,),), {"index": (("slice", 1, None, 2),), "shape": (6,)}),
@@ -302,6 +307,7 @@ register(Op(name="astype", arity=1, np_fn=lambda x, dtype: np.asarray(x).astype(
             py_fn=None, spell=_astype_spell, shape_rule=evaluated_rule,
             vjp=lambda g, y, x, dtype: (
                 F.astype(g, dtype=x._dtype) if x._dtype in ("float64", "float32") else None,),
+            jvp=linear("astype"),
             spellings=(".astype()",),
             cases=((((3,),), {"dtype": "float32"}), (((2, 2),), {"dtype": "float64"})),
             linear_in=(0,), names_as="{0}_cast", analytic=True))
@@ -329,7 +335,7 @@ def _method_astype(self, dtype, copy=True):
 register(Op(name="to_float", arity=1, np_fn=float, py_fn=float,
             spell=lambda args, params, aval: Expr(f"float({args[0].text})", PREC_ATOM),
             shape_rule=lambda op, avals, params, python: ((), "float64"),
-            vjp=lambda g, y, x: (g,), cases=((((),), {}),), linear_in=(0,),
+            vjp=lambda g, y, x: (g,), jvp=linear("to_float"), cases=((((),), {}),), linear_in=(0,),
             names_as="{0}_float"))
 
 
@@ -347,7 +353,7 @@ register(Op(name="to_numpy", arity=1,
                                                   PREC_ATOM),
             shape_rule=lambda op, avals, params, python: ((), params["dtype"]),
             vjp=lambda g, y, x, dtype: (g,) if dtype in ("float64", "float32") else (None,),
-            cases=((((),), {"dtype": "float64"}),)))
+            jvp=linear("to_numpy"), cases=((((),), {"dtype": "float64"}),)))
 
 
 # The gradient of a 0-d array parameter is a 0-d array (NumPy's arithmetic on 0-d arrays
@@ -357,7 +363,8 @@ register(Op(name="to_array", arity=1, np_fn=lambda x, dtype: np.array(x, dtype=d
             spell=lambda args, params, aval: Expr(
                 f"np.array({args[0].text}, dtype=np.{params['dtype']})", PREC_ATOM),
             shape_rule=lambda op, avals, params, python: ((), params["dtype"]),
-            vjp=lambda g, y, x, dtype: (g,), cases=((((),), {"dtype": "float64"}),)))
+            vjp=lambda g, y, x, dtype: (g,), jvp=linear("to_array"),
+            cases=((((),), {"dtype": "float64"}),)))
 
 
 # -- front ends that are reshapes or transposes -----------------------------------------

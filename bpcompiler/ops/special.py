@@ -20,6 +20,7 @@ import sys
 
 import numpy as np
 
+from .tangents import diagonal
 from .registry import (NUMPY_UFUNCS, PREC_ATOM, REGISTRY, Expr, F, Op, call,
                        elementwise_rule, evaluated_rule, register)
 
@@ -46,7 +47,8 @@ def _special(name, vjp, *, arity=1, domain="real", singular=False, also=(), doc=
     scipy_name = scipy_name or name
     register(Op(name=name, arity=arity, np_fn=_lazy(scipy_name), py_fn=None,
                 spell=call(None, f"scipy.special.{scipy_name}"), shape_rule=elementwise_rule,
-                vjp=vjp, spellings=(f"scipy.special.{scipy_name}", *also), domain=domain,
+                vjp=vjp, jvp=diagonal(vjp),  # elementwise: the VJP's diagonal
+                spellings=(f"scipy.special.{scipy_name}", *also), domain=domain,
                 singular=singular, doc=doc))
 
 
@@ -77,13 +79,25 @@ _special("xlog1py", lambda g, y, a, b: (g * F.log1p(b), g * a / (b + 1.0)), arit
          domain=("real", "positive"), singular=True, doc="x * log1p(y), 0 where x == 0")
 
 
+def _polygamma_vjp(g, y, x, n):
+    return (g * F.polygamma(x, n=n + 1),)
+
+
+def _expit_vjp(g, y, x):
+    return (g * y * (1.0 - y),)
+
+
+def _log_expit_vjp(g, y, x):
+    return (g * F.expit(-x),)
+
+
 def _polygamma_spell(args, params, aval):
     return Expr(f"scipy.special.polygamma({params['n']}, {args[0].text})", PREC_ATOM)
 
 
 register(Op(name="polygamma", arity=1, np_fn=lambda x, n: _sc().polygamma(n, x), py_fn=None,
             spell=_polygamma_spell, shape_rule=elementwise_rule,
-            vjp=lambda g, y, x, n: (g * F.polygamma(x, n=n + 1),),
+            vjp=_polygamma_vjp, jvp=diagonal(_polygamma_vjp),
             spellings=("scipy.special.polygamma",), domain="positive", singular=True,
             cases=((((3,),), {"n": 1}), (((2, 3),), {"n": 2}), (((),), {"n": 0})),
             doc="n-th derivative of digamma, n a constant int"))
@@ -93,12 +107,12 @@ register(Op(name="expit", arity=1, np_fn=lambda x: np.exp(-np.logaddexp(0.0, -x)
             py_fn=None,
             spell=lambda args, params, aval: Expr(
                 f"np.exp(-np.logaddexp(0.0, -{_atom(args[0])}))", PREC_ATOM),
-            shape_rule=elementwise_rule, vjp=lambda g, y, x: (g * y * (1.0 - y),),
+            shape_rule=elementwise_rule, vjp=_expit_vjp, jvp=diagonal(_expit_vjp),
             spellings=("scipy.special.expit",), doc="1 / (1 + exp(-x)), without overflow"))
 register(Op(name="log_expit", arity=1, np_fn=lambda x: -np.logaddexp(0.0, -x), py_fn=None,
             spell=lambda args, params, aval: Expr(
                 f"-np.logaddexp(0.0, -{_atom(args[0])})", 11),
-            shape_rule=elementwise_rule, vjp=lambda g, y, x: (g * F.expit(-x),),
+            shape_rule=elementwise_rule, vjp=_log_expit_vjp, jvp=diagonal(_log_expit_vjp),
             spellings=("scipy.special.log_expit",), doc="log(expit(x)), without overflow"))
 
 

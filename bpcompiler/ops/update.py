@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import InPlaceMutationError, UnsupportedOperationError
 from .indexing import _is_tracer, decode
+from .tangents import linear
 from .registry import ARRAY_METHODS, F, Op, evaluated_rule, numpy_function, register
 from .shape import _builder, encode_index, format_index
 
@@ -49,6 +50,7 @@ def _setitem_vjp(g, y, x, v, *arrays, index):
 
 register(Op(name="setitem", arity=-1, np_fn=_setitem_impl, py_fn=None, spell=None,
             statement=_setitem_statements, shape_rule=evaluated_rule, vjp=_setitem_vjp,
+            jvp=linear("setitem"),  # linear in the array and the written value together
             spellings=("out[i] = v (out made by the function)", "out += v", "np.add.at"),
             doc="a copy of the array with v written at the index; the write's gradient "
                 "goes to v, the rest of the array's to the array",

@@ -13,6 +13,9 @@ from ..ops.registry import Aval, elementwise_rule
 from .rebuild import is_const_equal, rebuild
 
 _MAX_FOLDED = 16
+# Phases of derivative nodes (adjoints, forward-mode tangents): a zero there is a
+# symbolic zero, so products with it vanish.
+_DERIVED = ("adjoint", "tangent")
 
 
 def _same(h, node: int, attrs: dict) -> bool:
@@ -48,7 +51,7 @@ def _rule(h, attrs):
         shapes = [nodes[a]["shape"] for a in new_args]
         if tuple(np.broadcast_shapes(*shapes)) == attrs["shape"]:
             return dict(attrs, args=new_args)
-    if op == "matmul" and "matmul" in ops and attrs["phase"] == "adjoint":
+    if op == "matmul" and "matmul" in ops and attrs["phase"] in _DERIVED:
         regrouped = _cheaper_matmul_grouping(h, attrs, ops)
         if regrouped is not None:
             return regrouped
@@ -60,7 +63,7 @@ def _rule(h, attrs):
         folded = _fold_through_broadcast(h, attrs, ops)
         if folded is not None:
             return folded
-    if has_const and attrs["phase"] == "adjoint" and _linear_in_zero(h, attrs, ops):
+    if has_const and attrs["phase"] in _DERIVED and _linear_in_zero(h, attrs, ops):
         return _zero(h, attrs)
     scaled = _merge_scales(h, attrs, ops) if op == "multiply" and "multiply" in ops else None
     if scaled is not None:

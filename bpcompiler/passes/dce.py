@@ -31,4 +31,6 @@ def drop_dead_code(g):
         for attrs in g._node.values():  # as `rebuild` does: no reference to a dropped node
             if attrs["adjoint_of"] is not None and attrs["adjoint_of"] not in live:
                 attrs["adjoint_of"] = None
+        for m in g.graph.get("modes", {}).values():  # an unused tangent input
+            m["inputs"] = tuple(n if n in live else None for n in m["inputs"])
     return g

@@ -42,6 +42,12 @@ def rebuild(g: nx.DiGraph, rewrite: Rewrite, keep: Callable[[int], bool] = lambd
     h.graph["inputs"] = tuple(remap[n] for n in g.graph["inputs"])
     h.graph["output"] = remap[g.graph["output"]]
     h.graph["grads"] = tuple(remap[n] for n in g.graph["grads"])
+    if "output_leaves" in g.graph:  # a structured result's leaves (structured.py)
+        h.graph["output_leaves"] = tuple(remap[n] for n in g.graph["output_leaves"])
+    if "modes" in g.graph:
+        h.graph["modes"] = {name: {"inputs": tuple(remap.get(n) for n in m["inputs"]),
+                                   "outputs": tuple(remap[n] for n in m["outputs"])}
+                            for name, m in g.graph["modes"].items()}
     return h
 
 

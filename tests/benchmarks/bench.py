@@ -617,6 +617,8 @@ def main(argv=None):
         results.append(run_workload(WORKLOADS[key](), repeats, min_seconds))
     big_compile = None if options.only or options.quick else compile_100k()
     table = markdown(results) + "\n\n" + targets(results, big_compile)
+    from bench_modes import derivative_table  # issue 13: JVP and HVP rows, same run
+    table += "\n\n" + derivative_table(WORKLOADS, options.only, repeats, min_seconds)
     print("\n" + table)
     if not (options.no_readme or options.only or options.all_cores):
         write_readme(table)
