@@ -18,7 +18,9 @@ import time
 import traceback
 import types
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 
@@ -104,7 +106,7 @@ class Compiled:
         return picture.svg_picture(self.graph, max_nodes)
 
 
-def own_sources(fn) -> tuple[str, ...]:
+def own_sources(fn: Callable[..., Any]) -> tuple[str, ...]:
     """The file defining `fn`: an output path that no `force` may overwrite."""
     try:
         path = inspect.getsourcefile(fn)
@@ -121,14 +123,20 @@ def load_module(source: str, name: str, filename: str) -> types.ModuleType:
     return module
 
 
-def compile_grad(f, args, wrt=None, out=None, *, command: str | None = None,
-                 force: bool = False, debug: bool = False, progress=None) -> Compiled:
+def compile_grad(f: Callable[..., Any], args: Sequence[Any],
+                 wrt: str | Sequence[str] | None = None, out: str | os.PathLike[str] | None = None,
+                 *, command: str | None = None, force: bool = False, debug: bool = False,
+                 progress: Callable[[str], None] | bool | None = None) -> Compiled:
     """Compile the gradient of `f` at example `args` into a verified Python module.
 
     `wrt` names the parameters to differentiate (default: every float parameter). With
     `out`, the module is written there (atomically) after it has been verified.
     `command` is the shell command recorded in the header as the way to regenerate it.
-    `progress`, if given, is called with each stage's name as the stage starts.
+    `progress`, if given, is called with each stage's name as the stage starts;
+    `progress=True` prints the stage on stderr once a compile has run for 2 s. Each stage
+    is also logged (INFO) to the `bpcompiler` logger. With `out` and no `command`, the
+    example arguments are saved beside the module (`m_grad.args.npz` for `m_grad.py`)
+    and the header records a `bpcompiler compile` command that `bpcompiler check` reruns.
     """
     # NOTE: a compile allocates a few dicts per node and frees nothing cyclic until it
     # returns; the cyclic collector's full sweeps over a 100k-node graph cost a third of

@@ -48,9 +48,10 @@ class Drawn:
             if self.layout == "built-in" else "laid out by Graphviz"
         if self.level is None:
             return f"drew {self.nodes} nodes ({size}) to {path}"
+        per = {"line": "source line"}.get(self.level, self.level)
         return (f"drew a summary of {self.nodes} nodes, {len(self.scene.boxes)} boxes, one "
-                f"per source {self.level} ({size}) to {path}: the graph has more than "
-                f"--max-nodes {self.max_nodes}; raise it to draw every node")
+                f"per {per} ({size}) to {path}: the graph has more than --max-nodes "
+                f"{self.max_nodes} nodes; raise it to draw every node")
 
 
 def choose_scene(g: nx.DiGraph, max_nodes: int | None = None) -> tuple[Scene, str | None]:
