@@ -58,6 +58,7 @@ class CompileReport:
     seconds: dict = field(default_factory=dict)
 
     def summary(self) -> str:
+        """The report as four lines: sizes, optimisation, verification, time per phase."""
         v = self.verification
         phases = ", ".join(f"{k} {1e3 * s:.1f} ms" for k, s in self.seconds.items())
         total = 1e3 * sum(self.seconds.values())
@@ -116,6 +117,7 @@ def own_sources(fn: Callable[..., Any]) -> tuple[str, ...]:
 
 
 def load_module(source: str, name: str, filename: str) -> types.ModuleType:
+    """Import `source` as a module named `name` whose tracebacks show `filename`."""
     module = types.ModuleType(name)
     module.__file__ = filename
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
@@ -261,7 +263,8 @@ def _compile(f, args, wrt, out, command, force, debug, progress) -> Compiled:
     return Compiled(source=source, module=module, graph=joint, path=path, report=report)
 
 
-def internal_error(problem: str, stage: str, fn, graph, exc: BaseException) -> InternalError:
+def internal_error(problem: str, stage: str, fn: Callable[..., Any], graph: nx.DiGraph | None,
+                   exc: BaseException) -> InternalError:
     """An InternalError whose message names the stage and a dump file: the problem, the
     traceback and the first DUMP_NODES nodes of the graph (when there is one)."""
     name = getattr(fn, "__name__", "function")

@@ -88,6 +88,7 @@ def _groups(g: nx.DiGraph, level: str) -> tuple[dict, nx.DiGraph]:
 
 
 def summary_size(g: nx.DiGraph, level: str) -> int:
+    """How many boxes the summary at `level` draws (results included)."""
     return len(_groups(g, level)[1]) + 1 + len(g.graph.get("wrt", ()))
 
 
@@ -108,8 +109,8 @@ def summary_scene(g: nx.DiGraph, level: str) -> Scene:
             attrs = [g.nodes[n] for n in nodes]
             key = _group(next((a for a in attrs if a["op"] != "const"), attrs[0]), level)
             kind = "adjoint" if key[0] == "adjoint" else "forward"
-            label = _label(key, attrs, level)
-            box = Box(("group", c), kind, label, " ".join(label))
+            text = _label(key, attrs, level)
+            box = Box(("group", c), kind, text, " ".join(text))
         d.add_node(("group", c), box=box)
     d.add_edges_from((("group", u), ("group", v)) for u, v in merged.edges)
     results = [("return", g.graph["output"])]
