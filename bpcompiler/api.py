@@ -34,6 +34,8 @@ from .graph import check_graph, dump
 from .passes import optimize
 from .progress import logger, phase_reporter
 from .replay import api_command
+from .shapes import SymbolicShapes, default_wrt_from_examples, resolve_shapes
+from .symbolic import VARIANT_STEPS, SymbolicShapeError, annotate, variant_args
 from .trace import source_file, trace
 from .verify import VerificationReport, verify
 from .writer import MARKER, check_writable, write_atomically
@@ -125,14 +127,19 @@ def load_module(source: str, name: str, filename: str) -> types.ModuleType:
     return module
 
 
-def compile_grad(f: Callable[..., Any], args: Sequence[Any],
+def compile_grad(f: Callable[..., Any], args: Sequence[Any] | None = None,
                  wrt: str | Sequence[str] | None = None, out: str | os.PathLike[str] | None = None,
-                 *, command: str | None = None, force: bool = False, debug: bool = False,
+                 *, specs: dict[str, str] | None = None, command: str | None = None,
+                 force: bool = False, debug: bool = False,
                  progress: Callable[[str], None] | bool | None = None) -> Compiled:
     """Compile the gradient of `f` at example `args` into a verified Python module.
 
     `wrt` names the parameters to differentiate (default: every float parameter). With
     `out`, the module is written there (atomically) after it has been verified.
+    `specs` maps parameter names to the CLI's spec strings (`"f64[N,8] data"`); spec
+    annotations on `f` count too. A dimension written as a name is symbolic: the module
+    reads it from the arguments and serves every size. Without `args`, example values
+    are drawn from the specs, which must then cover every parameter.
     `command` is the shell command recorded in the header as the way to regenerate it.
     `progress`, if given, is called with each stage's name as the stage starts;
     `progress=True` prints the stage on stderr once a compile has run for 2 s. Each stage
@@ -147,7 +154,10 @@ def compile_grad(f: Callable[..., Any], args: Sequence[Any],
     report, close = phase_reporter(progress, getattr(f, "__name__", "function"))
     gc.disable()
     try:
-        compiled = _compile(f, args, wrt, out, command, force, debug, report)
+        args, shapes = resolve_shapes(f, args, specs)
+        if wrt is None and shapes.data:  # a spec marked `data` is not differentiated
+            wrt = default_wrt_from_examples(f, args, shapes.data)
+        compiled = _compile(f, args, wrt, out, command, force, debug, report, shapes, specs)
     finally:
         close()
         if collecting:
@@ -158,7 +168,54 @@ def compile_grad(f: Callable[..., Any], args: Sequence[Any],
     return compiled
 
 
-def _compile(f, args, wrt, out, command, force, debug, progress) -> Compiled:
+def _build(f, args, wrt, debug, report: CompileReport | None = None, enter=None, phase=None,
+           latest: dict | None = None):
+    """trace -> optimize -> differentiate -> optimize: (forward graph, joint graph).
+    `latest["graph"]` holds the newest graph, for an internal error's dump."""
+    enter = enter or (lambda name: name)
+    phase = phase or (lambda name: None)
+    latest = {} if latest is None else latest
+    forward = latest["graph"] = trace(f, args, wrt)
+    if report is not None:
+        report.traced_nodes = len(forward)
+    phase("trace")
+    stage = enter("optimize (forward)")
+    forward = latest["graph"] = optimize(forward, debug, rounds=1)
+    phase("optimize")
+    stage = enter("differentiate")
+    joint = latest["graph"] = differentiate(forward)
+    ops_before = Counter(a["op"] for _, a in joint.nodes(data=True))
+    if report is not None:
+        report.joint_nodes_before = len(joint)
+    if debug:
+        check_graph(joint, stage)
+    phase("differentiate")
+    enter("optimize (joint)")
+    joint = latest["graph"] = optimize(joint, debug)
+    if report is not None:
+        report.joint_nodes_after = len(joint)
+        removed = ops_before - Counter(a["op"] for _, a in joint.nodes(data=True))
+        report.removed = dict(sorted(removed.items(), key=lambda kv: (-kv[1], kv[0])))
+        report.forward_nodes = sum(1 for _, a in joint.nodes(data=True)
+                                   if a["phase"] == "forward")
+        report.adjoint_nodes = len(joint) - report.forward_nodes
+    phase("optimize")
+    return forward, joint
+
+
+def _make_symbolic(f, args, wrt, debug, joint, shapes: "SymbolicShapes") -> None:
+    """Compile again with each symbolic dimension larger and write the sizes in `joint`
+    as formulas of the dimensions (see symbolic.py)."""
+    variants = {dim: [_build(f, variant_args(args, shapes.axes, shapes.sizes, dim, step),
+                             wrt, debug)[1] for step in VARIANT_STEPS]
+                for dim in shapes.sizes}
+    annotate(joint, variants, shapes.sizes)
+    joint.graph["symbolic_dims"] = {name: axes for name, axes in
+                                    zip(joint.graph["params"], shapes.axes) if axes}
+
+
+def _compile(f, args, wrt, out, command, force, debug, progress, shapes,
+             specs) -> Compiled:
     report = CompileReport()
     clock = time.perf_counter()
     protected = own_sources(f)
@@ -172,42 +229,31 @@ def _compile(f, args, wrt, out, command, force, debug, progress) -> Compiled:
         clock = now
 
     def enter(name):
+        nonlocal stage  # what an internal error names
+        stage = name
         if progress is not None:
             progress(name)
         return name
 
     stage = enter("trace")
+    latest: dict = {}
     try:
-        forward = trace(f, args, wrt)
-        report.traced_nodes = len(forward)
-        phase("trace")
-        stage = enter("optimize (forward)")
-        forward = optimize(forward, debug, rounds=1)
-        phase("optimize")
-        stage = enter("differentiate")
-        joint = differentiate(forward)
-        report.joint_nodes_before = len(joint)
-        ops_before = Counter(a["op"] for _, a in joint.nodes(data=True))
-        if debug:
-            check_graph(joint, stage)
-        phase("differentiate")
-        stage = enter("optimize (joint)")
-        joint = optimize(joint, debug)
-        report.joint_nodes_after = len(joint)
-        removed = ops_before - Counter(a["op"] for _, a in joint.nodes(data=True))
-        report.removed = dict(sorted(removed.items(), key=lambda kv: (-kv[1], kv[0])))
-        report.forward_nodes = sum(1 for _, a in joint.nodes(data=True) if a["phase"] == "forward")
-        report.adjoint_nodes = len(joint) - report.forward_nodes
-        phase("optimize")
+        forward, joint = _build(f, args, wrt, debug, report, enter, phase, latest)
+        if shapes.sizes:
+            stage = enter("symbolic dimensions")
+            _make_symbolic(f, args, wrt, debug, joint, shapes)
+            phase("symbolic")
         stage = enter("emit")
         file = source_file(f)
         name = f.__name__
         params = joint.graph["params"]
         wrt_names = joint.graph["wrt"]
         recorded = None if command or out is None else \
-            api_command(f, params, args, wrt_names, str(out))
+            api_command(f, params, args, wrt_names, str(out), specs or {})
         regenerate = command or (recorded[0] if recorded else
                                  f"compile_grad({name}, ...) from Python (no command recorded)")
+        joint.graph["command"] = command or (recorded[0] if recorded else
+                                             f"compile_grad({name}, ...) at the new shape")
         # NOTE: the module is emitted, formatted and imported once. The verification
         # result goes into a header comment after the fact: a comment line changes no
         # code and no line number, so the module verified is the module written.
@@ -220,7 +266,7 @@ def _compile(f, args, wrt, out, command, force, debug, progress) -> Compiled:
             "\n".join(textwrap.wrap(
                 f"forward({', '.join(params)}) computes `{name}`; value_and_grad(...) "
                 "returns (value, gradients) and grad(...) the gradients, in the order of "
-                "WRT. This module needs only the Python standard library and NumPy.", 88)) + "\n"
+                "WRT.", 88)) + "\n"
         text = emit(joint, header, docstring)
         phase("emit")
         stage = enter("format")
@@ -236,6 +282,20 @@ def _compile(f, args, wrt, out, command, force, debug, progress) -> Compiled:
                       for _, a in forward.nodes(data=True))
         verification = verify(f, module, args, params, wrt_names, computes_in_float32=float32,
                               casts_to_float32=casts32)
+        if shapes.sizes:  # and at another size of every symbolic dimension
+            other = args
+            for dim in shapes.sizes:
+                other = variant_args(other, shapes.axes, shapes.sizes, dim, 3, seed=7)
+            try:
+                verify(f, module, other, params, wrt_names, computes_in_float32=float32,
+                       casts_to_float32=casts32)
+            except CompileError as exc:
+                raise SymbolicShapeError(
+                    "the module is right at the example's sizes but not at another size of "
+                    f"{', '.join(shapes.sizes)}: {exc.problem}", file=source_file(f),
+                    line=getattr(f, "__code__", None) and f.__code__.co_firstlineno,
+                    hint="give those axes numbers in the spec instead of names") from None
+            verification.points += 1
         report.verification = verification
         verified = f"# Verified: {verification.summary()}"
         if pending not in source or "\n" in verified:
@@ -252,12 +312,12 @@ def _compile(f, args, wrt, out, command, force, debug, progress) -> Compiled:
     except InternalError as exc:
         if getattr(exc, "dump_path", None):
             raise
-        graph = locals().get("joint", locals().get("forward"))
+        graph = latest.get("graph")
         raise internal_error(exc.problem, stage, f, graph, exc) from exc
     except CompileError:
         raise
     except Exception as exc:
-        graph = locals().get("joint", locals().get("forward"))
+        graph = latest.get("graph")
         raise internal_error(f"internal error in {stage}: {type(exc).__name__}: {exc}",
                              stage, f, graph, exc) from exc
     return Compiled(source=source, module=module, graph=joint, path=path, report=report)

@@ -142,7 +142,7 @@ def run_compile(options: argparse.Namespace, write: bool = True,
     wrt = tuple(w.strip() for w in options.wrt.split(",")) if options.wrt else \
         default_wrt(specs)
     options.out = options.out or default_output(options.target, config.output)
-    return compile_grad(fn, args, wrt=wrt, out=options.out if write else None,
+    return compile_grad(fn, args, wrt=wrt, out=options.out if write else None, specs=specs,
                         command=compile_command(options), force=options.force,
                         debug=options.debug, progress=progress)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import os
 import shlex
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -43,17 +43,20 @@ def args_path(out: str) -> str:
 
 
 def api_command(fn: Callable[..., Any], params: Sequence[str], args: Sequence[Any],
-                wrt: Sequence[str], out: str) -> tuple[str, str, bytes] | None:
+                wrt: Sequence[str], out: str, specs: Mapping[str, str] | None = None
+                ) -> tuple[str, str, bytes] | None:
     """(command, npz path, npz bytes) recording this compile, or None when it cannot be
-    recorded as a command line."""
+    recorded as a command line. A parameter given a spec (`specs=` to compile_grad, which
+    may name symbolic dimensions) keeps it; the others get the spec of their value."""
     code = getattr(fn, "__code__", None)
     if code is None or fn.__qualname__ != fn.__name__ or not fn.__name__.isidentifier():
         return None
     source = display_path(code.co_filename)
     if not source or source.startswith("<") or not os.path.isfile(source):
         return None
-    specs = [spec_of(a) for a in args]
-    if len(params) != len(args) or None in specs:
+    given = specs or {}
+    kinds = [given.get(name) or spec_of(a) for name, a in zip(params, args)]
+    if len(params) != len(args) or None in kinds:
         return None
     module = display_path(os.path.abspath(out)) or out
     npz = args_path(module)
@@ -62,7 +65,7 @@ def api_command(fn: Callable[..., Any], params: Sequence[str], args: Sequence[An
     np.savez(buffer, **arrays)
     parts = ["bpcompiler", "compile", f"{source}:{fn.__name__}", "-o", module,
              "--wrt", ",".join(wrt)]
-    for name, spec in zip(params, specs):
+    for name, spec in zip(params, kinds):
         parts += ["--arg", f"{name}={spec}"]
     parts += ["--args-npz", npz]
     return shlex.join(parts), npz, buffer.getvalue()

@@ -7,13 +7,77 @@
 """Gradient of `energy` with respect to positions.
 
 forward(positions) computes `energy`; value_and_grad(...) returns (value, gradients) and
-grad(...) the gradients, in the order of WRT. This module needs only the Python standard
-library and NumPy.
+grad(...) the gradients, in the order of WRT.
+
+This module imports only NumPy.
 """
 
 import numpy as np
 
 WRT = ("positions",)
+
+
+# What each parameter must be, as a spec: the entry points check every call.
+ARGUMENTS = {
+    "positions": "f64[8,3]",
+}
+RECOMPILE = (
+    "bpcompiler compile examples/particles.py:energy -o output/particles_grad.py"
+)
+DTYPES = {"f64": np.float64}
+
+
+def _wrong_argument(name, value):
+    """Raise for an argument this module was not compiled for (see ARGUMENTS)."""
+    need = ARGUMENTS[name]
+    kind, _, dims = need.partition("[")
+    if not dims:  # a Python scalar
+        allowed = (
+            (int, float, np.floating, np.integer)
+            if kind == "float"
+            else (int, np.integer)
+        )
+        if isinstance(value, allowed):
+            return  # an int for a float, a NumPy scalar: computed the same way
+        raise TypeError(
+            f"{name} must be a Python {kind} (this module was compiled for {name}: "
+            f"{need}), not {type(value).__name__}; pass {kind}({name}), or recompile for "
+            f"it with: {RECOMPILE}"
+        )
+    dims = [d for d in dims.rstrip("]").split(",") if d]
+    dtype = DTYPES[kind]
+    if not isinstance(value, (np.ndarray, np.generic)):
+        raise TypeError(
+            f"{name} must be a NumPy array {need}, not {type(value).__name__}; convert "
+            f"it with np.asarray({name}, dtype=np.{dtype.__name__})"
+        )
+    shape = value.shape
+    if len(shape) != len(dims) or any(
+        d.isdigit() and int(d) != n for d, n in zip(dims, shape)
+    ):
+        got = kind + "[" + ",".join(str(n) for n in shape) + "]"
+        flag = f" --arg {name}='{got}'" if RECOMPILE.startswith("bpcompiler ") else ""
+        raise ValueError(
+            f"{name} has shape {shape}, but this module was compiled for {name}: "
+            f"{need}; recompile for this shape with: {RECOMPILE}{flag}"
+        )
+    if value.dtype.kind in "iu" and kind in ("i64", "i32"):
+        return  # integer data of any width indexes and multiplies the same way
+    if value.dtype != dtype:
+        raise TypeError(
+            f"{name} has dtype {value.dtype}, but this module was compiled for {name}: "
+            f"{need}; pass {name}.astype(np.{dtype.__name__}), or recompile with: "
+            f"{RECOMPILE}"
+        )
+
+
+def _wrong_dimension(name, value, axis, dim, size):
+    """Raise for an argument whose symbolic dimension disagrees with an earlier one."""
+    raise ValueError(
+        f"{name} has shape {value.shape}: its axis {axis} is the dimension {dim} "
+        f"({name}: {ARGUMENTS[name]}), which an earlier argument gave as {size}; every "
+        f"parameter's {dim} must be the same size"
+    )
 
 
 EYE = np.array(
@@ -46,16 +110,21 @@ OFF_DIAGONAL = np.array(
 
 def forward(positions):
     """The value of `energy`, as the source computes it."""
+    # The arguments must be what this module was compiled for (ARGUMENTS).
+    if (
+        type(positions) is not np.ndarray
+        or positions.shape != (8, 3)
+        or positions.dtype != np.float64
+    ):
+        _wrong_argument("positions", positions)
     # line 28: diff = positions[:, None, :] - positions[None, :, :]  # (N, N,...
     diff = positions[:, None, :] - positions[None, :, :]
     # line 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances; 1 on...
     r2 = np.sum(diff * diff, axis=2) + EYE
     # line 30: s6 = (SIGMA**2 / r2) ** 3
-    divide = 1.0 / r2
-    s6 = divide**3
-    # line 31: pair = 4.0 * EPSILON * (s6**2 - s6) * OFF_DIAGONAL
-    # line 32: trap = 0.5 * TRAP * np.sum(positions**2)
-    # line 33: return 0.5 * np.sum(pair) + trap
+    one_over_r2 = 1.0 / r2
+    s6 = one_over_r2**3
+    # lines 31, 32, 33: return 0.5 * np.sum(pair) + trap
     energy = 0.5 * np.sum(4.0 * (s6 * s6 - s6) * OFF_DIAGONAL) + 0.05 * np.sum(
         positions * positions
     )
@@ -64,35 +133,48 @@ def forward(positions):
 
 def value_and_grad(positions):
     """(value, gradients): the gradients in WRT order."""
+    # The arguments must be what this module was compiled for (ARGUMENTS).
+    if (
+        type(positions) is not np.ndarray
+        or positions.shape != (8, 3)
+        or positions.dtype != np.float64
+    ):
+        _wrong_argument("positions", positions)
     # line 28: diff = positions[:, None, :] - positions[None, :, :]  # (N, N,...
     diff = positions[:, None, :] - positions[None, :, :]
     # line 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances; 1 on...
     r2 = np.sum(diff * diff, axis=2) + EYE
     # line 30: s6 = (SIGMA**2 / r2) ** 3
-    divide = 1.0 / r2
-    s6 = divide**3
-    # line 31: pair = 4.0 * EPSILON * (s6**2 - s6) * OFF_DIAGONAL
-    # line 32: trap = 0.5 * TRAP * np.sum(positions**2)
-    # line 33: return 0.5 * np.sum(pair) + trap
+    one_over_r2 = 1.0 / r2
+    s6 = one_over_r2**3
+    # lines 31, 32, 33: return 0.5 * np.sum(pair) + trap
     energy = 0.5 * np.sum(4.0 * (s6 * s6 - s6) * OFF_DIAGONAL) + 0.05 * np.sum(
         positions * positions
     )
     # grad of line 31: pair = 4.0 * EPSILON * (s6**2 - s6) * OFF_DIAGONAL
-    d_subtract = OFF_DIAGONAL * 2.0
-    # grad of line 30: s6 = (SIGMA**2 / r2) ** 3
-    d_s6 = (d_subtract * s6 - OFF_DIAGONAL) * 2.0
-    d_divide = d_s6 * 3 * (divide * divide)
+    d_s6_times_s6_minus_s6 = OFF_DIAGONAL * 2.0
+    # grad of lines 31, 30: s6 = (SIGMA**2 / r2) ** 3
+    d_one_over_r2 = (
+        (d_s6_times_s6_minus_s6 * s6 - OFF_DIAGONAL)
+        * 2.0
+        * 3
+        * (one_over_r2 * one_over_r2)
+    )
+    # grad of lines 30, 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances;...
+    reshape_times_diff = (
+        np.reshape(-(d_one_over_r2 * one_over_r2) / r2, (8, 8, 1)) * diff
+    )
     # grad of line 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances; 1 on...
-    d_diff = np.reshape(-(d_divide * divide) / r2, (8, 8, 1)) * diff * 2.0
+    d_diff = reshape_times_diff * 2.0
     # grad of line 28: diff = positions[:, None, :] - positions[None, :, :]  # (N, N,...
-    d_getitem = np.reshape(np.sum(d_diff, axis=1), (8, 1, 3))
-    d_getitem_1 = np.reshape(-np.sum(d_diff, axis=0), (1, 8, 3))
+    d_positions_part = np.reshape(np.sum(d_diff, axis=1), (8, 1, 3))
+    d_positions_part_1 = np.reshape(-np.sum(d_diff, axis=0), (1, 8, 3))
     d_positions = np.zeros((8, 3), dtype=np.float64)
-    d_positions[None, :, :] = d_getitem_1
-    # grad of line 32: trap = 0.5 * TRAP * np.sum(positions**2)
-    # grad of the parameters, line 27: def energy(positions: "f64[8,3] in [-2, 2]"):
+    d_positions[None, :, :] = d_positions_part_1
+    # grad of lines 32, 28: diff = positions[:, None, :] - positions[None, :, :]  # (...
     d_positions += positions * 0.1
-    d_positions[:, None, :] += d_getitem
+    # grad of line 28: diff = positions[:, None, :] - positions[None, :, :]  # (N, N,...
+    d_positions[:, None, :] += d_positions_part
     return energy, (d_positions,)
 
 

@@ -19,8 +19,9 @@ x52, x53, x54, x55, x56, x57, x58, x59, x60, x61, x62, x63, x64, x65, x66, x67, 
 x69, x70, x71, x72, x73, x74, x75, x76, x77, x78, x79, x80, x81, x82, x83, x84, x85,
 x86, x87, x88, x89, x90, x91, x92, x93, x94, x95, x96, x97, x98, x99) computes
 `rosenbrock`; value_and_grad(...) returns (value, gradients) and grad(...) the
-gradients, in the order of WRT. This module needs only the Python standard library and
-NumPy.
+gradients, in the order of WRT.
+
+This module imports nothing: it is plain Python.
 """
 
 WRT = (
@@ -125,6 +126,133 @@ WRT = (
     "x98",
     "x99",
 )
+
+
+# What each parameter must be, as a spec: the entry points check every call.
+ARGUMENTS = {
+    "x0": "float",
+    "x1": "float",
+    "x2": "float",
+    "x3": "float",
+    "x4": "float",
+    "x5": "float",
+    "x6": "float",
+    "x7": "float",
+    "x8": "float",
+    "x9": "float",
+    "x10": "float",
+    "x11": "float",
+    "x12": "float",
+    "x13": "float",
+    "x14": "float",
+    "x15": "float",
+    "x16": "float",
+    "x17": "float",
+    "x18": "float",
+    "x19": "float",
+    "x20": "float",
+    "x21": "float",
+    "x22": "float",
+    "x23": "float",
+    "x24": "float",
+    "x25": "float",
+    "x26": "float",
+    "x27": "float",
+    "x28": "float",
+    "x29": "float",
+    "x30": "float",
+    "x31": "float",
+    "x32": "float",
+    "x33": "float",
+    "x34": "float",
+    "x35": "float",
+    "x36": "float",
+    "x37": "float",
+    "x38": "float",
+    "x39": "float",
+    "x40": "float",
+    "x41": "float",
+    "x42": "float",
+    "x43": "float",
+    "x44": "float",
+    "x45": "float",
+    "x46": "float",
+    "x47": "float",
+    "x48": "float",
+    "x49": "float",
+    "x50": "float",
+    "x51": "float",
+    "x52": "float",
+    "x53": "float",
+    "x54": "float",
+    "x55": "float",
+    "x56": "float",
+    "x57": "float",
+    "x58": "float",
+    "x59": "float",
+    "x60": "float",
+    "x61": "float",
+    "x62": "float",
+    "x63": "float",
+    "x64": "float",
+    "x65": "float",
+    "x66": "float",
+    "x67": "float",
+    "x68": "float",
+    "x69": "float",
+    "x70": "float",
+    "x71": "float",
+    "x72": "float",
+    "x73": "float",
+    "x74": "float",
+    "x75": "float",
+    "x76": "float",
+    "x77": "float",
+    "x78": "float",
+    "x79": "float",
+    "x80": "float",
+    "x81": "float",
+    "x82": "float",
+    "x83": "float",
+    "x84": "float",
+    "x85": "float",
+    "x86": "float",
+    "x87": "float",
+    "x88": "float",
+    "x89": "float",
+    "x90": "float",
+    "x91": "float",
+    "x92": "float",
+    "x93": "float",
+    "x94": "float",
+    "x95": "float",
+    "x96": "float",
+    "x97": "float",
+    "x98": "float",
+    "x99": "float",
+}
+RECOMPILE = (
+    "bpcompiler compile examples/rosenbrock.py:rosenbrock -o output/rosenbrock_grad.py"
+)
+
+
+def _wrong_argument(name, value):
+    """Raise for an argument this module was not compiled for (see ARGUMENTS)."""
+    need = ARGUMENTS[name]
+    allowed = (int, float) if need == "float" else (int,)
+    if isinstance(value, allowed) and (need != "int" or not isinstance(value, bool)):
+        return  # an int for a float, a float subclass: computed the same way
+    raise TypeError(
+        f"{name} must be a Python {need} (this module was compiled for {name}: {need}), "
+        f"not {type(value).__name__}; pass {need}({name}), or recompile for it with: "
+        f"{RECOMPILE}"
+    )
+
+
+def _check_scalars(local_values):
+    """Raise for the first argument that is not the Python scalar ARGUMENTS says."""
+    for name in ARGUMENTS:
+        _wrong_argument(name, local_values[name])
 
 
 def forward(
@@ -824,6 +952,9 @@ def forward(
     offset = 1.0 - x98
     # line 44: total = total + 100.0 * valley**2 + offset**2
     total = total + 100.0 * (valley * valley) + offset * offset
+    # An argument that is not a Python scalar makes the result an array.
+    if type(total) is not float:
+        _check_scalars(locals())
     return total
 
 
@@ -939,7 +1070,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x0 = -((offset + d_valley * x0) * 2.0)
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x2 - x1 * x1
@@ -950,7 +1080,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x1 = d_valley - (offset + d_valley_1 * x1) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x3 - x2 * x2
@@ -961,7 +1090,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x2 = d_valley_1 - (offset + d_valley * x2) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x4 - x3 * x3
@@ -972,7 +1100,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x3 = d_valley - (offset + d_valley_1 * x3) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x5 - x4 * x4
@@ -983,7 +1110,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x4 = d_valley_1 - (offset + d_valley * x4) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x6 - x5 * x5
@@ -994,7 +1120,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x5 = d_valley - (offset + d_valley_1 * x5) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x7 - x6 * x6
@@ -1005,7 +1130,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x6 = d_valley_1 - (offset + d_valley * x6) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x8 - x7 * x7
@@ -1016,7 +1140,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x7 = d_valley - (offset + d_valley_1 * x7) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x9 - x8 * x8
@@ -1027,7 +1150,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x8 = d_valley_1 - (offset + d_valley * x8) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x10 - x9 * x9
@@ -1038,7 +1160,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x9 = d_valley - (offset + d_valley_1 * x9) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x11 - x10 * x10
@@ -1049,7 +1170,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x10 = d_valley_1 - (offset + d_valley * x10) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x12 - x11 * x11
@@ -1060,7 +1180,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x11 = d_valley - (offset + d_valley_1 * x11) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x13 - x12 * x12
@@ -1071,7 +1190,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x12 = d_valley_1 - (offset + d_valley * x12) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x14 - x13 * x13
@@ -1082,7 +1200,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x13 = d_valley - (offset + d_valley_1 * x13) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x15 - x14 * x14
@@ -1093,7 +1210,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x14 = d_valley_1 - (offset + d_valley * x14) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x16 - x15 * x15
@@ -1104,7 +1220,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x15 = d_valley - (offset + d_valley_1 * x15) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x17 - x16 * x16
@@ -1115,7 +1230,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x16 = d_valley_1 - (offset + d_valley * x16) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x18 - x17 * x17
@@ -1126,7 +1240,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x17 = d_valley - (offset + d_valley_1 * x17) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x19 - x18 * x18
@@ -1137,7 +1250,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x18 = d_valley_1 - (offset + d_valley * x18) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x20 - x19 * x19
@@ -1148,7 +1260,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x19 = d_valley - (offset + d_valley_1 * x19) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x21 - x20 * x20
@@ -1159,7 +1270,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x20 = d_valley_1 - (offset + d_valley * x20) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x22 - x21 * x21
@@ -1170,7 +1280,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x21 = d_valley - (offset + d_valley_1 * x21) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x23 - x22 * x22
@@ -1181,7 +1290,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x22 = d_valley_1 - (offset + d_valley * x22) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x24 - x23 * x23
@@ -1192,7 +1300,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x23 = d_valley - (offset + d_valley_1 * x23) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x25 - x24 * x24
@@ -1203,7 +1310,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x24 = d_valley_1 - (offset + d_valley * x24) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x26 - x25 * x25
@@ -1214,7 +1320,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x25 = d_valley - (offset + d_valley_1 * x25) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x27 - x26 * x26
@@ -1225,7 +1330,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x26 = d_valley_1 - (offset + d_valley * x26) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x28 - x27 * x27
@@ -1236,7 +1340,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x27 = d_valley - (offset + d_valley_1 * x27) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x29 - x28 * x28
@@ -1247,7 +1350,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x28 = d_valley_1 - (offset + d_valley * x28) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x30 - x29 * x29
@@ -1258,7 +1360,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x29 = d_valley - (offset + d_valley_1 * x29) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x31 - x30 * x30
@@ -1269,7 +1370,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x30 = d_valley_1 - (offset + d_valley * x30) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x32 - x31 * x31
@@ -1280,7 +1380,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x31 = d_valley - (offset + d_valley_1 * x31) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x33 - x32 * x32
@@ -1291,7 +1390,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x32 = d_valley_1 - (offset + d_valley * x32) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x34 - x33 * x33
@@ -1302,7 +1400,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x33 = d_valley - (offset + d_valley_1 * x33) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x35 - x34 * x34
@@ -1313,7 +1410,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x34 = d_valley_1 - (offset + d_valley * x34) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x36 - x35 * x35
@@ -1324,7 +1420,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x35 = d_valley - (offset + d_valley_1 * x35) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x37 - x36 * x36
@@ -1335,7 +1430,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x36 = d_valley_1 - (offset + d_valley * x36) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x38 - x37 * x37
@@ -1346,7 +1440,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x37 = d_valley - (offset + d_valley_1 * x37) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x39 - x38 * x38
@@ -1357,7 +1450,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x38 = d_valley_1 - (offset + d_valley * x38) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x40 - x39 * x39
@@ -1368,7 +1460,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x39 = d_valley - (offset + d_valley_1 * x39) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x41 - x40 * x40
@@ -1379,7 +1470,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x40 = d_valley_1 - (offset + d_valley * x40) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x42 - x41 * x41
@@ -1390,7 +1480,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x41 = d_valley - (offset + d_valley_1 * x41) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x43 - x42 * x42
@@ -1401,7 +1490,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x42 = d_valley_1 - (offset + d_valley * x42) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x44 - x43 * x43
@@ -1412,7 +1500,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x43 = d_valley - (offset + d_valley_1 * x43) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x45 - x44 * x44
@@ -1423,7 +1510,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x44 = d_valley_1 - (offset + d_valley * x44) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x46 - x45 * x45
@@ -1434,7 +1520,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x45 = d_valley - (offset + d_valley_1 * x45) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x47 - x46 * x46
@@ -1445,7 +1530,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x46 = d_valley_1 - (offset + d_valley * x46) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x48 - x47 * x47
@@ -1456,7 +1540,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x47 = d_valley - (offset + d_valley_1 * x47) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x49 - x48 * x48
@@ -1467,7 +1550,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x48 = d_valley_1 - (offset + d_valley * x48) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x50 - x49 * x49
@@ -1478,7 +1560,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x49 = d_valley - (offset + d_valley_1 * x49) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x51 - x50 * x50
@@ -1489,7 +1570,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x50 = d_valley_1 - (offset + d_valley * x50) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x52 - x51 * x51
@@ -1500,7 +1580,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x51 = d_valley - (offset + d_valley_1 * x51) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x53 - x52 * x52
@@ -1511,7 +1590,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x52 = d_valley_1 - (offset + d_valley * x52) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x54 - x53 * x53
@@ -1522,7 +1600,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x53 = d_valley - (offset + d_valley_1 * x53) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x55 - x54 * x54
@@ -1533,7 +1610,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x54 = d_valley_1 - (offset + d_valley * x54) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x56 - x55 * x55
@@ -1544,7 +1620,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x55 = d_valley - (offset + d_valley_1 * x55) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x57 - x56 * x56
@@ -1555,7 +1630,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x56 = d_valley_1 - (offset + d_valley * x56) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x58 - x57 * x57
@@ -1566,7 +1640,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x57 = d_valley - (offset + d_valley_1 * x57) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x59 - x58 * x58
@@ -1577,7 +1650,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x58 = d_valley_1 - (offset + d_valley * x58) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x60 - x59 * x59
@@ -1588,7 +1660,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x59 = d_valley - (offset + d_valley_1 * x59) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x61 - x60 * x60
@@ -1599,7 +1670,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x60 = d_valley_1 - (offset + d_valley * x60) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x62 - x61 * x61
@@ -1610,7 +1680,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x61 = d_valley - (offset + d_valley_1 * x61) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x63 - x62 * x62
@@ -1621,7 +1690,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x62 = d_valley_1 - (offset + d_valley * x62) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x64 - x63 * x63
@@ -1632,7 +1700,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x63 = d_valley - (offset + d_valley_1 * x63) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x65 - x64 * x64
@@ -1643,7 +1710,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x64 = d_valley_1 - (offset + d_valley * x64) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x66 - x65 * x65
@@ -1654,7 +1720,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x65 = d_valley - (offset + d_valley_1 * x65) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x67 - x66 * x66
@@ -1665,7 +1730,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x66 = d_valley_1 - (offset + d_valley * x66) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x68 - x67 * x67
@@ -1676,7 +1740,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x67 = d_valley - (offset + d_valley_1 * x67) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x69 - x68 * x68
@@ -1687,7 +1750,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x68 = d_valley_1 - (offset + d_valley * x68) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x70 - x69 * x69
@@ -1698,7 +1760,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x69 = d_valley - (offset + d_valley_1 * x69) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x71 - x70 * x70
@@ -1709,7 +1770,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x70 = d_valley_1 - (offset + d_valley * x70) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x72 - x71 * x71
@@ -1720,7 +1780,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x71 = d_valley - (offset + d_valley_1 * x71) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x73 - x72 * x72
@@ -1731,7 +1790,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x72 = d_valley_1 - (offset + d_valley * x72) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x74 - x73 * x73
@@ -1742,7 +1800,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x73 = d_valley - (offset + d_valley_1 * x73) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x75 - x74 * x74
@@ -1753,7 +1810,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x74 = d_valley_1 - (offset + d_valley * x74) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x76 - x75 * x75
@@ -1764,7 +1820,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x75 = d_valley - (offset + d_valley_1 * x75) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x77 - x76 * x76
@@ -1775,7 +1830,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x76 = d_valley_1 - (offset + d_valley * x76) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x78 - x77 * x77
@@ -1786,7 +1840,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x77 = d_valley - (offset + d_valley_1 * x77) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x79 - x78 * x78
@@ -1797,7 +1850,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x78 = d_valley_1 - (offset + d_valley * x78) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x80 - x79 * x79
@@ -1808,7 +1860,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x79 = d_valley - (offset + d_valley_1 * x79) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x81 - x80 * x80
@@ -1819,7 +1870,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x80 = d_valley_1 - (offset + d_valley * x80) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x82 - x81 * x81
@@ -1830,7 +1880,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x81 = d_valley - (offset + d_valley_1 * x81) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x83 - x82 * x82
@@ -1841,7 +1890,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x82 = d_valley_1 - (offset + d_valley * x82) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x84 - x83 * x83
@@ -1852,7 +1900,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x83 = d_valley - (offset + d_valley_1 * x83) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x85 - x84 * x84
@@ -1863,7 +1910,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x84 = d_valley_1 - (offset + d_valley * x84) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x86 - x85 * x85
@@ -1874,7 +1920,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x85 = d_valley - (offset + d_valley_1 * x85) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x87 - x86 * x86
@@ -1885,7 +1930,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x86 = d_valley_1 - (offset + d_valley * x86) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x88 - x87 * x87
@@ -1896,7 +1940,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x87 = d_valley - (offset + d_valley_1 * x87) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x89 - x88 * x88
@@ -1907,7 +1950,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x88 = d_valley_1 - (offset + d_valley * x88) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x90 - x89 * x89
@@ -1918,7 +1960,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x89 = d_valley - (offset + d_valley_1 * x89) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x91 - x90 * x90
@@ -1929,7 +1970,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x90 = d_valley_1 - (offset + d_valley * x90) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x92 - x91 * x91
@@ -1940,7 +1980,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x91 = d_valley - (offset + d_valley_1 * x91) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x93 - x92 * x92
@@ -1951,7 +1990,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x92 = d_valley_1 - (offset + d_valley * x92) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x94 - x93 * x93
@@ -1962,7 +2000,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x93 = d_valley - (offset + d_valley_1 * x93) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x95 - x94 * x94
@@ -1973,7 +2010,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x94 = d_valley_1 - (offset + d_valley * x94) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x96 - x95 * x95
@@ -1984,7 +2020,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x95 = d_valley - (offset + d_valley_1 * x95) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x97 - x96 * x96
@@ -1995,7 +2030,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x96 = d_valley_1 - (offset + d_valley * x96) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x98 - x97 * x97
@@ -2006,7 +2040,6 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley_1 = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x97 = d_valley - (offset + d_valley_1 * x97) * 2.0
     # line 42: valley = x[i + 1] - x[i] ** 2
     valley = x99 - x98 * x98
@@ -2017,8 +2050,12 @@ def value_and_grad(
     # grad of line 44: total = total + 100.0 * valley**2 + offset**2
     d_valley = valley * 200.0
     # grad of line 42: valley = x[i + 1] - x[i] ** 2
-    # grad of the parameters, line 16: def rosenbrock(
     d_x98 = d_valley_1 - (offset + d_valley * x98) * 2.0
+    # grad of the parameters, line 16: def rosenbrock(
+    d_x99 = d_valley
+    # An argument that is not a Python scalar makes the result an array.
+    if type(total) is not float:
+        _check_scalars(locals())
     return total, (
         d_x0,
         d_x1,
@@ -2119,7 +2156,7 @@ def value_and_grad(
         d_x96,
         d_x97,
         d_x98,
-        d_valley,
+        d_x99,
     )
 
 

@@ -9,8 +9,9 @@ b20_1.
 
 forward(w10, b10, w11, b11, w20_0, w20_1, b20_0, b20_1, x00, x01) computes
 `seed_network`; value_and_grad(...) returns (value, gradients) and grad(...) the
-gradients, in the order of WRT. This module needs only the Python standard library and
-NumPy.
+gradients, in the order of WRT.
+
+This module imports only math.
 """
 
 import math
@@ -18,16 +19,28 @@ import math
 WRT = ("w10", "b10", "w11", "b11", "w20_0", "w20_1", "b20_0", "b20_1")
 
 
+# What each parameter must be, as a spec (math itself refuses anything else).
+ARGUMENTS = {
+    "w10": "float",
+    "b10": "float",
+    "w11": "float",
+    "b11": "float",
+    "w20_0": "float",
+    "w20_1": "float",
+    "b20_0": "float",
+    "b20_1": "float",
+    "x00": "float",
+    "x01": "float",
+}
+
+
 def forward(w10, b10, w11, b11, w20_0, w20_1, b20_0, b20_1, x00, x01):
     """The value of `seed_network`, as the source computes it."""
-    # line 24: z10 = w10 * x00 + b10
-    # line 25: x10 = math.tanh(z10)
+    # lines 24, 25: x10 = math.tanh(z10)
     x10 = math.tanh(w10 * x00 + b10)
-    # line 26: z11 = w11 * x01 + b11
-    # line 27: x11 = math.tanh(z11)
+    # lines 26, 27: x11 = math.tanh(z11)
     x11 = math.tanh(w11 * x01 + b11)
-    # line 29: z20 = (w20_0 * x10 + b20_0) + (w20_1 * x11 + b20_1)
-    # line 30: x20 = math.tanh(z20)
+    # lines 29, 30: x20 = math.tanh(z20)
     x20 = math.tanh(w20_0 * x10 + b20_0 + (w20_1 * x11 + b20_1))
     return x20
 
@@ -35,29 +48,36 @@ def forward(w10, b10, w11, b11, w20_0, w20_1, b20_0, b20_1, x00, x01):
 def value_and_grad(w10, b10, w11, b11, w20_0, w20_1, b20_0, b20_1, x00, x01):
     """(value, gradients): the gradients in WRT order."""
     # line 24: z10 = w10 * x00 + b10
+    z10 = w10 * x00 + b10
     # line 25: x10 = math.tanh(z10)
-    x10 = math.tanh(w10 * x00 + b10)
+    x10 = math.tanh(z10)
     # line 26: z11 = w11 * x01 + b11
+    z11 = w11 * x01 + b11
     # line 27: x11 = math.tanh(z11)
-    x11 = math.tanh(w11 * x01 + b11)
+    x11 = math.tanh(z11)
     # line 29: z20 = (w20_0 * x10 + b20_0) + (w20_1 * x11 + b20_1)
+    z20 = w20_0 * x10 + b20_0 + (w20_1 * x11 + b20_1)
     # line 30: x20 = math.tanh(z20)
-    x20 = math.tanh(w20_0 * x10 + b20_0 + (w20_1 * x11 + b20_1))
+    x20 = math.tanh(z20)
     # grad of line 30: x20 = math.tanh(z20)
     d_z20 = 1.0 - x20 * x20
     # grad of line 29: z20 = (w20_0 * x10 + b20_0) + (w20_1 * x11 + b20_1)
     d_w20_1 = d_z20 * x11
     d_w20_0 = d_z20 * x10
-    # grad of line 27: x11 = math.tanh(z11)
+    # grad of lines 29, 27: x11 = math.tanh(z11)
     d_z11 = d_z20 * w20_1 * (1.0 - x11 * x11)
     # grad of line 26: z11 = w11 * x01 + b11
     d_w11 = d_z11 * x01
-    # grad of line 29: z20 = (w20_0 * x10 + b20_0) + (w20_1 * x11 + b20_1)
-    # grad of line 25: x10 = math.tanh(z10)
+    # grad of lines 29, 25: x10 = math.tanh(z10)
     d_z10 = d_z20 * w20_0 * (1.0 - x10 * x10)
     # grad of line 24: z10 = w10 * x00 + b10
     d_w10 = d_z10 * x00
-    return x20, (d_w10, d_z10, d_w11, d_z11, d_w20_0, d_w20_1, d_z20, d_z20)
+    # grad of the parameters, line 21: def seed_network(w10, b10, w11, b11, w20_0, w2...
+    d_b10 = d_z10
+    d_b11 = d_z11
+    d_b20_0 = d_z20
+    d_b20_1 = d_z20
+    return x20, (d_w10, d_b10, d_w11, d_b11, d_w20_0, d_w20_1, d_b20_0, d_b20_1)
 
 
 def grad(w10, b10, w11, b11, w20_0, w20_1, b20_0, b20_1, x00, x01):
