@@ -111,7 +111,8 @@ def _parse(command: str, parser: argparse.ArgumentParser
         return None, f"its header's command does not parse ({reason[0]}): {command}"
 
 
-_LINE_NUMBER = re.compile(r"\bline \d+")
+# "line 12", "lines 12, 8", "lines 3-5": the source lines a comment quotes.
+_LINE_NUMBER = re.compile(r"\blines? \d+(?:(?:, |-)\d+)*")
 
 
 def compare(committed: str, fresh: str) -> str:
