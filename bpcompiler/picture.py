@@ -82,6 +82,7 @@ def to_dot(s: Scene) -> str:
     """Graphviz text of the scene's boxes and edges, in its colours (not its layout)."""
     lines = [f"// {PICTURE_MARKER}: {s.title}", "// render with: dot -Tsvg FILE.dot",
              "digraph bpcompiler {", '  rankdir=TB;',
+             f'  label={_dot_quote(s.title)}; labelloc="t"; fontname="monospace";',
              '  node [fontname="monospace", fontsize=11, style="filled"];']
     for key in sorted(s.boxes, key=_sort_key):
         b = s.boxes[key]
