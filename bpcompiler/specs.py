@@ -51,6 +51,22 @@ def parse_spec(text: str):
     return kind, shape, bounds
 
 
+def _dimension(text: str, spec: str):
+    """A size (`8`) or the name of a symbolic dimension (`N`)."""
+    if text.isdigit():
+        return int(text)
+    if not text.isidentifier() or text.startswith("_"):
+        raise ArgumentError(f"cannot read the dimension {text!r} in the spec {spec!r}",
+                            hint="write a size (8) or a name (N) for each axis")
+    return text
+
+
+def symbolic_axes(spec: str) -> dict[int, str]:
+    """{axis: dimension name} for the axes a spec names, e.g. {0: "N"} for f64[N,8]."""
+    shape = parse_spec(spec)[1] or ()
+    return {axis: d for axis, d in enumerate(shape) if isinstance(d, str)}
+
+
 # The most elements one example argument may have (1 GiB of float64): a larger spec is a
 # typo more often than a plan, and would fail (or swap) while its values are drawn.
 MAX_EXAMPLE_ELEMENTS = 2**27
@@ -81,22 +97,6 @@ def _check_size(text: str, shape) -> None:
                             f"argument (at most {MAX_EXAMPLE_ELEMENTS:,})",
                             hint="give smaller example shapes: the module works for any "
                                  "values of the same shapes, and is verified at these")
-
-
-def _dimension(text: str, spec: str):
-    """A size (`8`) or the name of a symbolic dimension (`N`)."""
-    if text.isdigit():
-        return int(text)
-    if not text.isidentifier() or text.startswith("_"):
-        raise ArgumentError(f"cannot read the dimension {text!r} in the spec {spec!r}",
-                            hint="write a size (8) or a name (N) for each axis")
-    return text
-
-
-def symbolic_axes(spec: str) -> dict[int, str]:
-    """{axis: dimension name} for the axes a spec names, e.g. {0: "N"} for f64[N,8]."""
-    shape = parse_spec(spec)[1] or ()
-    return {axis: d for axis, d in enumerate(shape) if isinstance(d, str)}
 
 
 def is_data(spec: str) -> bool:
