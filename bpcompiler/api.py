@@ -329,7 +329,7 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes,
     return Compiled(source=source, module=module, graph=joint, path=path, report=report)
 
 
-def float64_twin(traced, name: str) -> types.ModuleType:
+def float64_twin(traced: nx.DiGraph, name: str) -> types.ModuleType:
     """The float32 program's float64 twin, compiled the same way (not formatted):
     verification checks the rules on it at float64 tolerances."""
     joint = optimize(differentiate(optimize(widen(traced), rounds=1)))
