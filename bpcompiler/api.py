@@ -18,7 +18,9 @@ import time
 import traceback
 import types
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 
@@ -64,6 +66,7 @@ class CompileReport:
     seconds: dict = field(default_factory=dict)
 
     def summary(self) -> str:
+        """The report as four lines: sizes, optimisation, verification, time per phase."""
         v = self.verification
         phases = ", ".join(f"{k} {1e3 * s:.1f} ms" for k, s in self.seconds.items())
         total = 1e3 * sum(self.seconds.values())
@@ -115,7 +118,7 @@ class Compiled:
         return picture.svg_picture(self.graph, max_nodes)
 
 
-def own_sources(fn) -> tuple[str, ...]:
+def own_sources(fn: Callable[..., Any]) -> tuple[str, ...]:
     """The file defining `fn`: an output path that no `force` may overwrite."""
     try:
         path = inspect.getsourcefile(fn)
@@ -125,6 +128,7 @@ def own_sources(fn) -> tuple[str, ...]:
 
 
 def load_module(source: str, name: str, filename: str) -> types.ModuleType:
+    """Import `source` as a module named `name` whose tracebacks show `filename`."""
     module = types.ModuleType(name)
     module.__file__ = filename
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
@@ -132,9 +136,12 @@ def load_module(source: str, name: str, filename: str) -> types.ModuleType:
     return module
 
 
-def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
-                 emit=("grad",), command: str | None = None, force: bool = False,
-                 debug: bool = False, progress=None, bounds: dict | None = None) -> Compiled:
+def compile_grad(f: Callable[..., Any], args: Sequence[Any] | None = None,
+                 wrt: str | Sequence[str] | None = None, out: str | os.PathLike[str] | None = None,
+                 *, specs: dict[str, str] | None = None, emit: Sequence[str] = ("grad",),
+                 command: str | None = None, force: bool = False, debug: bool = False,
+                 progress: Callable[[str], None] | bool | None = None,
+                 bounds: dict[str, tuple[float, float]] | None = None) -> Compiled:
     """Compile the gradient of `f` at example `args` into a verified Python module.
 
     `wrt` names the parameters to differentiate (default: every float parameter). With
@@ -147,7 +154,11 @@ def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
     grad), "jvp", "vjp", "jacobian", "hvp", "hessian" (see modes.py); jvp, vjp and
     jacobian accept a function returning an array.
     `command` is the shell command recorded in the header as the way to regenerate it.
-    `progress`, if given, is called with each stage's name as the stage starts.
+    `progress`, if given, is called with each stage's name as the stage starts;
+    `progress=True` prints the stage on stderr once a compile has run for 2 s. Each stage
+    is also logged (INFO) to the `bpcompiler` logger. With `out` and no `command`, the
+    example arguments are saved beside the module (`m_grad.args.npz` for `m_grad.py`)
+    and the header records a `bpcompiler compile` command that `bpcompiler check` reruns.
     `bounds` maps parameter names to (lo, hi) ranges (a spec's `in [lo, hi]` gives one
     too): the points verification adds stay inside them.
     """
@@ -163,7 +174,8 @@ def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
             wrt = default_wrt_from_examples(f, args, shapes.data)
         shapes.bounds.update(bounds or {})
         emit = check_emit(emit)
-        compiled = _compile(f, args, wrt, out, command, force, debug, report, shapes, emit)
+        compiled = _compile(f, args, wrt, out, command, force, debug, report, shapes, emit,
+                            specs)
     finally:
         close()
         if collecting:
@@ -290,7 +302,8 @@ def _verify_at_sizes(f, check, leaves, shapes, sig, args):
     return verification, extra
 
 
-def _compile(f, args, wrt, out, command, force, debug, progress, shapes, emits) -> Compiled:
+def _compile(f, args, wrt, out, command, force, debug, progress, shapes, emits,
+             specs) -> Compiled:
     report = CompileReport()
     clock = time.perf_counter()
     protected = own_sources(f)
@@ -326,7 +339,7 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes, emits) 
         wrt_names = joint.graph["wrt"]
         sig = of_graph(joint)
         recorded = None if command or out is None else \
-            api_command(f, params, args, wrt_names, str(out))
+            api_command(f, params, args, wrt_names, str(out), specs or {})
         regenerate = command or (recorded[0] if recorded else
                                  f"compile_grad({name}, ...) from Python (no command recorded)")
         joint.graph["regenerate"] = regenerate
@@ -397,14 +410,15 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes, emits) 
     return Compiled(source=source, module=module, graph=joint, path=path, report=report)
 
 
-def float64_twin(traced, name: str) -> types.ModuleType:
+def float64_twin(traced: nx.DiGraph, name: str) -> types.ModuleType:
     """The float32 program's float64 twin, compiled the same way (not formatted):
     verification checks the rules on it at float64 tolerances."""
     joint = optimize(differentiate(optimize(widen(traced), rounds=1)))
     return load_module(emit(joint, [], ""), f"{name}_grad64", f"<bpcompiler {name}_grad64>")
 
 
-def internal_error(problem: str, stage: str, fn, graph, exc: BaseException) -> InternalError:
+def internal_error(problem: str, stage: str, fn: Callable[..., Any], graph: nx.DiGraph | None,
+                   exc: BaseException) -> InternalError:
     """An InternalError whose message names the stage and a dump file: the problem, the
     traceback and the first DUMP_NODES nodes of the graph (when there is one)."""
     name = getattr(fn, "__name__", "function")

@@ -18,6 +18,7 @@ rerun in memory, from the directory it was recorded in. Rules that make it safe 
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import difflib
 import functools
@@ -92,7 +93,8 @@ def _source_file(target: str, base: str) -> str | None:
     return os.path.join(base, source)
 
 
-def _parse(command: str, parser) -> tuple[object | None, str | None]:
+def _parse(command: str, parser: argparse.ArgumentParser
+           ) -> tuple[argparse.Namespace | None, str | None]:
     """The recorded command's options, or the reason it cannot be used."""
     try:
         argv = shlex.split(command)
@@ -109,7 +111,8 @@ def _parse(command: str, parser) -> tuple[object | None, str | None]:
         return None, f"its header's command does not parse ({reason[0]}): {command}"
 
 
-_LINE_NUMBER = re.compile(r"\blines? \d+(?:, \d+)*")
+# "line 12", "lines 12, 8", "lines 3-5": the source lines a comment quotes.
+_LINE_NUMBER = re.compile(r"\blines? \d+(?:(?:, |-)\d+)*")
 
 
 def compare(committed: str, fresh: str) -> str:
@@ -128,8 +131,8 @@ def compare(committed: str, fresh: str) -> str:
     return "stale"
 
 
-def check_module(path: str, options, tally: Tally, run: Callable, parser,
-                 say: Callable[[str], None]) -> None:
+def check_module(path: str, options: argparse.Namespace, tally: Tally, run: Callable,
+                 parser: argparse.ArgumentParser, say: Callable[[str], None]) -> None:
     """Check (or with options.update regenerate) one generated module."""
     try:
         text = read_text(path)
@@ -185,7 +188,8 @@ def check_module(path: str, options, tally: Tally, run: Callable, parser,
     say("\n".join(diff[:DIFF_LINES] + (["..."] if len(diff) > DIFF_LINES else [])))
 
 
-def check_paths(options, paths: list[str], run: Callable, parser, progress,
+def check_paths(options: argparse.Namespace, paths: list[str], run: Callable,
+                parser: argparse.ArgumentParser, progress: Callable[[str], None],
                 say: Callable[[str], None] = print) -> int:
     """Check each generated module among `paths`; the exit status (module docstring)."""
     tally = Tally()

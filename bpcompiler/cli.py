@@ -28,7 +28,8 @@ import math
 import os
 import shlex
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .config import load_config
@@ -36,8 +37,12 @@ from .errors import ArgumentError, CompileError, UsageError
 from .progress import PROGRESS_AFTER_SECONDS, Progress
 from .sources import load_function, user_line
 
+if TYPE_CHECKING:
+    from .api import Compiled
+
 
 def default_output(target: str, directory: str = "output") -> str:
+    """`dir/<file>_grad.py`, or `dir/<file>_<func>_grad.py` when FUNC is not the file's name."""
     source, _, func = target.rpartition(":")
     if source.endswith(".py") or "/" in source or os.sep in source:
         stem = os.path.splitext(os.path.basename(source))[0]
@@ -117,7 +122,9 @@ def _overrides(options: argparse.Namespace, fn, config) -> dict[str, str]:
     return overrides
 
 
-def run_compile(options: argparse.Namespace, write: bool = True, progress=None):
+def run_compile(options: argparse.Namespace, write: bool = True,
+                progress: Callable[[str], None] | None = None) -> Compiled:
+    """Compile what the options name (with the project's settings); write it if `write`."""
     from .api import compile_grad
     from .specs import default_wrt, example_args, specs_for
 
@@ -146,6 +153,7 @@ def run_compile(options: argparse.Namespace, write: bool = True, progress=None):
 
 @contextlib.contextmanager
 def progress_for(options: argparse.Namespace) -> Iterator[Progress]:
+    """A phase printer as loud as -v/-q (or the project's settings) ask."""
     after = 0.0 if options.verbose else math.inf if options.quiet else PROGRESS_AFTER_SECONDS
     progress = Progress(after)
     try:
@@ -155,6 +163,7 @@ def progress_for(options: argparse.Namespace) -> Iterator[Progress]:
 
 
 def cmd_compile(options: argparse.Namespace) -> int:
+    """`bpcompiler compile`: write the module and print the report."""
     with progress_for(options) as progress:
         compiled = run_compile(options, write=True, progress=progress)
     if not options.quiet:
@@ -164,6 +173,7 @@ def cmd_compile(options: argparse.Namespace) -> int:
 
 
 def cmd_graph(options: argparse.Namespace) -> int:
+    """`bpcompiler graph`: draw the joint graph (or its summary)."""
     from . import picture
     from .api import own_sources
     from .writer import check_writable, is_generated_picture
@@ -192,6 +202,7 @@ def cmd_graph(options: argparse.Namespace) -> int:
 
 
 def cmd_ops(options: argparse.Namespace) -> int:
+    """`bpcompiler ops`: list the supported operations, or keep a README's table current."""
     from .ops import listing
     from .writer import read_text, write_atomically
 
@@ -220,6 +231,7 @@ def cmd_ops(options: argparse.Namespace) -> int:
 
 
 def cmd_check(options: argparse.Namespace) -> int:
+    """`bpcompiler check`: see check.py."""
     from .check import check_paths, module_paths
 
     options.paths = options.paths or [load_config().output]
@@ -257,6 +269,7 @@ def _compile_options(c: argparse.ArgumentParser, out_help: str, out_required=Fal
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="bpcompiler",
                                      description="Compile Python functions into gradient modules.")
     parser.add_argument("--debug", action="store_true",
@@ -317,6 +330,7 @@ def _defaults(options: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line `argv` (default sys.argv); returns the exit status."""
     parser = build_parser()
     try:
         options = parser.parse_args(argv)

@@ -78,7 +78,7 @@ def load_config(start: str = ".") -> Config:
         if not isinstance(spec, str):
             raise UsageError(f"{path}: [tool.bpcompiler.specs] {name} must be a spec string "
                              f"such as \"f64[3,4]\", not {spec!r}")
-    if config.output and not os.path.isabs(config.output):
+    if root and config.output and not os.path.isabs(config.output):
         config.output = os.path.relpath(os.path.join(root, config.output))
     return config
 

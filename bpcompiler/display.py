@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import html
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .api import Compiled
 
 
 class Picture:
@@ -34,7 +38,8 @@ class Picture:
         return write_atomically(path, self.svg, force=force, generated=is_generated_picture)
 
 
-def one_line(compiled) -> str:
+def one_line(compiled: Compiled) -> str:
+    """`repr(compiled)`: what was compiled, its size, its check, where it went."""
     r = compiled.report
     v = r.verification
     checked = f"gradient max rel error {v.gradient_error:.2g}" if v else "not verified"
@@ -43,13 +48,15 @@ def one_line(compiled) -> str:
             f"{r.adjoint_nodes} backward nodes, {r.lines} lines, {checked}{where}>")
 
 
-def markdown(compiled) -> str:
+def markdown(compiled: Compiled) -> str:
+    """The report and the module's source, for Jupyter's Markdown display."""
     name = os.path.basename(compiled.path) if compiled.path else "the emitted module"
     return (f"**bpcompiler**: gradient of `{compiled.function_name}` ({name})\n\n"
             f"```\n{compiled.report.summary()}\n```\n\n```python\n{compiled.source}```\n")
 
 
-def to_html(compiled) -> str:
+def to_html(compiled: Compiled) -> str:
+    """The report and the module's source (highlighted when Pygments is installed)."""
     try:
         from pygments import highlight
         from pygments.formatters import HtmlFormatter

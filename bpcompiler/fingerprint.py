@@ -43,7 +43,7 @@ def _is_user_function(value) -> bool:
     return isinstance(value, types.FunctionType) and is_user_file(value.__code__.co_filename)
 
 
-def reached_functions(fn) -> list[types.FunctionType]:
+def reached_functions(fn: types.FunctionType) -> list[types.FunctionType]:
     """`fn` and every user function reachable from it, in a stable order."""
     seen: dict[types.FunctionType, None] = {}
     todo = [fn]
@@ -79,7 +79,7 @@ def _shape(fn: types.FunctionType) -> str:
         return repr((code.co_code, code.co_consts, code.co_names))
 
 
-def source_hash(fn) -> str:
+def source_hash(fn: object) -> str:
     """16 hex digits of sha256 over what compiling `fn` reads (see the module docstring)."""
     digest = hashlib.sha256()
     if not isinstance(fn, types.FunctionType):

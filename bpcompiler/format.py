@@ -64,6 +64,7 @@ def _black(source: str) -> str:
 
 
 def black_version() -> str:
+    """The black in use, as `check` names it: "black 26.1.0"."""
     return f"black {black.__version__}"
 
 
@@ -96,6 +97,7 @@ def format_source(source: str, fast: bool | None = None) -> str:
 
 
 def is_formatted(source: str) -> bool:
+    """True when `source` is already what format_source makes of it."""
     return format_source(source) == source
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from .display import Picture
 from .draw import EDGE, FORMATS, SHARED, STYLE, RenderUnavailable, Scene, _sort_key, scene, to_svg
 from .writer import PICTURE_MARKER
 
@@ -44,13 +45,15 @@ class Drawn:
     max_nodes: int
 
     def describe(self, path: str) -> str:
+        """One line for the CLI: what was drawn to `path`, and why a summary."""
         size = f"{self.scene.width:.0f} x {self.scene.height:.0f} px" \
             if self.layout == "built-in" else "laid out by Graphviz"
         if self.level is None:
             return f"drew {self.nodes} nodes ({size}) to {path}"
+        per = {"line": "source line"}.get(self.level, self.level)
         return (f"drew a summary of {self.nodes} nodes, {len(self.scene.boxes)} boxes, one "
-                f"per source {self.level} ({size}) to {path}: the graph has more than "
-                f"--max-nodes {self.max_nodes}; raise it to draw every node")
+                f"per {per} ({size}) to {path}: the graph has more than --max-nodes "
+                f"{self.max_nodes} nodes; raise it to draw every node")
 
 
 def choose_scene(g: nx.DiGraph, max_nodes: int | None = None) -> tuple[Scene, str | None]:
@@ -76,8 +79,10 @@ def _dot_quote(text: str) -> str:
 
 
 def to_dot(s: Scene) -> str:
+    """Graphviz text of the scene's boxes and edges, in its colours (not its layout)."""
     lines = [f"// {PICTURE_MARKER}: {s.title}", "// render with: dot -Tsvg FILE.dot",
              "digraph bpcompiler {", '  rankdir=TB;',
+             f'  label={_dot_quote(s.title)}; labelloc="t"; fontname="monospace";',
              '  node [fontname="monospace", fontsize=11, style="filled"];']
     for key in sorted(s.boxes, key=_sort_key):
         b = s.boxes[key]
@@ -176,10 +181,9 @@ def write_picture(g: nx.DiGraph, path: str, max_nodes: int | None = None,
     return Drawn(s, len(g), level, used, MAX_NODES if max_nodes is None else max_nodes)
 
 
-def svg_picture(g: nx.DiGraph, max_nodes: int | None = None, layout: str = "auto"):
+def svg_picture(g: nx.DiGraph, max_nodes: int | None = None,
+                layout: str = "auto") -> Picture:
     """The picture of `g` as a `display.Picture` (SVG, shown inline by Jupyter)."""
-    from .display import Picture
-
     s, _ = choose_scene(g, max_nodes)
     data, _ = render_scene(s, "svg", layout)
     return Picture(data.decode("utf-8"), s.width, s.height)

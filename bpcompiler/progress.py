@@ -55,10 +55,12 @@ class Progress:
                     self._show()
 
     def close(self) -> None:
+        """Stop the watchdog thread."""
         self.done.set()
 
 
-def phase_reporter(progress: Callable[[str], None] | bool | None, name: str):
+def phase_reporter(progress: Callable[[str], None] | bool | None, name: str
+                   ) -> tuple[Callable[[str], None], Callable[[], None]]:
     """The callable `compile_grad` calls as each phase starts: logs the phase (INFO on
     the `bpcompiler` logger) and passes it to `progress` (True: a stderr `Progress`).
     Returns (report, close)."""

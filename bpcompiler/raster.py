@@ -21,6 +21,7 @@ MIN_SCALE = 0.75
 
 
 def too_large(s: Scene) -> str:
+    """Why the scene cannot be a PNG, and what to do instead."""
     return (f"the picture is {s.width:,.0f} x {s.height:,.0f} px, too large for a PNG "
             f"(at most {MAX_PNG_PIXELS:,} pixels): draw it as .svg, or summarise it with "
             "a smaller --max-nodes")
@@ -67,6 +68,7 @@ def _dashes(polyline, on=5.0, off=3.0):
 
 
 def to_png(s: Scene, scale: float = 2.0) -> bytes:
+    """The scene as PNG bytes, drawn at `scale` (smaller if needed; see module docstring)."""
     try:
         from PIL import Image, ImageDraw, ImageFont
     except ImportError:

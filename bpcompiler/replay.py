@@ -13,6 +13,8 @@ from __future__ import annotations
 import io
 import os
 import shlex
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +23,7 @@ from .trace import display_path
 _KINDS = {"float64": "f64", "float32": "f32", "int64": "i64", "int32": "i32", "bool": "bool"}
 
 
-def spec_of(value) -> str | None:
+def spec_of(value: object) -> str | None:
     """The argument spec that reproduces the kind and shape of `value`, or None."""
     if isinstance(value, bool):
         return None
@@ -35,28 +37,35 @@ def spec_of(value) -> str | None:
 
 
 def args_path(out: str) -> str:
+    """Where the example arguments of the module `out` go: m_grad.py -> m_grad.args.npz."""
     stem = out[:-3] if out.endswith(".py") else out
     return stem + ".args.npz"
 
 
-def api_command(fn, params, args, wrt, out: str) -> tuple[str, str, bytes] | None:
+def api_command(fn: Callable[..., Any], params: Sequence[str], args: Sequence[Any],
+                wrt: Sequence[str], out: str, specs: Mapping[str, str] | None = None
+                ) -> tuple[str, str, bytes] | None:
     """(command, npz path, npz bytes) recording this compile, or None when it cannot be
-    recorded as a command line."""
+    recorded as a command line. A parameter given a spec (`specs=` to compile_grad, which
+    may name symbolic dimensions) keeps it; the others get the spec of their value."""
     code = getattr(fn, "__code__", None)
     if code is None or fn.__qualname__ != fn.__name__ or not fn.__name__.isidentifier():
         return None
     source = display_path(code.co_filename)
     if not source or source.startswith("<") or not os.path.isfile(source):
         return None
-    specs = [spec_of(a) for a in args]
-    if len(params) != len(args) or None in specs:
+    given = specs or {}
+    kinds = [given.get(name) or spec_of(a) for name, a in zip(params, args)]
+    if len(params) != len(args) or None in kinds:
         return None
-    npz = args_path(display_path(os.path.abspath(out)))
+    module = display_path(os.path.abspath(out)) or out
+    npz = args_path(module)
     buffer = io.BytesIO()
-    np.savez(buffer, **{name: np.asarray(a) for name, a in zip(params, args)})
-    parts = ["bpcompiler", "compile", f"{source}:{fn.__name__}", "-o",
-             display_path(os.path.abspath(out)), "--wrt", ",".join(wrt)]
-    for name, spec in zip(params, specs):
+    arrays: dict[str, Any] = {name: np.asarray(a) for name, a in zip(params, args)}
+    np.savez(buffer, **arrays)
+    parts = ["bpcompiler", "compile", f"{source}:{fn.__name__}", "-o", module,
+             "--wrt", ",".join(wrt)]
+    for name, spec in zip(params, kinds):
         parts += ["--arg", f"{name}={spec}"]
     parts += ["--args-npz", npz]
     return shlex.join(parts), npz, buffer.getvalue()

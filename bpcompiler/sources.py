@@ -137,7 +137,10 @@ def _load_file(path: str) -> types.ModuleType:
     module = importlib.util.module_from_spec(spec)
     loader = spec.loader
     with _on_path([os.path.dirname(os.path.abspath(path))]):  # it can import neighbours
-        _import(path, lambda: (loader.exec_module(module), module)[1])
+        def run() -> types.ModuleType:
+            loader.exec_module(module)
+            return module
+        _import(path, run)
     return module
 
 

@@ -54,10 +54,12 @@ def _label(key: tuple, members: list[dict], level: str) -> list[str]:
     phase, file = key[0], key[1]
     grad = "grad of " if phase == "adjoint" else ""
     lines = sorted({a["line"] for a in members if a["line"]})
-    if level == "line" and len(lines) == 1:
+    if level == "line" and lines:
         text = linecache.getline(file, lines[0]).strip()
         text = text if len(text) <= 44 else text[:41] + "..."
-        head = f"{grad}line {lines[0]}" + (f": {text}" if text else "")
+        # Several lines in one box are a loop's body: they feed each other.
+        span = f"line {lines[0]}" if len(lines) == 1 else f"lines {lines[0]}-{lines[-1]} (loop)"
+        head = f"{grad}{span}" + (f": {text}" if text else "")
     elif level == "file" or not lines:
         head = f"{grad}{file}"
     else:
@@ -65,7 +67,7 @@ def _label(key: tuple, members: list[dict], level: str) -> list[str]:
         head = f"{grad}{where}lines {lines[0]}-{lines[-1]}"
     ops = sorted({a["op"] for a in members})
     kinds = ", ".join(ops[:4]) + (", ..." if len(ops) > 4 else "")
-    return [head, f"{len(members)} nodes: {kinds}"]
+    return [head, f"{len(members)} node{'s' if len(members) > 1 else ''}: {kinds}"]
 
 
 def _groups(g: nx.DiGraph, level: str) -> tuple[dict, nx.DiGraph]:
@@ -86,6 +88,7 @@ def _groups(g: nx.DiGraph, level: str) -> tuple[dict, nx.DiGraph]:
 
 
 def summary_size(g: nx.DiGraph, level: str) -> int:
+    """How many boxes the summary at `level` draws (results included)."""
     return len(_groups(g, level)[1]) + 1 + len(g.graph.get("wrt", ()))
 
 
@@ -106,8 +109,8 @@ def summary_scene(g: nx.DiGraph, level: str) -> Scene:
             attrs = [g.nodes[n] for n in nodes]
             key = _group(next((a for a in attrs if a["op"] != "const"), attrs[0]), level)
             kind = "adjoint" if key[0] == "adjoint" else "forward"
-            label = _label(key, attrs, level)
-            box = Box(("group", c), kind, label, " ".join(label))
+            text = _label(key, attrs, level)
+            box = Box(("group", c), kind, text, " ".join(text))
         d.add_node(("group", c), box=box)
     d.add_edges_from((("group", u), ("group", v)) for u, v in merged.edges)
     results = [("return", g.graph["output"])]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .errors import OutputFileError
 
@@ -97,7 +97,7 @@ def _same_file(a: str, b: str) -> bool:
 
 
 def check_writable(path: str, force: bool = False, protected: Iterable[str] = (),
-                   generated=is_generated) -> None:
+                   generated: Callable[[str], bool] = is_generated) -> None:
     """Raise OutputFileError if `path` may not be (over)written: it is not a regular
     file, it is one of the `protected` files (the function's own source: never, whatever
     `force` says), or it exists and `generated(path)` says bpcompiler did not write it
@@ -121,7 +121,8 @@ def _umask() -> int:
 
 
 def write_atomically(path: str, data: str | bytes, force: bool = False,
-                     protected: Iterable[str] = (), generated=is_generated) -> str:
+                     protected: Iterable[str] = (),
+                     generated: Callable[[str], bool] = is_generated) -> str:
     """Write `data` (text, written as UTF-8 with \\n line ends, or bytes) to `path`
     through a temporary file in the same directory renamed into place: readers see the
     old file or the new one, never a part. A symlink is written through to its target.

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import builtins
 import operator
+import re
 
 from .registry import REGISTRY, UNSUPPORTED
 
@@ -109,7 +110,8 @@ def _cell(text: str) -> str:
 def markdown() -> str:
     lines = ["| op | you write | differentiable |", "|---|---|---|"]
     for name, spellings, differentiable in rows():
-        code = ", ".join(f"`{_cell(s.strip())}`" for s in spellings.split(", "))
+        # A spelling may hold a comma (`max(a, b)`): split only outside parentheses.
+        code = ", ".join(f"`{_cell(s.strip())}`" for s in re.split(r", (?![^()]*\))", spellings))
         lines.append(f"| {name} | {code} | {'yes' if differentiable else 'no'} |")
     lines.append("")
     lines.append(f"Internal ops (built by the compiler, not written by you): "
