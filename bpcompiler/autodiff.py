@@ -76,12 +76,10 @@ def _exact_type(builder, grad: int, param: dict) -> int:
     return grad._node
 
 
-MASKING_OPS = ("where",)  # VJPs that write exact zeros into a cotangent (where, maximum, ...)
-
-
 def _may_be_masked(g: nx.DiGraph, node: int, memo: dict) -> bool:
     """Whether adjoint `node` can hold exact zeros written by a mask (an untaken branch):
-    some adjoint node it is computed from is a `where`. Memoised: each node is looked at
+    some adjoint node it is computed from is of a masking op (`where`, which the rules
+    of maximum, abs, clip, ... build). Memoised: each node is looked at
     once per differentiation, however many singular ops ask."""
     stack = [node]
     while stack:
@@ -94,7 +92,7 @@ def _may_be_masked(g: nx.DiGraph, node: int, memo: dict) -> bool:
             memo[n] = False
             stack.pop()
             continue
-        if attrs["op"] in MASKING_OPS:
+        if REGISTRY[attrs["op"]].masking:
             memo[n] = True
             stack.pop()
             continue
@@ -123,24 +121,23 @@ def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
     output = g.graph["output"]
     where = [(g.graph["file"], None)]
     builder = Builder(g, "adjoint", lambda: where[0])
-    contributions: dict[int, list] = {}
+    # Each value's adjoint so far: a contribution is added as it arrives, at the line of
+    # the read it comes from (so `d_x += ...` quotes that line, not the parameter list).
+    contributions: dict[int, object] = {}
     totals: dict[int, object] = {}
     masked_memo: dict[int, bool] = {}
     with builder.active():
         if output in active:
             out = g.nodes[output]
             one = 1.0 if out["python"] else np.ones((), dtype=out["dtype"])[()]
-            contributions[output] = [builder.tracer(builder.constant(one))]
+            contributions[output] = builder.tracer(builder.constant(one))
         order = sorted(active)  # ids are topological
         for node in reversed(order):
-            parts = contributions.pop(node, None)
-            if not parts:
+            total = contributions.pop(node, None)
+            if total is None:
                 continue
             attrs = g.nodes[node]
             where[0] = (attrs["file"], attrs["line"])
-            total = parts[0]
-            for part in parts[1:]:
-                total = total + part
             if g.nodes[total._node]["adjoint_of"] is None:
                 g.nodes[total._node]["adjoint_of"] = node
             totals[node] = total
@@ -166,7 +163,7 @@ def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
                 c = unbroadcast(c, target["shape"], target["dtype"], target["python"])
                 own[arg] = own[arg] + c if arg in own else c
             for arg, c in own.items():
-                contributions.setdefault(arg, []).append(c)
+                contributions[arg] = contributions[arg] + c if arg in contributions else c
         grads = []
         names = g.graph["params"]
         for name in g.graph["wrt"]:

@@ -80,6 +80,23 @@ class Signature:
         args, kwargs = self.arguments(leaf_values)
         return fn(*args, **kwargs)
 
+    def leaf_values_for(self, fn, args) -> tuple:
+        """The leaves' values in other example arguments for the same parameters."""
+        bound = bind(fn, args)
+        out = []
+        for leaf in self.leaves:
+            value = bound.params[leaf.param].value
+            for _, key in leaf.path:
+                value = getattr(value, key) if isinstance(key, str) and not \
+                    isinstance(value, dict) else value[key]
+            out.append(value)
+        return tuple(out)
+
+    def plain(self) -> bool:
+        """Every parameter a leaf of its own, positional, without a default."""
+        return len(self.leaves) == len(self.params) and not any(
+            p.static or p.structured or p.keyword_only or p.has_default for p in self.params)
+
     def leaves_of(self, name: str) -> list:
         index = [p.name for p in self.params].index(name)
         return [leaf for leaf in self.leaves if leaf.param == index]

@@ -65,7 +65,9 @@ register(Op(name="reshape", arity=1, np_fn=lambda x, shape: np.reshape(x, shape)
                        "np.squeeze", ".squeeze()", "np.expand_dims", "np.atleast_1d",
                        "np.atleast_2d", "np.atleast_3d"),
             cases=((((6,),), {"shape": (2, 3)}), (((2, 3),), {"shape": (3, 2)}),
-                   (((2, 3, 4),), {"shape": (4, 6)}), (((),), {"shape": (1, 1)}))))
+                   (((2, 3, 4),), {"shape": (4, 6)}), (((),), {"shape": (1, 1)})),
+            linear_in=(0,), view=True, shape_only=True, names_as="{0}_reshaped",
+            reference=lambda xp, p: lambda x: xp.reshape(x, p["shape"])))
 
 
 def constant_shape(shape, what: str) -> tuple:
@@ -114,7 +116,9 @@ register(Op(name="transpose", arity=1, np_fn=lambda x, axes: np.transpose(x, axe
             vjp=lambda g, y, x, axes: (F.transpose(g, axes=tuple(np.argsort(axes).tolist())),),
             spellings=("np.transpose", ".T", ".transpose()", "np.swapaxes", "np.moveaxis"),
             cases=((((2, 3),), {"axes": (1, 0)}), (((2, 3, 4),), {"axes": (2, 0, 1)}),
-                   (((2, 3, 4),), {"axes": (0, 2, 1)}))))
+                   (((2, 3, 4),), {"axes": (0, 2, 1)})),
+            linear_in=(0,), view=True, names_as="{0}_T",
+            reference=lambda xp, p: lambda x: xp.transpose(x, p["axes"])))
 
 
 @numpy_function(np.transpose)
@@ -152,7 +156,10 @@ register(Op(name="broadcast_to", arity=1, np_fn=lambda x, shape: np.broadcast_to
             vjp=lambda g, y, x, shape: (g,),  # the driver sums g back to x's shape
             spellings=("np.broadcast_to", "np.broadcast_arrays"),
             cases=((((),), {"shape": (3,)}), (((3,),), {"shape": (2, 3)}),
-                   (((2, 1),), {"shape": (2, 4)}), (((1, 3),), {"shape": (2, 2, 3)}))))
+                   (((2, 1),), {"shape": (2, 4)}), (((1, 3),), {"shape": (2, 2, 3)})),
+            linear_in=(0,), view=True, shape_only=True, names_as="{0}_wide",
+            # (autograd cannot broadcast_to new leading dims; multiplying by ones can)
+            reference=lambda xp, p: lambda x: x * xp.ones(p["shape"])))
 
 
 @numpy_function(np.broadcast_to)
@@ -239,7 +246,9 @@ register(Op(name="getitem", arity=1, np_fn=_getitem_impl, py_fn=None, spell=_get
                    (((6,),), {"index": (("slice", None, None, -1),)}),
                    (((3, 4),), {"index": (("slice", None, None, None), ("int", 1))}),
                    (((3, 4),), {"index": (("ellipsis",), ("newaxis",), ("slice", 1, 3, None))}),
-                   (((2, 3, 4),), {"index": (("int", 0), ("slice", None, 2, None))}))))
+                   (((2, 3, 4),), {"index": (("int", 0), ("slice", None, 2, None))})),
+            linear_in=(0,), view=True, names_as="{0}_part",
+            reference=lambda xp, p: lambda x: x[decode_index(p["index"])]))
 
 
 @array_method("__getitem__")
@@ -263,6 +272,10 @@ def _scatter_impl(g, index, shape):
     return out
 
 
+def _scatter_into(target, symbol, args, params):
+    return f"{target}[{format_index(params['index'])}] {symbol} {args[0].text}"
+
+
 def _scatter_statements(target, args, params, aval):
     return [f"{target} = np.zeros({params['shape']!r}, dtype=np.{aval.dtype})",
             f"{target}[{format_index(params['index'])}] = {args[0].text}"]
@@ -275,7 +288,8 @@ register(Op(name="scatter", arity=1, np_fn=_scatter_impl, py_fn=None, spell=None
             cases=((((),), {"index": (("int", 2),), "shape": (5,)}),
                    (((3,),), {"index": (("slice", 1, None, 2),), "shape": (6,)}),
                    (((3,),), {"index": (("slice", None, None, None), ("int", 1)),
-                              "shape": (3, 4)}))))
+                              "shape": (3, 4)})),
+            linear_in=(0,), accumulate=_scatter_into, names_as="{0}_spread"))
 
 
 # -- astype ----------------------------------------------------------------------------
@@ -289,7 +303,8 @@ register(Op(name="astype", arity=1, np_fn=lambda x, dtype: np.asarray(x).astype(
             vjp=lambda g, y, x, dtype: (
                 F.astype(g, dtype=x._dtype) if x._dtype in ("float64", "float32") else None,),
             spellings=(".astype()",),
-            cases=((((3,),), {"dtype": "float32"}), (((2, 2),), {"dtype": "float64"}))))
+            cases=((((3,),), {"dtype": "float32"}), (((2, 2),), {"dtype": "float64"})),
+            linear_in=(0,), names_as="{0}_cast"))
 
 
 @array_method("astype")
@@ -314,7 +329,8 @@ def _method_astype(self, dtype, copy=True):
 register(Op(name="to_float", arity=1, np_fn=float, py_fn=float,
             spell=lambda args, params, aval: Expr(f"float({args[0].text})", PREC_ATOM),
             shape_rule=lambda op, avals, params, python: ((), "float64"),
-            vjp=lambda g, y, x: (g,), cases=((((),), {}),)))
+            vjp=lambda g, y, x: (g,), cases=((((),), {}),), linear_in=(0,),
+            names_as="{0}_float"))
 
 
 # -- to_numpy: a Python scalar as a NumPy scalar -----------------------------------------
@@ -331,7 +347,7 @@ register(Op(name="to_numpy", arity=1,
                                                   PREC_ATOM),
             shape_rule=lambda op, avals, params, python: ((), params["dtype"]),
             vjp=lambda g, y, x, dtype: (g,) if dtype in ("float64", "float32") else (None,),
-            cases=((((),), {"dtype": "float64"}),)))
+            cases=((((),), {"dtype": "float64"}),), linear_in=(0,), names_as="{0}_np"))
 
 
 # The gradient of a 0-d array parameter is a 0-d array (NumPy's arithmetic on 0-d arrays
@@ -341,7 +357,9 @@ register(Op(name="to_array", arity=1, np_fn=lambda x, dtype: np.array(x, dtype=d
             spell=lambda args, params, aval: Expr(
                 f"np.array({args[0].text}, dtype=np.{params['dtype']})", PREC_ATOM),
             shape_rule=lambda op, avals, params, python: ((), params["dtype"]),
-            vjp=lambda g, y, x, dtype: (g,), cases=((((),), {"dtype": "float64"}),)))
+            # (not linear_in: a zero would become a constant, printed as a NumPy scalar)
+            vjp=lambda g, y, x, dtype: (g,), cases=((((),), {"dtype": "float64"}),),
+            names_as="{0}_array"))
 
 
 # -- front ends that are reshapes or transposes -----------------------------------------

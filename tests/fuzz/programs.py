@@ -50,6 +50,7 @@ import numpy as np
 from bpcompiler import CompileError, InternalError, VerificationError, compile_grad
 from bpcompiler.errors import FunctionRaisedError
 from bpcompiler.ops import REGISTRY
+from bpcompiler.ops.domains import resolve
 from bpcompiler.ops.registry import elementwise_rule
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -66,30 +67,10 @@ COMPARISONS = {"less": "<", "less_equal": "<=", "greater": ">", "greater_equal":
 LOGICAL = {"logical_and": "&", "logical_or": "|", "logical_xor": "^"}
 INFIX = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "power": "**",
          "remainder": "%", "floor_divide": "//"}
-# Elementwise ops with a kink or jump: operands must keep a margin from it.
-KINKS = {"absolute", "maximum", "minimum", "fmax", "fmin", "clip", "fabs"}
-
-
-def _to_integer(x):
-    return np.abs(x - np.round(x))
-
-
-def _to_half(x):
-    return np.abs(x - np.floor(x) - 0.5)
-
-
-def _modulo_distance(a, b):
-    return _to_integer(a / b) * np.abs(b)
-
-
-# Ops with jumps, and the distance of their operands from the nearest jump. The
-# example point keeps JUMP_MARGIN from them; compile_grad's verification at perturbed
-# arguments may still straddle one (found by this fuzzer: np.fmod(-1.5, p0)), which it
-# reports as a "not smooth" VerificationError: an expected outcome for these programs.
-JUMPS = {"floor": _to_integer, "ceil": _to_integer, "trunc": _to_integer,
-         "rint": _to_half, "round": _to_half, "sign": np.abs,
-         "fmod": _modulo_distance, "remainder": _modulo_distance,
-         "floor_divide": _modulo_distance}
+# Elementwise ops with a kink (Op.kink) keep MARGIN from it at the example point, and
+# ops with jumps (Op.jump) JUMP_MARGIN; compile_grad's verification at perturbed
+# arguments may still straddle a jump (found by this fuzzer: np.fmod(-1.5, p0)), which
+# it reports as a "not smooth" VerificationError: an expected outcome for these programs.
 # Other spellings of elementwise ops ({0}, {1} are the operands), chosen half the time.
 SPELLINGS = {"round": ("np.round({0})", "np.around({0})", "{0}.round()"),
              "trunc": ("np.trunc({0})", "np.fix({0})"),
@@ -206,11 +187,6 @@ def unfuzzed_ops() -> list[str]:
     one is recorded in UNFUZZED (reported by the soak script)."""
     missing = sorted(n for n in user_ops() if n not in reachable_ops() or n in UNFUZZED)
     return [f"{n} ({UNFUZZED[n]})" if n in UNFUZZED else n for n in missing]
-
-
-def _domains(op, arity):
-    d = op.domain
-    return tuple(d) if isinstance(d, tuple) else (d,) * arity
 
 
 class _Builder:
@@ -374,19 +350,10 @@ class _Builder:
         self.ops.extend((op_name,) if isinstance(op_name, str) else op_name)
         return True
 
-    def adapt(self, v: Value, domain: str) -> tuple[str, object] | None:
-        """The operand's text, moved into `domain` if it is not there already."""
-        x = np.asarray(v.value, dtype=np.float64)
-        fn = "math" if self.mode == "math" else "np"
-        if domain == "positive" and not np.all(x > 0.1):
-            return f"(1.5 + {fn}.tanh({v.name}))", None
-        if domain == "nonzero" and not np.all(np.abs(x) > 0.1):
-            return f"(1.5 + {fn}.tanh({v.name}))", None
-        if domain == "unit" and not np.all(np.abs(x) < 0.9):
-            return f"(0.9 * {fn}.tanh({v.name}))", None
-        if domain == "above1" and not np.all(x > 1.1):
-            return f"(2.5 + {fn}.tanh({v.name}))", None
-        return v.name, None
+    def adapt(self, v: Value, domain) -> tuple[str, object] | None:
+        """The operand's text, moved into `domain` (a Domain, or its name) if it is not
+        there already."""
+        return resolve(domain).into(v.name, v.value, "math" if self.mode == "math" else "np"), None
 
     def step(self):
         names = elementwise_ops(self.mode)
@@ -403,7 +370,7 @@ class _Builder:
         if name == "where":
             return self.where()
         operands = [self.operand() for _ in range(op.arity)]
-        texts = [self.adapt(v, d)[0] for v, d in zip(operands, _domains(op, op.arity))]
+        texts = [self.adapt(v, d)[0] for v, d in zip(operands, op.domains(op.arity))]
         if name in SPELLINGS and self.mode == "numpy" and self.c.boolean():
             wrapped = [t if t.isidentifier() or t.startswith("(") else f"({t})" for t in texts]
             text = self.c.choice(SPELLINGS[name]).format(*wrapped)
@@ -427,18 +394,11 @@ class _Builder:
         else:
             text = f"np.{op.np_fn.__name__}({', '.join(texts)})"
         check = None
-        if name in JUMPS:
+        distance, margin = (op.jump, JUMP_MARGIN) if op.jump else (op.kink, MARGIN)
+        if distance is not None:
             def check():
                 vals = [np.asarray(self.evaluate(t), dtype=np.float64) for t in texts]
-                return bool(np.all(JUMPS[name](*vals) > JUMP_MARGIN))
-        elif name in KINKS:
-            def check():
-                vals = [np.asarray(self.evaluate(t), dtype=np.float64) for t in texts]
-                if len(vals) == 1:
-                    return bool(np.all(np.abs(vals[0]) > MARGIN))
-                # clip(x, lo, hi): away from both bounds
-                return all(bool(np.all(np.abs(vals[0] - other) > MARGIN))
-                           for other in vals[1:])
+                return bool(np.all(distance(*vals) > margin))
         return self.try_add(text, name, check)
 
     def condition(self) -> tuple[str, list, list]:
@@ -645,7 +605,8 @@ def check_program(program: Program, directory: str) -> Outcome:
     try:
         compiled = compile_grad(f, program.args, wrt=program.wrt)
     except VerificationError as exc:
-        if "not smooth" in exc.problem and set(program.ops) & set(JUMPS):
+        if "not smooth" in exc.problem and any(REGISTRY[o].jump for o in program.ops
+                                               if o in REGISTRY):
             # a jump within the difference step at the perturbed arguments: expected
             return Outcome("skipped", f"VerificationError: {exc}")
         return Outcome("failed", f"VerificationError: {exc}")
