@@ -196,10 +196,12 @@ def static_guard_lines(sig: Signature, function: str, regenerate: str) -> list[s
             continue
         test = f"{p.name} is not {p.value!r}" if p.value is None or isinstance(p.value, bool) \
             else f"{p.name} != {p.value!r}"
-        message = (f", but this module was compiled for {p.name}={p.value!r}, a compile-time "
-                   f"constant of {function} (a loop bound, slice bound, size or branch); to "
-                   f"use another value, recompile with it as the example value: {regenerate}")
+        message = (f", but this module was compiled for {p.name}={p.value!r} (a compile-time "
+                   f"constant of {function}: a loop bound, slice bound, size or option); "
+                   f"recompile with the value you need as the example: {regenerate}")
         body = f"{p.name}={{{p.name}!r}}" + message.replace("{", "{{").replace("}", "}}")
+        if regenerate.startswith("bpcompiler ") and type(p.value) is int:
+            body += f" --arg '{p.name}=int in [{{{p.name}}}, {{{p.name}}}]'"
         lines += [f"if {test}:", f"    raise ValueError(f{body!r})"]
     return lines
 
