@@ -212,6 +212,7 @@ def unpack_lines(sig: Signature) -> list[str]:
     for i, p in enumerate(sig.params):
         if p.structured:
             names = {leaf.path: leaf.name for leaf in sig.leaves if leaf.param == i}
+            lines += structure.check_lines(p.name, p.value)
             lines += structure.unpack_lines(p.name, p.value, names)
     return lines
 

@@ -279,3 +279,20 @@ def test_the_cli_keeps_defaults_and_compiles_a_loop_bound(tmp_path):
                                                        for k in range(1, 5)), rel=1e-14)
     with pytest.raises(ValueError, match=r"--arg 'n=int in \[6, 6\]'"):
         series_grad.grad(x, 6)
+
+
+def test_guards_check_a_structures_containers():
+    rng = np.random.default_rng(0)
+    params, x = make_layers(rng, (3, 4, 2)), rng.normal(size=(5, 3))
+    c = compile_grad(mlp, (params, x))
+    with pytest.raises(ValueError, match="params must be a list of 2.*got a list of 1"):
+        c.module.grad(params[:1], x)
+    with pytest.raises(TypeError, match=r"params\[1\] must be a tuple of 2.*got list"):
+        c.module.forward([params[0], list(params[1])], x)
+    p = {"W": rng.normal(size=(5, 3)), "b": rng.normal(size=3),
+         "nested": {"c": rng.normal(size=5)}}
+    c = compile_grad(dict_loss, (p, rng.normal(size=(2, 5))))
+    with pytest.raises(ValueError, match=r"p must be a dict with the keys \['W', 'b', 'nested'\]"):
+        c.module.grad({"W": p["W"], "b": p["b"]}, rng.normal(size=(2, 5)))
+    reordered = {"nested": p["nested"], "b": p["b"], "W": p["W"]}
+    assert c.module.forward(reordered, np.ones((2, 5))) == dict_loss(p, np.ones((2, 5)))
