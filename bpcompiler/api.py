@@ -26,6 +26,7 @@ from . import __version__, display
 from .autodiff import differentiate
 from .emit import emit
 from .errors import CompileError, InternalError
+from .follow import underlying_function
 from .fingerprint import source_hash
 from .format import format_source
 from .graph import check_graph, dump
@@ -36,7 +37,7 @@ from .shapes import SymbolicShapes, default_wrt_from_examples, resolve_shapes
 from .symbolic import VARIANT_STEPS, SymbolicShapeError, annotate, variant_args
 from .signature import def_items, of_graph
 from .trace import source_file, trace
-from .verify import VerificationReport, verify
+from .verify import VerificationReport, verify, widen
 from .writer import MARKER, check_writable, write_atomically
 
 # How much of the graph an internal-error dump holds.
@@ -126,7 +127,7 @@ def load_module(source: str, name: str, filename: str) -> types.ModuleType:
 
 def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
                  command: str | None = None, force: bool = False, debug: bool = False,
-                 progress=None) -> Compiled:
+                 progress=None, bounds: dict | None = None) -> Compiled:
     """Compile the gradient of `f` at example `args` into a verified Python module.
 
     `wrt` names the parameters to differentiate (default: every float parameter). With
@@ -137,6 +138,8 @@ def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
     are drawn from the specs, which must then cover every parameter.
     `command` is the shell command recorded in the header as the way to regenerate it.
     `progress`, if given, is called with each stage's name as the stage starts.
+    `bounds` maps parameter names to (lo, hi) ranges (a spec's `in [lo, hi]` gives one
+    too): the points verification adds stay inside them.
     """
     # NOTE: a compile allocates a few dicts per node and frees nothing cyclic until it
     # returns; the cyclic collector's full sweeps over a 100k-node graph cost a third of
@@ -148,6 +151,7 @@ def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
         args, shapes = resolve_shapes(f, args, specs)
         if wrt is None and shapes.data:  # a spec marked `data` is not differentiated
             wrt = default_wrt_from_examples(f, args, shapes.data)
+        shapes.bounds.update(bounds or {})
         compiled = _compile(f, args, wrt, out, command, force, debug, report, shapes)
     finally:
         close()
@@ -166,7 +170,7 @@ def _build(f, args, wrt, debug, report: CompileReport | None = None, enter=None,
     enter = enter or (lambda name: name)
     phase = phase or (lambda name: None)
     latest = {} if latest is None else latest
-    forward = latest["graph"] = trace(f, args, wrt)
+    forward = latest["graph"] = latest["traced"] = trace(f, args, wrt)
     if report is not None:
         report.traced_nodes = len(forward)
     phase("trace")
@@ -197,12 +201,32 @@ def _build(f, args, wrt, debug, report: CompileReport | None = None, enter=None,
 def _make_symbolic(f, args, wrt, debug, joint, shapes: "SymbolicShapes") -> None:
     """Compile again with each symbolic dimension larger and write the sizes in `joint`
     as formulas of the dimensions (see symbolic.py)."""
-    variants = {dim: [_build(f, variant_args(args, shapes.axes, shapes.sizes, dim, step),
-                             wrt, debug)[1] for step in VARIANT_STEPS]
+    variants = {dim: [_build(f, variant_args(args, shapes.axes, shapes.names, shapes.sizes,
+                                             dim, step), wrt, debug)[1]
+                      for step in VARIANT_STEPS]
                 for dim in shapes.sizes}
     annotate(joint, variants, shapes.sizes)
-    joint.graph["symbolic_dims"] = {name: axes for name, axes in
-                                    zip(joint.graph["params"], shapes.axes) if axes}
+    joint.graph["symbolic_dims"] = dict(shapes.axes)
+
+
+def _verify_other_size(f, module, args, shapes, sig, joint, float32, casts32) -> None:
+    """Verify the module with every symbolic dimension at a size the compile never saw."""
+    other = args
+    for dim in shapes.sizes:
+        other = variant_args(other, shapes.axes, shapes.names, shapes.sizes, dim, 3, seed=7)
+    given = other if isinstance(other, dict) else dict(zip(shapes.names, other))
+    leaves = [given.get(sig.params[leaf.param].name, leaf.value) if not leaf.path else
+              leaf.value for leaf in sig.leaves]
+    try:
+        verify(f, module, leaves, joint.graph["params"], joint.graph["wrt"],
+               bounds=shapes.bounds, computes_in_float32=float32, casts_to_float32=casts32,
+               signature=sig, wrt_params=joint.graph["wrt_params"])
+    except CompileError as exc:
+        raise SymbolicShapeError(
+            "the module is right at the example's sizes but not at another size of "
+            f"{', '.join(shapes.sizes)}: {exc.problem}", file=source_file(f),
+            line=getattr(f, "__code__", None) and f.__code__.co_firstlineno,
+            hint="give those axes numbers in the spec instead of names") from None
 
 
 def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Compiled:
@@ -234,24 +258,25 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Comp
             _make_symbolic(f, args, wrt, debug, joint, shapes)
             phase("symbolic")
         stage = enter("emit")
-        file = source_file(f)
-        name = f.__name__
+        base = underlying_function(f) or f  # a method's or partial's own function
+        file = source_file(base)
+        name = base.__name__
         params = joint.graph["params"]
         wrt_names = joint.graph["wrt"]
         sig = of_graph(joint)
-        recorded = None if command or out is None or not sig.plain() or \
-            isinstance(args, dict) else api_command(f, params, args, wrt_names, str(out))
+        recorded = None if command or out is None else \
+            api_command(f, params, args, wrt_names, str(out))
         regenerate = command or (recorded[0] if recorded else
                                  f"compile_grad({name}, ...) from Python (no command recorded)")
+        joint.graph["regenerate"] = regenerate
         joint.graph["command"] = command or (recorded[0] if recorded else
                                              f"compile_grad({name}, ...) at the new shape")
-        joint.graph["regenerate"] = regenerate
         # NOTE: the module is emitted, formatted and imported once. The verification
         # result goes into a header comment after the fact: a comment line changes no
         # code and no line number, so the module verified is the module written.
         pending = "# Verified: (pending)"
         header = [f"{MARKER} {__version__}. Do not edit: regenerate instead.",
-                  f"# Source: {file}:{name} (sha256 {source_hash(f)})",
+                  f"# Source: {file}:{name} (sha256 {source_hash(base)})",
                   f"# Regenerate: {regenerate}", pending]
         docstring = "\n".join(textwrap.wrap(
             f"Gradient of `{name}` with respect to "
@@ -273,23 +298,13 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Comp
         float32 = any(a["dtype"] == "float32" for _, a in forward.nodes(data=True))
         casts32 = any(a["dtype"] == "float32" and a["op"] in ("astype", "const")
                       for _, a in forward.nodes(data=True))
-        verification = verify(f, module, sig.leaf_values(), params, wrt_names,
+        traced = latest["traced"]
+        verification = verify(f, module, sig.leaf_values(), params, wrt_names, graph=traced,
+                              bounds=shapes.bounds, twin=lambda: float64_twin(traced, name),
                               computes_in_float32=float32, casts_to_float32=casts32,
                               signature=sig, wrt_params=joint.graph["wrt_params"])
         if shapes.sizes:  # and at another size of every symbolic dimension
-            other = args
-            for dim in shapes.sizes:
-                other = variant_args(other, shapes.axes, shapes.sizes, dim, 3, seed=7)
-            try:
-                verify(f, module, sig.leaf_values_for(f, other), params, wrt_names,
-                       computes_in_float32=float32, casts_to_float32=casts32,
-                       signature=sig, wrt_params=joint.graph["wrt_params"])
-            except CompileError as exc:
-                raise SymbolicShapeError(
-                    "the module is right at the example's sizes but not at another size of "
-                    f"{', '.join(shapes.sizes)}: {exc.problem}", file=source_file(f),
-                    line=getattr(f, "__code__", None) and f.__code__.co_firstlineno,
-                    hint="give those axes numbers in the spec instead of names") from None
+            _verify_other_size(f, module, args, shapes, sig, joint, float32, casts32)
             verification.points += 1
         report.verification = verification
         verified = f"# Verified: {verification.summary()}"
@@ -316,6 +331,13 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Comp
         raise internal_error(f"internal error in {stage}: {type(exc).__name__}: {exc}",
                              stage, f, graph, exc) from exc
     return Compiled(source=source, module=module, graph=joint, path=path, report=report)
+
+
+def float64_twin(traced, name: str) -> types.ModuleType:
+    """The float32 program's float64 twin, compiled the same way (not formatted):
+    verification checks the rules on it at float64 tolerances."""
+    joint = optimize(differentiate(optimize(widen(traced), rounds=1)))
+    return load_module(emit(joint, [], ""), f"{name}_grad64", f"<bpcompiler {name}_grad64>")
 
 
 def internal_error(problem: str, stage: str, fn, graph, exc: BaseException) -> InternalError:

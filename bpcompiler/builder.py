@@ -119,6 +119,11 @@ class Builder:
         if python is None:
             python = name == "to_float" or all(a.python for a in avals) and \
                 op.py_fn is not None  # (float() always gives a Python float)
+        if self.phase == "forward" and attrs and all(a["op"] == "const" for a in attrs) and \
+                any(isinstance(v, Tracer) for v in operands):
+            folded = self._fold(op, attrs, params, python)
+            if folded is not None:
+                return folded
         file, line = self.where()
         self._count(file, line)
         try:
@@ -130,6 +135,18 @@ class Builder:
         node = add_node(self.graph, name, nodes, params, shape=shape, dtype=dtype,
                         python=python, phase=self.phase, file=file, line=line)
         return self.tracer(node)
+
+    def _fold(self, op, attrs, params, python):
+        """An op on constant tracers (np.zeros(n) in traced code, see ops/update.py) is
+        computed now: its result is a constant that still answers `if` and float()."""
+        try:
+            with np.errstate(all="ignore"):
+                value = op.impl(python)(*[a["params"]["value"] for a in attrs], **params)
+        except Exception:  # noqa: BLE001  left to the graph (and its own checks)
+            return None
+        if isinstance(value, np.ndarray) and value.dtype.kind not in "fiub":
+            return None
+        return self.tracer(self.constant(value))
 
     def concrete_needed(self, tracer) -> None:
         """Raise StaticNeeded when `tracer`'s value follows from int (or bool) parameters

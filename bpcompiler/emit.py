@@ -33,7 +33,8 @@ def print_module(module: Module, header_lines: list[str], docstring: str) -> str
 
 def imports_sentence(imports: list[str]) -> str:
     """What the module needs, from what it imports."""
-    names = ["NumPy" if "numpy" in line else line.split()[1] for line in imports]
+    names = ["NumPy" if "numpy" in line else "SciPy (scipy.special)" if "scipy" in line
+             else line.split()[1] for line in imports]
     if not names:
         return "This module imports nothing: it is plain Python."
     return f"This module imports only {' and '.join(names)}."

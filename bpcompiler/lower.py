@@ -25,15 +25,15 @@ from .body import Line, lower_body
 from .comments import provenance
 from .graph import outputs
 from .guards import guard_lines, module_lines, result_check_lines
-from .signature import call_items, def_items, gradient_texts, of_graph, prologue_lines
 from .literals import array_literal, is_zeros, literal_needs_math
 from .naming import ADJOINT_PREFIX, Namespace
+from .signature import call_items, def_items, gradient_texts, of_graph, prologue_lines
 from .symbolic import SymArray
 from .ops import REGISTRY
 from .ops.registry import PREC_ATOM, Aval, Expr
 
 # Modules a spelling may reach, by the name it spells them with.
-MODULES = {"np": "numpy", "math": "math"}
+MODULES = {"np": "numpy", "math": "math", "scipy": "scipy.special"}
 # Builtins that op spellings call (absolute on floats is `abs(x)`, to_float `float(x)`).
 SPELLED_BUILTINS = ("abs", "float", "type", "locals")  # (the last two: guards.py)
 
@@ -60,14 +60,14 @@ class Module:
     imports: list[str]
     constants: list[str] = field(default_factory=list)
     functions: list[Function] = field(default_factory=list)
-    call: tuple = ()  # the arguments `grad` passes to value_and_grad (signature.py)
+    call: tuple = ()  # the arguments forwarding every parameter (`grad` to value_and_grad)
 
 
 def lower(g) -> Module:
     dims = {d for axes in g.graph.get("symbolic_dims", {}).values() for d in axes.values()}
-    sig = of_graph(g)
-    own = tuple(p.name for p in sig.params)  # (a structured parameter's name too)
-    space = Namespace(fixed=tuple(g.graph["params"]) + own + tuple(sorted(dims)))
+    sig = of_graph(g)  # the source's own parameters (a structured one's leaves are params)
+    space = Namespace(fixed=tuple(g.graph["params"]) + tuple(p.name for p in sig.params)
+                      + tuple(sorted(dims)))
     inputs = _parameter_names(g, space)
     constants, constant_lines = _constants(g, space)
     uses = Counter(a for n in g for a in g._node[n]["args"])
@@ -80,8 +80,8 @@ def lower(g) -> Module:
     fwd = lower_body(ctx, (output,))
     both = lower_body(ctx, outputs(g), keep_named=True)
     grads, named = _gradient_names(g, both, space)
-    wrt = g.graph.get("wrt_params", g.graph["wrt"])  # a structure's leaves build it
-    grads = gradient_texts(sig, wrt, dict(zip(g.graph["wrt"], grads)))
+    wrt_params = g.graph.get("wrt_params", g.graph["wrt"])
+    grads = gradient_texts(sig, wrt_params, dict(zip(g.graph["wrt"], grads)))
     if named:  # under one comment: where the gradients of the parameters are made
         first = g._node[g.graph["inputs"][0]] if g.graph["inputs"] else {}
         named[0].comment = provenance(("adjoint", first.get("file"), first.get("line")), (),
@@ -94,14 +94,15 @@ def lower(g) -> Module:
         Function("value_and_grad", "(value, gradients): the gradients in WRT order.",
                  list(preamble), both.statements + named, value, grads,
                  checks=result_check_lines(g, value))]
-    shadowed = "value_and_grad" in g.graph["params"] + own
+    shadowed = "value_and_grad" in g.graph["params"] or \
+        any(p.name == "value_and_grad" for p in sig.params)
     functions.append(Function(
         "grad", "The gradients with respect to WRT, in that order.",
         list(preamble) if shadowed else [], both.statements + named if shadowed else [],
         None, grads, delegate=not shadowed,
         checks=result_check_lines(g, value) if shadowed else []))
-    return Module(g.graph["function"], tuple(def_items(sig)), wrt,
-                  imports, constant_lines, functions, tuple(call_items(sig)))
+    return Module(g.graph["function"], tuple(def_items(sig)), tuple(wrt_params),
+                  imports, constant_lines, functions, call=tuple(call_items(sig)))
 
 
 def _parameter_names(g, space: Namespace) -> dict:
@@ -120,17 +121,20 @@ def _preamble(g, inputs: dict, imports: list[str]) -> list[str]:
     statements use is read through its internal name, and the name is bound back.
     Then the call-time guards on the arguments (guards.py), which read the parameters
     by those internal names."""
-    lines = [f"{inputs[node]} = {p}" for p, node in zip(g.graph["params"], g.graph["inputs"])
-             if inputs[node] != p]
+    # Static parameters' guards and the unpacking of structured ones (signature.py) come
+    # first: they bind the leaves that everything after reads.
+    lines = prologue_lines(g, g.graph.get("regenerate", "see the module's header"))
+    lines += [f"{inputs[node]} = {p}" for p, node in zip(g.graph["params"], g.graph["inputs"])
+              if inputs[node] != p]
     for p in g.graph["params"]:
         if p in MODULES and any(line.startswith(f"import {MODULES[p]}") for line in imports):
-            lines.append(f"import {MODULES[p]}" + (f" as {p}" if MODULES[p] != p else ""))
+            lines.append(f"import {MODULES[p]}" + (f" as {p}" if MODULES[p] != p and
+                                                   not MODULES[p].startswith(p + ".") else ""))
     builtins = [p for p in g.graph["params"] if p in SPELLED_BUILTINS]
     if builtins:
         lines.append(f"from builtins import {', '.join(builtins)}")
     local = {p: inputs[node] for p, node in zip(g.graph["params"], g.graph["inputs"])}
-    # (static parameters' guards and structures' unpacking first: the guards read leaves)
-    return lines + prologue_lines(g, g.graph.get("command", "")) + guard_lines(g, local)
+    return lines + guard_lines(g, local)
 
 
 def _constants(g, space: Namespace) -> tuple[dict, list[str]]:
@@ -200,8 +204,9 @@ def _imports(g, constant_lines) -> list[str]:
         if key not in probed:
             probed[key] = _spelled_modules(attrs)
         needed |= probed[key]
+    # (the code says scipy.special.<name>: importing the submodule binds `scipy`)
     return [f"import {MODULES[m]}" + (" as np" if m == "np" else "")
-            for m in ("math", "np") if m in needed]
+            for m in ("math", "np", "scipy") if m in needed]
 
 
 def _spelled_modules(attrs) -> set:

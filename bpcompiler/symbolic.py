@@ -80,16 +80,17 @@ def is_symbolic(value) -> bool:
     return isinstance(value, (Dim, SymFloat, SymArray))
 
 
-def variant_args(args: tuple, symbolic: dict, sizes: dict, dim: str, step: int,
-                 seed: int = 0) -> tuple:
+def variant_args(args, symbolic: dict, names: tuple, sizes: dict, dim: str, step: int,
+                 seed: int = 0):
     """The example arguments with dimension `dim` made `step` larger: each array is
     extended along its axes of that dimension by repeating its own entries cyclically
     (so labels stay labels and values stay in their domain), floats slightly perturbed
     so repeated rows are not exact copies."""
     rng = np.random.default_rng(seed + step)
-    out = []
-    for value, axes in zip(args, symbolic):
-        for axis, name in sorted(axes.items()):
+    named = args if isinstance(args, dict) else dict(zip(names, args))
+    out = {}
+    for key, value in named.items():
+        for axis, name in sorted(symbolic.get(key, {}).items()):
             if name != dim:
                 continue
             new = sizes[dim] + step
@@ -97,8 +98,8 @@ def variant_args(args: tuple, symbolic: dict, sizes: dict, dim: str, step: int,
             if value.dtype.kind == "f":
                 noise = rng.uniform(-1e-3, 1e-3, size=value.shape).astype(value.dtype)
                 value = value * (1 + noise)
-        out.append(value)
-    return tuple(out)
+        out[key] = value
+    return out if isinstance(args, dict) else tuple(out.values())
 
 
 def annotate(base, variants: dict, sizes: dict) -> None:

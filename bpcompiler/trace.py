@@ -26,6 +26,7 @@ from .builder import Builder, StaticNeeded
 from .errors import (ArgumentError, CompileError, FunctionRaisedError, InternalError,
                      NonFiniteError, ReturnValueError, TraceLimitError)
 from .graph import add_node, new_graph
+from .follow import underlying_function
 from .instrument import Instrumenter
 from .signature import Leaf, bind, is_literal
 from .structure import check_structure, flatten, is_structure, leaf_name, path_text
@@ -64,8 +65,10 @@ def _first_line(fn) -> int | None:
 
 
 def parameter_names(fn) -> tuple[str, ...]:
-    """The names of `fn`'s parameters (ArgumentError for *args, **kwargs)."""
-    file, line = source_file(fn), _first_line(fn)
+    """The names of `fn`'s parameters (ArgumentError for *args, **kwargs); for a bound
+    method or a partial, those left to pass."""
+    target = underlying_function(fn) or fn
+    file, line = source_file(target), _first_line(target)
     return tuple(p.name for p in bind(fn, {}, file=file, line=line, complete=False).params)
 
 
@@ -149,9 +152,10 @@ def trace(fn, args, wrt=None):
     """Trace `fn` at example `args` (a tuple in signature order, or a dict by name);
     return the forward graph (output set, no grads). An int parameter the function
     needs as a concrete number is made a compile-time constant, and `fn` traced again."""
-    if not callable(fn) or not hasattr(fn, "__code__"):
+    if not callable(fn) or underlying_function(fn) is None:
         raise ArgumentError(f"{fn!r} is not a plain Python function",
-                            hint="pass a function defined with def or lambda")
+                            hint="pass a function defined with def or lambda (or a method, "
+                                 "functools.partial or lru_cache of one)")
     static: frozenset = frozenset()
     while True:
         try:
@@ -208,16 +212,18 @@ def _leaves(fn, sig, file, first) -> list:
 
 
 def _trace(fn, args, wrt, static):
-    file, first = source_file(fn), _first_line(fn)
-    sig = bind(fn, args, static, file=file, line=first)
+    given, target = fn, underlying_function(fn)
+    file, first = source_file(target), _first_line(target)
+    sig = bind(given, args, static, file=file, line=first)
+    fn = target  # `fn` names the function in messages from here on
     avals = _leaves(fn, sig, file, first)
     wrt_params = resolve_wrt(fn, sig, avals, wrt)
     names = tuple(leaf.name for leaf in sig.leaves)
     wrt = tuple(leaf.name for w in wrt_params for leaf in sig.leaves_of(w))
 
-    graph = new_graph(fn.__name__, file, names)
+    graph = new_graph(target.__name__, file, names)
     instrumenter = Instrumenter()
-    clone = instrumenter.instrument(fn)
+    clone = instrumenter.entry(given)
 
     shown: dict[str, str | None] = {}  # co_filename -> display path (relpath is slow)
 

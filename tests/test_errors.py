@@ -103,9 +103,9 @@ def setitem_argument(x):
     return np.sum(x)
 
 
-def setitem_temporary(x):
-    y = x * 2.0
-    y[1:] = 0.0  # <-
+def setitem_view(x):
+    y = (x * 2.0)[:2]
+    y[1:] = 0.0  # <- a view: NumPy would write into the array it views
     return np.sum(y)
 
 
@@ -283,7 +283,7 @@ CASES = [
     ("unsupported math", unsupported_math, (0.5,), None, UnsupportedOperationError),
     ("unsupported method", unsupported_method, (V,), None, UnsupportedOperationError),
     ("x[0] = 1.0 on an argument", setitem_argument, (V,), None, InPlaceMutationError),
-    ("y[1:] = 0.0 on a temporary", setitem_temporary, (V,), None, InPlaceMutationError),
+    ("y[1:] = 0.0 on a view", setitem_view, (V,), None, InPlaceMutationError),
     ("x += 1 on an argument", iadd_argument, (V,), None, InPlaceMutationError),
     ("y *= 2 on a view", imul_view, (V,), None, InPlaceMutationError),
     ("out=", out_argument, (V,), None, InPlaceMutationError),
