@@ -131,16 +131,26 @@ def run_compile(options: argparse.Namespace, write: bool = True,
     config = load_config()
     fn = load_function(options.target)
     try:
-        specs = specs_for(fn, _overrides(options, fn, config))
+        overrides = _overrides(options, fn, config)
+        specs = specs_for(fn, overrides)
+        all_specs = dict(specs)
+        # A parameter with a default keeps it (no random example) unless --arg names it.
+        parameters = inspect.signature(fn).parameters
+        specs = {n: s for n, s in specs.items()
+                 if parameters[n].default is inspect.Parameter.empty or n in overrides}
         args = example_args(specs)
     except ArgumentError as exc:  # a malformed spec in an annotation or the config
         raise UsageError(str(exc)) from None
     except MemoryError:
         raise UsageError("the example arguments do not fit in memory (give smaller "
                          "shapes in the specs)") from None
+    args = dict(zip(specs, args))
     if options.args_npz:
-        given = load_npz(options.args_npz, specs)
-        args = tuple(given.get(name, value) for name, value in zip(specs, args))
+        args.update(load_npz(options.args_npz, all_specs))
+    names = list(parameters)
+    if list(args) == names[:len(args)] and not any(
+            parameters[n].kind == parameters[n].KEYWORD_ONLY for n in args):
+        args = tuple(args.values())  # (positional: symbolic dimensions follow them)
     wrt = tuple(w.strip() for w in options.wrt.split(",")) if options.wrt else \
         default_wrt(specs)
     options.out = options.out or default_output(options.target, config.output)

@@ -27,10 +27,21 @@ from __future__ import annotations
 import networkx as nx
 
 from .ops import REGISTRY
+from .structure import path_text
 from .ops.registry import PREC_ATOM, Aval, Expr
 
 HELPER = "_wrong_argument"
 _SHORT = {"f64": "float64", "f32": "float32", "i64": "int64", "i32": "int32", "bool": "bool"}
+
+
+def labels(g: nx.DiGraph) -> dict[str, str]:
+    """How messages name each traced input: its parameter, or the leaf of a structured
+    parameter as the source reads it (`params[0][1]`, `p["W"]`)."""
+    sig = g.graph.get("signature")
+    if sig is None:
+        return {}
+    return {leaf.name: path_text(sig.params[leaf.param].name, leaf.path)
+            for leaf in sig.leaves}
 
 
 def parameter_kinds(g: nx.DiGraph) -> dict[str, tuple]:
@@ -52,8 +63,10 @@ def guard_lines(g: nx.DiGraph, local: dict[str, str] | None = None) -> list[str]
     lines, bound = ["# The arguments must be what this module was compiled for (ARGUMENTS)."], set()
     forced = _checked_by_math(g)
     scalars_only = _scalars_only(g)
+    label = labels(g)
     for name, (python, dtype, shape) in parameter_kinds(g).items():
         value = local.get(name, name)
+        shown = label.get(name, name)
         if python:
             if name in forced or scalars_only:
                 continue
@@ -67,13 +80,13 @@ def guard_lines(g: nx.DiGraph, local: dict[str, str] | None = None) -> list[str]
                 tests += _rank_and_static_tests(value, shape)
             tests.append(f"{value}.dtype != np.{dtype}")
             test = " or ".join(tests)
-        lines.append(f"if {test}:\n    {HELPER}({name!r}, {value})")
+        lines.append(f"if {test}:\n    {HELPER}({shown!r}, {value})")
         for axis, d in enumerate(shape if not python else ()):
             if not isinstance(d, str):
                 continue
             if d in bound:  # a dimension an earlier parameter bound: they must agree
                 lines.append(f"if {value}.shape[{axis}] != {d}:\n"
-                             f"    _wrong_dimension({name!r}, {value}, {axis}, {d!r}, {d})")
+                             f"    _wrong_dimension({shown!r}, {value}, {axis}, {d!r}, {d})")
             else:
                 bound.add(d)
                 lines.append(f"{d} = {value}.shape[{axis}]")
@@ -95,6 +108,8 @@ def _scalars_only(g: nx.DiGraph) -> bool:
     """Every parameter and the result are Python scalars: an array argument would make
     the result an array, so one check of the result replaces a check per parameter."""
     output = g._node[g.graph["output"]]
+    if any(k != v for k, v in labels(g).items()):
+        return False  # (a structure's leaves are not locals: each gets its own check)
     return output["python"] and all(g._node[n]["python"] for n in g.graph["inputs"])
 
 
@@ -157,7 +172,8 @@ def describe_kind(python: bool, dtype: str, shape: tuple) -> str:
 def module_lines(g: nx.DiGraph, command: str) -> list[str]:
     """ARGUMENTS (what the module was compiled for) and, when a guard calls it, the
     `_wrong_argument` helper."""
-    kinds = parameter_kinds(g)
+    label = labels(g)
+    kinds = {label.get(name, name): kind for name, kind in parameter_kinds(g).items()}
     if result_check_lines(g, "value"):
         return ["# What each parameter must be, as a spec: the entry points check every call.",
                 _arguments(kinds), f"RECOMPILE = {command!r}",

@@ -56,13 +56,15 @@ def resolve_shapes(f, args, specs: dict | None) -> tuple[tuple, SymbolicShapes]:
                 raise ArgumentError(f"parameter {p.name!r}: {exc.problem}", hint=exc.hint,
                                     file=file, line=line) from None
             merged[p.name] = spec
-    if args is None:
-        missing = [n for n in names if n not in merged]
+    if args is None:  # (a parameter with a default and no spec takes its default)
+        missing = [p.name for p in parameters if p.name not in merged and
+                   p.default is inspect.Parameter.empty]
         if missing:
             raise ArgumentError(f"no example arguments, and no spec for {', '.join(missing)}",
                                 file=file, line=line,
                                 hint="pass args=(...), or a spec for every parameter")
-        args = example_args({n: merged[n] for n in names})
+        drawn = [n for n in names if n in merged]
+        args = dict(zip(drawn, example_args({n: merged[n] for n in drawn})))
     # Example values by name: a tuple in signature order (defaults may be left out) or a
     # dict by name (signature.py); trace() reports any that do not fit the signature.
     args = dict(args) if isinstance(args, dict) else tuple(args)

@@ -80,6 +80,23 @@ class Signature:
         args, kwargs = self.arguments(leaf_values)
         return fn(*args, **kwargs)
 
+    def leaf_values_for(self, fn, args) -> tuple:
+        """The leaves' values in other example arguments for the same parameters."""
+        bound = bind(fn, args)
+        out = []
+        for leaf in self.leaves:
+            value = bound.params[leaf.param].value
+            for _, key in leaf.path:
+                value = getattr(value, key) if isinstance(key, str) and not \
+                    isinstance(value, dict) else value[key]
+            out.append(value)
+        return tuple(out)
+
+    def plain(self) -> bool:
+        """Every parameter a leaf of its own, positional, without a default."""
+        return len(self.leaves) == len(self.params) and not any(
+            p.static or p.structured or p.keyword_only or p.has_default for p in self.params)
+
     def leaves_of(self, name: str) -> list:
         index = [p.name for p in self.params].index(name)
         return [leaf for leaf in self.leaves if leaf.param == index]
@@ -179,10 +196,12 @@ def static_guard_lines(sig: Signature, function: str, regenerate: str) -> list[s
             continue
         test = f"{p.name} is not {p.value!r}" if p.value is None or isinstance(p.value, bool) \
             else f"{p.name} != {p.value!r}"
-        message = (f", but this module was compiled for {p.name}={p.value!r}, a compile-time "
-                   f"constant of {function} (a loop bound, slice bound, size or branch); to "
-                   f"use another value, recompile with it as the example value: {regenerate}")
+        message = (f", but this module was compiled for {p.name}={p.value!r} (a compile-time "
+                   f"constant of {function}: a loop bound, slice bound, size or option); "
+                   f"recompile with the value you need as the example: {regenerate}")
         body = f"{p.name}={{{p.name}!r}}" + message.replace("{", "{{").replace("}", "}}")
+        if regenerate.startswith("bpcompiler ") and type(p.value) is int:
+            body += f" --arg '{p.name}=int in [{{{p.name}}}, {{{p.name}}}]'"
         lines += [f"if {test}:", f"    raise ValueError(f{body!r})"]
     return lines
 
@@ -193,6 +212,7 @@ def unpack_lines(sig: Signature) -> list[str]:
     for i, p in enumerate(sig.params):
         if p.structured:
             names = {leaf.path: leaf.name for leaf in sig.leaves if leaf.param == i}
+            lines += structure.check_lines(p.name, p.value)
             lines += structure.unpack_lines(p.name, p.value, names)
     return lines
 

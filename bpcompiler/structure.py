@@ -130,6 +130,43 @@ def unpack_lines(name: str, template, names: dict) -> list[str]:
     return [f"{names[path]} = {path_text(name, path)}" for path, _ in flatten(template)]
 
 
+def check_lines(name: str, template) -> list[str]:
+    """One check per list, tuple or dict in the structure, outermost first: the
+    container's type and length (a dict's keys), so a call with another structure is
+    told which part differs rather than failing to unpack."""
+    lines = []
+
+    def visit(value, path):
+        if not is_structure(value) or dataclasses.is_dataclass(value) or \
+                _is_namedtuple(value):
+            if is_structure(value):
+                for step, child in children(value):
+                    visit(child, path + (step,))
+            return
+        text = path_text(name, path).replace('"', "'")  # (inside a "-quoted f-string)
+        kind = type(value).__name__
+        if isinstance(value, dict):
+            keys = repr(list(value))
+            need = f"a dict with the keys {keys}"
+            tests = [(f"type({text}) is not dict", "TypeError", f"{{type({text}).__name__}}"),
+                     (f"{text}.keys() != {{{keys[1:-1]}}}", "ValueError",
+                      f"the keys {{list({text})}}")]
+        else:
+            need = f"a {kind} of {len(value)}"
+            tests = [(f"type({text}) is not {kind}", "TypeError", f"{{type({text}).__name__}}"),
+                     (f"len({text}) != {len(value)}", "ValueError",
+                      f"a {kind} of {{len({text})}}")]
+        for test, error, got in tests:
+            literal = f"{text} must be {need}, as this module was compiled for; got "
+            body = literal.replace("{", "{{").replace("}", "}}") + got
+            lines.extend([f"if {test}:", f"    raise {error}(f{body!r})"])
+        for step, child in children(value):
+            visit(child, path + (step,))
+
+    visit(template, ())
+    return lines
+
+
 def pack_text(name: str, template, texts: dict) -> str:
     """Source text building `template`'s structure from each leaf's text (`texts[path]`):
     `[(d_W1, d_b1), (d_W2, d_b2)]`, `{"W": d_W, "b": d_b}`, `type(p)(W=d_W, b=d_b)` for a

@@ -353,7 +353,8 @@ register(Op(name="to_numpy", arity=1,
                                                   PREC_ATOM),
             shape_rule=lambda op, avals, params, python: ((), params["dtype"]),
             vjp=lambda g, y, x, dtype: (g,) if dtype in ("float64", "float32") else (None,),
-            jvp=linear("to_numpy"), cases=((((),), {"dtype": "float64"}),)))
+            jvp=linear("to_numpy"), cases=((((),), {"dtype": "float64"}),), linear_in=(0,),
+            names_as="{0}_np"))
 
 
 # The gradient of a 0-d array parameter is a 0-d array (NumPy's arithmetic on 0-d arrays
@@ -363,8 +364,9 @@ register(Op(name="to_array", arity=1, np_fn=lambda x, dtype: np.array(x, dtype=d
             spell=lambda args, params, aval: Expr(
                 f"np.array({args[0].text}, dtype=np.{params['dtype']})", PREC_ATOM),
             shape_rule=lambda op, avals, params, python: ((), params["dtype"]),
+            # (not linear_in: a zero would become a constant, printed as a NumPy scalar)
             vjp=lambda g, y, x, dtype: (g,), jvp=linear("to_array"),
-            cases=((((),), {"dtype": "float64"}),)))
+            cases=((((),), {"dtype": "float64"}),), names_as="{0}_array"))
 
 
 # -- front ends that are reshapes or transposes -----------------------------------------
