@@ -194,9 +194,15 @@ class Instrumenter:
         if isinstance(value, types.BuiltinFunctionType) and id(value) in _MATH_FUNCTION_IDS \
                 and getattr(value, "__self__", None) is math:
             return self.math_functions[_MATH_FUNCTION_IDS[id(value)]]
-        frontend = scipy_frontends().get(id(value))
+        frontends = scipy_frontends()
+        frontend = frontends.get(id(value))
         if frontend is not None:  # scipy.special.logsumexp, scipy.stats.norm, ...
             return frontend
+        if isinstance(value, types.MethodType) and id(value.__self__) in frontends:
+            return getattr(frontends[id(value.__self__)], value.__name__)  # norm.logpdf
+        raw = getattr(value, "fun", None)
+        if raw is not None and getattr(value, "_is_autograd_primitive", False):
+            return self.substitute(raw)  # autograd.numpy.sum is NumPy's sum, unboxed
         if id(value) in _ARRAYLIKE_BY_ID and getattr(np, value.__name__, None) is value:
             return _ARRAYLIKE_BY_ID[id(value)]  # from numpy import asarray
         if isinstance(value, types.FunctionType):

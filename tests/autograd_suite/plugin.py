@@ -1,0 +1,105 @@
+"""A pytest plugin for autograd's test suite: `check_grads(fun, ...)(*args)` compiles
+`fun` with bpcompiler instead, every float argument differentiated, and compares the
+value and the gradients with autograd's own on the same function.
+
+A vector or tuple output is reduced to sum(output * W) with fixed random weights W, so
+the comparison covers the whole Jacobian along one direction. Complex inputs or outputs
+are skipped (bpcompiler differentiates real functions). Each check is recorded in the
+JSON file named by $BP_AUTOGRAD_REPORT: outcome "pass", "refused" (a CompileError),
+"wrong" (a value or gradient that disagrees) or "complex".
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+
+import numpy as np
+
+RECORDS: list = []
+
+
+def _is_float(value) -> bool:
+    return isinstance(value, float) or (isinstance(value, np.ndarray) and value.dtype.kind == "f")
+
+
+def _is_complex(value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return any(_is_complex(v) for v in value)
+    return isinstance(value, complex) or np.iscomplexobj(value)
+
+
+def _weights(y, rng):
+    if isinstance(y, (list, tuple)):
+        return [_weights(v, rng) for v in y]
+    return rng.uniform(-1.0, 1.0, size=np.shape(y))
+
+
+def _reduce(y, w, np_module):
+    if isinstance(w, list):  # (autograd boxes a list output: follow the weights' shape)
+        return sum(_reduce(y[i], u, np_module) for i, u in enumerate(w))
+    return np_module.sum(y * w)
+
+
+def _objective(fun, args, kwargs, floats, w, np_module):
+    """f(*float_args) = sum(fun(*args) * w), the other arguments fixed."""
+    def objective(*values):
+        full = list(args)
+        for i, v in zip(floats, values):
+            full[i] = v
+        return _reduce(fun(*full, **kwargs), w, np_module)
+    names = [f"a{i}" for i in floats]
+    objective.__signature__ = inspect.Signature(
+        [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names])
+    objective.__name__ = getattr(fun, "__name__", "fun")
+    return objective
+
+
+def _close(a, b) -> bool:
+    return np.allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float),
+                       rtol=1e-5, atol=1e-7)
+
+
+def check_with_bpcompiler(fun, args, kwargs):
+    import autograd
+    import autograd.numpy as anp
+    from bpcompiler import CompileError, compile_grad
+
+    name = os.environ.get("PYTEST_CURRENT_TEST", "?").split(" ")[0]
+    y = fun(*args, **kwargs)
+    if _is_complex(args) or _is_complex(list(kwargs.values())) or _is_complex(y):
+        RECORDS.append({"test": name, "outcome": "complex"})
+        return
+    floats = [i for i, a in enumerate(args) if _is_float(a)]
+    w = _weights(y, np.random.default_rng(0))
+    ours = _objective(fun, args, kwargs, floats, w, np)
+    theirs = _objective(fun, args, kwargs, floats, w, anp)
+    values = [args[i] for i in floats]
+    try:
+        c = compile_grad(ours, tuple(values))
+    except CompileError as exc:
+        RECORDS.append({"test": name, "outcome": "refused", "why": str(exc)[:300]})
+        return
+    value, grads = c.module.value_and_grad(*values)
+    expected = [autograd.grad(theirs, k)(*values) for k in range(len(values))]
+    ok = _close(value, theirs(*values)) and all(_close(g, e) for g, e in zip(grads, expected))
+    RECORDS.append({"test": name, "outcome": "pass" if ok else "wrong"})
+
+
+def check_grads(fun, argnum=0, *unused, **options):
+    def nary(*args, **kwargs):
+        check_with_bpcompiler(fun, args, kwargs)
+    return nary
+
+
+def pytest_configure(config):
+    import autograd.test_util
+    autograd.test_util.check_grads = check_grads
+
+
+def pytest_sessionfinish(session, exitstatus):
+    path = os.environ.get("BP_AUTOGRAD_REPORT")
+    if path:
+        with open(path, "w") as f:
+            json.dump(RECORDS, f)
