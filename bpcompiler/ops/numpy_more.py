@@ -218,18 +218,17 @@ def _np_matrix_power(a, n):
 
 def _listed():
     from .special import _also
-    _also("concatenate", "np.roll")
+    _also("concatenate", "np.roll", "np.gradient", "np.fft.fftshift", "np.fft.ifftshift")
     _also("multiply", "np.kron")
     _also("matmul", "np.cov", "np.corrcoef", "np.linalg.matrix_power")
+    _also("einsum", "np.einsum(a, [0, 1], b, [1, 2])")
     _also("sum", "np.trapezoid")
     _also("sin", "np.sinc")
     _also("add", "np.linspace (traced endpoints)")
-    _also("where", "np.select", "np.nan_to_num")
+    _also("where", "np.select", "np.nan_to_num", "np.angle")
     _also("transpose", "np.rot90")
     _also("getitem", "np.hsplit", "np.vsplit", "np.dsplit", "np.real", "np.conj", "np.imag")
 
-
-_listed()
 
 
 def _shift_all(x, axes, inverse):
@@ -298,3 +297,6 @@ def einsum_subscripts(operands):
     if output is not None:
         subscripts += "->" + spell(output)
     return (subscripts, *arrays)
+
+
+_listed()
