@@ -73,7 +73,8 @@ class _ModuleView(types.ModuleType):
 
 def _followed_module(instrumenter, module):
     name = module.__name__
-    if name.split(".")[0] in ("scipy", "autograd") or is_user_module(module):
+    if name.split(".")[0] in ("scipy", "autograd") or name.startswith("numpy.polynomial") \
+            or is_user_module(module):
         views = instrumenter.module_views
         if module not in views:
             views[module] = _ModuleView(module, instrumenter)
