@@ -54,19 +54,32 @@ def unbroadcast(c, shape: tuple, dtype: str, python: bool):
         if c.shape != shape:
             size_matches = int(np.prod(c.shape)) == int(np.prod(shape))
             c = F.reshape(c, shape=shape) if size_matches else F.broadcast_to(c, shape=shape)
-    if python and not c._python:
-        return F.to_float(c)
+    if python and not c._python:  # float() gives a Python float: say so
+        return c._builder.apply("to_float", (c,), python=True)
     if c._dtype != dtype or c._python != python:
         c = F.astype(c, dtype=dtype)
     return c
 
 
-MASKING_OPS = ("where",)  # VJPs that write exact zeros into a cotangent (where, maximum, ...)
+def _exact_type(builder, grad: int, param: dict) -> int:
+    """The gradient as its parameter's own type: a Python float for a float, a NumPy
+    scalar for a NumPy scalar, a 0-d array for a 0-d array (NumPy's arithmetic turns
+    0-d arrays into scalars and back), each in the parameter's dtype."""
+    a, kind = builder.graph.nodes[grad], param["params"].get("kind")
+    grad = builder.tracer(grad)
+    if kind == "python" and not (a["python"] and a["dtype"] == "float64"):
+        return builder.apply("to_float", (grad,), python=True)._node
+    if kind == "scalar" and a["op"] != "to_numpy":
+        return builder.apply("to_numpy", (grad,), {"dtype": param["dtype"]}, python=False)._node
+    if kind == "array" and param["shape"] == ():
+        return builder.apply("to_array", (grad,), {"dtype": param["dtype"]}, python=False)._node
+    return grad._node
 
 
 def _may_be_masked(g: nx.DiGraph, node: int, memo: dict) -> bool:
     """Whether adjoint `node` can hold exact zeros written by a mask (an untaken branch):
-    some adjoint node it is computed from is a `where`. Memoised: each node is looked at
+    some adjoint node it is computed from is of a masking op (`where`, which the rules
+    of maximum, abs, clip, ... build). Memoised: each node is looked at
     once per differentiation, however many singular ops ask."""
     stack = [node]
     while stack:
@@ -79,7 +92,7 @@ def _may_be_masked(g: nx.DiGraph, node: int, memo: dict) -> bool:
             memo[n] = False
             stack.pop()
             continue
-        if attrs["op"] in MASKING_OPS:
+        if REGISTRY[attrs["op"]].masking:
             memo[n] = True
             stack.pop()
             continue
@@ -108,24 +121,23 @@ def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
     output = g.graph["output"]
     where = [(g.graph["file"], None)]
     builder = Builder(g, "adjoint", lambda: where[0])
-    contributions: dict[int, list] = {}
+    # Each value's adjoint so far: a contribution is added as it arrives, at the line of
+    # the read it comes from (so `d_x += ...` quotes that line, not the parameter list).
+    contributions: dict[int, object] = {}
     totals: dict[int, object] = {}
     masked_memo: dict[int, bool] = {}
     with builder.active():
         if output in active:
             out = g.nodes[output]
             one = 1.0 if out["python"] else np.ones((), dtype=out["dtype"])[()]
-            contributions[output] = [builder.tracer(builder.constant(one))]
+            contributions[output] = builder.tracer(builder.constant(one))
         order = sorted(active)  # ids are topological
         for node in reversed(order):
-            parts = contributions.pop(node, None)
-            if not parts:
+            total = contributions.pop(node, None)
+            if total is None:
                 continue
             attrs = g.nodes[node]
             where[0] = (attrs["file"], attrs["line"])
-            total = parts[0]
-            for part in parts[1:]:
-                total = total + part
             if g.nodes[total._node]["adjoint_of"] is None:
                 g.nodes[total._node]["adjoint_of"] = node
             totals[node] = total
@@ -133,6 +145,11 @@ def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
             if not attrs["args"]:
                 continue
             operands = [builder.tracer(a) for a in attrs["args"]]
+            if not attrs["python"] and all(o._python for o in operands):
+                # A NumPy op on Python scalars: its derivative keeps NumPy's semantics too
+                # (inf or nan under a mask, never ZeroDivisionError or a math domain error).
+                operands = [builder.tracer(builder.numpy_scalar(o._node)) if o._python else o
+                            for o in operands]
             results = op.vjp(total, builder.tracer(node), *operands, **attrs["params"])
             if op.singular and _may_be_masked(g, total._node, masked_memo):
                 results = tuple(None if c is None else _masked(total, c) for c in results)
@@ -146,7 +163,7 @@ def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
                 c = unbroadcast(c, target["shape"], target["dtype"], target["python"])
                 own[arg] = own[arg] + c if arg in own else c
             for arg, c in own.items():
-                contributions.setdefault(arg, []).append(c)
+                contributions[arg] = contributions[arg] + c if arg in contributions else c
         grads = []
         names = g.graph["params"]
         for name in g.graph["wrt"]:
@@ -157,5 +174,6 @@ def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
                 attrs = g.nodes[node]
                 zero = 0.0 if attrs["python"] else np.zeros(attrs["shape"], attrs["dtype"])
                 grads.append(builder.constant(zero))
+            grads[-1] = _exact_type(builder, grads[-1], g.nodes[node])
     g.graph["grads"] = tuple(grads)
     return g

@@ -1,5 +1,6 @@
 """Names in the emitted module: the source's own names for forward values, `d_<name>`
-for the gradient of a named value, the op's name for other temporaries. Names never
+for the gradient of a named value, a description built from operand names for other
+temporaries (`exp_z`). Names never
 shadow keywords, builtins, the module aliases, the module's own functions or a
 parameter, and collisions get `_1`, `_2`, ... in statement order, so names are the
 same on every run.
@@ -18,7 +19,9 @@ import unicodedata
 from dataclasses import dataclass
 
 RESERVED = (set(keyword.kwlist) | set(keyword.softkwlist) | set(dir(builtins))
-            | {"np", "math", "numpy", "forward", "grad", "value_and_grad", "WRT"})
+            | {"np", "math", "numpy", "forward", "grad", "value_and_grad", "WRT",
+               # the call-time guards' module-level names (guards.py)
+               "ARGUMENTS", "RECOMPILE", "DTYPES", "_wrong_argument", "_wrong_dimension"})
 ADJOINT_PREFIX = "d_"
 
 
@@ -56,15 +59,18 @@ class Statement:
     reads_first: bool  # one `name = expr` line: its operands' names may be reused for it
 
 
-def reuse_names(statements: list[Statement], base, pinned: set, space: Namespace) -> dict:
+def reuse_names(statements: list[Statement], base, pinned: set, space: Namespace,
+                last_read: dict | None = None) -> dict:
     """{node: name} for the statements of one function, in order. A value's name is free
-    once the last statement reading it has run, unless it is `pinned` (returned, or a
+    once the last statement reading it has run (`last_read`: {value: statement index},
+    computed from the statements when not given), unless it is `pinned` (returned, or a
     buffer written in place); the next value with the same `base(node)` takes the
     earliest-claimed free name of that base, else claims a new one from `space`."""
-    last_read: dict[int, int] = {}
-    for i, s in enumerate(statements):
-        for v in s.reads:
-            last_read[v] = i
+    if last_read is None:
+        last_read = {}
+        for i, s in enumerate(statements):
+            for v in s.reads:
+                last_read[v] = i
     dying: dict[int, list] = {}
     for v, i in last_read.items():
         if v not in pinned:
@@ -96,11 +102,55 @@ def reuse_names(statements: list[Statement], base, pinned: set, space: Namespace
     return names
 
 
+MAX_NAME_CHARS = 20  # longer descriptions are cut to their outer words, then to `t`
+_NUMBER_WORDS = {0.0: "zero", 1.0: "one", 2.0: "two", 3.0: "three", 0.5: "half",
+                 10.0: "ten", 100.0: "hundred"}
+
+
 def base_name(g, node: int) -> str:
-    """What a node would like to be called, before collisions are resolved."""
-    attrs = g.nodes[node]
+    """What a node would like to be called, before collisions are resolved: its source
+    name, `d_<name>` for the gradient of a named value, else a description of what it
+    holds built from its operands' names (`exp_z`, `one_plus_exp_z`, `x_T`), as
+    Tangent's namer does, never an op's name alone."""
+    own = _own_name(g, node)
+    if own is not None:
+        return own
+    for depth in (2, 1):
+        name = _described(g, node, depth)
+        if len(name) <= MAX_NAME_CHARS:
+            return name
+    return "t"
+
+
+def _own_name(g, node: int) -> str | None:
+    attrs = g._node[node]
     if attrs["phase"] == "adjoint" and attrs["adjoint_of"] is not None:
         return ADJOINT_PREFIX + base_name(g, attrs["adjoint_of"])
-    if attrs["name"] is not None and attrs["phase"] == "forward":
+    if attrs["name"] is not None and (attrs["phase"] == "forward" or attrs["op"] == "input"):
         return attrs["name"]
-    return attrs["op"]
+    return None
+
+
+def _described(g, node: int, depth: int) -> str:
+    """`node` in words, looking `depth` operands deep (an operand further down is its
+    op's name: `log`)."""
+    from .ops import REGISTRY  # NOTE: local, as ops import naming indirectly
+    attrs = g._node[node]
+    if attrs["op"] == "to_numpy":  # x_np = np.float64(x)
+        return _described(g, attrs["args"][0], depth) + "_np"
+    if attrs["op"] == "const":
+        value = attrs["params"]["value"]
+        return _NUMBER_WORDS.get(value, "c") if type(value) in (float, int) else "c"
+    own = _own_name(g, node) if depth < 2 else None
+    if own is not None:
+        return own
+    if depth == 0:
+        return attrs["op"]
+    spec = REGISTRY[attrs["op"]]
+    args = list(attrs["args"])
+    if spec.commutative and len(args) == 2 and g._node[args[0]]["op"] == "const":
+        args.reverse()  # `1.0 + e` reads as e_plus_one
+    parts = [_described(g, a, depth - 1) for a in args]
+    if spec.names_as is not None:
+        return spec.names_as.format(*parts)
+    return "_".join([attrs["op"]] + parts) if parts else f"{attrs['op']}_value"

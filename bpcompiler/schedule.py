@@ -25,8 +25,8 @@ import math
 
 import numpy as np
 
-# Results that share their operand's memory: a small object, not a new buffer.
-VIEW_OPS = {"reshape", "transpose", "broadcast_to", "getitem"}
+from .ops import REGISTRY
+
 _OBJECT_BYTES = 64  # an ndarray header, roughly
 _FLOAT_BYTES = 24  # a Python float
 
@@ -35,7 +35,7 @@ def value_bytes(attrs: dict) -> int:
     """About what a value costs to keep alive."""
     if attrs["python"]:
         return _FLOAT_BYTES
-    if attrs["op"] in VIEW_OPS:
+    if REGISTRY[attrs["op"]].view:  # shares its operand's memory: no buffer of its own
         return _OBJECT_BYTES
     return _OBJECT_BYTES + math.prod(attrs["shape"]) * np.dtype(attrs["dtype"]).itemsize
 

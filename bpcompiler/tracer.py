@@ -85,6 +85,10 @@ class Tracer:
         return self._builder.where()
 
     def _refuse(self, cls, problem: str, hint: str | None = None):
+        if cls in (ConcreteValueError, TracedBranchError):
+            # An int parameter needed as a number (a loop bound, a size) becomes a
+            # compile-time constant: the builder asks trace() to trace again.
+            getattr(self._builder, "concrete_needed", lambda t: None)(self)
         file, line = self._where()
         if cls is TypeError:
             raise UnsupportedOperationError(problem, file=file, line=line, hint=hint)
@@ -228,6 +232,10 @@ class Tracer:
     def __rxor__(self, o): return self._mask_op("logical_xor", o, True)
 
     def __invert__(self):
+        if self._python:  # Python's ~ on a bool is bitwise: ~True is -2, which is truthy
+            self._refuse(UnsupportedOperationError, "~ of a Python bool (a comparison of "
+                         "Python floats) is bitwise: ~True is -2, not False",
+                         "use np.logical_not(...) or the opposite comparison")
         if self._dtype != "bool":
             self._refuse(UnsupportedOperationError, f"~ of a {self._dtype} value (bitwise not)",
                          "use ~ on boolean masks only, e.g. ~(x > 0)")

@@ -1,7 +1,8 @@
 """Test cases generated from the op registry: every op, over shapes and dtypes.
 
 Elementwise ops get a standard sweep of broadcasting shapes by arity; other ops declare
-their own `cases` in the registry. Values are drawn from the op's declared domain.
+their own `cases` in the registry. Values are drawn from each operand's declared domain
+(`Op.domains`).
 """
 
 from __future__ import annotations
@@ -11,47 +12,12 @@ import numpy as np
 from bpcompiler.ops import REGISTRY
 from bpcompiler.ops.registry import elementwise_rule
 
-INT_DOMAINS = ("bool", "perm", "index")
 ELEMENTWISE_SHAPES = {
     1: [((),), ((4,),), ((2, 3),), ((2, 1),)],
     2: [((), ()), ((4,), (4,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 3)),
         ((3, 1), (3, 4))],
     3: [((), (), ()), ((2, 3), (2, 3), (2, 3)), ((2, 3), (3,), ()), ((1, 3), (2, 1), (3,))],
 }
-
-
-def sample(domain: str, shape, dtype, rng):
-    if domain == "bool":
-        return rng.integers(0, 2, size=shape).astype(bool)
-    if domain == "positive":
-        x = rng.uniform(0.5, 2.0, size=shape)
-    elif domain == "nonzero":
-        x = rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
-    elif domain == "matrix":  # well conditioned when square
-        x = rng.uniform(-1.0, 1.0, size=shape)
-        if len(shape) >= 2 and shape[-1] == shape[-2]:
-            x = x + 2.0 * np.eye(shape[-1])
-    elif domain == "spd":  # symmetric positive definite (stacks too)
-        b = rng.uniform(-1.0, 1.0, size=shape)
-        x = b @ np.swapaxes(b, -1, -2) + shape[-1] * np.eye(shape[-1])
-    elif domain == "probability":
-        x = rng.uniform(0.05, 0.95, size=shape)
-    elif domain == "unit":
-        x = rng.uniform(-0.9, 0.9, size=shape)
-    elif domain == "above1":
-        x = rng.uniform(1.2, 3.0, size=shape)
-    elif domain == "perm":  # in range along any axis of the shape, repeats included
-        return rng.integers(0, min(shape), size=shape).astype(np.int64)
-    elif domain == "index":  # indices into an axis of length >= 3, with repeats
-        return rng.integers(-3, 3, size=shape).astype(np.int64)
-    else:
-        x = rng.uniform(-2.0, 2.0, size=shape)
-    return np.asarray(x, dtype=dtype)
-
-
-def domains(op, arity):
-    d = op.domain
-    return tuple(d) if isinstance(d, tuple) else (d,) * arity
 
 
 def op_cases():

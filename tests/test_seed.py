@@ -73,10 +73,26 @@ def test_gradient_matches_section_2_1_not_the_summary_table(compiled):
 def test_forward_keeps_the_source_names(compiled):
     fwd = compiled.source.split("def forward")[1].split("def value_and_grad")[0]
     # Values read more than once keep their names; z10, z11 and z20, read once, are
-    # folded into the tanh that reads them, and the comments still quote their lines.
+    # folded into the tanh that reads them, under one comment naming both lines.
     for name in ("x10", "x11", "x20"):
         assert re.search(rf"^\s*{name} = ", fwd, re.M), name
     assert re.search(r"^\s*x10 = math\.tanh\(w10 \* x00 \+ b10\)$", fwd, re.M)
+    for line in ("x10 = math.tanh(z10)", "x11 = math.tanh(z11)", "x20 = math.tanh(z20)"):
+        assert re.search(rf"^\s*# lines \d+, \d+: {re.escape(line)}$", fwd, re.M), line
+
+
+def test_value_and_grad_keeps_the_values_its_gradients_are_named_after(compiled):
+    body = compiled.source.split("def value_and_grad")[1].split("def grad")[0]
+    # The backward reads d_z10, d_z11 and d_z20: the forward binds z10, z11 and z20, each
+    # under its own line's comment, as the seed's section 1 writes them.
     for line in ("z10 = w10 * x00 + b10", "x10 = math.tanh(z10)", "z11 = w11 * x01 + b11",
                  "x11 = math.tanh(z11)", "x20 = math.tanh(z20)"):
-        assert re.search(rf"^\s*# line \d+: {re.escape(line)}$", fwd, re.M), line
+        assert re.search(rf"^\s*# line \d+: {re.escape(line)}\n\s*{re.escape(line)}$", body,
+                         re.M), line
+
+
+def test_each_gradient_is_named_after_its_parameter(compiled):
+    body = compiled.source.split("def value_and_grad")[1].split("def grad")[0]
+    returned = re.search(r"return x20, \((.*)\)", body).group(1)
+    assert returned == ", ".join(f"d_{p}" for p in PARAMS)
+    assert re.search(r"^\s*d_b10 = d_z10$", body, re.M)  # ∂y/∂b10 is d_z10 itself

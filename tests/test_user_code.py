@@ -134,7 +134,10 @@ def test_partial_and_lru_cache():
     c = compile_grad(functools.partial(h, k=2.0), (0.5,))
     assert c.module.grad(0.5)[0] == pytest.approx(
         2.0 * math.exp(0.5) + (1 - math.tanh(0.5) ** 2))
-    assert "def forward(a)" in c.source
+    # The partial's bound keyword is the module's default: other values work too.
+    assert "def forward(a, *, k=2.0)" in c.source
+    assert c.module.grad(0.5, k=3.0)[0] == pytest.approx(
+        3.0 * math.exp(0.5) + (1 - math.tanh(0.5) ** 2))
 
 
 def test_refusal_inside_a_method_names_the_method_line():

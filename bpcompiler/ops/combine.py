@@ -43,7 +43,8 @@ register(Op(name="concatenate", arity=-1,
             vjp=_concatenate_vjp,
             spellings=("np.concatenate", "np.hstack", "np.vstack", "np.column_stack"),
             cases=((((3,), (2,)), {"axis": 0}), (((2, 3), (2, 1), (2, 2)), {"axis": 1}),
-                   (((1, 3), (2, 3)), {"axis": 0}))))
+                   (((1, 3), (2, 3)), {"axis": 0})),
+            reference=lambda xp, p: lambda *xs: xp.concatenate(xs, axis=p["axis"]), analytic=True))
 
 
 def _sequence(arrays, name):
@@ -98,7 +99,8 @@ register(Op(name="stack", arity=-1, np_fn=lambda *xs, axis: np.stack(xs, axis=ax
                 F.getitem(g, index=(FULL,) * axis + (("int", i),)) for i in range(len(xs))),
             spellings=("np.stack",),
             cases=((((), ()), {"axis": 0}), (((3,), (3,), (3,)), {"axis": 0}),
-                   (((2, 3), (2, 3)), {"axis": 2}), (((2, 3), (2, 3)), {"axis": 1}))))
+                   (((2, 3), (2, 3)), {"axis": 2}), (((2, 3), (2, 3)), {"axis": 1})),
+            reference=lambda xp, p: lambda *xs: xp.stack(xs, axis=p["axis"]), analytic=True))
 
 
 @numpy_function(np.stack)
@@ -166,7 +168,8 @@ register(Op(name="tile", arity=1, np_fn=lambda x, reps: np.tile(x, reps), py_fn=
             shape_rule=evaluated_rule, vjp=_tile_vjp, spellings=("np.tile",),
             cases=((((3,),), {"reps": (2,)}), (((2, 3),), {"reps": (2, 1)}),
                    (((3,),), {"reps": (2, 2)}), (((2, 1, 3),), {"reps": (2,)}),
-                   (((),), {"reps": (3,)}))))
+                   (((),), {"reps": (3,)})),
+            reference=lambda xp, p: lambda x: xp.tile(x, p["reps"]), analytic=True))
 
 
 @numpy_function(np.tile)
@@ -188,7 +191,8 @@ register(Op(name="repeat", arity=1,
                 PREC_ATOM),
             shape_rule=evaluated_rule, vjp=_repeat_vjp, spellings=("np.repeat", ".repeat()"),
             cases=((((3,),), {"repeats": 2, "axis": 0}), (((2, 3),), {"repeats": 3, "axis": 1}),
-                   (((2, 3),), {"repeats": 2, "axis": 0}))))
+                   (((2, 3),), {"repeats": 2, "axis": 0})),
+            reference=lambda xp, p: lambda x: xp.repeat(x, p["repeats"], axis=p["axis"]), analytic=True))
 
 
 @numpy_function(np.repeat)
@@ -223,7 +227,9 @@ register(Op(name="pad", arity=1,
             py_fn=None, spell=_pad_spell, shape_rule=evaluated_rule, vjp=_pad_vjp,
             spellings=("np.pad",),
             cases=((((3,),), {"pad_width": ((1, 2),), "constant_values": 0.0}),
-                   (((2, 3),), {"pad_width": ((0, 1), (2, 0)), "constant_values": 1.5}))))
+                   (((2, 3),), {"pad_width": ((0, 1), (2, 0)), "constant_values": 1.5})),
+            reference=lambda xp, p: lambda x: xp.pad(
+                x, p["pad_width"], mode="constant", constant_values=p["constant_values"]), analytic=True))
 
 
 @numpy_function(np.pad)

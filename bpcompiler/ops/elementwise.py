@@ -21,7 +21,7 @@ import operator
 import numpy as np
 
 from ..errors import UnsupportedOperationError
-from .registry import (MATH_FUNCTIONS, NUMPY_UFUNCS, PREC_ADD, PREC_CMP, PREC_COND, PREC_MUL,
+from .registry import (PREC_ATOM, MATH_FUNCTIONS, NUMPY_UFUNCS, PREC_ADD, PREC_CMP, PREC_COND, PREC_MUL,
                        PREC_POW, Expr, F, Op, array_method, call, elementwise_rule, infix,
                        numpy_function, paren, prefix, register)
 
@@ -69,17 +69,23 @@ def _math_frontend(name: str, fn):
                 raise UnsupportedOperationError(
                     f"math.{fn.__name__} needs a scalar, got shape {value.shape}",
                     file=file, line=line, hint="use the NumPy function for arrays")
+        # math converts its arguments to Python floats (math.pow(np.float32(x), 2.0) is a
+        # Python float): so does the graph, and the gradient flows back through float().
+        inputs = [b.apply("to_float", (v,), python=True)
+                  if getattr(v, "_python", True) is False and v._dtype != "bool" else v
+                  for v in inputs]
         return b.apply(name, inputs, python=True)
     return traced
 
 
 def elementwise(name, ufunc, py_fn, vjp, *, spell=None, math_fns=(), py_name=None,
                 differentiable=True, domain="real", doc="", aliases=(), singular=False,
-                arity=None, also=()):
+                arity=None, also=(), **facts):
     """Declare an elementwise op and connect its NumPy and math spellings to it.
 
     `ufunc` is None for a function only the `math` module has (erf): such an op works on
     Python floats only. `aliases` are further ufuncs that mean the same (np.fabs).
+    `facts` are further `Op` fields (commutative, linear_in, kink, ...).
     """
     ufuncs = ((ufunc,) if ufunc is not None else ()) + tuple(aliases)
     spellings = tuple(also) + tuple(f"np.{u.__name__}" for u in ufuncs) + \
@@ -89,7 +95,7 @@ def elementwise(name, ufunc, py_fn, vjp, *, spell=None, math_fns=(), py_name=Non
                      f"np.{ufunc.__name__}" if ufunc is not None else None)
     register(Op(name=name, arity=arity or ufunc.nin, np_fn=ufunc, py_fn=py_fn, spell=spell,
                 shape_rule=elementwise_rule, vjp=vjp, differentiable=differentiable,
-                spellings=spellings, domain=domain, doc=doc, singular=singular))
+                spellings=spellings, domain=domain, doc=doc, singular=singular, **facts))
     for u in ufuncs:
         NUMPY_UFUNCS[u] = _ufunc_frontend(name, u)
     for fn in math_fns:
@@ -126,76 +132,99 @@ def _minimum_vjp(g, y, a, b):
             F.where(b < a, g, F.where(a == b, half, 0.0)))
 
 
+# Distances from kinks and jumps (Op.kink, Op.jump), for the fuzzer.
+def _tie(a, b):
+    return np.abs(a - b)
+
+
+def _to_integer(x):
+    return np.abs(x - np.round(x))
+
+
+def _to_half(x, *decimals):
+    return np.abs(x - np.floor(x) - 0.5)
+
+
+def _modulo_distance(a, b):
+    return _to_integer(a / b) * np.abs(b)
+
+
 # Arithmetic.
 elementwise("add", np.add, operator.add, lambda g, y, a, b: (g, g),
-            also=("+", "sum()", "np.polyval"),
-            spell=infix("+", PREC_ADD))
+            also=("+", "sum()", "np.polyval"), commutative=True, names_as="{0}_plus_{1}",
+            spell=infix("+", PREC_ADD), analytic=True)
 elementwise("subtract", np.subtract, operator.sub, lambda g, y, a, b: (g, -g), also=("-",),
-            spell=infix("-", PREC_ADD))
+            names_as="{0}_minus_{1}",
+            spell=infix("-", PREC_ADD), analytic=True)
 elementwise("multiply", np.multiply, operator.mul, lambda g, y, a, b: (g * b, g * a),
-            also=("*", "np.outer"),
-            spell=infix("*", PREC_MUL))
+            also=("*", "np.outer"), commutative=True, linear_in=(0, 1),
+            names_as="{0}_times_{1}",
+            spell=infix("*", PREC_MUL), analytic=True)
 elementwise("divide", np.divide, operator.truediv,
             lambda g, y, a, b: (g / b, -g * y / b), spell=infix("/", PREC_MUL),
-            domain=("real", "nonzero"), singular=True, also=("/", "np.true_divide"))
+            domain=("real", "nonzero"), singular=True, also=("/", "np.true_divide"),
+            linear_in=(0,), names_as="{0}_over_{1}", analytic=True)
 elementwise("power", np.power, operator.pow,
             lambda g, y, a, b: (g * b * a ** (b - 1), g * y * F.log(a)), also=("**", "pow()"),
             spell=infix("**", PREC_POW, assoc="right"), math_fns=(math.pow,),
-            domain=("positive", "real"), singular=True)
+            domain=("positive", "real"), singular=True, names_as="{0}_pow_{1}", analytic=True)
 elementwise("negative", np.negative, operator.neg, lambda g, y, a: (-g,), spell=prefix("-"),
-            also=("-x",))
+            also=("-x",), linear_in=(0,), names_as="minus_{0}", analytic=True)
 elementwise("absolute", np.absolute, abs,
             lambda g, y, a: (F.where(a >= 0, g, -g),),
             py_name="abs", also=("abs()", "np.abs"),
-            doc="abs; the gradient at 0 is +1, as in JAX")
+            doc="abs; the gradient at 0 is +1, as in JAX", kink=np.abs)
 elementwise("fabs", np.fabs, math.fabs, lambda g, y, a: (F.where(a >= 0, g, -g),),
-            math_fns=(math.fabs,), doc="abs as a float; the gradient at 0 is +1, as in JAX")
-elementwise("maximum", np.maximum, max, _maximum_vjp, also=("max(a, b)",),
-            doc="ties split the gradient evenly between the operands, as in JAX")
-elementwise("minimum", np.minimum, min, _minimum_vjp, also=("min(a, b)",),
-            doc="ties split the gradient evenly between the operands, as in JAX")
-elementwise("fmax", np.fmax, max, _maximum_vjp,
+            math_fns=(math.fabs,), doc="abs as a float; the gradient at 0 is +1, as in JAX",
+            kink=np.abs)
+elementwise("maximum", np.maximum, max, _maximum_vjp, also=("max(a, b)",), py_name="max",
+            doc="ties split the gradient evenly between the operands, as in JAX",
+            commutative=True, kink=_tie)
+elementwise("minimum", np.minimum, min, _minimum_vjp, also=("min(a, b)",), py_name="min",
+            doc="ties split the gradient evenly between the operands, as in JAX",
+            commutative=True, kink=_tie)
+elementwise("fmax", np.fmax, max, _maximum_vjp, kink=_tie, py_name="max",
             doc="maximum ignoring NaN; ties split the gradient evenly, as in JAX")
-elementwise("fmin", np.fmin, min, _minimum_vjp,
+elementwise("fmin", np.fmin, min, _minimum_vjp, kink=_tie, py_name="min",
             doc="minimum ignoring NaN; ties split the gradient evenly, as in JAX")
 
 # Exponentials, logarithms, powers.
 elementwise("exp", np.exp, math.exp, lambda g, y, a: (g * y,), math_fns=(math.exp,),
-            singular=True)  # overflows to inf: an untaken branch must not give 0 * inf
+            singular=True, analytic=True)  # overflows to inf: an untaken branch must not give 0 * inf
 elementwise("log", np.log, math.log, lambda g, y, a: (g / a,), math_fns=(math.log,),
-            domain="positive", singular=True)
+            domain="positive", singular=True, analytic=True)
 elementwise("sqrt", np.sqrt, math.sqrt, lambda g, y, a: (0.5 * g / y,),
-            math_fns=(math.sqrt,), domain="positive", singular=True)
+            math_fns=(math.sqrt,), domain="positive", singular=True, analytic=True)
 
 # Trigonometric and hyperbolic.
-elementwise("sin", np.sin, math.sin, lambda g, y, a: (g * F.cos(a),), math_fns=(math.sin,))
-elementwise("cos", np.cos, math.cos, lambda g, y, a: (-g * F.sin(a),), math_fns=(math.cos,))
+elementwise("sin", np.sin, math.sin, lambda g, y, a: (g * F.cos(a),), math_fns=(math.sin,), analytic=True)
+elementwise("cos", np.cos, math.cos, lambda g, y, a: (-g * F.sin(a),), math_fns=(math.cos,), analytic=True)
 elementwise("tan", np.tan, math.tan, lambda g, y, a: (g * (1.0 + y * y),),
-            math_fns=(math.tan,), domain="unit", singular=True)
+            math_fns=(math.tan,), domain="unit", singular=True, analytic=True)
 elementwise("arctan", np.arctan, math.atan, lambda g, y, a: (g / (1.0 + a * a),),
-            math_fns=(math.atan,))
+            math_fns=(math.atan,), analytic=True)
 elementwise("tanh", np.tanh, math.tanh, lambda g, y, a: (g * (1.0 - y * y),),
-            math_fns=(math.tanh,))
+            math_fns=(math.tanh,), analytic=True)
 
 LN2, LN10 = math.log(2.0), math.log(10.0)
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 elementwise("exp2", np.exp2, math.exp2, lambda g, y, a: (g * y * LN2,),
-            math_fns=(math.exp2,), singular=True)
+            math_fns=(math.exp2,), singular=True, analytic=True)
 elementwise("expm1", np.expm1, math.expm1, lambda g, y, a: (g * (y + 1.0),),
-            math_fns=(math.expm1,), singular=True)
+            math_fns=(math.expm1,), singular=True, analytic=True)
 elementwise("log2", np.log2, math.log2, lambda g, y, a: (g / (a * LN2),),
-            math_fns=(math.log2,), domain="positive", singular=True)
+            math_fns=(math.log2,), domain="positive", singular=True, analytic=True)
 elementwise("log10", np.log10, math.log10, lambda g, y, a: (g / (a * LN10),),
-            math_fns=(math.log10,), domain="positive", singular=True)
+            math_fns=(math.log10,), domain="positive", singular=True, analytic=True)
 elementwise("log1p", np.log1p, math.log1p, lambda g, y, a: (g / (a + 1.0),),
-            math_fns=(math.log1p,), domain="positive", singular=True)
+            math_fns=(math.log1p,), domain="positive", singular=True, analytic=True)
 elementwise("cbrt", np.cbrt, math.cbrt, lambda g, y, a: (g / (3.0 * y * y),),
             math_fns=(math.cbrt,), domain="nonzero", singular=True)
 elementwise("square", np.square, lambda x: x * x, lambda g, y, a: (g * (2.0 * a),),
-            spell=_python_spell("{0} ** 2", "square"))
+            spell=_python_spell("{0} ** 2", "square"), analytic=True)
 elementwise("reciprocal", np.reciprocal, lambda x: 1.0 / x, lambda g, y, a: (-g * y * y,),
-            spell=_python_spell("1.0 / {0}", "reciprocal"), domain="nonzero", singular=True)
+            spell=_python_spell("1.0 / {0}", "reciprocal"), domain="nonzero", singular=True, analytic=True)
 elementwise("logaddexp", np.logaddexp, None,
             # exp(a - y) <= 1 with y = log(e^a + e^b): stable for any magnitudes
             lambda g, y, a, b: (g * F.exp(a - y), g * F.exp(b - y)),
@@ -206,35 +235,37 @@ elementwise("logaddexp2", np.logaddexp2, None,
 elementwise("remainder", np.remainder, lambda a, b: a % b,
             lambda g, y, a, b: (g, -g * F.floor(a / b)), also=("%", "np.mod"),
             spell=_python_spell("{0} % {1}", "remainder"), domain=("real", "nonzero"),
+            jump=_modulo_distance,
             doc="a - floor(a / b) * b; the gradient ignores the jumps, as in JAX")
 elementwise("floor_divide", np.floor_divide, operator.floordiv, lambda g, y, a, b: (None, None),
             also=("//",), spell=infix("//", PREC_MUL), domain=("real", "nonzero"),
+            jump=_modulo_distance,
             doc="floor(a / b): zero gradient, as in JAX")
 elementwise("fmod", np.fmod, math.fmod, lambda g, y, a, b: (g, -g * F.trunc(a / b)),
-            math_fns=(math.fmod,), domain=("real", "nonzero"),
+            math_fns=(math.fmod,), domain=("real", "nonzero"), jump=_modulo_distance,
             doc="a - trunc(a / b) * b; the gradient ignores the jumps, as in JAX")
 
 # Trigonometric and hyperbolic (more).
 elementwise("arcsin", np.arcsin, math.asin, lambda g, y, a: (g / F.sqrt(1.0 - a * a),),
-            math_fns=(math.asin,), domain="unit", singular=True)
+            math_fns=(math.asin,), domain="unit", singular=True, analytic=True)
 elementwise("arccos", np.arccos, math.acos, lambda g, y, a: (-g / F.sqrt(1.0 - a * a),),
-            math_fns=(math.acos,), domain="unit", singular=True)
+            math_fns=(math.acos,), domain="unit", singular=True, analytic=True)
 elementwise("arctan2", np.arctan2, math.atan2,
             lambda g, y, a, b: (g * b / (a * a + b * b), -g * a / (a * a + b * b)),
             math_fns=(math.atan2,), domain=("nonzero", "nonzero"), singular=True)
 elementwise("hypot", np.hypot, math.hypot, lambda g, y, a, b: (g * a / y, g * b / y),
             math_fns=(math.hypot,), domain=("nonzero", "nonzero"), singular=True)
 elementwise("sinh", np.sinh, math.sinh, lambda g, y, a: (g * F.cosh(a),), math_fns=(math.sinh,),
-            singular=True)
+            singular=True, analytic=True)
 elementwise("cosh", np.cosh, math.cosh, lambda g, y, a: (g * F.sinh(a),), math_fns=(math.cosh,),
-            singular=True)
+            singular=True, analytic=True)
 elementwise("arcsinh", np.arcsinh, math.asinh,
-            lambda g, y, a: (g / F.sqrt(a * a + 1.0),), math_fns=(math.asinh,))
+            lambda g, y, a: (g / F.sqrt(a * a + 1.0),), math_fns=(math.asinh,), analytic=True)
 elementwise("arccosh", np.arccosh, math.acosh,
             lambda g, y, a: (g / F.sqrt(a * a - 1.0),), math_fns=(math.acosh,),
-            domain="above1", singular=True)
+            domain="above1", singular=True, analytic=True)
 elementwise("arctanh", np.arctanh, math.atanh, lambda g, y, a: (g / (1.0 - a * a),),
-            math_fns=(math.atanh,), domain="unit", singular=True)
+            math_fns=(math.atanh,), domain="unit", singular=True, analytic=True)
 elementwise("deg2rad", np.deg2rad, math.radians, lambda g, y, a: (g * (math.pi / 180.0),),
             math_fns=(math.radians,), aliases=(np.radians,))
 elementwise("rad2deg", np.rad2deg, math.degrees, lambda g, y, a: (g * (180.0 / math.pi),),
@@ -251,18 +282,20 @@ elementwise("erfc", None, math.erfc,
 # Piecewise-constant functions: zero gradient almost everywhere (and, as in JAX, at the
 # jumps too). math.floor/ceil/trunc return ints, as in Python.
 _ZERO = lambda g, y, a: (None,)  # noqa: E731
-elementwise("sign", np.sign, None, _ZERO, doc="gradient 0 everywhere, as in JAX")
-elementwise("floor", np.floor, math.floor, _ZERO, math_fns=(math.floor,))
-elementwise("ceil", np.ceil, math.ceil, _ZERO, math_fns=(math.ceil,))
-elementwise("trunc", np.trunc, math.trunc, _ZERO, math_fns=(math.trunc,), also=("np.fix",))
-elementwise("rint", np.rint, None, _ZERO)
+elementwise("sign", np.sign, None, _ZERO, doc="gradient 0 everywhere, as in JAX", jump=np.abs)
+elementwise("floor", np.floor, math.floor, _ZERO, math_fns=(math.floor,), jump=_to_integer)
+elementwise("ceil", np.ceil, math.ceil, _ZERO, math_fns=(math.ceil,), jump=_to_integer)
+elementwise("trunc", np.trunc, math.trunc, _ZERO, math_fns=(math.trunc,), also=("np.fix",),
+            jump=_to_integer)
+elementwise("rint", np.rint, None, _ZERO, jump=_to_half)
 
 # Selection.
 register(Op(name="where", arity=3, np_fn=np.where, py_fn=lambda c, a, b: a if c else b,
             spell=_where_spell, shape_rule=elementwise_rule, doc="the gradient of the "
             "branch not taken is exactly 0 (see Op.singular for the double-where guard)",
             vjp=lambda g, y, c, a, b: (None, F.where(c, g, 0.0), F.where(c, 0.0, g)),
-            spellings=("np.where", "np.triu", "np.tril"), domain=("bool", "real", "real")))
+            spellings=("np.where", "np.triu", "np.tril"), domain=("bool", "real", "real"),
+            masking=True, analytic=True))
 
 # Comparisons and logical ops give masks: they have no gradient.
 for _name, _ufunc, _fn, _symbol in [
@@ -271,7 +304,8 @@ for _name, _ufunc, _fn, _symbol in [
         ("greater_equal", np.greater_equal, operator.ge, ">="),
         ("equal", np.equal, operator.eq, "=="), ("not_equal", np.not_equal, operator.ne, "!=")]:
     elementwise(_name, _ufunc, _fn, None, spell=infix(_symbol, PREC_CMP, assoc="none"),
-                differentiable=False, also=(_symbol,))
+                differentiable=False, also=(_symbol,),
+                commutative=_name in ("equal", "not_equal"))
 _MASK_SYMBOLS = {"logical_and": ("&",), "logical_or": ("|",), "logical_xor": ("^",),
                  "logical_not": ("~",)}
 for _name, _ufunc, _fn in [
@@ -322,9 +356,21 @@ def _clip_vjp(g, y, x, lo, hi):
     return g_x, g_lo, g_hi
 
 
+def _clip_distance(x, lo, hi):
+    return np.minimum(np.abs(x - lo), np.abs(x - hi))
+
+
+def _clip_spell(args, params, aval):
+    # (Python scalars stay Python floats: np.clip would make a NumPy scalar of them)
+    x, lo, hi = (a.text for a in args)
+    return Expr(f"min(max({x}, {lo}), {hi})" if aval.python else f"np.clip({x}, {lo}, {hi})",
+                PREC_ATOM)
+
+
 register(Op(name="clip", arity=3, np_fn=np.clip, py_fn=lambda x, lo, hi: min(max(x, lo), hi),
-            spell=call(None, "np.clip"), shape_rule=elementwise_rule, vjp=_clip_vjp,
-            spellings=("np.clip", ".clip()"),
+            spell=_clip_spell, shape_rule=elementwise_rule, vjp=_clip_vjp,
+            spellings=("np.clip", ".clip()"), kink=_clip_distance,
+            reference=lambda xp, p: xp.clip,
             doc="np.clip(x, lo, hi) = minimum(maximum(x, lo), hi): the gradient goes to x "
                 "inside [lo, hi], to the bound outside it; ties split evenly, as in JAX"))
 
@@ -368,7 +414,7 @@ register(Op(name="round", arity=1, np_fn=lambda x, decimals: np.round(x, decimal
             vjp=lambda g, y, x, decimals: (None,),
             spellings=("np.round", "np.around", ".round()"),
             cases=((((3,),), {"decimals": 0}), (((2, 3),), {"decimals": -1})),
-            doc="zero gradient, as in JAX"))
+            doc="zero gradient, as in JAX", jump=_to_half))
 
 
 @numpy_function(np.round, np.around)

@@ -87,6 +87,27 @@ def _scatter_add_statements(target, args, params, aval):
             f"np.add.at({target}, {index}, {args[0].text})"]
 
 
+def _scattered(xp, g, slots, size, shape):
+    """A reference scatter-add written as a product with a 0/1 matrix (differentiable in
+    any array namespace): `slots` holds, for each element of g, its flat target."""
+    onehot = (np.reshape(slots, (-1, 1)) == np.arange(size)).astype(np.float64)
+    return xp.reshape(xp.reshape(g, (-1,)) @ onehot, shape)
+
+
+def _scatter_add_reference(xp, params):
+    shape = params["shape"]
+    size = int(np.prod(shape))
+    return lambda g, *arrays: _scattered(xp, g, np.arange(size).reshape(shape)[decode(
+        params["index"], [np.asarray(a) for a in arrays])], size, shape)
+
+
+def _add_along_axis_reference(xp, params):
+    shape = params["shape"]
+    size = int(np.prod(shape))
+    return lambda g, idx: _scattered(xp, g, np.take_along_axis(
+        np.arange(size).reshape(shape), np.asarray(idx), params["axis"]), size, shape)
+
+
 _I3 = (("array", 0),)
 register(Op(name="gather", arity=-1, np_fn=_gather_impl, py_fn=None,
             spell=lambda args, params, aval: Expr(
@@ -97,20 +118,22 @@ register(Op(name="gather", arity=-1, np_fn=_gather_impl, py_fn=None,
             spellings=("x[int_array]", "x[bool_mask]", "np.take", "np.diagonal", ".diagonal()",
                        "np.diag (2-d)"),
             domain=("real", "index", "index"),
+            reference=lambda xp, p: lambda x, *arrays: x[decode(
+                p["index"], [np.asarray(a) for a in arrays])],
             cases=((((5,), (4,)), {"index": _I3}), (((4, 3), (2, 3)), {"index": _I3}),
                    (((3, 4), (5,)), {"index": (("slice", None, None, None), ("array", 0))}),
-                   (((3, 4), (2,), (2,)), {"index": (("array", 0), ("array", 1))}))))
+                   (((3, 4), (2,), (2,)), {"index": (("array", 0), ("array", 1))})), analytic=True))
 
 register(Op(name="scatter_add", arity=-1, np_fn=_scatter_add_impl, py_fn=None, spell=None,
             statement=_scatter_add_statements, shape_rule=_scatter_add_rule,
             vjp=lambda g, y, c, *arrays, index, shape: (
                 F.gather(g, *arrays, index=index),) + (None,) * len(arrays),
-            domain=("real", "index", "index"),
+            domain=("real", "index", "index"), reference=_scatter_add_reference,
             doc="zeros of `shape` plus the operand added at `index` with np.add.at "
                 "(the adjoint of advanced indexing: repeated indices accumulate)",
             cases=((((4,), (4,)), {"index": _I3, "shape": (5,)}),
                    (((5, 2), (5,)), {"index": (("array", 0), ("slice", 1, None, None)),
-                                     "shape": (4, 3)}))))
+                                     "shape": (4, 3)})), analytic=True))
 
 
 def advanced_getitem(x, index):
@@ -209,17 +232,18 @@ register(Op(name="take_along_axis", arity=2,
             shape_rule=_along_rule,
             vjp=lambda g, y, x, idx, axis: (
                 F.add_along_axis(g, idx, axis=axis, shape=x.shape), None),
-            spellings=("np.take_along_axis",), domain=("real", "perm"), cases=_ALONG_CASES))
+            spellings=("np.take_along_axis",), domain=("real", "perm"), cases=_ALONG_CASES,
+            reference=lambda xp, p: lambda x, i: xp.take_along_axis(x, i, axis=p["axis"]), analytic=True))
 register(Op(name="add_along_axis", arity=2, np_fn=_add_along_axis_impl, py_fn=None,
             spell=None, statement=_add_along_axis_statements,
             shape_rule=lambda op, avals, params, python: (tuple(params["shape"]),
                                                           avals[0].dtype),
             vjp=lambda g, y, c, idx, axis, shape: (F.take_along_axis(g, idx, axis=axis), None),
-            domain=("real", "perm"),
+            domain=("real", "perm"), reference=_add_along_axis_reference,
             doc="zeros of `shape` plus the operand added along `axis` at `idx` "
                 "(the adjoint of take_along_axis)",
             cases=tuple((shapes, dict(params, shape=shapes[0])) for shapes, params
-                        in _ALONG_CASES)))
+                        in _ALONG_CASES), analytic=True))
 
 
 @numpy_function(np.take_along_axis)
@@ -252,7 +276,8 @@ register(Op(name="sort", arity=1, np_fn=lambda x, axis: np.sort(x, axis=axis), p
                 F.add_along_axis(g, F.argsort(x, axis=axis), axis=axis, shape=x.shape),),
             spellings=("np.sort",),
             doc="the gradient follows the stable sorting permutation, as in JAX",
-            cases=((((5,),), {"axis": 0}), (((3, 4),), {"axis": 1}), (((3, 4),), {"axis": 0}))))
+            cases=((((5,),), {"axis": 0}), (((3, 4),), {"axis": 1}), (((3, 4),), {"axis": 0})),
+            reference=lambda xp, p: lambda x: xp.sort(x, axis=p["axis"])))
 
 
 def _sort_frontend(name: str):

@@ -39,6 +39,14 @@ def _matmul_rule(op, avals, params, python):
 
 
 def _matmul_vjp(g, y, a, b):
+    # Matrix-vector products as a person writes their gradients: A.T @ g, not a reshape
+    # of A.T @ g as a column; outer products as a broadcast product.
+    if a.ndim == 2 and b.ndim == 1:  # A @ x
+        return F.reshape(g, shape=g.shape + (1,)) * b, F.matmul(_swap_last(a), g)
+    if a.ndim == 1 and b.ndim == 2:  # x @ B
+        return F.matmul(b, g), F.reshape(a, shape=a.shape + (1,)) * g
+    if a.ndim == 1 and b.ndim == 1:  # x @ y
+        return g * b, g * a
     # Treat 1-D operands as a row (left) or column (right) matrix, then use the 2-D rules;
     # the driver sums any broadcast batch dimensions away.
     a2 = a if a.ndim > 1 else F.reshape(a, shape=(1,) + a.shape)
@@ -70,7 +78,8 @@ register(Op(name="matmul", arity=2, np_fn=np.matmul, py_fn=None, spell=infix("@"
                        "np.linalg.multi_dot"),
             cases=((((2, 3), (3, 4)), {}), (((3,), (3, 4)), {}), (((2, 3), (3,)), {}),
                    (((3,), (3,)), {}), (((5, 2, 3), (3, 4)), {}), (((3,), (5, 3, 2)), {}),
-                   (((5, 2, 3), (5, 3, 2)), {}), (((1, 2, 3), (4, 3, 2)), {}))))
+                   (((5, 2, 3), (5, 3, 2)), {}), (((1, 2, 3), (4, 3, 2)), {})),
+            linear_in=(0, 1), reference=lambda xp, p: xp.matmul, names_as="{0}_at_{1}", analytic=True))
 
 
 def _np_matmul(a, b, **kwargs):
@@ -91,10 +100,20 @@ def _np_dot(a, b, out=None):
                 "drop out= and use the returned value")
     nd_a, nd_b = _ndim(a), _ndim(b)
     if nd_a == 0 or nd_b == 0:
+        # np.dot is an array function: it makes arrays of Python scalars, which are then
+        # float64 (strong), not weak as in a ufunc: np.dot(0.5, float32 array) is float64.
+        a, b = (_as_numpy(v) for v in (a, b))
         return _builder().apply("multiply", (a, b), python=False)
     if nd_a > 2 or nd_b > 2:  # sum over a's last axis and b's second-to-last
         return _np_tensordot(a, b, ((nd_a - 1,), (max(nd_b - 2, 0),)))
     return _np_matmul(a, b)
+
+
+def _as_numpy(value):
+    if getattr(value, "_python", False):
+        b = _builder()
+        return b.tracer(b.numpy_scalar(value._node))
+    return np.asarray(value) if isinstance(value, (bool, int, float)) else value
 
 
 array_method("dot")(_np_dot)
@@ -158,7 +177,8 @@ register(Op(name="einsum", arity=-1, np_fn=lambda *xs, subscripts: np.einsum(sub
                    (((2, 3), (4,)), {"subscripts": "ij,k->ikj"}),
                    (((3,), (3,)), {"subscripts": "i,i->"}),
                    (((2, 3, 4), (2, 4, 5)), {"subscripts": "bij,bjk->bik"}),
-                   (((2, 3), (3,), (2,)), {"subscripts": "ij,j,i->"}))))
+                   (((2, 3), (3,), (2,)), {"subscripts": "ij,j,i->"})),
+            reference=lambda xp, p: lambda *xs: xp.einsum(p["subscripts"], *xs), analytic=True))
 
 
 def _normalize_subscripts(subscripts: str, shapes) -> str:
@@ -304,7 +324,8 @@ register(Op(name="trace", arity=1, np_fn=lambda x, offset: np.trace(x, offset), 
                                               else ")"), PREC_ATOM),
             shape_rule=evaluated_rule, vjp=_trace_vjp, spellings=("np.trace", ".trace()"),
             cases=((((3, 3),), {"offset": 0}), (((3, 4),), {"offset": 1}),
-                   (((3, 3, 2),), {"offset": 0}))))
+                   (((3, 3, 2),), {"offset": 0})),
+            reference=lambda xp, p: lambda x: xp.trace(x, p["offset"]), analytic=True))
 
 
 @numpy_function(np.trace)
@@ -338,6 +359,11 @@ def _norm_vjp(g, y, x, axis, keepdims):
     return (_spread(g, x, axis, keepdims) * x / F.where(yk == 0, 1.0, yk),)
 
 
+def _norm_keywords(params):
+    from .reductions import _axis_keywords
+    return _axis_keywords(params)
+
+
 register(Op(name="norm", arity=1,
             np_fn=lambda x, axis, keepdims: np.linalg.norm(x, axis=axis, keepdims=keepdims),
             py_fn=None, spell=_norm_spell, shape_rule=evaluated_rule, vjp=_norm_vjp,
@@ -348,7 +374,8 @@ register(Op(name="norm", arity=1,
                    (((2, 3),), {"axis": None, "keepdims": False}),
                    (((2, 3),), {"axis": (1,), "keepdims": False}),
                    (((2, 3),), {"axis": (0,), "keepdims": True}),
-                   (((2, 3, 4),), {"axis": (1, 2), "keepdims": False}))))
+                   (((2, 3, 4),), {"axis": (1, 2), "keepdims": False})),
+            reference=lambda xp, p: lambda x: xp.linalg.norm(x, **_norm_keywords(p))))
 
 
 @numpy_function(np.linalg.norm)
@@ -432,26 +459,31 @@ def _matrix_rule(op, avals, params, python):
     return tuple(np.shape(result)), np.asarray(result).dtype.name
 
 
-def _linalg(name, fn, vjp, spelled, cases, doc="", differentiable=True, arity=1, shape=None):
+def _linalg(name, fn, vjp, spelled, cases, doc="", differentiable=True, arity=1, shape=None,
+            reference=None):
     register(Op(name=name, arity=arity, np_fn=fn, py_fn=None,
                 spell=lambda args, params, aval: Expr(
                     spelled.format(*(a.text for a in args)), PREC_ATOM),
                 shape_rule=shape or _matrix_rule, vjp=vjp, differentiable=differentiable,
                 spellings=(spelled.split("(")[0],),
-                cases=cases, doc=doc, domain="matrix"))
+                cases=cases, doc=doc, domain="matrix", reference=reference))
 
 
 _SQUARE = ((((3, 3),), {}), (((2, 2, 2),), {}), (((1, 1),), {}))
 _linalg("det", np.linalg.det, _det_vjp, "np.linalg.det({0})", _SQUARE,
-        doc="the rule uses inv(X): X must be invertible")
+        doc="the rule uses inv(X): X must be invertible",
+        reference=lambda xp, p: xp.linalg.det)
 _linalg("slogdet", lambda x: np.linalg.slogdet(x).logabsdet, _logabsdet_vjp,
         "np.linalg.slogdet({0}).logabsdet", _SQUARE,
-        doc="np.linalg.slogdet(X) traces to a sign (no gradient) and this log|det X|")
+        doc="np.linalg.slogdet(X) traces to a sign (no gradient) and this log|det X|",
+        reference=lambda xp, p: lambda x: xp.linalg.slogdet(x)[1])
 _linalg("slogdet_sign", lambda x: np.linalg.slogdet(x).sign, None,
         "np.linalg.slogdet({0}).sign", (), differentiable=False)
-_linalg("inv", np.linalg.inv, _inv_vjp, "np.linalg.inv({0})", _SQUARE)
+_linalg("inv", np.linalg.inv, _inv_vjp, "np.linalg.inv({0})", _SQUARE,
+        reference=lambda xp, p: xp.linalg.inv)
 _linalg("solve", np.linalg.solve, _solve_vjp, "np.linalg.solve({0}, {1})",
-        ((((3, 3), (3,)), {}), (((3, 3), (3, 2)), {}), (((2, 3, 3), (2, 3, 1)), {})), arity=2)
+        ((((3, 3), (3,)), {}), (((3, 3), (3, 2)), {}), (((2, 3, 3), (2, 3, 1)), {})), arity=2,
+        reference=lambda xp, p: xp.linalg.solve)
 
 
 def _square(name, x):

@@ -55,13 +55,15 @@ _CASES = tuple(((shape,), {"axis": axis, "keepdims": keep})
 register(Op(name="sum", arity=1, np_fn=lambda x, axis, keepdims: np.sum(x, axis, keepdims=keepdims),
             py_fn=None, spell=_reduction_spell("sum"), shape_rule=evaluated_rule,
             vjp=lambda g, y, x, axis, keepdims: (_spread(g, x, axis, keepdims),),
-            spellings=("np.sum", ".sum()"), cases=_CASES))
+            spellings=("np.sum", ".sum()"), cases=_CASES, linear_in=(0,),
+            reference=lambda xp, p: lambda x: xp.sum(x, **_axis_keywords(p)), analytic=True))
 register(Op(name="mean", arity=1,  # np.average lowers to sums (see _np_average)
             np_fn=lambda x, axis, keepdims: np.mean(x, axis, keepdims=keepdims),
             py_fn=None, spell=_reduction_spell("mean"), shape_rule=evaluated_rule,
             vjp=lambda g, y, x, axis, keepdims: (
                 _spread(g / float(_count(x.shape, axis)), x, axis, keepdims),),
-            spellings=("np.mean", ".mean()", "np.average"), cases=_CASES))
+            spellings=("np.mean", ".mean()", "np.average"), cases=_CASES, linear_in=(0,),
+            reference=lambda xp, p: lambda x: xp.mean(x, **_axis_keywords(p)), analytic=True))
 
 
 
@@ -134,6 +136,20 @@ def _std_vjp(g, y, x, axis, keepdims, ddof):
     return (_spread(g, x, axis, keepdims) * centred / (safe * n),)
 
 
+def _axis_keywords(params) -> dict:
+    """A reduction's params as keywords for a reference (autograd takes a lone axis)."""
+    axis = params["axis"]
+    return {"axis": axis[0] if isinstance(axis, tuple) and len(axis) == 1 else axis,
+            "keepdims": params["keepdims"]}
+
+
+def _reference(name):
+    def reference(xp, params):
+        extra = {"ddof": params["ddof"]} if "ddof" in params else {}
+        return lambda x: getattr(xp, name)(x, **_axis_keywords(params), **extra)
+    return reference
+
+
 def _reduce(name, fn, vjp, spellings, doc="", ddof=False, differentiable=True):
     if ddof:
         np_fn = lambda x, axis, keepdims, ddof: fn(x, axis, keepdims=keepdims, ddof=ddof)  # noqa
@@ -144,7 +160,7 @@ def _reduce(name, fn, vjp, spellings, doc="", ddof=False, differentiable=True):
         for (shapes, params), d in zip(_CASES, [0, 1] * len(_CASES)))
     register(Op(name=name, arity=1, np_fn=np_fn, py_fn=None, spell=_reduction_spell(name),
                 shape_rule=evaluated_rule, vjp=vjp, spellings=spellings, cases=cases,
-                doc=doc, differentiable=differentiable))
+                doc=doc, differentiable=differentiable, reference=_reference(name)))
 
 
 _reduce("prod", np.prod, _prod_vjp, ("np.prod", ".prod()"),
@@ -195,11 +211,13 @@ _CUM_CASES = ((((4,),), {"axis": 0}), (((2, 3),), {"axis": 1}), (((2, 3),), {"ax
               (((2, 3, 2),), {"axis": 1}))
 register(Op(name="cumsum", arity=1, np_fn=lambda x, axis: np.cumsum(x, axis), py_fn=None,
             spell=_cum_spell("cumsum"), shape_rule=evaluated_rule, vjp=_cumsum_vjp,
-            spellings=("np.cumsum", ".cumsum()"), cases=_CUM_CASES))
+            spellings=("np.cumsum", ".cumsum()"), cases=_CUM_CASES, linear_in=(0,),
+            reference=lambda xp, p: lambda x: xp.cumsum(x, axis=p["axis"]), analytic=True))
 register(Op(name="cumprod", arity=1, np_fn=lambda x, axis: np.cumprod(x, axis), py_fn=None,
             spell=_cum_spell("cumprod"), shape_rule=evaluated_rule, vjp=_cumprod_vjp,
             spellings=("np.cumprod", ".cumprod()"), cases=_CUM_CASES, domain="nonzero",
-            doc="the gradient divides by x: it needs nonzero elements"))
+            doc="the gradient divides by x: it needs nonzero elements",
+            reference=lambda xp, p: lambda x: xp.cumprod(x, axis=p["axis"]), analytic=True))
 
 
 # -- front ends -----------------------------------------------------------------------

@@ -8,8 +8,13 @@ An op declares
 - its VJP rule, written with registered ops (operators on `Tracer`s and `F.<op>(...)`),
   so adjoints are ordinary graph nodes; or `differentiable=False`;
 - the user spellings that reach it (`np.tanh`, `math.tanh`, `.sum()`), for `ops` listings;
-- the input domain its generated tests sample (`"real"`, `"positive"`, ...) and, for
-  ops that are not elementwise, the operand shapes and params the tests try.
+- the input domain of each operand (a `domains.Domain`, or its name: `"positive"`),
+  which the generated tests and the fuzzer sample, and, for ops that are not
+  elementwise, the operand shapes and params the tests try;
+- the facts the passes, the emitter and the tests read, each a field with a default
+  that suits a plain op: commutative, linear in which operands, a view, shape-only,
+  masking, accumulating, where it has kinks or jumps, and a reference implementation
+  for the tests' independent gradient checks.
 
 A VJP rule is `vjp(g, y, *operands, **params) -> tuple` with one entry per operand: the
 contribution to that operand's gradient (any broadcast shape: the driver reduces it to
@@ -24,6 +29,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from ..errors import ShapeError
+from .domains import REAL, Domain, resolve
 
 
 class Aval(NamedTuple):
@@ -60,7 +66,7 @@ class Op:
     vjp: Callable | None = None
     differentiable: bool = True
     spellings: tuple[str, ...] = ()
-    domain: str | tuple = "real"  # per operand when a tuple: real, positive, nonzero, unit, bool
+    domain: Domain | str | tuple = REAL  # per operand when a tuple (see domains.py)
     # Test cases generated for this op: (operand shapes, params) pairs. Elementwise ops
     # get a standard sweep of broadcasting shapes when this is empty.
     cases: tuple = ()
@@ -71,6 +77,48 @@ class Op:
     # untaken np.where branch), the driver wraps the contribution in
     # where(g == 0, 0, ...) so 0 * inf cannot turn into NaN: the "double where" trap.
     singular: bool = False
+    # Operands may be swapped: CSE merges `a * b` and `b * a`.
+    commutative: bool = False
+    # Operand positions the result is linear in: a zero there makes the result zero
+    # (symbolic zeros in adjoints).
+    linear_in: tuple[int, ...] = ()
+    # Moves elements without computing any (reshape, broadcast_to): chains of these
+    # collapse.
+    shape_only: bool = False
+    # The result may share memory with its operand (reshape, transpose, a basic index):
+    # costs no buffer of its own, and a returned gradient that is one is copied.
+    view: bool = False
+    # Its VJP writes exact zeros into a cotangent (an untaken `where` branch): singular
+    # ops downstream guard against 0 * inf (see `singular`).
+    masking: bool = False
+    # Writes its operand into a fresh zero buffer (scatter): a sum of such buffers is
+    # emitted in place, into one of them. This prints adding the operand into an
+    # existing buffer: (target, "+=" or "-=", operand Exprs, params) -> `d_x[1:] += g`.
+    accumulate: Callable | None = None
+    # For the fuzzer: operands -> their distance from the nearest kink (|x| at 0) or
+    # jump (floor at integers), elementwise; None where there is none.
+    kink: Callable | None = None
+    jump: Callable | None = None
+    # For the tests: (xp, params) -> the op written with the array namespace `xp`
+    # (autograd.numpy or jax.numpy), an independent reference for its gradient. None
+    # for an elementwise op means `xp.<ufunc name>`.
+    reference: Callable | None = None
+    # How the emitted code names an unnamed result from its operands' names ({0}, {1}):
+    # "{0}_plus_{1}" names `w + b` w_plus_b. None: the op's name then the operands'
+    # (exp_z, sum_exp_z).
+    names_as: str | None = None
+    # The NumPy implementation takes complex operands and is holomorphic near the real
+    # line, with the real derivative there: verification differentiates paths made of
+    # such ops exactly, by the complex step, with no step size to choose.
+    analytic: bool = False
+
+    def __post_init__(self):
+        object.__setattr__(self, "domain", resolve(self.domain))
+
+    def domains(self, arity: int) -> tuple:
+        """One Domain per operand."""
+        d = self.domain
+        return tuple(d) if isinstance(d, tuple) else (d,) * arity
 
     def impl(self, python: bool) -> Callable:
         fn = self.py_fn if python and self.py_fn is not None else self.np_fn

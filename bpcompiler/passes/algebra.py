@@ -12,7 +12,6 @@ from ..ops import REGISTRY
 from ..ops.registry import Aval, elementwise_rule
 from .rebuild import is_const_equal, rebuild
 
-_SHAPE_ONLY = ("reshape", "broadcast_to")
 _MAX_FOLDED = 16
 
 
@@ -35,7 +34,7 @@ def _rule(h, attrs):
         return is_const_equal(h, args[i], 0)
 
     # A chain of reshapes and broadcasts of a one-element value is one broadcast of it.
-    if op in _SHAPE_ONLY and ops[0] in _SHAPE_ONLY:
+    if REGISTRY[op].shape_only and REGISTRY[ops[0]].shape_only:
         inner = nodes[args[0]]["args"][0]
         if int(np.prod(nodes[inner]["shape"])) == 1 and len(nodes[inner]["shape"]) <= len(
                 attrs["shape"]):
@@ -124,12 +123,6 @@ def _rule(h, attrs):
     return None
 
 
-# Ops that are linear in the operands listed: a zero there makes the result zero.
-_LINEAR = {"multiply": (0, 1), "matmul": (0, 1), "divide": (0,), "negative": (0,),
-           "sum": (0,), "mean": (0,), "reshape": (0,), "transpose": (0,),
-           "broadcast_to": (0,), "getitem": (0,), "to_float": (0,), "astype": (0,)}
-
-
 def _is_zero(h, node: int) -> bool:
     a = h._node[node]
     if a["op"] == "broadcast_to":
@@ -141,8 +134,8 @@ def _is_zero(h, node: int) -> bool:
 def _linear_in_zero(h, attrs, ops) -> bool:
     """Symbolic zeros: an adjoint op linear in an operand that is zero is zero (as JAX's
     `Zero`: gradients are never `0 * g`). Forward values keep IEEE semantics (0 * inf)."""
-    positions = _LINEAR.get(attrs["op"])
-    if positions is None or attrs["dtype"] not in ("float64", "float32"):
+    positions = REGISTRY[attrs["op"]].linear_in  # (Op.linear_in: a zero there gives zero)
+    if not positions or attrs["dtype"] not in ("float64", "float32"):
         return False
     return any(_is_zero(h, attrs["args"][i]) for i in positions if i < len(attrs["args"]))
 
@@ -253,7 +246,7 @@ def _hoist_negation(h, attrs, ops):
             inner = list(args)
             inner[i] = nodes[args[i]]["args"][0]
             return _negated(h, attrs, dict(attrs, args=tuple(inner)))
-    if op in ("sum", "mean", "scatter") and ops[0] == "negative":
+    if (op in ("sum", "mean") or REGISTRY[op].accumulate) and ops[0] == "negative":
         return _negated(h, attrs, dict(attrs, args=(nodes[args[0]]["args"][0],)))
     if op == "subtract" and ops[0] == "negative" and ops[1] != "negative":
         return _negated(h, attrs, dict(attrs, op="add",

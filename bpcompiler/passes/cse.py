@@ -1,13 +1,12 @@
 """Common-sub-expression elimination by structural hashing: two nodes with the same op,
-operands, params, shape and dtype are one value. Operands of commutative ops are sorted
-first, so `a * b` and `b * a` merge. This is what makes the seed's shared sub-expressions
+operands, params, shape and dtype are one value. Operands of ops declared commutative
+are sorted first, so `a * b` and `b * a` merge. This is what makes the seed's shared sub-expressions
 (`α'(z20)·w20_0`) computed once when several partials need them."""
 
 from __future__ import annotations
 
+from ..ops import REGISTRY
 from .rebuild import hashable, rebuild
-
-COMMUTATIVE = {"add", "multiply", "maximum", "minimum", "equal", "not_equal"}
 
 
 class _Table:
@@ -19,7 +18,7 @@ class _Table:
     @staticmethod
     def _key(attrs):
         args = attrs["args"]
-        if attrs["op"] in COMMUTATIVE:
+        if REGISTRY[attrs["op"]].commutative:
             args = tuple(sorted(args))
         return (attrs["op"], args, hashable(attrs["params"]), attrs["shape"], attrs["dtype"],
                 attrs["python"])

@@ -50,6 +50,7 @@ import numpy as np
 from bpcompiler import CompileError, InternalError, VerificationError, compile_grad
 from bpcompiler.errors import FunctionRaisedError
 from bpcompiler.ops import REGISTRY
+from bpcompiler.ops.domains import resolve
 from bpcompiler.ops.registry import elementwise_rule
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -71,30 +72,10 @@ COMPARISONS = {"less": "<", "less_equal": "<=", "greater": ">", "greater_equal":
 LOGICAL = {"logical_and": "&", "logical_or": "|", "logical_xor": "^"}
 INFIX = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "power": "**",
          "remainder": "%", "floor_divide": "//"}
-# Elementwise ops with a kink or jump: operands must keep a margin from it.
-KINKS = {"absolute", "maximum", "minimum", "fmax", "fmin", "clip", "fabs"}
-
-
-def _to_integer(x):
-    return np.abs(x - np.round(x))
-
-
-def _to_half(x):
-    return np.abs(x - np.floor(x) - 0.5)
-
-
-def _modulo_distance(a, b):
-    return _to_integer(a / b) * np.abs(b)
-
-
-# Ops with jumps, and the distance of their operands from the nearest jump. The
-# example point keeps JUMP_MARGIN from them; compile_grad's verification at perturbed
-# arguments may still straddle one (found by this fuzzer: np.fmod(-1.5, p0)), which it
-# reports as a "not smooth" VerificationError: an expected outcome for these programs.
-JUMPS = {"floor": _to_integer, "ceil": _to_integer, "trunc": _to_integer,
-         "rint": _to_half, "round": _to_half, "sign": np.abs,
-         "fmod": _modulo_distance, "remainder": _modulo_distance,
-         "floor_divide": _modulo_distance}
+# Elementwise ops with a kink (Op.kink) keep MARGIN from it at the example point, and
+# ops with jumps (Op.jump) JUMP_MARGIN; compile_grad's verification at perturbed
+# arguments may still straddle a jump (found by this fuzzer: np.fmod(-1.5, p0)), which
+# it reports as a "not smooth" VerificationError: an expected outcome for these programs.
 # Other spellings of elementwise ops ({0}, {1} are the operands), chosen half the time.
 SPELLINGS = {"round": ("np.round({0})", "np.around({0})", "{0}.round()"),
              "trunc": ("np.trunc({0})", "np.fix({0})"),
@@ -211,11 +192,6 @@ def unfuzzed_ops() -> list[str]:
     one is recorded in UNFUZZED (reported by the soak script)."""
     missing = sorted(n for n in user_ops() if n not in reachable_ops() or n in UNFUZZED)
     return [f"{n} ({UNFUZZED[n]})" if n in UNFUZZED else n for n in missing]
-
-
-def _domains(op, arity):
-    d = op.domain
-    return tuple(d) if isinstance(d, tuple) else (d,) * arity
 
 
 class _Builder:
@@ -379,19 +355,10 @@ class _Builder:
         self.ops.extend((op_name,) if isinstance(op_name, str) else op_name)
         return True
 
-    def adapt(self, v: Value, domain: str) -> tuple[str, object] | None:
-        """The operand's text, moved into `domain` if it is not there already."""
-        x = np.asarray(v.value, dtype=np.float64)
-        fn = "math" if self.mode == "math" else "np"
-        if domain == "positive" and not np.all(x > 0.1):
-            return f"(1.5 + {fn}.tanh({v.name}))", None
-        if domain == "nonzero" and not np.all(np.abs(x) > 0.1):
-            return f"(1.5 + {fn}.tanh({v.name}))", None
-        if domain == "unit" and not np.all(np.abs(x) < 0.9):
-            return f"(0.9 * {fn}.tanh({v.name}))", None
-        if domain == "above1" and not np.all(x > 1.1):
-            return f"(2.5 + {fn}.tanh({v.name}))", None
-        return v.name, None
+    def adapt(self, v: Value, domain) -> tuple[str, object] | None:
+        """The operand's text, moved into `domain` (a Domain, or its name) if it is not
+        there already."""
+        return resolve(domain).into(v.name, v.value, "math" if self.mode == "math" else "np"), None
 
     def step(self):
         names = elementwise_ops(self.mode)
@@ -400,11 +367,15 @@ class _Builder:
         name = self.c.choice(names)
         if name in FORMS:
             return self.form(name)
+        return self.apply_op(name)
+
+    def apply_op(self, name: str) -> bool:
+        """One statement applying elementwise op `name` (or np.where) to operands."""
         op = REGISTRY[name]
         if name == "where":
             return self.where()
         operands = [self.operand() for _ in range(op.arity)]
-        texts = [self.adapt(v, d)[0] for v, d in zip(operands, _domains(op, op.arity))]
+        texts = [self.adapt(v, d)[0] for v, d in zip(operands, op.domains(op.arity))]
         if name in SPELLINGS and self.mode == "numpy" and self.c.boolean():
             wrapped = [t if t.isidentifier() or t.startswith("(") else f"({t})" for t in texts]
             text = self.c.choice(SPELLINGS[name]).format(*wrapped)
@@ -428,18 +399,11 @@ class _Builder:
         else:
             text = f"np.{op.np_fn.__name__}({', '.join(texts)})"
         check = None
-        if name in JUMPS:
+        distance, margin = (op.jump, JUMP_MARGIN) if op.jump else (op.kink, MARGIN)
+        if distance is not None:
             def check():
                 vals = [np.asarray(self.evaluate(t), dtype=np.float64) for t in texts]
-                return bool(np.all(JUMPS[name](*vals) > JUMP_MARGIN))
-        elif name in KINKS:
-            def check():
-                vals = [np.asarray(self.evaluate(t), dtype=np.float64) for t in texts]
-                if len(vals) == 1:
-                    return bool(np.all(np.abs(vals[0]) > MARGIN))
-                # clip(x, lo, hi): away from both bounds
-                return all(bool(np.all(np.abs(vals[0] - other) > MARGIN))
-                           for other in vals[1:])
+                return bool(np.all(distance(*vals) > margin))
         return self.try_add(text, name, check)
 
     def condition(self) -> tuple[str, list, list]:
@@ -458,8 +422,10 @@ class _Builder:
                 f"np.{logical}({text}, {second})"
             ops, pairs = ops + [cmp2, logical], pairs + [(c, d, cmp2)]
         elif form == 2:
-            text, ops = (f"~({text})" if self.c.boolean() else f"np.logical_not({text})"), \
-                ops + ["logical_not"]
+            # (~ of a Python bool is bitwise, ~True == -2: only NumPy masks take ~)
+            python = isinstance(self.evaluate(text), bool)
+            text, ops = (f"~({text})" if self.c.boolean() and not python else
+                         f"np.logical_not({text})"), ops + ["logical_not"]
         elif form == 3:
             test = self.c.choice(["isnan", "isfinite", "isinf"])
             text, ops, pairs = f"np.{test}({a.name})", [test], []
@@ -491,6 +457,12 @@ class _Builder:
         text, check = made if isinstance(made, tuple) else (made, None)
         return self.try_add(text, FORMS[label].ops, check)
 
+    def term(self, v: Value) -> str:
+        """How the return statement reads sink `v` (a scalar)."""
+        if self.mode == "math":
+            return v.name
+        return f"np.{self.c.choice(['sum', 'mean'])}({v.name})"
+
     def finish(self) -> Program:
         """The source, returning a combination of every traced value no later statement
         reads (so no statement is dead code)."""
@@ -508,10 +480,7 @@ class _Builder:
         terms = []
         for k, v in enumerate(sinks):
             weight = ("", "0.5 * ", "-0.25 * ")[k % 3] if k else ""
-            if self.mode == "math":
-                terms.append(f"{weight}{v.name}")
-            else:
-                terms.append(f"{weight}np.{self.c.choice(['sum', 'mean'])}({v.name})")
+            terms.append(weight + self.term(v))
         ret = " + ".join(terms).replace("+ -", "- ")
         if self.mode == "math" and not self.lines:
             ret = f"{ret} * {ret}"
@@ -529,9 +498,14 @@ class _Builder:
 
 
 def generate(chooser, max_statements: int = 8) -> Program:
-    mode = "math" if chooser.integer(0, 4) == 0 else "numpy"
+    roll = chooser.integer(0, 4)
+    mode = ("math", "mixed")[roll] if roll < 2 else "numpy"
     dtype = "float32" if mode == "numpy" and chooser.integer(0, 4) == 0 else "float64"
-    b = _Builder(chooser, mode, dtype)
+    if mode == "mixed":
+        from fuzz.mixed import MixedBuilder
+        b = MixedBuilder(chooser, mode, dtype)
+    else:
+        b = _Builder(chooser, mode, dtype)
     b.new_param()
     target = chooser.integer(1, max_statements)
     attempts = 0
@@ -576,8 +550,8 @@ def finite_differences(f, args, i, step=1e-3):
             y = x.copy()
             y[k] += t
             moved[i] = y
-        else:
-            moved[i] = float(x) + t
+        else:  # (a NumPy scalar stays one: np.float32(...).round() works, float's not)
+            moved[i] = type(args[i])(float(x) + t)
         return float(f(*moved))
 
     for k in np.ndindex(x.shape):
@@ -636,7 +610,8 @@ def check_program(program: Program, directory: str) -> Outcome:
     try:
         compiled = compile_grad(f, program.args, wrt=program.wrt)
     except VerificationError as exc:
-        if "not smooth" in exc.problem and set(program.ops) & set(JUMPS):
+        if "not smooth" in exc.problem and any(REGISTRY[o].jump for o in program.ops
+                                               if o in REGISTRY):
             # a jump within the difference step at the perturbed arguments: expected
             return Outcome("skipped", f"VerificationError: {exc}")
         return Outcome("failed", f"VerificationError: {exc}")
@@ -660,6 +635,9 @@ def check_program(program: Program, directory: str) -> Outcome:
     rtol = 1e-5 if program.dtype == "float32" else 1e-12
     if not np.isclose(float(value), float(reference), rtol=rtol, atol=1e-300):
         return Outcome("failed", f"value {value!r} but f gives {reference!r}")
+    wrong = wrong_types(value, reference, grads, [program.args[i] for i in index], wrt)
+    if wrong:
+        return Outcome("failed", wrong)
     args64 = [_upcast(a) for a in program.args]
     f_scale = abs(float(f(*args64))) + 1.0
     loose = program.dtype == "float32"
@@ -711,6 +689,28 @@ def check_program(program: Program, directory: str) -> Outcome:
                     return Outcome("failed", f"gradient of {name} differs from autograd by "
                                              f"{err:.3g}:\nemitted {g!r}\nautograd {r!r}")
     return outcome
+
+
+def _is_python_float(x) -> bool:
+    return isinstance(x, float) and not isinstance(x, np.generic)
+
+
+def wrong_types(value, reference, grads, params, names) -> str | None:
+    """What is wrong with the types, if anything: the value must have NumPy's dtype (and
+    be a Python float exactly when f's is), each gradient exactly its parameter's type
+    (float, NumPy scalar, or array of the same shape, 0-d included) and dtype."""
+    if np.asarray(value).dtype != np.asarray(reference).dtype or \
+            _is_python_float(value) != _is_python_float(reference):
+        return (f"value is a {type(value).__name__} {np.asarray(value).dtype}, f gives a "
+                f"{type(reference).__name__} {np.asarray(reference).dtype}")
+    for name, g, p in zip(names, grads, params):
+        ok = (isinstance(g, np.ndarray) and g.shape == p.shape and g.dtype == p.dtype) \
+            if isinstance(p, np.ndarray) else type(g) is type(p)
+        if not ok:
+            return (f"gradient of {name} is a {type(g).__name__} {np.asarray(g).dtype}"
+                    f"{np.shape(g)}, the parameter a {type(p).__name__} "
+                    f"{np.asarray(p).dtype}{np.shape(p)}")
+    return None
 
 
 def temp_directory() -> str:

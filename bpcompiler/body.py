@@ -1,0 +1,344 @@
+"""Lowering one emitted function's body: the graph nodes it needs, as named statements.
+
+`lower_body` decides, in this order and once each:
+
+1. which nodes are printed inside their reader (folded) and which are statements: a
+   temporary read once in the whole module is folded when the line stays short, judged
+   with each name as long as its kind's unsuffixed name (names come later);
+2. the statement order (`schedule.py`), which lets values die early;
+3. liveness: the last statement that reads each value, computed once on the
+   statements; name reuse (`naming.reuse_names`) and `del` of large arrays both read it;
+4. the names, then each statement's text, spelled once with the final names.
+
+Two things keep array code as lean as hand-written backprop: a gradient that is the sum
+of scatters (`x[1:]` and `x[:-1]` both read) is accumulated in place into the one zero
+buffer the module allocated (`d_x[:-1] += d_a`), and an array of at least
+FREE_MIN_ELEMENTS elements is deleted right after the last statement that names it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+from . import comments
+from .literals import literal
+from .naming import Namespace, Statement, base_name, reuse_names
+from .ops import REGISTRY
+from .ops.registry import PREC_ATOM, Aval, Expr
+from .schedule import schedule
+from .symbolic import SymArray
+
+MAX_INLINE_CHARS = 60
+# Arrays at least this large are deleted after their last use (liveness), so peak memory
+# follows what is still needed, as in hand-written code that reuses names.
+FREE_MIN_ELEMENTS = 512
+
+
+@dataclass
+class Line:
+    """One statement of a body as printed: its provenance comment (None when it shares
+    the previous statement's), its code lines, and the names deleted after it."""
+    code: list[str]
+    comment: str | None = None
+    free: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Body:
+    statements: list[Line]
+    names: dict  # node -> the name (or, for a folded node, the text) it is read by
+    roots: tuple
+
+    def text(self, node: int) -> str:
+        return self.names[node]
+
+
+@dataclass
+class _Context:
+    """What every body of a module shares."""
+    g: object
+    inputs: dict  # parameter node -> the name the body reads it by
+    constants: dict  # module constant node -> its module-level name
+    space: Namespace  # every module-level name; each body claims locals from a copy
+    module_uses: Counter  # reads of each node in the whole module
+    main_file: str | None
+    def_lines: set  # (file, line) of the function's parameter list
+
+
+def lower_body(ctx: _Context, roots: tuple[int, ...], keep_named: bool = False) -> Body:
+    """The statements computing `roots` (see the module docstring). With `keep_named`,
+    a forward value the source named stays a statement when its gradient is one, so the
+    backward's `d_z` sits beside the `z` it is the gradient of."""
+    plan = _Plan(ctx, roots, keep_named)
+    plan.decide()
+    last_read = _liveness(plan.statements)
+    pinned = set(roots) | set(plan.accumulate) | set(plan.buffer_of)
+    names = reuse_names(plan.statements, plan.bases.__getitem__, pinned, ctx.space.copy(),
+                        last_read)
+    return plan.spell(names, last_read)
+
+
+def _liveness(statements: list[Statement]) -> dict:
+    """{value: index of the last statement reading it}."""
+    last: dict[int, int] = {}
+    for i, s in enumerate(statements):
+        for v in s.reads:
+            last[v] = i
+    return last
+
+
+class _Plan:
+    def __init__(self, ctx: _Context, roots, keep_named: bool):
+        g = self.g = ctx.g
+        self.ctx, self.roots = ctx, roots
+        self.nodes = _ancestors(g, roots)
+        self.uses = dict.fromkeys(self.nodes, 0)
+        self.reader: dict[int, int] = {}  # the (last) node reading each value
+        for n in self.nodes:
+            for a in g._node[n]["args"]:
+                self.uses[a] += 1
+                self.reader[a] = n
+        for r in roots:
+            self.uses[r] += 2  # outputs are always statements
+        self.accumulate, self.absorbed = self._find_accumulations()
+        # A buffer accumulated in place holds the gradient it becomes: name it so.
+        self.buffer_of = {}
+        for n in sorted(self.accumulate):  # an accumulation comes after the one it extends
+            first = self.accumulate[n][0]
+            while first in self.accumulate:
+                first = self.accumulate[first][0]
+            self.buffer_of[first] = n
+        self.bases = {n: self._base(n) for n in self.nodes}
+        self.foldable = {n for n in self.nodes if self._may_fold(n)}
+        if keep_named:
+            self.foldable -= self._named_with_gradients()
+        self.order = schedule(g, self.nodes, roots, self._freeable(), self.foldable.__contains__)
+
+    # -- what each value is -----------------------------------------------------------
+    def _base(self, node: int) -> str:
+        """What a value would like to be called."""
+        node = self.buffer_of.get(node, node)
+        attrs = self.g._node[node]
+        if node == self.g.graph["output"] and attrs["name"] is None \
+                and attrs["phase"] == "forward":
+            return self.g.graph["function"]  # the value is the function's
+        return base_name(self.g, node)
+
+    def _freeable(self):
+        """Which values the printed code can free after their last reader: large arrays
+        (deleted) and values whose name another value of their kind will take."""
+        bases = Counter(self.bases[n] for n in self.nodes
+                        if self.g._node[n]["op"] not in ("input", "const"))
+
+        def freeable(n: int) -> bool:
+            attrs = self.g._node[n]
+            return bases[self.bases[n]] > 1 or _is_big(attrs)
+        return freeable
+
+    def _find_accumulations(self):
+        """`a + b` (or `a - b`) where `a` is a buffer the module made (a fresh scatter, or
+        an accumulation into one) and read only here is written in place, `a[i] += ...`
+        / `a -= b`: one buffer for a gradient however many pieces it sums, no copy.
+        Returns {add node: (buffer node, other node)} and the scatters folded into it."""
+        g, accumulate, absorbed = self.g, {}, set()
+        for n in sorted(self.nodes):
+            at = g._node[n]
+            if at["op"] not in ("add", "subtract") or at["python"]:
+                continue
+            a, b = at["args"]
+            for first, second in ((a, b), (b, a)) if at["op"] == "add" else ((a, b),):
+                fa, sb = g._node[first], g._node[second]
+                owned = REGISTRY[fa["op"]].accumulate is not None or first in accumulate
+                if first == second or not owned or self.uses[first] != 1 \
+                        or (fa["shape"], fa["dtype"]) != (at["shape"], at["dtype"]) \
+                        or first in absorbed or sb["python"]:
+                    continue
+                if REGISTRY[sb["op"]].accumulate and self.uses[second] == 1 and \
+                        (sb["shape"], sb["dtype"]) == (at["shape"], at["dtype"]):
+                    absorbed.add(second)
+                accumulate[n] = (first, second)
+                break
+        return accumulate, absorbed
+
+    def _may_fold(self, node) -> bool:
+        """Whether a value may be printed inside its reader, line length permitting: a
+        value read once in the whole module (so `forward` and `value_and_grad` print the
+        forward alike), as a hand-written `x10 = math.tanh(w10 * x00 + b10)` does (a
+        local costs a store and a load in CPython). A value the source named keeps its
+        name when its reader is the same source line again (`total = total + ...`)."""
+        attrs = self.g._node[node]
+        if self.ctx.module_uses.get(node) != 1 or node in self.roots \
+                or attrs["op"] in ("input", "const") \
+                or REGISTRY[attrs["op"]].statement is not None or node in self.accumulate \
+                or node in self.absorbed or node in self.buffer_of:
+            return False
+        if not _has_own_name(attrs):
+            return True
+        reader = self.g._node[self.reader[node]]
+        return _key(reader) != _key(attrs)
+
+    def _named_with_gradients(self) -> set:
+        """Forward values the source named whose gradient is a statement of this body."""
+        nodes = self.g._node
+        return {nodes[n]["adjoint_of"] for n in self.nodes
+                if nodes[n]["phase"] == "adjoint" and nodes[n]["adjoint_of"] is not None
+                and n not in self.foldable and nodes[nodes[n]["adjoint_of"]]["name"]}
+
+    # -- pass 1: what is a statement --------------------------------------------------
+    def decide(self) -> None:
+        """Walk the schedule spelling each value with its base name as a stand-in (a
+        line's length as it will print, less the suffixes), to decide what folds; record
+        the statements and what each reads, for liveness and naming."""
+        self.folded: set[int] = set()
+        self.statements: list[Statement] = []
+        self.refs: dict[int, tuple] = {}  # the statement values each expression reads
+        exprs: dict[int, Expr] = {}
+        for node in self.order:
+            attrs = self.g._node[node]
+            op = attrs["op"]
+            if op in ("input", "const") or node in self.absorbed:
+                exprs[node], self.refs[node] = self._leaf(node, attrs), ()
+                continue
+            refs = tuple(r for a in attrs["args"] for r in self.refs[a])
+            if node in self.accumulate:
+                first, second = self.accumulate[node]
+                added = self.g._node[second]["args"][0] if second in self.absorbed else second
+                self.statements.append(Statement(node, (first,) + self.refs[added],
+                                                 binds=False, reads_first=False))
+                exprs[node], self.refs[node] = exprs[first], (first,)
+                continue
+            spec = REGISTRY[op]
+            if spec.statement is None and node in self.foldable:
+                expr = spec.spell([exprs[a] for a in attrs["args"]], attrs["params"],
+                                  _aval(attrs))
+                if len(expr.text) <= MAX_INLINE_CHARS:
+                    self.folded.add(node)
+                    exprs[node], self.refs[node] = expr, refs
+                    continue
+            self.statements.append(Statement(node, refs, binds=True,
+                                             reads_first=spec.statement is None))
+            exprs[node], self.refs[node] = Expr(self.bases[node], PREC_ATOM), (node,)
+
+    def _leaf(self, node, attrs) -> Expr:
+        if attrs["op"] == "input":
+            return Expr(self.ctx.inputs[node], PREC_ATOM)
+        if attrs["op"] == "const":
+            return _const(self.ctx, node, attrs)
+        return Expr(self.bases[node], PREC_ATOM)  # absorbed: never read by name
+
+    # -- pass 2: the text -------------------------------------------------------------
+    def spell(self, names: dict, last_read: dict) -> Body:
+        exprs: dict[int, Expr] = {}
+        lines: list[Line] = []
+        folded_keys: dict[int, list] = {}
+        last_comment = None
+        statement_nodes = {s.node for s in self.statements}
+        for node in self.order:
+            attrs = self.g._node[node]
+            if attrs["op"] in ("input", "const"):
+                exprs[node] = self._leaf(node, attrs)
+                continue
+            if node in self.absorbed:
+                continue  # written by the accumulation that reads it
+            keys = list(dict.fromkeys(k for a in attrs["args"] for k in folded_keys.get(a, ())))
+            if node in self.folded:
+                exprs[node] = self._spelled(node, attrs, exprs)
+                folded_keys[node] = list(dict.fromkeys(keys + [_key(attrs)]))
+                continue
+            assert node in statement_nodes
+            code = self._statement(node, attrs, exprs, names)
+            text = comments.provenance(_key(attrs), keys, self.ctx.main_file,
+                                       self.ctx.def_lines)
+            comment = text if text != last_comment else None
+            last_comment = text if text is not None else last_comment
+            lines.append(Line(code, comment))
+        texts = {n: e.text for n, e in exprs.items()}
+        self._free(lines, names, last_read, {texts[r] for r in self.roots})
+        return Body(lines, texts, self.roots)
+
+    def _spelled(self, node, attrs, exprs) -> Expr:
+        spec = REGISTRY[attrs["op"]]
+        return spec.spell([exprs[a] for a in attrs["args"]], attrs["params"], _aval(attrs))
+
+    def _statement(self, node, attrs, exprs, names) -> list[str]:
+        if node in self.accumulate:
+            first, second = self.accumulate[node]
+            target = exprs[first].text
+            exprs[node] = Expr(target, PREC_ATOM)
+            symbol = "+=" if attrs["op"] == "add" else "-="
+            if second in self.absorbed:
+                s = self.g._node[second]
+                return [REGISTRY[s["op"]].accumulate(target, symbol, [exprs[s["args"][0]]],
+                                                     s["params"])]
+            return [f"{target} {symbol} {exprs[second].text}"]
+        spec = REGISTRY[attrs["op"]]
+        name = names[node]
+        if spec.statement is not None:
+            operands = [Expr(_atom(exprs[a]), PREC_ATOM) for a in attrs["args"]]
+            code = spec.statement(name, operands, attrs["params"], _aval(attrs))
+        else:
+            code = [f"{name} = {self._spelled(node, attrs, exprs).text}"]
+        exprs[node] = Expr(name, PREC_ATOM)
+        return code
+
+    def _free(self, lines: list[Line], names: dict, last_read: dict, kept: set) -> None:
+        """`del` each large array's name after the last statement that names it (a
+        statement binding it or reading a value bound to it), unless a return reads it
+        (`kept`)."""
+        last: dict[str, int] = {}
+        for i, s in enumerate(self.statements):
+            v = s.node
+            if s.binds and _is_big(self.g._node[v]) and names[v] not in kept:
+                last[names[v]] = max(last.get(names[v], i), i, last_read.get(v, i))
+        for name, i in sorted(last.items()):
+            lines[i].free.append(name)
+
+
+def _ancestors(g, roots) -> set:
+    seen = set(roots)
+    stack = list(roots)
+    while stack:
+        for a in g._node[stack.pop()]["args"]:
+            if a not in seen:
+                seen.add(a)
+                stack.append(a)
+    return seen
+
+
+def _aval(attrs) -> Aval:
+    return Aval(attrs["shape"], attrs["dtype"], attrs["python"])
+
+
+def _atom(e: Expr) -> str:
+    """Operands of statement ops must be simple names or atoms."""
+    return e.text if e.prec >= PREC_ATOM else f"({e.text})"
+
+
+def _key(attrs) -> tuple:
+    return (attrs["phase"], attrs["file"], attrs["line"])
+
+
+def _is_big(attrs) -> bool:
+    return attrs["op"] not in ("input", "const") and not attrs["python"] and \
+        math.prod(attrs["shape"]) >= FREE_MIN_ELEMENTS
+
+
+def _has_own_name(attrs) -> bool:
+    """A forward value the source named, or the gradient of a value."""
+    return attrs["name"] is not None and attrs["phase"] == "forward" or \
+        attrs["phase"] == "adjoint" and attrs["adjoint_of"] is not None
+
+
+def _const(ctx: _Context, node, attrs) -> Expr:
+    import numpy as np
+    value = attrs["params"]["value"]
+    if node in ctx.constants:
+        return Expr(ctx.constants[node], PREC_ATOM)
+    if isinstance(value, SymArray):  # its shape is read from the arguments
+        return Expr(value.text(), PREC_ATOM)
+    if not attrs["python"] and np.ndim(value) > 0:  # all-zero arrays are printed inline
+        return Expr(f"np.zeros({tuple(np.shape(value))!r}, dtype=np.{attrs['dtype']})",
+                    PREC_ATOM)
+    return literal(value, attrs["python"])

@@ -1,0 +1,222 @@
+"""Lowering: the optimised joint graph as a `Module` of named statements, which
+`emit.py` prints.
+
+Every module-level name is claimed up front in one namespace: the parameters, the
+module's own functions, the modules it imports and its constants; each function body
+then claims its locals from a copy (see `body.py` for a body's statements).
+
+A parameter may be called `np`, `math`, `value_and_grad` or after a builtin that op
+spellings call (`abs`, `float`): the body reads such a parameter through an internal
+name (`np_arg = np`) and binds the name back to what the statements mean
+(`import numpy as np` inside the function), so every statement is spelled as usual and
+nothing the user names is shadowed. A parameter called `value_and_grad` shadows that
+function inside `grad`, which then repeats its body.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import body as bodies
+from .body import Line, lower_body
+from .comments import provenance
+from .graph import outputs
+from .guards import guard_lines, module_lines, result_check_lines
+from .literals import array_literal, is_zeros, literal_needs_math
+from .naming import ADJOINT_PREFIX, Namespace
+from .signature import call_items, def_items, gradient_texts, of_graph, prologue_lines
+from .symbolic import SymArray
+from .ops import REGISTRY
+from .ops.registry import PREC_ATOM, Aval, Expr
+
+# Modules a spelling may reach, by the name it spells them with.
+MODULES = {"np": "numpy", "math": "math", "scipy": "scipy.special"}
+# Builtins that op spellings call (absolute on floats is `abs(x)`, to_float `float(x)`).
+SPELLED_BUILTINS = ("abs", "float", "type", "locals")  # (the last two: guards.py)
+
+
+@dataclass
+class Function:
+    name: str
+    doc: str
+    # The body's first lines, before any statement: where call-time guards and the
+    # un-shadowing of parameters go (see `_preamble`).
+    preamble: list[str]
+    statements: list[Line]
+    value: str | None  # the returned value's text, or None (grad)
+    grads: list[str] | None  # the returned gradients' texts, or None (forward)
+    delegate: bool = False  # grad as `return value_and_grad(...)[1]`
+    checks: list = field(default_factory=list)  # lines just before the return (guards.py)
+
+
+@dataclass
+class Module:
+    function: str  # the source function's name
+    params: tuple
+    wrt: tuple
+    imports: list[str]
+    constants: list[str] = field(default_factory=list)
+    functions: list[Function] = field(default_factory=list)
+    call: tuple = ()  # the arguments forwarding every parameter (`grad` to value_and_grad)
+
+
+def lower(g) -> Module:
+    dims = {d for axes in g.graph.get("symbolic_dims", {}).values() for d in axes.values()}
+    sig = of_graph(g)  # the source's own parameters (a structured one's leaves are params)
+    space = Namespace(fixed=tuple(g.graph["params"]) + tuple(p.name for p in sig.params)
+                      + tuple(sorted(dims)))
+    inputs = _parameter_names(g, space)
+    constants, constant_lines = _constants(g, space)
+    uses = Counter(a for n in g for a in g._node[n]["args"])
+    def_lines = {(g._node[n]["file"], g._node[n]["line"]) for n in inputs}
+    ctx = bodies._Context(g, inputs, constants, space, uses, g.graph["file"], def_lines)
+    imports = _imports(g, constant_lines)
+    constant_lines = module_lines(g, g.graph.get("command", "")) + constant_lines
+    preamble = _preamble(g, inputs, imports)
+    output = g.graph["output"]
+    fwd = lower_body(ctx, (output,))
+    both = lower_body(ctx, outputs(g), keep_named=True)
+    grads, named = _gradient_names(g, both, space)
+    wrt_params = g.graph.get("wrt_params", g.graph["wrt"])
+    grads = gradient_texts(sig, wrt_params, dict(zip(g.graph["wrt"], grads)))
+    if named:  # under one comment: where the gradients of the parameters are made
+        first = g._node[g.graph["inputs"][0]] if g.graph["inputs"] else {}
+        named[0].comment = provenance(("adjoint", first.get("file"), first.get("line")), (),
+                                      g.graph["file"], def_lines)
+    value = both.text(output)
+    functions = [
+        Function("forward", f"The value of `{g.graph['function']}`, as the source computes it.",
+                 list(preamble), fwd.statements, fwd.text(output), None,
+                 checks=result_check_lines(g, fwd.text(output))),
+        Function("value_and_grad", "(value, gradients): the gradients in WRT order.",
+                 list(preamble), both.statements + named, value, grads,
+                 checks=result_check_lines(g, value))]
+    shadowed = "value_and_grad" in g.graph["params"] or \
+        any(p.name == "value_and_grad" for p in sig.params)
+    functions.append(Function(
+        "grad", "The gradients with respect to WRT, in that order.",
+        list(preamble) if shadowed else [], both.statements + named if shadowed else [],
+        None, grads, delegate=not shadowed,
+        checks=result_check_lines(g, value) if shadowed else []))
+    return Module(g.graph["function"], tuple(def_items(sig)), tuple(wrt_params),
+                  imports, constant_lines, functions, call=tuple(call_items(sig)))
+
+
+def _parameter_names(g, space: Namespace) -> dict:
+    """The name each parameter is read by in the bodies."""
+    params = g.graph["params"]
+    names: dict[int, str] = {}
+    for index, node in enumerate(g.graph["inputs"]):
+        p = params[index]
+        shadows = p in MODULES or p in SPELLED_BUILTINS
+        names[node] = space.claim(f"{p}_arg") if shadows else p
+    return names
+
+
+def _preamble(g, inputs: dict, imports: list[str]) -> list[str]:
+    """Each body's first lines: a parameter named like a module or builtin the
+    statements use is read through its internal name, and the name is bound back.
+    Then the call-time guards on the arguments (guards.py), which read the parameters
+    by those internal names."""
+    # Static parameters' guards and the unpacking of structured ones (signature.py) come
+    # first: they bind the leaves that everything after reads.
+    lines = prologue_lines(g, g.graph.get("regenerate", "see the module's header"))
+    lines += [f"{inputs[node]} = {p}" for p, node in zip(g.graph["params"], g.graph["inputs"])
+              if inputs[node] != p]
+    for p in g.graph["params"]:
+        if p in MODULES and any(line.startswith(f"import {MODULES[p]}") for line in imports):
+            lines.append(f"import {MODULES[p]}" + (f" as {p}" if MODULES[p] != p and
+                                                   not MODULES[p].startswith(p + ".") else ""))
+    builtins = [p for p in g.graph["params"] if p in SPELLED_BUILTINS]
+    if builtins:
+        lines.append(f"from builtins import {', '.join(builtins)}")
+    local = {p: inputs[node] for p, node in zip(g.graph["params"], g.graph["inputs"])}
+    return lines + guard_lines(g, local)
+
+
+def _constants(g, space: Namespace) -> tuple[dict, list[str]]:
+    """Module-level names for array constants (all-zero ones print inline)."""
+    constants, lines = {}, []
+    for node in sorted(g):
+        attrs = g._node[node]
+        value = attrs["params"].get("value") if attrs["op"] == "const" else None
+        if attrs["op"] == "const" and not attrs["python"] and np.ndim(value) > 0 \
+                and not isinstance(value, SymArray) and not is_zeros(value):
+            name = space.claim((attrs["name"] or "CONST").upper())
+            constants[node] = name
+            lines.append(f"{name} = {array_literal(value)}")
+    return constants, lines
+
+
+def _gradient_names(g, both, space) -> tuple[list[str], list[Line]]:
+    """Each gradient as `d_<param>`: its statement's own name when it has it, else a
+    statement binding that name (`d_b = d_z`; a copy when the value may be shared with
+    an argument, a constant or another gradient, so callers may modify what they get)."""
+    names, lines = [], []
+    locals_ = set(both.names.values())
+    seen: set[int] = set()
+    for param, node in zip(g.graph["wrt"], g.graph["grads"]):
+        text = both.text(node)
+        want = ADJOINT_PREFIX + param
+        attrs = g._node[node]
+        aliased = attrs["op"] in ("input", "const") or REGISTRY[attrs["op"]].view or \
+            node in seen
+        seen.add(node)
+        copy = not attrs["python"] and aliased and not text.startswith("np.zeros(")
+        if text == want and not copy:
+            names.append(text)
+            continue
+        if want in locals_ or want in space.taken:  # (a parameter is called d_b: d_b_1)
+            free = space.copy()
+            free.taken |= locals_
+            want = free.claim(want)
+        locals_.add(want)
+        value = (f"{text}.copy()" if _is_atom(text) else f"({text}).copy()") if copy else text
+        lines.append(Line([f"{want} = {value}"]))
+        names.append(want)
+    return names, lines
+
+
+def _is_atom(text: str) -> bool:
+    return text.isidentifier() or text.endswith(")") and text.startswith("np.")
+
+
+def _imports(g, constant_lines) -> list[str]:
+    """The modules the statements spell (np, math), probed from each op's spelling."""
+    needed = set()
+    if constant_lines:
+        needed.add("np")
+    probed: dict = {}
+    for node, attrs in g.nodes(data=True):
+        op = attrs["op"]
+        if op == "input":
+            continue
+        if op == "const":
+            if literal_needs_math(attrs["params"]["value"], attrs["python"]):
+                needed.add("math")
+            elif not attrs["python"]:
+                needed.add("np")
+            continue
+        key = (op, attrs["python"])
+        if key not in probed:
+            probed[key] = _spelled_modules(attrs)
+        needed |= probed[key]
+    # (the code says scipy.special.<name>: importing the submodule binds `scipy`)
+    return [f"import {MODULES[m]}" + (" as np" if m == "np" else "")
+            for m in ("math", "np", "scipy") if m in needed]
+
+
+def _spelled_modules(attrs) -> set:
+    """Which of `MODULES` an op's spelling reads, for operands named `a0`, `a1`, ..."""
+    spec = REGISTRY[attrs["op"]]
+    args = [Expr(f"a{i}", PREC_ATOM) for i in range(len(attrs["args"]))]
+    aval = Aval(attrs["shape"], attrs["dtype"], attrs["python"])
+    if spec.statement is not None:
+        text = "\n".join(spec.statement("t", args, attrs["params"], aval))
+    else:
+        text = spec.spell(args, attrs["params"], aval).text
+    found = {m for m in MODULES if f"{m}." in text}
+    return found | ({"np"} if not attrs["python"] else set())
