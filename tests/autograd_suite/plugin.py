@@ -6,7 +6,9 @@ A vector or tuple output is reduced to sum(output * W) with fixed random weights
 the comparison covers the whole Jacobian along one direction. Complex inputs or outputs
 are skipped (bpcompiler differentiates real functions). Each check is recorded in the
 JSON file named by $BP_AUTOGRAD_REPORT: outcome "pass", "refused" (a CompileError),
-"wrong" (a value or gradient that disagrees) or "complex".
+"complex", "kink" or "undefined" (a gradient that disagrees at a point where the
+function has no derivative: one-sided slopes differ, or autograd's reference is not
+finite), or "wrong" (any other disagreement).
 """
 
 from __future__ import annotations
@@ -124,7 +126,25 @@ def check_with_bpcompiler(fun, args, kwargs):
     value, grads = c.module.value_and_grad(*values)
     expected = [_reference(autograd, theirs, ours, values, k) for k in range(len(values))]
     ok = _close(value, theirs(*values)) and all(_close(g, e) for g, e in zip(grads, expected))
-    RECORDS.append({"test": name, "outcome": "pass" if ok else "wrong"})
+    outcome = "pass" if ok else "wrong"
+    if not ok and _close(value, theirs(*values)):
+        if not all(np.all(np.isfinite(e)) for e in expected):
+            outcome = "undefined"  # no derivative there (poisson.logpmf in its integer k)
+        elif _at_a_kink(ours, values):
+            outcome = "kink"  # |x| at 0: each side has its own slope; conventions differ
+    RECORDS.append({"test": name, "outcome": outcome})
+
+
+def _at_a_kink(f, values, h=1e-6) -> bool:
+    """Whether f's one-sided slopes along a random direction differ at `values`."""
+    rng = np.random.default_rng(1)
+    step = [rng.normal(size=np.shape(v)) if np.shape(v) else float(rng.normal())
+            for v in values]
+
+    def at(t):
+        return f(*[v + t * d for v, d in zip(values, step)])
+    right, left = (at(h) - at(0.0)) / h, (at(0.0) - at(-h)) / h
+    return not np.isclose(right, left, rtol=1e-4, atol=1e-6)
 
 
 def check_grads(fun, argnum=0, *unused, **options):
