@@ -58,12 +58,17 @@ def stacked(value):
 
 def as_array(a, dtype=None, *args, **kwargs):
     """np.asarray / np.asanyarray / np.array / np.ascontiguousarray with traced values."""
+    ndmin = kwargs.pop("ndmin", 0)
+    kwargs.pop("copy", None)  # a traced value is never written through (ops/update.py)
     extra = {k: v for k, v in kwargs.items() if v not in (None, False, True, "K", "C", "A")}
-    if args or extra or kwargs.get("ndmin", 0):
+    if args or extra:
         _refuse(UnsupportedOperationError, "np.array of traced values with arguments "
-                f"beyond dtype= ({sorted(kwargs) or 'positional'})", "pass the values "
-                "and at most dtype=; reshape the result if it needs more dimensions")
-    return _cast(stacked(a), dtype)
+                f"beyond dtype=, copy= and ndmin= ({sorted(kwargs) or 'positional'})",
+                "pass the values and at most dtype=")
+    out = _cast(stacked(a), dtype)
+    if np.ndim(out) < ndmin:
+        out = np.reshape(out, (1,) * (ndmin - np.ndim(out)) + tuple(np.shape(out)))
+    return out
 
 
 def _with_arrays(real, positions):

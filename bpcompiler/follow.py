@@ -12,8 +12,9 @@ global, closure cell or default stands for while tracing:
 - `functools.partial(g, ...)` becomes a partial of the instrumented `g`, an
   `lru_cache`d helper its uncached instrumented function (a cache would keep traced
   values across traces);
-- a module of the user's package, or of SciPy, becomes a view whose attributes are
-  substituted as they are read (`helpers.g(x)`, `scipy.special.logsumexp(x)`).
+- a module of the user's package, of SciPy or of autograd becomes a view whose
+  attributes are substituted as they are read (`helpers.g(x)`, `scipy.special.logsumexp(x)`,
+  `autograd.numpy.sum(x)`, which is NumPy's own function once unwrapped).
 
 "User" code is code outside the standard library and site-packages. Library code that is
 followed (scipy.optimize.rosen) is traced, but messages name the user's line calling it.
@@ -72,7 +73,8 @@ class _ModuleView(types.ModuleType):
 
 def _followed_module(instrumenter, module):
     name = module.__name__
-    if name == "scipy" or name.startswith("scipy.") or is_user_module(module):
+    if name.split(".")[0] in ("scipy", "autograd") or name.startswith("numpy.polynomial") \
+            or is_user_module(module):
         views = instrumenter.module_views
         if module not in views:
             views[module] = _ModuleView(module, instrumenter)

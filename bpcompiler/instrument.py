@@ -24,7 +24,7 @@ import types
 
 import numpy as np
 
-from . import arraylike
+from . import arraylike, polynomial
 from .errors import RandomnessError, UnsupportedOperationError
 from .follow import follow, is_library_file
 from .ops import F, MATH_FUNCTIONS
@@ -169,6 +169,7 @@ class Instrumenter:
         self.shadow_objects: dict = {}  # id(user object) -> (object, its shadow)
         self.constant_names: dict = {}  # id(ndarray) -> the name the user gave it
         self.numpy = _NumpyView()
+        self.numpy.polynomial = follow(self, np.polynomial)  # np.polynomial.polyval, ...
         scipy_frontends()  # SciPy's ufuncs trace once the user's program imported SciPy
         # `import math` (or numpy, random) inside a traced function gets the same stand-ins.
         self.builtins = dict(vars(builtins), __import__=self._import)
@@ -194,9 +195,18 @@ class Instrumenter:
         if isinstance(value, types.BuiltinFunctionType) and id(value) in _MATH_FUNCTION_IDS \
                 and getattr(value, "__self__", None) is math:
             return self.math_functions[_MATH_FUNCTION_IDS[id(value)]]
-        frontend = scipy_frontends().get(id(value))
+        frontends = scipy_frontends()
+        frontend = frontends.get(id(value))
         if frontend is not None:  # scipy.special.logsumexp, scipy.stats.norm, ...
             return frontend
+        if isinstance(value, types.MethodType) and id(value.__self__) in frontends:
+            return getattr(frontends[id(value.__self__)], value.__name__)  # norm.logpdf
+        series = polynomial.substitute(value) if not isinstance(value, np.ndarray) else None
+        if series is not None:  # numpy.polynomial: polyval, chebval, Polynomial(c)(x)
+            return series
+        raw = getattr(value, "fun", None)
+        if raw is not None and getattr(value, "_is_autograd_primitive", False):
+            return self.substitute(raw)  # autograd.numpy.sum is NumPy's sum, unboxed
         if id(value) in _ARRAYLIKE_BY_ID and getattr(np, value.__name__, None) is value:
             return _ARRAYLIKE_BY_ID[id(value)]  # from numpy import asarray
         if isinstance(value, types.FunctionType):

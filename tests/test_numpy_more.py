@@ -47,6 +47,11 @@ CASES = {
     "dsplit": (lambda x: np.sum(np.dsplit(x, 2)[0] ** 3), T3),
     "nan_to_num": (lambda x: np.sum(np.nan_to_num(x) ** 2), V),
     "real-imag-conj": (lambda x: np.sum(np.real(x) * np.conj(x) + np.imag(x)), V),
+    "gradient": (lambda x: np.sum(np.gradient(x) ** 2), V),
+    "gradient-2d": (lambda x: np.sum(np.gradient(x, 0.5)[1] * M + np.gradient(x, axis=0)), M),
+    "fftshift": (lambda x: np.sum(np.fft.fftshift(x) * M + np.fft.ifftshift(x, axes=1)), M),
+    "angle": (lambda x: np.sum(np.angle(x) + x), V),
+    "array-ndmin": (lambda x: np.sum(np.array(x[0], ndmin=2, copy=True) * x), V),
     "matrix_power": (lambda x: np.sum(np.linalg.matrix_power(x[:3, :3], 3)), M),
     "matrix_power-neg": (lambda x: np.sum(np.linalg.matrix_power(
         x[:3, :3] + 3 * np.eye(3), -2)), M),
@@ -89,3 +94,36 @@ def test_gaussian_process_log_likelihood_with_cholesky():
         alpha = np.linalg.solve(L.T, np.linalg.solve(L, y))
         return 0.5 * y @ alpha + np.sum(np.log(np.diag(L)))
     check(nll, np.array([0.1, -0.3]))
+
+
+def test_einsum_interleaved_form():
+    b = RNG.normal(size=(4, 2))
+    check(lambda x: np.sum(np.einsum(x, [0, 1], b, [1, 2], [0, 2]) ** 2), M)
+    check(lambda x: np.einsum(x, [0, 1], x, [0, 1]), M)
+    check(lambda x: np.sum(np.einsum(x, [Ellipsis, 1], b, [1, 2]) ** 2), T3)
+
+
+P = np.polynomial
+SERIES = {
+    "polyval": (lambda x: np.sum(P.polynomial.polyval(x, [1.0, -2.0, 0.5, 3.0])), V),
+    "polyval-coefs": (lambda c: np.sum(P.polynomial.polyval(V, c)), np.array([1.0, 2.0, 3.0])),
+    "chebval": (lambda x: np.sum(P.chebyshev.chebval(x, [0.5, 1.0, -1.0, 2.0, 0.3])), V),
+    "hermval": (lambda x: np.sum(P.hermite.hermval(x, [0.5, 1.0, -1.0, 2.0])), V),
+    "hermeval": (lambda x: np.sum(P.hermite_e.hermeval(x, [0.5, 1.0, -1.0, 2.0])), V),
+    "legval": (lambda x: np.sum(P.legendre.legval(x, np.arange(1.0, 6.0))), V),
+    "lagval": (lambda x: np.sum(P.laguerre.lagval(x, [1.0, 0.5, -0.25, 0.1])), V),
+    "Polynomial": (lambda x: np.sum(P.Polynomial([1.0, 2.0, -1.0])(x)), V),
+    "Chebyshev-domain": (lambda x: np.sum(P.Chebyshev([1.0, 2.0, -1.0],
+                                                        domain=[-3.0, 3.0])(x)), V),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SERIES))
+def test_numpy_polynomial(name):
+    f, x = SERIES[name]
+    check(f, x)
+
+
+def test_polynomial_object_built_outside():
+    series = np.polynomial.Legendre([0.5, -1.0, 2.0], domain=[0.0, 2.0])
+    check(lambda x: np.sum(series(x) ** 2), V)

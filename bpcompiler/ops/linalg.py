@@ -216,6 +216,9 @@ def _normalize_subscripts(subscripts: str, shapes) -> str:
 
 @numpy_function(np.einsum)
 def _np_einsum(*operands, out=None, optimize=False, **kwargs):
+    if operands and not isinstance(operands[0], str):
+        from .numpy_more import einsum_subscripts
+        operands = einsum_subscripts(operands)  # the interleaved (operand, axes) form
     if not operands or not isinstance(operands[0], str):
         _refuse(UnsupportedOperationError, "einsum in the interleaved (operand, axes) form",
                 "pass the subscripts as a string first: np.einsum('ij,jk->ik', a, b)")

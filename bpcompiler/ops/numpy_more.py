@@ -218,15 +218,85 @@ def _np_matrix_power(a, n):
 
 def _listed():
     from .special import _also
-    _also("concatenate", "np.roll")
+    _also("concatenate", "np.roll", "np.gradient", "np.fft.fftshift", "np.fft.ifftshift")
     _also("multiply", "np.kron")
     _also("matmul", "np.cov", "np.corrcoef", "np.linalg.matrix_power")
+    _also("einsum", "np.einsum(a, [0, 1], b, [1, 2])")
     _also("sum", "np.trapezoid")
     _also("sin", "np.sinc")
     _also("add", "np.linspace (traced endpoints)")
-    _also("where", "np.select", "np.nan_to_num")
+    _also("where", "np.select", "np.nan_to_num", "np.angle")
     _also("transpose", "np.rot90")
     _also("getitem", "np.hsplit", "np.vsplit", "np.dsplit", "np.real", "np.conj", "np.imag")
+
+
+
+def _shift_all(x, axes, inverse):
+    axes = range(np.ndim(x)) if axes is None else (axes if isinstance(axes, (tuple, list))
+                                                   else (axes,))
+    axes = tuple(axes)
+    shifts = tuple((-(np.shape(x)[a] // 2)) if inverse else np.shape(x)[a] // 2
+                   for a in axes)
+    return _np_roll(x, shifts, axes) if axes else x
+
+
+@numpy_function(np.fft.fftshift)
+def _np_fftshift(x, axes=None):
+    return _shift_all(x, axes, inverse=False)
+
+
+@numpy_function(np.fft.ifftshift)
+def _np_ifftshift(x, axes=None):
+    return _shift_all(x, axes, inverse=True)
+
+
+@numpy_function(np.angle)
+def _np_angle(z, deg=False):
+    return np.where(z < 0, 180.0 if deg else math.pi, 0.0)  # of a real value: 0 or pi
+
+
+@numpy_function(np.gradient)
+def _np_gradient(f, *varargs, axis=None, edge_order=1):
+    """Central differences inside, one-sided ones at the ends (edge_order=1), with
+    scalar spacings, as NumPy computes them."""
+    if edge_order != 1 or any(np.ndim(v) for v in varargs):
+        _refuse(UnsupportedOperationError, "np.gradient with edge_order=2 or coordinate "
+                "arrays", "use scalar spacings (np.gradient(f, dx)) and edge_order=1")
+    axes = tuple(range(np.ndim(f))) if axis is None else tuple(
+        normalize_axis(axis, np.ndim(f)))
+    spacing = list(varargs) * len(axes) if len(varargs) == 1 else list(varargs) or \
+        [1.0] * len(axes)
+    out = []
+    for ax, h in zip(axes, spacing):
+        def part(sl, ax=ax):
+            index = [slice(None)] * np.ndim(f)
+            index[ax] = sl
+            return f[tuple(index)]
+        inner = (part(slice(2, None)) - part(slice(None, -2))) / (2.0 * h)
+        first = (part(slice(1, 2)) - part(slice(0, 1))) / h
+        last = (part(slice(-1, None)) - part(slice(-2, -1))) / h
+        out.append(np.concatenate([first, inner, last], axis=ax))
+    return out[0] if len(out) == 1 else out
+
+
+def einsum_subscripts(operands):
+    """np.einsum(a, [0, 1], b, [1, 2], [0, 2]) as ("ij,jk->ik", a, b); Ellipsis is `...`.
+    Returns `operands` unchanged when it is not that form."""
+    arrays, terms = list(operands[0::2]), list(operands[1::2])
+    output = None
+    if len(operands) % 2 == 1:
+        output, arrays = operands[-1], arrays[:-1]
+    if not all(isinstance(t, (list, tuple)) for t in terms) or (
+            output is not None and not isinstance(output, (list, tuple))):
+        return operands
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    def spell(axes):
+        return "".join("..." if a is Ellipsis else letters[int(a)] for a in axes)
+    subscripts = ",".join(spell(t) for t in terms)
+    if output is not None:
+        subscripts += "->" + spell(output)
+    return (subscripts, *arrays)
 
 
 _listed()

@@ -51,6 +51,8 @@ def _beta_logpdf(x, a, b, loc=0.0, scale=1.0):
 
 def _poisson_logpmf(k, mu, loc=0):
     k = k - loc
+    if _traced(k):  # SciPy's pmf is a step function of k: its gradient in k is 0
+        k = np.floor(k)
     return _sp("xlogy")(k, mu) - _sp("gammaln")(k + 1.0) - mu
 
 

@@ -15,6 +15,7 @@ answers `if`, `float()` and NumPy functions bpcompiler does not trace with its v
 
 from __future__ import annotations
 
+import builtins
 import dis
 
 import numpy as np
@@ -203,6 +204,23 @@ def _np_copy(a, order="K", subok=False):
     return copy(a)
 
 
+def view(self, dtype=None, type=None):  # noqa: A002  (NumPy's own parameter names)
+    """x.view() / x.view(np.ndarray): the same array; the tracer itself, so a write
+    through either name is seen by both, as with NumPy's view."""
+    kind = dtype if isinstance(dtype, builtins.type) else type
+    same = dtype is None or (isinstance(kind, builtins.type) and issubclass(kind, np.ndarray))
+    if not same:
+        try:
+            same = np.dtype(dtype).name == self._dtype
+        except TypeError:
+            same = False
+    if not same:
+        _refuse(UnsupportedOperationError, f".view({dtype!r}) reinterprets the bytes",
+                "cast with .astype() instead")
+    return self
+
+
+ARRAY_METHODS["view"] = view
 ARRAY_METHODS["__add_at__"] = add_at
 ARRAY_METHODS["__setitem__"] = setitem
 ARRAY_METHODS["__inplace__"] = inplace
