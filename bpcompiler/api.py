@@ -30,6 +30,7 @@ from .errors import CompileError, InternalError
 from .format import format_source
 from .graph import check_graph, dump
 from .passes import optimize
+from .portable import check_target
 from .shapes import SymbolicShapes, default_wrt_from_examples, resolve_shapes
 from .symbolic import VARIANT_STEPS, SymbolicShapeError, annotate, variant_args
 from .trace import source_file, trace
@@ -96,9 +97,16 @@ def load_module(source: str, name: str, filename: str) -> types.ModuleType:
     return module
 
 
+# The docstring's paragraph on what a module of each non-default target runs on.
+PORTABLE_NOTE = {"array-api": "\n" + "\n".join(textwrap.wrap(
+    "Written in the Python array API standard: each function takes its array library "
+    "(NumPy, CuPy, PyTorch, JAX, Dask, ...) and device from its array arguments, writes "
+    "nothing in place, and returns 0-d arrays where the NumPy target returns floats.",
+    88)) + "\n"}
+
 def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
                  command: str | None = None, force: bool = False, debug: bool = False,
-                 progress=None) -> Compiled:
+                 progress=None, target: str = "numpy") -> Compiled:
     """Compile the gradient of `f` at example `args` into a verified Python module.
 
     `wrt` names the parameters to differentiate (default: every float parameter). With
@@ -109,7 +117,10 @@ def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
     are drawn from the specs, which must then cover every parameter.
     `command` is the shell command recorded in the header as the way to regenerate it.
     `progress`, if given, is called with each stage's name as the stage starts.
+    `target` is "numpy" (plain NumPy and math) or "array-api": a module that runs on
+    the arrays of any library of the Python array API standard (see portable.py).
     """
+    check_target(target)
     # NOTE: a compile allocates a few dicts per node and frees nothing cyclic until it
     # returns; the cyclic collector's full sweeps over a 100k-node graph cost a third of
     # the compile time, so it is paused for the compile and resumed afterwards.
@@ -119,7 +130,7 @@ def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
         args, shapes = resolve_shapes(f, args, specs)
         if wrt is None and shapes.data:  # a spec marked `data` is not differentiated
             wrt = default_wrt_from_examples(f, args, shapes.data)
-        return _compile(f, args, wrt, out, command, force, debug, progress, shapes)
+        return _compile(f, args, wrt, out, command, force, debug, progress, shapes, target)
     finally:
         if collecting:
             gc.enable()
@@ -171,7 +182,8 @@ def _make_symbolic(f, args, wrt, debug, joint, shapes: "SymbolicShapes") -> None
                                     zip(joint.graph["params"], shapes.axes) if axes}
 
 
-def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Compiled:
+def _compile(f, args, wrt, out, command, force, debug, progress, shapes,
+             target: str = "numpy") -> Compiled:
     report = CompileReport()
     clock = time.perf_counter()
     if out is not None:
@@ -217,8 +229,8 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Comp
             "\n".join(textwrap.wrap(
                 f"forward({', '.join(params)}) computes `{name}`; value_and_grad(...) "
                 "returns (value, gradients) and grad(...) the gradients, in the order of "
-                "WRT.", 88)) + "\n"
-        text = emit(joint, header, docstring)
+                "WRT.", 88)) + "\n" + PORTABLE_NOTE.get(target, "")
+        text = emit(joint, header, docstring, target)
         phase("emit")
         stage = enter("format")
         source = format_source(text)

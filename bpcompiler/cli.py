@@ -50,6 +50,8 @@ def compile_command(options) -> str:
         parts += ["--arg", spec]
     if options.args_npz:
         parts += ["--args-npz", options.args_npz]
+    if getattr(options, "array_target", "numpy") != "numpy":
+        parts += ["--target", options.array_target]
     return shlex.join(parts)
 
 
@@ -108,7 +110,8 @@ def run_compile(options, write: bool = True, progress=None):
     options.out = options.out or default_output(options.target)
     return compile_grad(fn, args, wrt=wrt, out=options.out if write else None, specs=specs,
                         command=compile_command(options), force=options.force,
-                        debug=options.debug, progress=progress)
+                        debug=options.debug, progress=progress,
+                        target=getattr(options, "array_target", "numpy"))
 
 
 class Progress:
@@ -337,6 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("compile", help="compile FILE.py:FUNC into a gradient module")
     _compile_options(c, "output path (default output/<file>_grad.py, or "
                         "output/<file>_<func>_grad.py when FUNC is not named after the file)")
+    c.add_argument("--target", dest="array_target", choices=("numpy", "array-api"),
+                   default="numpy", help="numpy (default): plain NumPy and math; "
+                   "array-api: runs on any array API library (CuPy, PyTorch, JAX, Dask)")
     c.set_defaults(run=cmd_compile)
 
     g = sub.add_parser("graph", help="draw the forward and adjoint graph of FILE.py:FUNC")

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import ShapeError, UnsupportedOperationError
 from .registry import PREC_ATOM, Expr, F, Op, array_method, evaluated_rule, numpy_function, register
+from . import standard
 from .shape import _builder, _refuse, _reshape, flat_if_no_axis, normalize_axis
 
 FULL = ("slice", None, None, None)
@@ -40,6 +41,7 @@ def _concatenate_vjp(g, y, *xs, axis):
 register(Op(name="concatenate", arity=-1,
             np_fn=lambda *xs, axis: np.concatenate(xs, axis=axis), py_fn=None,
             spell=_sequence_spell("concatenate"), shape_rule=evaluated_rule,
+            array_api=standard.sequence("concat"),
             vjp=_concatenate_vjp,
             spellings=("np.concatenate", "np.hstack", "np.vstack", "np.column_stack"),
             cases=((((3,), (2,)), {"axis": 0}), (((2, 3), (2, 1), (2, 2)), {"axis": 1}),
@@ -95,6 +97,7 @@ def _np_column_stack(tup):
 # -- stack ------------------------------------------------------------------------------
 register(Op(name="stack", arity=-1, np_fn=lambda *xs, axis: np.stack(xs, axis=axis),
             py_fn=None, spell=_sequence_spell("stack"), shape_rule=evaluated_rule,
+            array_api=standard.sequence("stack"),
             vjp=lambda g, y, *xs, axis: tuple(
                 F.getitem(g, index=(FULL,) * axis + (("int", i),)) for i in range(len(xs))),
             spellings=("np.stack",),
@@ -166,6 +169,8 @@ register(Op(name="tile", arity=1, np_fn=lambda x, reps: np.tile(x, reps), py_fn=
             spell=lambda args, params, aval: Expr(
                 f"np.tile({args[0].text}, {params['reps']!r})", PREC_ATOM),
             shape_rule=evaluated_rule, vjp=_tile_vjp, spellings=("np.tile",),
+            array_api=lambda args, params, aval: Expr(
+                f"xp.tile({args[0].text}, {params['reps']!r})", PREC_ATOM),
             cases=((((3,),), {"reps": (2,)}), (((2, 3),), {"reps": (2, 1)}),
                    (((3,),), {"reps": (2, 2)}), (((2, 1, 3),), {"reps": (2,)}),
                    (((),), {"reps": (3,)})),
@@ -190,6 +195,9 @@ register(Op(name="repeat", arity=1,
                 f"np.repeat({args[0].text}, {params['repeats']}, axis={params['axis']})",
                 PREC_ATOM),
             shape_rule=evaluated_rule, vjp=_repeat_vjp, spellings=("np.repeat", ".repeat()"),
+            array_api=lambda args, params, aval: Expr(
+                f"xp.repeat({args[0].text}, {params['repeats']}, axis={params['axis']})",
+                PREC_ATOM),
             cases=((((3,),), {"repeats": 2, "axis": 0}), (((2, 3),), {"repeats": 3, "axis": 1}),
                    (((2, 3),), {"repeats": 2, "axis": 0})),
             reference=lambda xp, p: lambda x: xp.repeat(x, p["repeats"], axis=p["axis"])))

@@ -13,6 +13,7 @@ import numpy as np
 from ..errors import ShapeError, UnsupportedOperationError
 from .registry import (PREC_ATOM, ARRAY_METHODS, Expr, F, Op, array_method, evaluated_rule,
                        numpy_function, paren, register)
+from . import standard
 
 
 def _builder():
@@ -58,6 +59,7 @@ numpy_function(np.size)(lambda a, axis=None: a.size if axis is None else a.shape
 # -- reshape ---------------------------------------------------------------------------
 register(Op(name="reshape", arity=1, np_fn=lambda x, shape: np.reshape(x, shape), py_fn=None,
             spell=_shape_spell("reshape"), shape_rule=evaluated_rule,
+            array_api=standard.shaped("reshape"),
             vjp=lambda g, y, x, shape: (F.reshape(g, shape=x.shape),),
             spellings=("np.reshape", ".reshape()", "np.ravel", ".ravel()", ".flatten()",
                        "np.squeeze", ".squeeze()", "np.expand_dims", "np.atleast_1d",
@@ -111,6 +113,7 @@ def _transpose_spell(args, params, aval):
 
 register(Op(name="transpose", arity=1, np_fn=lambda x, axes: np.transpose(x, axes),
             py_fn=None, spell=_transpose_spell, shape_rule=evaluated_rule,
+            array_api=standard.permute,
             vjp=lambda g, y, x, axes: (F.transpose(g, axes=tuple(np.argsort(axes).tolist())),),
             spellings=("np.transpose", ".T", ".transpose()", "np.swapaxes", "np.moveaxis"),
             cases=((((2, 3),), {"axes": (1, 0)}), (((2, 3, 4),), {"axes": (2, 0, 1)}),
@@ -151,6 +154,7 @@ def _np_swapaxes(a, axis1, axis2):
 # -- broadcast_to ----------------------------------------------------------------------
 register(Op(name="broadcast_to", arity=1, np_fn=lambda x, shape: np.broadcast_to(x, shape),
             py_fn=None, spell=_shape_spell("broadcast_to"), shape_rule=evaluated_rule,
+            array_api=standard.shaped("broadcast_to"),
             vjp=lambda g, y, x, shape: (g,),  # the driver sums g back to x's shape
             spellings=("np.broadcast_to", "np.broadcast_arrays"),
             cases=((((),), {"shape": (3,)}), (((3,),), {"shape": (2, 3)}),
@@ -232,6 +236,7 @@ def _getitem_impl(x, index):
 
 
 register(Op(name="getitem", arity=1, np_fn=_getitem_impl, py_fn=None, spell=_getitem_spell,
+            array_api=standard.basic_index,
             shape_rule=evaluated_rule,
             vjp=lambda g, y, x, index: (F.scatter(g, index=index, shape=x.shape),),
             spellings=("x[i]", "x[a:b:c]", "x[None]", "x[...]", "np.flip", "np.fliplr",
@@ -279,6 +284,7 @@ def _scatter_statements(target, args, params, aval):
 
 register(Op(name="scatter", arity=1, np_fn=_scatter_impl, py_fn=None, spell=None,
             statement=_scatter_statements, shape_rule=evaluated_rule,
+            array_api=standard.spread,
             vjp=lambda g, y, x, index, shape: (F.getitem(g, index=index),),
             doc="zeros of `shape` with the operand written at `index` (adjoint of x[index])",
             cases=((((),), {"index": (("int", 2),), "shape": (5,)}),
@@ -296,6 +302,7 @@ def _astype_spell(args, params, aval):
 
 register(Op(name="astype", arity=1, np_fn=lambda x, dtype: np.asarray(x).astype(dtype),
             py_fn=None, spell=_astype_spell, shape_rule=evaluated_rule,
+            array_api=standard.astype,
             vjp=lambda g, y, x, dtype: (
                 F.astype(g, dtype=x._dtype) if x._dtype in ("float64", "float32") else None,),
             spellings=(".astype()",),
@@ -325,6 +332,7 @@ def _method_astype(self, dtype, copy=True):
 register(Op(name="to_float", arity=1, np_fn=float, py_fn=float,
             spell=lambda args, params, aval: Expr(f"float({args[0].text})", PREC_ATOM),
             shape_rule=lambda op, avals, params, python: ((), "float64"),
+            array_api=standard.unchanged,
             vjp=lambda g, y, x: (g,), cases=((((),), {}),), linear_in=(0,),
             names_as="{0}_float"))
 

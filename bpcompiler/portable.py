@@ -1,0 +1,187 @@
+"""The array-API target: modules that run on any library of the Python array API
+standard (NumPy 2, CuPy, PyTorch, JAX, Dask, array-api-strict).
+
+`compile_grad(..., target="array-api")` spells every array value with its op's
+`array_api` field (ops/standard.py) instead of its NumPy spelling. Each function reads
+its namespace from its array arguments, `xp = array_api_compat.array_namespace(...)`,
+and their device, `device = array_api_compat.device(...)`, where arrays are created.
+Nothing is written in place (no scatter buffers, no `+=` into them, no `out=`), no array
+becomes a Python float mid-way (a Python-float parameter's gradient stays a 0-d array:
+a lazy Dask value stays lazy), and mixed integer/float arithmetic, which the standard
+leaves undefined, casts the integer operand first.
+
+Python-scalar values that no array reaches keep their plain spelling (`math.tanh(b)`):
+every library accepts Python numbers where the standard takes an array.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .errors import CompileError
+from .literals import literal, literal_needs_math
+from .ops import REGISTRY
+from .ops.registry import PREC_ATOM, Aval, Expr, elementwise_rule
+from .ops.standard import zeros
+from .symbolic import SymArray
+
+TARGETS = ("numpy", "array-api")
+# Names a portable body binds in its preamble; a parameter so named is read as `<name>_arg`.
+NAMESPACE, DEVICE, COMPAT = "xp", "device", "array_api_compat"
+BOUND = (NAMESPACE, DEVICE, COMPAT)
+
+
+class UnportableError(CompileError):
+    """The function uses an op the array API standard cannot write."""
+
+
+class TargetError(CompileError):
+    """An unknown target name."""
+
+
+def check_target(target: str) -> None:
+    if target not in TARGETS:
+        raise TargetError(f"unknown target {target!r}",
+                          hint=f"use one of: {', '.join(TARGETS)}")
+
+
+def array_valued(g) -> set:
+    """The nodes whose value is an array under this target: array parameters, array
+    constants, ops with an array operand (a Python-float op on a gradient that stays a
+    0-d array included) and ops that create arrays."""
+    found: set = set()
+    for node in _topological(g):
+        attrs = g._node[node]
+        op, args = attrs["op"], attrs["args"]
+        if op == "input":
+            hit = not attrs["python"]
+        elif op == "const":
+            hit = not attrs["python"] and np.ndim(attrs["params"]["value"]) > 0
+        else:
+            hit = any(a in found for a in args) or (not args and not attrs["python"])
+        if hit:
+            found.add(node)
+    return found
+
+
+def _topological(g) -> list:
+    import networkx as nx
+    return list(nx.topological_sort(g))
+
+
+def refuse_unportable(g, arrays: set, main_file: str | None) -> None:
+    """Raise for the first (by line) node the standard cannot write."""
+    bad = []
+    for node in arrays:
+        attrs = g._node[node]
+        if attrs["op"] in ("input", "const"):
+            continue
+        spec = REGISTRY[attrs["op"]]
+        dummy = [Expr(f"a{i}", PREC_ATOM) for i in range(len(attrs["args"]))]
+        aval = Aval(attrs["shape"], attrs["dtype"], False)
+        if spec.array_api is None or spec.array_api(dummy, attrs["params"], aval) is None:
+            bad.append((attrs["line"] or 0, attrs["file"] or "", attrs["op"], attrs))
+    if bad:
+        line, file, name, attrs = min(bad, key=lambda b: (b[0], b[1], b[2]))
+        how = "the array API standard has no way to write it" if \
+            REGISTRY[name].array_api is None else \
+            f"the array API standard cannot write it with {_params(attrs['params'])}"
+        where = "its gradient" if attrs["phase"] == "adjoint" else "it"
+        raise UnportableError(
+            f"op {name!r} (from this line; {where}) prevents target='array-api': {how}",
+            file=file or main_file, line=line or None,
+            hint="rewrite the line with functions `bpcompiler ops` lists as portable, or "
+                 "compile for the default NumPy target")
+
+
+def _params(params: dict) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in params.items()) or "these operands"
+
+
+def spell(g, node: int, exprs: list[Expr], arrays: set) -> Expr:
+    """An array value in the standard: the op's `array_api` spelling, with integer (or
+    boolean) array operands of float arithmetic cast first."""
+    attrs = g._node[node]
+    spec = REGISTRY[attrs["op"]]
+    aval = Aval(attrs["shape"], attrs["dtype"], False)
+    exprs = _cast_mixed(g, spec, attrs, exprs, arrays)
+    return spec.array_api(exprs, attrs["params"], aval)
+
+
+def _cast_mixed(g, spec, attrs, exprs: list[Expr], arrays: set) -> list[Expr]:
+    args = attrs["args"]
+    if len(args) < 2 or not (spec.shape_rule is elementwise_rule or spec.name == "matmul"):
+        return exprs
+    first = 1 if spec.name == "where" else 0  # (its condition is a mask)
+    kinds = [np.dtype(g._node[a]["dtype"]).kind for a in args[first:]]
+    if "f" not in kinds:
+        return exprs
+    want = attrs["dtype"] if np.dtype(attrs["dtype"]).kind == "f" else "float64"
+    out = list(exprs)
+    for i in range(first, len(args)):
+        if args[i] in arrays and np.dtype(g._node[args[i]]["dtype"]).kind != "f":
+            out[i] = Expr(f"xp.astype({exprs[i].text}, xp.{want})", PREC_ATOM)
+    return out
+
+
+def scalar_spell(attrs, exprs: list[Expr], main_file) -> Expr:
+    """A NumPy-scalar value no array reaches, as Python computes it (`math.exp(b)`)."""
+    spec = REGISTRY[attrs["op"]]
+    text = spec.spell(exprs, attrs["params"], Aval(attrs["shape"], attrs["dtype"], True))
+    if "np." in text.text:
+        raise UnportableError(
+            f"op {attrs['op']!r} on Python numbers has no spelling without NumPy",
+            file=attrs["file"] or main_file, line=attrs["line"],
+            hint="make the operand an array parameter, or compile for the default target")
+    return text
+
+
+def constant(attrs, module_name: str | None) -> Expr:
+    """A constant: a module-level nested list made an array of the arguments' library
+    and device, zeros in place, a 0-d NumPy scalar as the Python number it holds."""
+    value = attrs["params"]["value"]
+    dtype = attrs["dtype"]
+    if module_name is not None:
+        return Expr(f"xp.asarray({module_name}, dtype=xp.{dtype}, device=device)", PREC_ATOM)
+    if isinstance(value, SymArray):  # zeros or a fill of a symbolic shape
+        first = value.value.reshape(-1)[0].item() if value.value.size else 0
+        if first == 0 and not np.signbit(first):
+            return Expr(zeros(value.shape, dtype), PREC_ATOM)
+        return Expr(f"xp.full({tuple(value.shape)!r}, {literal(first, True).text}, "
+                    f"dtype=xp.{dtype}, device=device)", PREC_ATOM)
+    if not attrs["python"] and np.ndim(value) > 0:  # all zeros (others are module names)
+        return Expr(zeros(np.shape(value), dtype), PREC_ATOM)
+    if attrs["python"]:
+        return literal(value, True)
+    return literal(np.asarray(value).item(), True)
+
+
+def constant_needs_math(attrs) -> bool:
+    value = attrs["params"]["value"]
+    if isinstance(value, SymArray) or np.ndim(value) > 0:
+        return False
+    return literal_needs_math(np.asarray(value).item() if not attrs["python"] else value, True)
+
+
+def list_literal(value) -> str:
+    """An array constant as nested Python lists of exact numbers (`xp.asarray` makes it
+    an array of the caller's library)."""
+    def element(v) -> str:
+        if isinstance(v, float) and not math.isfinite(v):
+            return "math.nan" if math.isnan(v) else ("math.inf" if v > 0 else "-math.inf")
+        return repr(v)
+
+    def nested(items) -> str:
+        if isinstance(items, list):
+            return "[" + ", ".join(nested(i) for i in items) + "]"
+        return element(items)
+    array = np.asarray(value)
+    items = array.astype(float).tolist() if array.dtype.kind == "f" else array.tolist()
+    return nested(items)
+
+
+def needs_math_for_list(value) -> bool:
+    array = np.asarray(value)
+    return array.dtype.kind == "f" and not bool(np.all(np.isfinite(array)))
