@@ -45,13 +45,21 @@ def check_target(target: str) -> None:
     if target not in TARGETS:
         raise TargetError(f"unknown target {target!r}",
                           hint=f"use one of: {', '.join(TARGETS)}")
+    if target == "array-api":
+        try:
+            import array_api_compat  # noqa: F401  (the emitted modules import it)
+        except ImportError:
+            raise TargetError("target='array-api' needs array_api_compat, which is not "
+                              "installed", hint="pip install 'bpcompiler[array-api]'") from None
 
 
 def array_valued(g) -> set:
-    """The nodes whose value is an array under this target: array parameters, array
-    constants, ops with an array operand (a Python-float op on a gradient that stays a
-    0-d array included) and ops that create arrays."""
+    """The nodes whose value is an array under this target: array parameters and
+    constants, every NumPy value when there is an array parameter to take the namespace
+    from (a NumPy scalar is a 0-d array), and Python-scalar ops on those (a Python-float
+    parameter's gradient stays a 0-d array)."""
     found: set = set()
+    has_arrays = any(not g._node[n]["python"] for n in g.graph["inputs"])
     for node in _topological(g):
         attrs = g._node[node]
         op, args = attrs["op"], attrs["args"]
@@ -60,7 +68,7 @@ def array_valued(g) -> set:
         elif op == "const":
             hit = not attrs["python"] and np.ndim(attrs["params"]["value"]) > 0
         else:
-            hit = any(a in found for a in args) or (not args and not attrs["python"])
+            hit = any(a in found for a in args) or (has_arrays and not attrs["python"])
         if hit:
             found.add(node)
     return found
@@ -101,29 +109,74 @@ def _params(params: dict) -> str:
 
 
 def spell(g, node: int, exprs: list[Expr], arrays: set) -> Expr:
-    """An array value in the standard: the op's `array_api` spelling, with integer (or
-    boolean) array operands of float arithmetic cast first."""
+    """An array value in the standard: the op's `array_api` spelling, its operands made
+    what the standard needs (see `_operands`)."""
     attrs = g._node[node]
     spec = REGISTRY[attrs["op"]]
     aval = Aval(attrs["shape"], attrs["dtype"], False)
-    exprs = _cast_mixed(g, spec, attrs, exprs, arrays)
-    return spec.array_api(exprs, attrs["params"], aval)
+    return spec.array_api(_operands(g, spec, attrs, exprs, arrays), attrs["params"], aval)
 
 
-def _cast_mixed(g, spec, attrs, exprs: list[Expr], arrays: set) -> list[Expr]:
-    args = attrs["args"]
+# Reductions the standard defines for floats only (mean) or numbers only (sum of a mask),
+# and the dtype NumPy computes them in.
+_REDUCED_AS = {"mean": ("iub", "float64"), "var": ("iub", "float64"),
+               "std": ("iub", "float64"), "sum": ("b", "int64"), "prod": ("b", "int64")}
+
+
+def _operands(g, spec, attrs, exprs: list[Expr], arrays: set) -> list[Expr]:
+    """Operands as the standard takes them: NumPy scalars computed from Python numbers
+    made 0-d arrays; integer (or boolean) operands of float arithmetic cast, which the
+    standard leaves undefined; mean of integers and sum of a mask cast as NumPy computes
+    them; a Python float that float32 cannot hold exactly made an array of the result's
+    dtype when it is an argument of a function (array_api_compat's PyTorch `where`
+    rounds Python floats to float32)."""
+    args, out = attrs["args"], list(exprs)
+    kind = [np.dtype(g._node[a]["dtype"]).kind for a in args]
+    if args and not any(a in arrays for a in args):
+        return [_asarray(e, g._node[a]["dtype"]) for e, a in zip(exprs, args)]
+    if spec.name in _REDUCED_AS and kind[0] in _REDUCED_AS[spec.name][0]:
+        return [_cast(exprs[0], _REDUCED_AS[spec.name][1])]
     if len(args) < 2 or not (spec.shape_rule is elementwise_rule or spec.name == "matmul"):
-        return exprs
+        return out
     first = 1 if spec.name == "where" else 0  # (its condition is a mask)
-    kinds = [np.dtype(g._node[a]["dtype"]).kind for a in args[first:]]
-    if "f" not in kinds:
-        return exprs
     want = attrs["dtype"] if np.dtype(attrs["dtype"]).kind == "f" else "float64"
-    out = list(exprs)
+    floats = "f" in kind[first:]
+    called = _is_call(spec)
     for i in range(first, len(args)):
-        if args[i] in arrays and np.dtype(g._node[args[i]]["dtype"]).kind != "f":
-            out[i] = Expr(f"xp.astype({exprs[i].text}, xp.{want})", PREC_ATOM)
+        operand = g._node[args[i]]
+        if args[i] in arrays:
+            mixed = floats and kind[i] != "f" or spec.name == "matmul" and \
+                operand["dtype"] != attrs["dtype"]
+            out[i] = _cast(exprs[i], want) if mixed else exprs[i]
+        elif called and kind[i] == "f" and not _exact_in_float32(operand):
+            out[i] = _asarray(exprs[i], want)
+    if called and not any(a in arrays for a in args[first:]) and out[first] is exprs[first]:
+        out[first] = _asarray(exprs[first], attrs["dtype"])  # where(c, 1.0, 0.0)
     return out
+
+
+def _cast(e: Expr, dtype: str) -> Expr:
+    return Expr(f"xp.astype({e.text}, xp.{dtype})", PREC_ATOM)
+
+
+def _asarray(e: Expr, dtype: str) -> Expr:
+    return Expr(f"xp.asarray({e.text}, dtype=xp.{dtype}, device=device)", PREC_ATOM)
+
+
+def _is_call(spec) -> bool:
+    dummy = [Expr(f"a{i}", PREC_ATOM) for i in range(max(spec.arity, 1))]
+    try:
+        return spec.array_api(dummy, {}, Aval((), "float64", False)).text.startswith("xp.")
+    except (KeyError, TypeError):
+        return True
+
+
+def _exact_in_float32(attrs) -> bool:
+    if attrs["op"] != "const":
+        return False
+    value = attrs["params"]["value"]
+    return not isinstance(value, SymArray) and np.ndim(value) == 0 and \
+        float(np.float32(value)) == float(value)
 
 
 def scalar_spell(attrs, exprs: list[Expr], main_file) -> Expr:

@@ -76,16 +76,37 @@ def unchanged(args, params, aval):
     return args[0]
 
 
-def _positive_steps(index) -> bool:
-    return all(item[0] != "slice" or item[3] is None or item[3] > 0 for item in index)
+def _reversals(index):
+    """(the index with each `::-1` made `:`, the result axes those reverse), or None for
+    another negative step (the standard's slices step forward in PyTorch)."""
+    out, flips, axis = [], [], 0
+    for item in index:
+        if item[0] == "slice" and item[3] is not None and item[3] < 0:
+            if item[1:] != (None, None, -1):
+                return None
+            flips.append(axis)
+            item = ("slice", None, None, None)
+        out.append(item)
+        axis += item[0] in ("slice", "newaxis")
+    return tuple(out), flips
 
 
 def basic_index(args, params, aval):
     from .shape import format_index
-    index = params["index"]
-    if not _positive_steps(index):
+    found = _reversals(params["index"])
+    if found is None:
         return None
-    return Expr(f"{paren(args[0], PREC_ATOM)}[{format_index(index)}]", PREC_ATOM)
+    index, flips = found
+    kinds = [item[0] for item in index]
+    ndim = len(aval.shape) + kinds.count("int") - kinds.count("newaxis")
+    if "ellipsis" not in kinds and kinds.count("int") + kinds.count("slice") < ndim:
+        index = tuple(index) + (("ellipsis",),)  # the standard indexes every axis
+    text = f"{paren(args[0], PREC_ATOM)}[{format_index(index)}]"
+    if all(item == ("slice", None, None, None) for item in index if item[0] != "ellipsis"):
+        text = args[0].text  # x[::-1]: only the flip
+    for axis in flips:
+        text = f"xp.flip({text}, axis={axis})"
+    return Expr(text, PREC_ATOM)
 
 
 def _expand_ellipsis(index, ndim: int) -> list:
@@ -99,31 +120,38 @@ def _expand_ellipsis(index, ndim: int) -> list:
 
 
 def _extent(item, size):
-    """(zeros before, kept length, zeros after) of one axis of x, or None when it is not
-    a contiguous block the sizes give (a step, or a symbolic size cut at both ends)."""
+    """How one axis of x holds the cotangent: (zeros before, elements, step, reversed,
+    zeros after); None where the sizes do not give it (a symbolic size cut at both ends).
+    `elements` is None for a symbolic length (N - 1)."""
     fixed = type(size) is int  # not a symbolic Dim (an int that prints as a name)
     if item[0] == "int":
-        if not fixed:
-            return None
-        k = item[1] % size
-        return k, 1, size - k - 1
+        return (item[1] % size, 1, 1, False, size - item[1] % size - 1) if fixed else None
     start, stop, step = item[1:]
+    if fixed:
+        picked = range(*slice(start, stop, step).indices(size))
+        if not picked:
+            return None
+        backward = picked.step < 0
+        low, high = min(picked), max(picked)
+        return low, len(picked), abs(picked.step), backward, size - high - 1
     if step not in (None, 1):
         return None
-    if fixed:
-        begin, end, _ = slice(start, stop).indices(size)
-        end = max(end, begin)
-        return begin, end - begin, size - end
     if (start or 0) >= 0 and stop is None:
-        return (start or 0), None, 0
+        return (start or 0), None if start else size, 1, False, 0
     if start is None and stop is not None and stop < 0:
-        return 0, None, -stop
+        return 0, None, 1, False, -stop
     return None
+
+
+def _index_text(axis: int, stop: int) -> str:
+    return ", ".join([":"] * axis + [f":{stop}", "..."])
 
 
 def spread(args, params, aval):
     """The adjoint of a basic index: zeros of the operand's shape with the cotangent in
-    the indexed block, as concatenations of zero blocks along each cut axis."""
+    the indexed elements. Along each axis: flipped back for a negative step, spaced out
+    for a step over 1 (stacked with zero blocks, merged, cut), then put between zero
+    blocks by concatenation."""
     shape = tuple(params["shape"])
     index = _expand_ellipsis(params["index"], len(shape))
     text = args[0].text
@@ -137,18 +165,29 @@ def spread(args, params, aval):
     for axis, item in enumerate(axes):
         if item[0] == "int":
             text = f"xp.expand_dims({text}, axis={axis})"
-    current = [size if item == ("slice", None, None, None) else e[1]
-               for item, e, size in zip(axes, extents, shape)]  # None: a length N - 1
-    for axis, (before, _, after) in enumerate(extents):
+    current = [e[1] for e in extents]  # None: a symbolic length
+    for axis, (before, count, step, backward, after) in enumerate(extents):
+        if backward:
+            text = f"xp.flip({text}, axis={axis})"
+        if step > 1 and count > 1:
+            block = list(current)
+            if None in block:
+                return None
+            spaced = list(block)
+            spaced[axis] = count * step
+            stacked = ", ".join([text] + [zeros(block, aval.dtype)] * (step - 1))
+            text = f"xp.reshape(xp.stack([{stacked}], axis={axis + 1}), {tuple(spaced)!r})"
+            text = f"{text}[{_index_text(axis, (count - 1) * step + 1)}]"
+            current[axis] = (count - 1) * step + 1
         if before or after:
-            blocks = []
-            for count in (before, after):
+            parts = []
+            for count_ in (before, after):
                 block = list(current)
-                block[axis] = count
+                block[axis] = count_
                 if None in block:
                     return None
-                blocks.append(zeros(block, aval.dtype) if count else None)
-            parts = [p for p in (blocks[0], text, blocks[1]) if p is not None]
-            text = f"xp.concat([{', '.join(parts)}], axis={axis})"
+                parts.append(zeros(block, aval.dtype) if count_ else None)
+            joined = [p for p in (parts[0], text, parts[1]) if p is not None]
+            text = f"xp.concat([{', '.join(joined)}], axis={axis})"
         current[axis] = shape[axis]
     return Expr(text, PREC_ATOM)
