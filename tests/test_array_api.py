@@ -64,7 +64,7 @@ def dask_client():
     """A LocalCluster with two worker processes, for the Dask arrays' computations."""
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as client:
         yield client
 
@@ -158,3 +158,18 @@ def test_portable_module_reads_no_numpy():
                            if not line.lstrip().startswith("#"))  # (comments quote the source)
         assert "import numpy" not in source and "np." not in source
         assert not re.search(r"\] [+-]?= |\+= |-= |out=|float\(", source)
+
+
+def test_dask_example_fits_as_numpy_does(dask_client, capsys):
+    """examples/dask_logistic_regression.py on the test's cluster, small: the weights it
+    fits on Dask arrays are the NumPy target's on the same data in memory."""
+    sys.path.insert(0, str(ROOT / "examples"))
+    import dask_logistic_regression as example
+    example.main(["--scheduler", dask_client.scheduler.address, "--rows", "20_000",
+                  "--chunk", "5_000", "--steps", "3", "--compare-numpy"])
+    out = capsys.readouterr().out
+    assert "in 4 chunks" in out
+    difference = float(re.search(r"largest weight difference from dask (\S+)", out).group(1))
+    assert difference < 1e-12
+    first, last = map(float, re.search(r"dask: .*loss (\S+) -> (\S+)", out).groups())
+    assert last < first
