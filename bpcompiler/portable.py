@@ -96,9 +96,10 @@ def refuse_unportable(g, arrays: set, main_file: str | None) -> None:
         how = "the array API standard has no way to write it" if \
             REGISTRY[name].array_api is None else \
             f"the array API standard cannot write it with {_params(attrs['params'])}"
-        where = "its gradient" if attrs["phase"] == "adjoint" else "it"
+        where = "in the gradient of this line" if attrs["phase"] == "adjoint" else \
+            "on this line"
         raise UnportableError(
-            f"op {name!r} (from this line; {where}) prevents target='array-api': {how}",
+            f"op {name!r} {where} prevents target='array-api': {how}",
             file=file or main_file, line=line or None,
             hint="rewrite the line with functions `bpcompiler ops` lists as portable, or "
                  "compile for the default NumPy target")

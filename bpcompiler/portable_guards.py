@@ -32,8 +32,7 @@ def guard_lines(g, local: dict, device: bool) -> list[str]:
     if not arrays:  # Python scalars only: nothing to read a namespace from
         return guards.guard_lines(g, local)
     read = [local.get(name, name) for name in arrays]
-    lines = ["# The arguments must be what this module was compiled for (ARGUMENTS),",
-             "# arrays of one library (array_api_compat refuses a mix).",
+    lines = ["# The arguments must be what this module was compiled for (ARGUMENTS).",
              f"{NAMESPACE} = {COMPAT}.array_namespace({', '.join(read)})"]
     if device:
         lines.append(f"{DEVICE} = {COMPAT}.device({read[0]})")

@@ -37,7 +37,7 @@ def test_unportable_op_is_named_with_its_line():
     with pytest.raises(UnportableError) as info:
         compile_grad(einsum_loss, (np.ones((3, 2)), np.ones(2)), target="array-api")
     message = str(info.value)
-    assert "'einsum'" in message and "target='array-api'" in message
+    assert "'einsum' on this line prevents target='array-api'" in message
     assert f"test_portable.py:{_line_of(einsum_loss, 'np.einsum')}" in message
 
 
@@ -45,7 +45,7 @@ def test_unportable_gradient_is_named_with_the_line_it_comes_from():
     with pytest.raises(UnportableError) as info:
         compile_grad(sorted_loss, (np.array([3.0, 1.0, 2.0, 0.5]),), target="array-api")
     message = str(info.value)
-    assert "'add_along_axis'" in message and "its gradient" in message
+    assert "'add_along_axis' in the gradient of this line" in message
     assert f"test_portable.py:{_line_of(sorted_loss, 'np.sort')}" in message
 
 

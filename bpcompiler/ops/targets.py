@@ -52,7 +52,7 @@ def markdown() -> str:
              "Not portable (a compile for `--target array-api` names the op and the line "
              f"that uses it): {listed(groups['no'])}.", "",
              "\\* built by the compiler for gradients (the adjoint of an index, a sort). "
-             "An op whose gradient needs a op that is not portable (`sort`, through "
+             "An op whose gradient needs an op that is not portable (`sort`, through "
              "`add_along_axis`) is portable only where it is not differentiated.", ""]
     if notes:
         lines += ["Partly portable, by the params of the op's own test cases:", ""] + notes
