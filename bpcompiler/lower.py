@@ -177,9 +177,8 @@ def _gradient_names(g, both, space, standard: bool = False) -> tuple[list[str], 
             free.taken |= locals_
             want = free.claim(want)
         locals_.add(want)
-        value = (f"{text}.copy()" if _is_atom(text) else f"({text}).copy()") if copy else text
-        if copy and standard:
-            value = f"xp.asarray({text}, copy=True)"
+        value = text if not copy else f"xp.asarray({text}, copy=True)" if standard else \
+            f"{text}.copy()" if _is_atom(text) else f"({text}).copy()"
         lines.append(Line([f"{want} = {value}"]))
         names.append(want)
     return names, lines

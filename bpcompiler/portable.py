@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from .errors import CompileError
-from .literals import literal, literal_needs_math
+from .literals import literal
 from .ops import REGISTRY
 from .ops.registry import PREC_ATOM, Aval, Expr, elementwise_rule
 from .ops.standard import zeros
@@ -212,13 +212,6 @@ def constant(attrs, module_name: str | None) -> Expr:
     return literal(np.asarray(value).item(), True)
 
 
-def constant_needs_math(attrs) -> bool:
-    value = attrs["params"]["value"]
-    if isinstance(value, SymArray) or np.ndim(value) > 0:
-        return False
-    return literal_needs_math(np.asarray(value).item() if not attrs["python"] else value, True)
-
-
 def list_literal(value) -> str:
     """An array constant as nested Python lists of exact numbers (`xp.asarray` makes it
     an array of the caller's library)."""
@@ -234,8 +227,3 @@ def list_literal(value) -> str:
     array = np.asarray(value)
     items = array.astype(float).tolist() if array.dtype.kind == "f" else array.tolist()
     return nested(items)
-
-
-def needs_math_for_list(value) -> bool:
-    array = np.asarray(value)
-    return array.dtype.kind == "f" and not bool(np.all(np.isfinite(array)))

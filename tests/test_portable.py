@@ -106,3 +106,19 @@ def test_guards_check_against_the_arguments_namespace():
         module.value_and_grad(w, b, X, y[:4])
     with pytest.raises(TypeError, match="b must be a Python float"):
         module.value_and_grad(w, "0.1", X, y)
+
+
+def named_like_the_namespace(xp, device):
+    return np.sum(np.tanh(xp) * device) + np.sum(xp[1:] * xp[:-1])
+
+
+def test_parameters_named_xp_and_device_are_not_shadowed():
+    args = (np.linspace(-1.0, 1.0, 5), np.arange(5.0))
+    c = compile_grad(named_like_the_namespace, args, target="array-api")
+    assert "xp_arg = xp" in c.source and "device_arg = device" in c.source
+    value, grads = c.module.value_and_grad(*(strict.asarray(a) for a in args))
+    want_value, want_grads = compile_grad(named_like_the_namespace, args).module \
+        .value_and_grad(*args)
+    np.testing.assert_allclose(np.from_dlpack(value), want_value, rtol=1e-13)
+    for g, want in zip(grads, want_grads):
+        np.testing.assert_allclose(np.from_dlpack(g), want, rtol=1e-13)
