@@ -9,7 +9,6 @@ collects what they report.
 from __future__ import annotations
 
 import gc
-import hashlib
 import inspect
 import linecache
 import os
@@ -23,17 +22,23 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from . import __version__
+from . import __version__, display
 from .autodiff import differentiate
 from .emit import emit
 from .errors import CompileError, InternalError
+from .follow import underlying_function
+from .fingerprint import source_hash
 from .format import format_source
 from .graph import check_graph, dump
 from .passes import optimize
 from .portable import check_target
+from .progress import logger, phase_reporter
+from .replay import api_command
 from .shapes import SymbolicShapes, default_wrt_from_examples, resolve_shapes
 from .symbolic import VARIANT_STEPS, SymbolicShapeError, annotate, variant_args
+from .signature import def_items, of_graph
 from .trace import source_file, trace
+from .twin import widen
 from .verify import VerificationReport, verify
 from .writer import MARKER, check_writable, write_atomically
 
@@ -69,24 +74,50 @@ class CompileReport:
                 f"verified: forward max rel error {v.forward_error:.2g}, gradient max rel "
                 f"error {v.gradient_error:.2g} (tolerance {v.rtol_gradient:g}, "
                 f"{v.points} points x {v.directions} directions)\n"
+                f"checked: {v.summary()}\n"
                 f"time: {phases} (total {total:.0f} ms)")
 
 
-@dataclass
+@dataclass(repr=False)
 class Compiled:
+    """What `compile_grad` returns: the emitted module's `source` and the imported
+    `module`, the joint forward/adjoint `graph`, the `path` written (or None) and the
+    `report`. At a prompt it shows one line; in Jupyter, the source and the report."""
+
     source: str
     module: types.ModuleType
     graph: nx.DiGraph
     path: str | None
     report: CompileReport
 
+    @property
+    def function_name(self) -> str:
+        return str(self.graph.graph.get("function", "function"))
 
-def source_hash(fn) -> str:
+    def __repr__(self) -> str:
+        return display.one_line(self)
+
+    def _repr_markdown_(self) -> str:
+        return display.markdown(self)
+
+    def _repr_html_(self) -> str:
+        return display.to_html(self)
+
+    def picture(self, max_nodes: int | None = None) -> display.Picture:
+        """The graph as an SVG picture (shown inline in Jupyter; `.save(path)` writes
+        it); past `max_nodes` boxes, a summary (see `bpcompiler graph --max-nodes`)."""
+        from . import picture
+
+        return picture.svg_picture(self.graph, max_nodes)
+
+
+def own_sources(fn) -> tuple[str, ...]:
+    """The file defining `fn`: an output path that no `force` may overwrite."""
     try:
-        with open(inspect.getsourcefile(fn), "rb") as f:
-            return hashlib.sha256(f.read()).hexdigest()[:16]
-    except (TypeError, OSError):
-        return hashlib.sha256(fn.__code__.co_code).hexdigest()[:16]
+        path = inspect.getsourcefile(fn)
+    except TypeError:
+        return ()
+    return (path,) if path else ()
 
 
 def load_module(source: str, name: str, filename: str) -> types.ModuleType:
@@ -106,7 +137,8 @@ PORTABLE_NOTE = {"array-api": "\n" + "\n".join(textwrap.wrap(
 
 def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
                  command: str | None = None, force: bool = False, debug: bool = False,
-                 progress=None, target: str = "numpy") -> Compiled:
+                 progress=None, bounds: dict | None = None,
+                 target: str = "numpy") -> Compiled:
     """Compile the gradient of `f` at example `args` into a verified Python module.
 
     `wrt` names the parameters to differentiate (default: every float parameter). With
@@ -117,6 +149,8 @@ def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
     are drawn from the specs, which must then cover every parameter.
     `command` is the shell command recorded in the header as the way to regenerate it.
     `progress`, if given, is called with each stage's name as the stage starts.
+    `bounds` maps parameter names to (lo, hi) ranges (a spec's `in [lo, hi]` gives one
+    too): the points verification adds stay inside them.
     `target` is "numpy" (plain NumPy and math) or "array-api": a module that runs on
     the arrays of any library of the Python array API standard (see portable.py).
     """
@@ -125,15 +159,22 @@ def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
     # returns; the cyclic collector's full sweeps over a 100k-node graph cost a third of
     # the compile time, so it is paused for the compile and resumed afterwards.
     collecting = gc.isenabled()
+    report, close = phase_reporter(progress, getattr(f, "__name__", "function"))
     gc.disable()
     try:
         args, shapes = resolve_shapes(f, args, specs)
         if wrt is None and shapes.data:  # a spec marked `data` is not differentiated
             wrt = default_wrt_from_examples(f, args, shapes.data)
-        return _compile(f, args, wrt, out, command, force, debug, progress, shapes, target)
+        shapes.bounds.update(bounds or {})
+        compiled = _compile(f, args, wrt, out, command, force, debug, report, shapes, target)
     finally:
+        close()
         if collecting:
             gc.enable()
+    logger.info("%s: compiled in %.0f ms (%d lines)%s", compiled.function_name,
+                1e3 * sum(compiled.report.seconds.values()), compiled.report.lines,
+                f", wrote {compiled.path}" if compiled.path else "")
+    return compiled
 
 
 def _build(f, args, wrt, debug, report: CompileReport | None = None, enter=None, phase=None,
@@ -143,7 +184,7 @@ def _build(f, args, wrt, debug, report: CompileReport | None = None, enter=None,
     enter = enter or (lambda name: name)
     phase = phase or (lambda name: None)
     latest = {} if latest is None else latest
-    forward = latest["graph"] = trace(f, args, wrt)
+    forward = latest["graph"] = latest["traced"] = trace(f, args, wrt)
     if report is not None:
         report.traced_nodes = len(forward)
     phase("trace")
@@ -174,20 +215,41 @@ def _build(f, args, wrt, debug, report: CompileReport | None = None, enter=None,
 def _make_symbolic(f, args, wrt, debug, joint, shapes: "SymbolicShapes") -> None:
     """Compile again with each symbolic dimension larger and write the sizes in `joint`
     as formulas of the dimensions (see symbolic.py)."""
-    variants = {dim: [_build(f, variant_args(args, shapes.axes, shapes.sizes, dim, step),
-                             wrt, debug)[1] for step in VARIANT_STEPS]
+    variants = {dim: [_build(f, variant_args(args, shapes.axes, shapes.names, shapes.sizes,
+                                             dim, step), wrt, debug)[1]
+                      for step in VARIANT_STEPS]
                 for dim in shapes.sizes}
     annotate(joint, variants, shapes.sizes)
-    joint.graph["symbolic_dims"] = {name: axes for name, axes in
-                                    zip(joint.graph["params"], shapes.axes) if axes}
+    joint.graph["symbolic_dims"] = dict(shapes.axes)
+
+
+def _verify_other_size(f, module, args, shapes, sig, joint, float32, casts32) -> None:
+    """Verify the module with every symbolic dimension at a size the compile never saw."""
+    other = args
+    for dim in shapes.sizes:
+        other = variant_args(other, shapes.axes, shapes.names, shapes.sizes, dim, 3, seed=7)
+    given = other if isinstance(other, dict) else dict(zip(shapes.names, other))
+    leaves = [given.get(sig.params[leaf.param].name, leaf.value) if not leaf.path else
+              leaf.value for leaf in sig.leaves]
+    try:
+        verify(f, module, leaves, joint.graph["params"], joint.graph["wrt"],
+               bounds=shapes.bounds, computes_in_float32=float32, casts_to_float32=casts32,
+               signature=sig, wrt_params=joint.graph["wrt_params"])
+    except CompileError as exc:
+        raise SymbolicShapeError(
+            "the module is right at the example's sizes but not at another size of "
+            f"{', '.join(shapes.sizes)}: {exc.problem}", file=source_file(f),
+            line=getattr(f, "__code__", None) and f.__code__.co_firstlineno,
+            hint="give those axes numbers in the spec instead of names") from None
 
 
 def _compile(f, args, wrt, out, command, force, debug, progress, shapes,
              target: str = "numpy") -> Compiled:
     report = CompileReport()
     clock = time.perf_counter()
+    protected = own_sources(f)
     if out is not None:
-        check_writable(str(out), force)  # refuse before doing the work
+        check_writable(str(out), force, protected)  # refuse before doing the work
 
     def phase(name):
         nonlocal clock
@@ -211,23 +273,31 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes,
             _make_symbolic(f, args, wrt, debug, joint, shapes)
             phase("symbolic")
         stage = enter("emit")
-        file = source_file(f)
-        name = f.__name__
+        base = underlying_function(f) or f  # a method's or partial's own function
+        file = source_file(base)
+        name = base.__name__
         params = joint.graph["params"]
         wrt_names = joint.graph["wrt"]
-        regenerate = command or f"compile_grad({name}, ...) from Python (no command recorded)"
-        joint.graph["command"] = command or f"compile_grad({name}, ...) at the new shape"
+        sig = of_graph(joint)
+        recorded = None if command or out is None else \
+            api_command(f, params, args, wrt_names, str(out))
+        regenerate = command or (recorded[0] if recorded else
+                                 f"compile_grad({name}, ...) from Python (no command recorded)")
+        joint.graph["regenerate"] = regenerate
+        joint.graph["command"] = command or (recorded[0] if recorded else
+                                             f"compile_grad({name}, ...) at the new shape")
         # NOTE: the module is emitted, formatted and imported once. The verification
         # result goes into a header comment after the fact: a comment line changes no
         # code and no line number, so the module verified is the module written.
         pending = "# Verified: (pending)"
         header = [f"{MARKER} {__version__}. Do not edit: regenerate instead.",
-                  f"# Source: {file}:{name} (sha256 {source_hash(f)})",
+                  f"# Source: {file}:{name} (sha256 {source_hash(base)})",
                   f"# Regenerate: {regenerate}", pending]
         docstring = "\n".join(textwrap.wrap(
-            f"Gradient of `{name}` with respect to {', '.join(wrt_names)}.", 88)) + "\n\n" + \
+            f"Gradient of `{name}` with respect to "
+            f"{', '.join(joint.graph['wrt_params'])}.", 88)) + "\n\n" + \
             "\n".join(textwrap.wrap(
-                f"forward({', '.join(params)}) computes `{name}`; value_and_grad(...) "
+                f"forward({', '.join(def_items(sig))}) computes `{name}`; value_and_grad(...) "
                 "returns (value, gradients) and grad(...) the gradients, in the order of "
                 "WRT.", 88)) + "\n" + PORTABLE_NOTE.get(target, "")
         text = emit(joint, header, docstring, target)
@@ -243,21 +313,13 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes,
         float32 = any(a["dtype"] == "float32" for _, a in forward.nodes(data=True))
         casts32 = any(a["dtype"] == "float32" and a["op"] in ("astype", "const")
                       for _, a in forward.nodes(data=True))
-        verification = verify(f, module, args, params, wrt_names, computes_in_float32=float32,
-                              casts_to_float32=casts32)
+        traced = latest["traced"]
+        verification = verify(f, module, sig.leaf_values(), params, wrt_names, graph=traced,
+                              bounds=shapes.bounds, twin=lambda: float64_twin(traced, name),
+                              computes_in_float32=float32, casts_to_float32=casts32,
+                              signature=sig, wrt_params=joint.graph["wrt_params"])
         if shapes.sizes:  # and at another size of every symbolic dimension
-            other = args
-            for dim in shapes.sizes:
-                other = variant_args(other, shapes.axes, shapes.sizes, dim, 3, seed=7)
-            try:
-                verify(f, module, other, params, wrt_names, computes_in_float32=float32,
-                       casts_to_float32=casts32)
-            except CompileError as exc:
-                raise SymbolicShapeError(
-                    "the module is right at the example's sizes but not at another size of "
-                    f"{', '.join(shapes.sizes)}: {exc.problem}", file=source_file(f),
-                    line=getattr(f, "__code__", None) and f.__code__.co_firstlineno,
-                    hint="give those axes numbers in the spec instead of names") from None
+            _verify_other_size(f, module, args, shapes, sig, joint, float32, casts32)
             verification.points += 1
         report.verification = verification
         verified = f"# Verified: {verification.summary()}"
@@ -268,7 +330,9 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes,
         phase("verify")
         if path is not None:
             stage = enter("write")
-            write_atomically(path, source, force=force)
+            if recorded:  # the example arguments the recorded command reads
+                write_atomically(recorded[1], recorded[2], force=True, protected=protected)
+            write_atomically(path, source, force=force, protected=protected)
             phase("write")
     except InternalError as exc:
         if getattr(exc, "dump_path", None):
@@ -282,6 +346,13 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes,
         raise internal_error(f"internal error in {stage}: {type(exc).__name__}: {exc}",
                              stage, f, graph, exc) from exc
     return Compiled(source=source, module=module, graph=joint, path=path, report=report)
+
+
+def float64_twin(traced, name: str) -> types.ModuleType:
+    """The float32 program's float64 twin, compiled the same way (not formatted):
+    verification checks the rules on it at float64 tolerances."""
+    joint = optimize(differentiate(optimize(widen(traced), rounds=1)))
+    return load_module(emit(joint, [], ""), f"{name}_grad64", f"<bpcompiler {name}_grad64>")
 
 
 def internal_error(problem: str, stage: str, fn, graph, exc: BaseException) -> InternalError:

@@ -54,11 +54,26 @@ def unbroadcast(c, shape: tuple, dtype: str, python: bool):
         if c.shape != shape:
             size_matches = int(np.prod(c.shape)) == int(np.prod(shape))
             c = F.reshape(c, shape=shape) if size_matches else F.broadcast_to(c, shape=shape)
-    if python and not c._python:
-        return F.to_float(c)
+    if python and not c._python:  # float() gives a Python float: say so
+        return c._builder.apply("to_float", (c,), python=True)
     if c._dtype != dtype or c._python != python:
         c = F.astype(c, dtype=dtype)
     return c
+
+
+def _exact_type(builder, grad: int, param: dict) -> int:
+    """The gradient as its parameter's own type: a Python float for a float, a NumPy
+    scalar for a NumPy scalar, a 0-d array for a 0-d array (NumPy's arithmetic turns
+    0-d arrays into scalars and back), each in the parameter's dtype."""
+    a, kind = builder.graph.nodes[grad], param["params"].get("kind")
+    grad = builder.tracer(grad)
+    if kind == "python" and not (a["python"] and a["dtype"] == "float64"):
+        return builder.apply("to_float", (grad,), python=True)._node
+    if kind == "scalar" and a["op"] != "to_numpy":
+        return builder.apply("to_numpy", (grad,), {"dtype": param["dtype"]}, python=False)._node
+    if kind == "array" and param["shape"] == ():
+        return builder.apply("to_array", (grad,), {"dtype": param["dtype"]}, python=False)._node
+    return grad._node
 
 
 def _may_be_masked(g: nx.DiGraph, node: int, memo: dict) -> bool:
@@ -130,6 +145,11 @@ def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
             if not attrs["args"]:
                 continue
             operands = [builder.tracer(a) for a in attrs["args"]]
+            if not attrs["python"] and all(o._python for o in operands):
+                # A NumPy op on Python scalars: its derivative keeps NumPy's semantics too
+                # (inf or nan under a mask, never ZeroDivisionError or a math domain error).
+                operands = [builder.tracer(builder.numpy_scalar(o._node)) if o._python else o
+                            for o in operands]
             results = op.vjp(total, builder.tracer(node), *operands, **attrs["params"])
             if op.singular and _may_be_masked(g, total._node, masked_memo):
                 results = tuple(None if c is None else _masked(total, c) for c in results)
@@ -154,5 +174,6 @@ def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
                 attrs = g.nodes[node]
                 zero = 0.0 if attrs["python"] else np.zeros(attrs["shape"], attrs["dtype"])
                 grads.append(builder.constant(zero))
+            grads[-1] = _exact_type(builder, grads[-1], g.nodes[node])
     g.graph["grads"] = tuple(grads)
     return g

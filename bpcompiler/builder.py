@@ -16,13 +16,22 @@ import numpy as np
 from .errors import (CompileError, ConstantTooLargeError, TraceLimitError,
                      UnsupportedOperationError)
 from .graph import add_node
-from .ops.registry import REGISTRY, Aval, dtype_name
+from .ops.registry import PREC_ATOM, REGISTRY, Aval, Expr, dtype_name
 from .tracer import Tracer
 
 _STACK: list["Builder"] = []
 # An array constant with more elements than this, not all equal, is refused rather than
 # embedded in the module as a literal (ConstantTooLargeError): pass it as an argument.
 MAX_CONSTANT_ELEMENTS = 1000
+
+
+class StaticNeeded(BaseException):
+    """An int parameter must be a compile-time constant (see Builder.concrete_needed).
+    A BaseException, so no `except Exception` in the user's code swallows it."""
+
+    def __init__(self, names: frozenset):
+        super().__init__(", ".join(sorted(names)))
+        self.names = names
 
 
 def current_builder() -> "Builder":
@@ -39,6 +48,7 @@ class Builder:
         self.constant_names: dict[int, str] = {}  # id(array) -> the user's name for it
         self.mutable: set[int] = set()  # input nodes whose example value is an ndarray
         self.max_nodes: int | None = None  # refuse to grow the graph past this
+        self.static_candidates: dict[int, str] = {}  # int inputs that may become constants
 
     @contextlib.contextmanager
     def active(self):
@@ -97,8 +107,23 @@ class Builder:
         nodes = tuple(self.node_of(v) for v in operands)
         attrs = [self.graph.nodes[n] for n in nodes]
         avals = [Aval(a["shape"], a["dtype"], a["python"]) for a in attrs]
+        if python is False and avals and all(a.python for a in avals) and \
+                not _spelled_with_numpy(op, params, len(avals)):
+            # NumPy semantics on Python scalars (np.divide(1.0, 0.0) is inf; `1.0 / 0.0`
+            # raises): one operand becomes a NumPy scalar, so the operator is NumPy's.
+            first = next(i for i, a in enumerate(attrs) if a["op"] != "const") \
+                if any(a["op"] != "const" for a in attrs) else 0
+            nodes = nodes[:first] + (self.numpy_scalar(nodes[first]),) + nodes[first + 1:]
+            attrs = [self.graph.nodes[n] for n in nodes]
+            avals = [Aval(a["shape"], a["dtype"], a["python"]) for a in attrs]
         if python is None:
-            python = all(a.python for a in avals) and op.py_fn is not None
+            python = name == "to_float" or all(a.python for a in avals) and \
+                op.py_fn is not None  # (float() always gives a Python float)
+        if self.phase == "forward" and attrs and all(a["op"] == "const" for a in attrs) and \
+                any(isinstance(v, Tracer) for v in operands):
+            folded = self._fold(op, attrs, params, python)
+            if folded is not None:
+                return folded
         file, line = self.where()
         self._count(file, line)
         try:
@@ -111,6 +136,48 @@ class Builder:
                         python=python, phase=self.phase, file=file, line=line)
         return self.tracer(node)
 
+    def _fold(self, op, attrs, params, python):
+        """An op on constant tracers (np.zeros(n) in traced code, see ops/update.py) is
+        computed now: its result is a constant that still answers `if` and float()."""
+        try:
+            with np.errstate(all="ignore"):
+                value = op.impl(python)(*[a["params"]["value"] for a in attrs], **params)
+        except Exception:  # noqa: BLE001  left to the graph (and its own checks)
+            return None
+        if isinstance(value, np.ndarray) and value.dtype.kind not in "fiub":
+            return None
+        return self.tracer(self.constant(value))
+
+    def concrete_needed(self, tracer) -> None:
+        """Raise StaticNeeded when `tracer`'s value follows from int (or bool) parameters
+        alone (`static_candidates`: input node -> parameter name), so that trace() can
+        make them compile-time constants; else return (the tracer refuses)."""
+        if not self.static_candidates:
+            return
+        found, stack, seen = set(), [tracer._node], set()
+        while stack:
+            n = stack.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            a = self.graph.nodes[n]
+            if a["op"] == "input":
+                if n not in self.static_candidates:
+                    return
+                found.add(self.static_candidates[n])
+            stack.extend(a["args"])
+        if found:
+            raise StaticNeeded(frozenset(found))
+
+    def numpy_scalar(self, node: int) -> int:
+        """A node holding Python scalar `node` as the NumPy scalar NumPy would make of it."""
+        a = self.graph.nodes[node]
+        file, line = self.where()
+        self._count(file, line)
+        return add_node(self.graph, "to_numpy", (node,), {"dtype": a["dtype"]}, shape=(),
+                        dtype=a["dtype"], python=False, phase=self.phase, file=file,
+                        line=line)
+
     def _count(self, file, line) -> None:
         if self.max_nodes is not None and self.graph.graph["next_id"] >= self.max_nodes:
             raise TraceLimitError(
@@ -118,6 +185,16 @@ class Builder:
                 file=file, line=line,
                 hint="a loop with a huge or unbounded trip count? bpcompiler unrolls loops; "
                      "use whole-array NumPy operations instead of element-wise loops")
+
+
+def _spelled_with_numpy(op, params: dict, arity: int) -> bool:
+    """Whether `op` on NumPy operands prints as a NumPy call (`np.tanh(x)`), which gives
+    NumPy's result on Python scalars too, rather than as an operator (`a / b`)."""
+    try:
+        text = op.spell([Expr("x", PREC_ATOM)] * arity, params, Aval((), "float64", False)).text
+    except Exception:  # noqa: BLE001 (a spelling that needs more than names: convert)
+        return False
+    return text.startswith("np.")
 
 
 def _uniform(array: np.ndarray) -> bool:

@@ -33,7 +33,8 @@ def print_module(module: Module, header_lines: list[str], docstring: str) -> str
 
 def imports_sentence(imports: list[str]) -> str:
     """What the module needs, from what it imports."""
-    names = ["NumPy" if "numpy" in line else line.split()[1] for line in imports]
+    names = ["NumPy" if "numpy" in line else "SciPy (scipy.special)" if "scipy" in line
+             else line.split()[1] for line in imports]
     if not names:
         return "This module imports nothing: it is plain Python."
     return f"This module imports only {' and '.join(names)}."
@@ -57,7 +58,8 @@ def _function(module: Module, f: Function) -> str:
 
 def _return(module: Module, f: Function) -> str:
     if f.delegate:
-        return _bracketed("return value_and_grad", list(module.params), "[1]", "    ")
+        return _bracketed("return value_and_grad", list(module.call or module.params), "[1]",
+                          "    ")
     if f.grads is None:
         return f"return {f.value}"
     if f.value is None:

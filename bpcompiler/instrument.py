@@ -24,8 +24,11 @@ import types
 
 import numpy as np
 
+from . import arraylike
 from .errors import RandomnessError, UnsupportedOperationError
+from .follow import follow, is_library_file
 from .ops import F, MATH_FUNCTIONS
+from .ops.special import installed as scipy_frontends
 from .tracer import Tracer
 
 _MATH_FUNCTION_IDS = {id(v): k for k, v in vars(math).items() if callable(v)}
@@ -104,9 +107,15 @@ class _NumpyView(types.ModuleType):
     def __init__(self):
         super().__init__("numpy", "numpy, with np.random refused while tracing")
         self.random = _Refuse("np.random")
+        for name, fn in _ARRAYLIKE.items():  # lists of traced values read as arrays
+            setattr(self, name, fn)
 
     def __getattr__(self, name):
         return getattr(np, name)
+
+
+_ARRAYLIKE = arraylike.overrides()
+_ARRAYLIKE_BY_ID = {id(getattr(np, name)): fn for name, fn in _ARRAYLIKE.items()}
 
 
 def _is_random_source(value) -> bool:
@@ -154,8 +163,13 @@ class Instrumenter:
         self.math_functions = {name: getattr(self.math, name) for name in dir(self.math)}
         self.clones: dict = {}  # original function -> clone
         self.codes: set = set()  # code objects of user functions (for provenance)
+        self.library_codes: set = set()  # followed library code (scipy.optimize.rosen)
+        self.module_views: dict = {}  # module -> its view (follow.py)
+        self.shadows: dict = {}  # user class -> its shadow class (follow.py)
+        self.shadow_objects: dict = {}  # id(user object) -> (object, its shadow)
         self.constant_names: dict = {}  # id(ndarray) -> the name the user gave it
         self.numpy = _NumpyView()
+        scipy_frontends()  # SciPy's ufuncs trace once the user's program imported SciPy
         # `import math` (or numpy, random) inside a traced function gets the same stand-ins.
         self.builtins = dict(vars(builtins), __import__=self._import)
 
@@ -163,7 +177,9 @@ class Instrumenter:
         module = builtins.__import__(name, globals, locals, fromlist, level)
         if level == 0 and (name == "random" or name.startswith("numpy.random") and fromlist):
             return _Refuse(name.replace("numpy.", "np.", 1))
-        return self.substitute(module) if module in (math, np) else module
+        if name.startswith("scipy"):
+            scipy_frontends()  # imported inside the traced function
+        return self.substitute(module)
 
     def substitute(self, value):
         if value is math:
@@ -178,9 +194,23 @@ class Instrumenter:
         if isinstance(value, types.BuiltinFunctionType) and id(value) in _MATH_FUNCTION_IDS \
                 and getattr(value, "__self__", None) is math:
             return self.math_functions[_MATH_FUNCTION_IDS[id(value)]]
-        if isinstance(value, types.FunctionType) and self._is_user_function(value):
-            return self.instrument(value)
-        return value
+        frontend = scipy_frontends().get(id(value))
+        if frontend is not None:  # scipy.special.logsumexp, scipy.stats.norm, ...
+            return frontend
+        if id(value) in _ARRAYLIKE_BY_ID and getattr(np, value.__name__, None) is value:
+            return _ARRAYLIKE_BY_ID[id(value)]  # from numpy import asarray
+        if isinstance(value, types.FunctionType):
+            return self.instrument(value) if self._is_user_function(value) else value
+        if isinstance(value, (int, float, str, bytes, np.ndarray, np.generic, Tracer)):
+            return value
+        return follow(self, value)
+
+    def entry(self, fn):
+        """The instrumented stand-in for the function being compiled: a plain function,
+        a bound method (of a shadow object), a partial or a cached helper."""
+        if isinstance(fn, types.FunctionType):
+            return self.instrument(fn)
+        return self.substitute(fn)
 
     def _is_user_function(self, fn) -> bool:
         module = getattr(fn, "__module__", None) or ""
@@ -190,7 +220,8 @@ class Instrumenter:
         if fn in self.clones:
             return self.clones[fn]
         code = fn.__code__
-        self.codes.update(all_codes(code))
+        library = is_library_file(code.co_filename) and bool(self.clones)
+        (self.library_codes if library else self.codes).update(all_codes(code))
         env = dict(fn.__globals__)
         env["__builtins__"] = self.builtins
         clone = types.FunctionType(code, env, fn.__name__, None, fn.__closure__)
@@ -208,6 +239,9 @@ class Instrumenter:
                 try:
                     value = cell.cell_contents
                 except ValueError:  # an empty cell: a recursive inner function
+                    cells.append(cell)
+                    continue
+                if name == "__class__":  # super() must see the class that defined it
                     cells.append(cell)
                     continue
                 value = self.substitute(value)

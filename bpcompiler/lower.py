@@ -28,12 +28,13 @@ from .graph import outputs
 from .guards import guard_lines, module_lines, result_check_lines
 from .literals import array_literal, is_zeros, literal_needs_math
 from .naming import ADJOINT_PREFIX, Namespace
+from .signature import call_items, def_items, gradient_texts, of_graph, prologue_lines
 from .symbolic import SymArray
 from .ops import REGISTRY
 from .ops.registry import PREC_ATOM, Aval, Expr
 
 # Modules a spelling may reach, by the name it spells them with.
-MODULES = {"np": "numpy", "math": "math"}
+MODULES = {"np": "numpy", "math": "math", "scipy": "scipy.special"}
 # Builtins that op spellings call (absolute on floats is `abs(x)`, to_float `float(x)`).
 SPELLED_BUILTINS = ("abs", "float", "type", "locals")  # (the last two: guards.py)
 
@@ -60,6 +61,7 @@ class Module:
     imports: list[str]
     constants: list[str] = field(default_factory=list)
     functions: list[Function] = field(default_factory=list)
+    call: tuple = ()  # the arguments forwarding every parameter (`grad` to value_and_grad)
 
 
 def lower(g, target: str = "numpy") -> Module:
@@ -68,8 +70,10 @@ def lower(g, target: str = "numpy") -> Module:
     if arrays is not None:
         portable.refuse_unportable(g, arrays, g.graph["file"])
     dims = {d for axes in g.graph.get("symbolic_dims", {}).values() for d in axes.values()}
+    sig = of_graph(g)  # the source's own parameters (a structured one's leaves are params)
     bound = portable.BOUND if arrays is not None else ()
-    space = Namespace(fixed=tuple(g.graph["params"]) + tuple(sorted(dims)) + bound)
+    space = Namespace(fixed=tuple(g.graph["params"]) + tuple(p.name for p in sig.params)
+                      + tuple(sorted(dims)) + bound)
     inputs = _parameter_names(g, space, bound)
     constants, constant_lines = _constants(g, space, arrays is not None)
     uses = Counter(a for n in g for a in g._node[n]["args"])
@@ -88,6 +92,8 @@ def lower(g, target: str = "numpy") -> Module:
     else:
         imports, preamble, constant_lines = _portable_parts(
             g, inputs, constant_lines, [fwd.statements, both.statements, named])
+    wrt_params = g.graph.get("wrt_params", g.graph["wrt"])
+    grads = gradient_texts(sig, wrt_params, dict(zip(g.graph["wrt"], grads)))
     if named:  # under one comment: where the gradients of the parameters are made
         first = g._node[g.graph["inputs"][0]] if g.graph["inputs"] else {}
         named[0].comment = provenance(("adjoint", first.get("file"), first.get("line")), (),
@@ -100,14 +106,15 @@ def lower(g, target: str = "numpy") -> Module:
         Function("value_and_grad", "(value, gradients): the gradients in WRT order.",
                  list(preamble), both.statements + named, value, grads,
                  checks=result_check_lines(g, value))]
-    shadowed = "value_and_grad" in g.graph["params"]
+    shadowed = "value_and_grad" in g.graph["params"] or \
+        any(p.name == "value_and_grad" for p in sig.params)
     functions.append(Function(
         "grad", "The gradients with respect to WRT, in that order.",
         list(preamble) if shadowed else [], both.statements + named if shadowed else [],
         None, grads, delegate=not shadowed,
         checks=result_check_lines(g, value) if shadowed else []))
-    return Module(g.graph["function"], g.graph["params"], g.graph["wrt"],
-                  imports, constant_lines, functions)
+    return Module(g.graph["function"], tuple(def_items(sig)), tuple(wrt_params),
+                  imports, constant_lines, functions, call=tuple(call_items(sig)))
 
 
 def _parameter_names(g, space: Namespace, bound: tuple = ()) -> dict:
@@ -126,11 +133,15 @@ def _preamble(g, inputs: dict, imports: list[str]) -> list[str]:
     statements use is read through its internal name, and the name is bound back.
     Then the call-time guards on the arguments (guards.py), which read the parameters
     by those internal names."""
-    lines = [f"{inputs[node]} = {p}" for p, node in zip(g.graph["params"], g.graph["inputs"])
-             if inputs[node] != p]
+    # Static parameters' guards and the unpacking of structured ones (signature.py) come
+    # first: they bind the leaves that everything after reads.
+    lines = prologue_lines(g, g.graph.get("regenerate", "see the module's header"))
+    lines += [f"{inputs[node]} = {p}" for p, node in zip(g.graph["params"], g.graph["inputs"])
+              if inputs[node] != p]
     for p in g.graph["params"]:
         if p in MODULES and any(line.startswith(f"import {MODULES[p]}") for line in imports):
-            lines.append(f"import {MODULES[p]}" + (f" as {p}" if MODULES[p] != p else ""))
+            lines.append(f"import {MODULES[p]}" + (f" as {p}" if MODULES[p] != p and
+                                                   not MODULES[p].startswith(p + ".") else ""))
     builtins = [p for p in g.graph["params"] if p in SPELLED_BUILTINS]
     if builtins:
         lines.append(f"from builtins import {', '.join(builtins)}")
@@ -229,8 +240,9 @@ def _imports(g, constant_lines) -> list[str]:
         if key not in probed:
             probed[key] = _spelled_modules(attrs)
         needed |= probed[key]
+    # (the code says scipy.special.<name>: importing the submodule binds `scipy`)
     return [f"import {MODULES[m]}" + (" as np" if m == "np" else "")
-            for m in ("math", "np") if m in needed]
+            for m in ("math", "np", "scipy") if m in needed]
 
 
 def _spelled_modules(attrs) -> set:

@@ -136,6 +136,8 @@ def _described(g, node: int, depth: int) -> str:
     op's name: `log`)."""
     from .ops import REGISTRY  # NOTE: local, as ops import naming indirectly
     attrs = g._node[node]
+    if attrs["op"] == "to_numpy":  # x_np = np.float64(x)
+        return _described(g, attrs["args"][0], depth) + "_np"
     if attrs["op"] == "const":
         value = attrs["params"]["value"]
         return _NUMBER_WORDS.get(value, "c") if type(value) in (float, int) else "c"

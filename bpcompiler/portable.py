@@ -133,7 +133,7 @@ def _operands(g, spec, attrs, exprs: list[Expr], arrays: set) -> list[Expr]:
     rounds Python floats to float32)."""
     args, out = attrs["args"], list(exprs)
     kind = [np.dtype(g._node[a]["dtype"]).kind for a in args]
-    if args and not any(a in arrays for a in args):
+    if args and not any(a in arrays for a in args) and spec.name != "to_array":
         return [_asarray(e, g._node[a]["dtype"]) for e, a in zip(exprs, args)]
     if spec.name in _REDUCED_AS and kind[0] in _REDUCED_AS[spec.name][0]:
         return [_cast(exprs[0], _REDUCED_AS[spec.name][1])]
@@ -184,6 +184,9 @@ def scalar_spell(attrs, exprs: list[Expr], main_file) -> Expr:
     """A NumPy-scalar value no array reaches, as Python computes it (`math.exp(b)`)."""
     spec = REGISTRY[attrs["op"]]
     text = spec.spell(exprs, attrs["params"], Aval(attrs["shape"], attrs["dtype"], True))
+    if "np." in text.text and spec.array_api is not None:  # a spelling with no namespace
+        standard = spec.array_api(exprs, attrs["params"], Aval((), attrs["dtype"], False))
+        text = standard if standard is not None and "xp." not in standard.text else text
     if "np." in text.text:
         raise UnportableError(
             f"op {attrs['op']!r} on Python numbers has no spelling without NumPy",

@@ -21,9 +21,11 @@ from .trace import source_file
 
 @dataclass
 class SymbolicShapes:
-    axes: list = field(default_factory=list)  # per parameter: {axis: dimension name}
+    axes: dict = field(default_factory=dict)  # parameter -> {axis: dimension name}
     sizes: dict = field(default_factory=dict)  # dimension name -> its size in the example
+    names: tuple = ()  # the signature's parameter names
     data: tuple = ()  # parameters whose spec is marked `data` (left out of the default wrt)
+    bounds: dict = field(default_factory=dict)  # parameter -> (lo, hi) its spec declares
 
 
 def resolve_shapes(f, args, specs: dict | None) -> tuple[tuple, SymbolicShapes]:
@@ -61,14 +63,19 @@ def resolve_shapes(f, args, specs: dict | None) -> tuple[tuple, SymbolicShapes]:
                                 file=file, line=line,
                                 hint="pass args=(...), or a spec for every parameter")
         args = example_args({n: merged[n] for n in names})
-    args = tuple(args)
-    shapes = SymbolicShapes()
-    if len(args) != len(names):
-        return args, shapes  # trace() reports the count
-    for name, value in zip(names, args):
-        shapes.axes.append(_check_example(name, value, merged.get(name), shapes.sizes,
-                                          file, line))
+    # Example values by name: a tuple in signature order (defaults may be left out) or a
+    # dict by name (signature.py); trace() reports any that do not fit the signature.
+    args = dict(args) if isinstance(args, dict) else tuple(args)
+    given = args if isinstance(args, dict) else dict(zip(names, args))
+    shapes = SymbolicShapes(names=tuple(names))
+    for name in names:
+        if name in given:
+            axes = _check_example(name, given[name], merged.get(name), shapes.sizes, file, line)
+            if axes:
+                shapes.axes[name] = axes
     shapes.data = tuple(n for n, spec in merged.items() if is_data(spec))
+    shapes.bounds = {n: parse_spec(spec)[2] for n, spec in merged.items()
+                     if parse_spec(spec)[2] is not None}  # verification's points stay inside
     clash = sorted(set(shapes.sizes) & set(names))
     if clash:
         raise ArgumentError(f"the dimension {clash[0]} has the name of a parameter",

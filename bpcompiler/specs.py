@@ -46,7 +46,8 @@ def parse_spec(text: str):
                                             for d in dims.replace(" ", "").split(",") if d)
     if kind not in ("float", "int") and shape is None:
         raise ArgumentError(f"array spec {text!r} needs a shape", hint=f"write {kind}[] for 0-d")
-    bounds = None if lo is None else (float(lo), float(hi))
+    bounds = None if lo is None else _bounds(text, kind, lo, hi)
+    _check_size(text, shape)
     return kind, shape, bounds
 
 
@@ -64,6 +65,38 @@ def symbolic_axes(spec: str) -> dict[int, str]:
     """{axis: dimension name} for the axes a spec names, e.g. {0: "N"} for f64[N,8]."""
     shape = parse_spec(spec)[1] or ()
     return {axis: d for axis, d in enumerate(shape) if isinstance(d, str)}
+
+
+# The most elements one example argument may have (1 GiB of float64): a larger spec is a
+# typo more often than a plan, and would fail (or swap) while its values are drawn.
+MAX_EXAMPLE_ELEMENTS = 2**27
+
+
+def _bounds(text: str, kind: str, lo: str, hi: str) -> tuple[float, float]:
+    """The numbers of a range, or ArgumentError saying how to write one."""
+    try:
+        low, high = float(lo), float(hi)
+    except ValueError:
+        raise ArgumentError(f"cannot read the range in {text!r}",
+                            hint="write two numbers, e.g. in [0.1, 2.0]") from None
+    if not (np.isfinite(low) and np.isfinite(high)) or low > high:
+        raise ArgumentError(f"the range in {text!r} is empty or not finite",
+                            hint="write the smaller bound first, e.g. in [0.1, 2.0]")
+    if kind in ("int", "i64", "i32") and np.floor(high) < np.ceil(low):
+        raise ArgumentError(f"the range in {text!r} holds no integer",
+                            hint="write integer bounds, e.g. in [0, 10]")
+    return low, high
+
+
+def _check_size(text: str, shape) -> None:
+    count = 1
+    for d in shape or ():
+        count *= d if isinstance(d, int) else 1
+    if count > MAX_EXAMPLE_ELEMENTS:
+        raise ArgumentError(f"{text!r} has {count:,} elements, too many for an example "
+                            f"argument (at most {MAX_EXAMPLE_ELEMENTS:,})",
+                            hint="give smaller example shapes: the module works for any "
+                                 "values of the same shapes, and is verified at these")
 
 
 def is_data(spec: str) -> bool:

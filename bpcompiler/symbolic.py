@@ -62,34 +62,35 @@ class SymFloat(float):
 
 
 class SymArray:
-    """A constant array filled with one value whose shape is symbolic: printed as
-    `np.zeros((N, 8), dtype=...)` or `np.full(...)`; `value` is the example's array."""
+    """A constant array of one value repeated, whose shape or value (or both) follow the
+    dimensions: printed as `np.zeros((N, 8), dtype=...)` or `np.full(shape, 1.0 / N,
+    dtype=...)`; `value` is the example's array."""
 
-    def __init__(self, value: np.ndarray, shape: tuple):
-        self.value, self.shape = value, shape
+    def __init__(self, value: np.ndarray, shape: tuple, fill):
+        self.value, self.shape, self.fill = value, shape, fill
 
     def text(self, np_alias: str = "np") -> str:
         dtype = f"dtype={np_alias}.{self.value.dtype.name}"
-        first = self.value.reshape(-1)[0].item() if self.value.size else 0
-        if first == 0 and not np.signbit(first):
+        if not is_symbolic(self.fill) and self.fill == 0 and not np.signbit(self.fill):
             return f"{np_alias}.zeros({self.shape!r}, {dtype})"
-        return f"{np_alias}.full({self.shape!r}, {first!r}, {dtype})"
+        return f"{np_alias}.full({self.shape!r}, {self.fill!r}, {dtype})"
 
 
 def is_symbolic(value) -> bool:
     return isinstance(value, (Dim, SymFloat, SymArray))
 
 
-def variant_args(args: tuple, symbolic: dict, sizes: dict, dim: str, step: int,
-                 seed: int = 0) -> tuple:
+def variant_args(args, symbolic: dict, names: tuple, sizes: dict, dim: str, step: int,
+                 seed: int = 0):
     """The example arguments with dimension `dim` made `step` larger: each array is
     extended along its axes of that dimension by repeating its own entries cyclically
     (so labels stay labels and values stay in their domain), floats slightly perturbed
     so repeated rows are not exact copies."""
     rng = np.random.default_rng(seed + step)
-    out = []
-    for value, axes in zip(args, symbolic):
-        for axis, name in sorted(axes.items()):
+    named = args if isinstance(args, dict) else dict(zip(names, args))
+    out = {}
+    for key, value in named.items():
+        for axis, name in sorted(symbolic.get(key, {}).items()):
             if name != dim:
                 continue
             new = sizes[dim] + step
@@ -97,8 +98,8 @@ def variant_args(args: tuple, symbolic: dict, sizes: dict, dim: str, step: int,
             if value.dtype.kind == "f":
                 noise = rng.uniform(-1e-3, 1e-3, size=value.shape).astype(value.dtype)
                 value = value * (1 + noise)
-        out.append(value)
-    return tuple(out)
+        out[key] = value
+    return out if isinstance(args, dict) else tuple(out.values())
 
 
 def annotate(base, variants: dict, sizes: dict) -> None:
@@ -186,18 +187,23 @@ def _fit_number(value, others: dict, sizes: dict, g, node):
 
 
 def _fit_array(value: np.ndarray, others: dict, sizes: dict, g, node):
-    shapes = {d: [np.shape(o) for o in os] for d, os in others.items()}
-    if all(s == value.shape for ss in shapes.values() for s in ss):
-        if any(not np.array_equal(o, value) for os in others.values() for o in os):
-            _refuse(g, node, f"a constant array's entries change with {', '.join(sorted(others))}")
+    """An array constant: unchanged, or one value repeated over a shape, where the value,
+    the shape or both follow the dimensions (`np.full((N, 1), 1.0 / N)`)."""
+    if all(np.shape(o) == value.shape and np.array_equal(o, value)
+           for os in others.values() for o in os):
         return value
     flat = value.reshape(-1)
-    if flat.size == 0 or not np.all(flat == flat[0]) or any(
-            not np.all(np.asarray(o) == flat[0]) for os in others.values() for o in os):
-        _refuse(g, node, f"a constant array whose shape follows {', '.join(sorted(others))} "
-                         "is not one value repeated (np.arange or np.eye of the size?)")
+    repeated = flat.size > 0 and np.all(flat == flat[0]) and all(
+        np.size(o) > 0 and np.all(np.asarray(o) == np.asarray(o).reshape(-1)[0])
+        for os in others.values() for o in os)
+    if not repeated:
+        _refuse(g, node, f"a constant array's entries change with {', '.join(sorted(others))} "
+                         "(np.arange or np.eye of the size?)")
+    shapes = {d: [np.shape(o) for o in os] for d, os in others.items()}
     shape = _fit_params(tuple(value.shape), shapes, sizes, g, node)
-    return SymArray(value, shape)
+    fills = {d: [np.asarray(o).reshape(-1)[0].item() for o in os] for d, os in others.items()}
+    fill = _fit_params(flat[0].item(), fills, sizes, g, node)
+    return SymArray(value, shape, fill)
 
 
 def _formula(v0: float, changing: dict, sizes: dict, integer: bool) -> str | None:
@@ -225,11 +231,18 @@ def _one_dim(v0, dim, n0, values, integer) -> str | None:
         if integer:
             slope, offset = round(slope), round(offset)
         return _affine(slope, offset, dim, integer)
+    if integer:  # a strided slice's length: (N + j) // k
+        for k in (2, 3, 4):
+            for j in range(k):
+                if all((n + j) // k == v for n, v in points):
+                    return f"({dim} + {j}) // {k}" if j else f"{dim} // {k}"
     for shift in (0, -1, 1):
-        for e in (-1, -2, 2, -0.5, 0.5):
+        for e in ((2, 3) if integer else (-1, -2, 2, -0.5, 0.5)):
             if n0 + shift <= 0:
                 continue
             c = v0 / (n0 + shift) ** e
+            if integer and c != round(c):
+                continue
             if all(_close(c * (n + shift) ** e, v, integer) for n, v in points):
                 base = dim if shift == 0 else f"({dim} {'+' if shift > 0 else '-'} {abs(shift)})"
                 return _monomial(c, {base: e}, integer)

@@ -22,11 +22,14 @@ import traceback
 
 import numpy as np
 
-from .builder import Builder
-from .errors import (ArgumentError, CompileError, FunctionRaisedError, NonFiniteError,
-                     ReturnValueError, TraceLimitError)
+from .builder import Builder, StaticNeeded
+from .errors import (ArgumentError, CompileError, FunctionRaisedError, InternalError,
+                     NonFiniteError, ReturnValueError, TraceLimitError)
 from .graph import add_node, new_graph
+from .follow import underlying_function
 from .instrument import Instrumenter
+from .signature import Leaf, bind, is_literal
+from .structure import check_structure, flatten, is_structure, leaf_name, path_text
 from .ops.registry import dtype_name
 from .tracer import Tracer
 
@@ -62,26 +65,11 @@ def _first_line(fn) -> int | None:
 
 
 def parameter_names(fn) -> tuple[str, ...]:
-    file, line = source_file(fn), _first_line(fn)
-    try:
-        signature = inspect.signature(fn)
-    except (TypeError, ValueError):
-        raise ArgumentError(f"cannot read the signature of {fn!r}", file=file, line=line,
-                            hint="pass a plain Python function")
-    names = []
-    for p in signature.parameters.values():
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            star = "*" if p.kind == p.VAR_POSITIONAL else "**"
-            raise ArgumentError(f"{fn.__name__} takes {star}{p.name}",
-                                file=file, line=line,
-                                hint="list every parameter by name so each gets one example value")
-        if p.kind == p.KEYWORD_ONLY:
-            raise ArgumentError(f"{fn.__name__} has the keyword-only parameter {p.name!r}",
-                                file=file, line=line,
-                                hint="make it positional (before any *) so it gets an "
-                                     "example value, or make it a constant")
-        names.append(p.name)
-    return tuple(names)
+    """The names of `fn`'s parameters (ArgumentError for *args, **kwargs); for a bound
+    method or a partial, those left to pass."""
+    target = underlying_function(fn) or fn
+    file, line = source_file(target), _first_line(target)
+    return tuple(p.name for p in bind(fn, {}, file=file, line=line, complete=False).params)
 
 
 def describe_argument(value) -> tuple[tuple, str, bool]:
@@ -111,14 +99,24 @@ def describe_argument(value) -> tuple[tuple, str, bool]:
     raise ArgumentError(f"its example value is a {kind}", hint=hint)
 
 
-def resolve_wrt(fn, names, avals, wrt) -> tuple[str, ...]:
+def resolve_wrt(fn, sig, avals, wrt) -> tuple[str, ...]:
+    """The parameters to differentiate: `wrt`, checked, or by default every parameter
+    whose leaves are all floats, has no default and is not a compile-time constant."""
     file, line = source_file(fn), _first_line(fn)
-    floats = [n for n, (shape, dtype, _) in zip(names, avals) if dtype in ("float64", "float32")]
+    names = tuple(p.name for p in sig.params)
+    kinds = {}
+    for leaf, (shape, dtype, _) in zip(sig.leaves, avals):
+        kinds.setdefault(sig.params[leaf.param].name, set()).add(dtype)
+    floats = [p.name for p in sig.params if p.name in kinds
+              and kinds[p.name] <= {"float64", "float32"}]
     if wrt is None:
-        if not floats:
+        chosen = tuple(n for n in floats if not sig.param(n).has_default)
+        if not chosen:
             raise ArgumentError(f"{fn.__name__} has no float parameter to differentiate",
-                                file=file, line=line, hint="pass float example arguments")
-        return tuple(floats)
+                                file=file, line=line,
+                                hint="pass float example arguments (parameters with "
+                                     "defaults are differentiated only when wrt names them)")
+        return chosen
     if isinstance(wrt, str):
         wrt = (wrt,)
     if not isinstance(wrt, (tuple, list)) or not all(isinstance(w, str) for w in wrt):
@@ -130,10 +128,17 @@ def resolve_wrt(fn, names, avals, wrt) -> tuple[str, ...]:
             raise ArgumentError(f"wrt names {name!r}, which is not a parameter of "
                                 f"{fn.__name__} {names}", file=file, line=line,
                                 hint="name parameters from the signature")
+        if sig.param(name).static:
+            raise ArgumentError(f"wrt names {name!r}, which is a compile-time constant "
+                                f"(its example is {sig.param(name).value!r})", file=file,
+                                line=line, hint="differentiate float parameters only")
         if name not in floats:
-            raise ArgumentError(f"wrt names {name!r}, which is not a float parameter",
+            what = "a structure whose leaves are not all floats" if \
+                sig.param(name).structured else "not a float parameter"
+            raise ArgumentError(f"wrt names {name!r}, which is {what}",
                                 file=file, line=line,
-                                hint="only float scalars and float arrays can be differentiated")
+                                hint="only float scalars and float arrays (or structures "
+                                     "of them) can be differentiated")
     if len(set(wrt)) != len(wrt):
         raise ArgumentError(f"wrt repeats a name: {wrt}", file=file, line=line,
                             hint="name each parameter once")
@@ -144,33 +149,81 @@ def resolve_wrt(fn, names, avals, wrt) -> tuple[str, ...]:
 
 
 def trace(fn, args, wrt=None):
-    """Trace `fn` at example `args`; return the forward graph (output set, no grads)."""
-    if not callable(fn) or not hasattr(fn, "__code__"):
+    """Trace `fn` at example `args` (a tuple in signature order, or a dict by name);
+    return the forward graph (output set, no grads). An int parameter the function
+    needs as a concrete number is made a compile-time constant, and `fn` traced again."""
+    if not callable(fn) or underlying_function(fn) is None:
         raise ArgumentError(f"{fn!r} is not a plain Python function",
-                            hint="pass a function defined with def or lambda")
-    file, first = source_file(fn), _first_line(fn)
-    names = parameter_names(fn)
-    args = tuple(args)
-    if len(args) != len(names):
-        raise ArgumentError(f"{fn.__name__} takes {len(names)} parameters {names} but "
-                            f"{len(args)} example arguments were given", file=file, line=first,
-                            hint="pass one example value per parameter, in order")
-    avals = []
-    for name, value in zip(names, args):
+                            hint="pass a function defined with def or lambda (or a method, "
+                                 "functools.partial or lru_cache of one)")
+    static: frozenset = frozenset()
+    while True:
         try:
-            avals.append(describe_argument(value))
-        except ArgumentError as exc:
-            raise ArgumentError(f"parameter {name!r}: {exc.problem}", file=file, line=first,
-                                hint=exc.hint) from None
-        if np.issubdtype(np.asarray(value).dtype, np.floating) and \
-                not np.all(np.isfinite(value)):
-            raise NonFiniteError(f"the example value of {name!r} contains NaN or inf",
-                                 file=file, line=first, hint="pass finite example values")
-    wrt = resolve_wrt(fn, names, avals, wrt)
+            return _trace(fn, args, wrt, static)
+        except StaticNeeded as need:
+            if need.names <= static:  # NOTE: cannot happen: constants are not inputs
+                raise InternalError(f"internal error in trace: {need} stayed traced")
+            static |= need.names
 
-    graph = new_graph(fn.__name__, file, names)
+
+def _leaves(fn, sig, file, first) -> list:
+    """Classify each parameter (static, structured or plain) and list the traced leaves
+    with their (shape, dtype, python)."""
+    avals = []
+    for index, p in enumerate(sig.params):
+        label = f"parameter {p.name!r}"
+        if p.static:
+            if not is_literal(p.value):
+                raise ArgumentError(f"{label} is a compile-time constant (a loop bound, "
+                                    f"size or branch) whose example {p.value!r} cannot be "
+                                    "written into the module", file=file, line=first,
+                                    hint="pass a Python int or bool")
+            continue
+        problem = check_structure(p.value, p.name)
+        if problem:
+            raise ArgumentError(f"{label}: {problem}", file=file, line=first,
+                                hint="use lists, tuples, NamedTuples, dataclasses and "
+                                     "dicts with string keys, of arrays and numbers")
+        if is_structure(p.value):
+            p.structured = True
+            pairs = flatten(p.value)
+        else:
+            pairs = [((), p.value)]
+        for path, value in pairs:
+            where = path_text(p.name, path)
+            try:
+                aval = describe_argument(value)
+            except ArgumentError as exc:
+                if not path and p.has_default and is_literal(value):
+                    # an option (None, a string): a compile-time constant
+                    p.static = True
+                    break
+                raise ArgumentError(f"{'parameter ' + repr(where) if path else label}: "
+                                    f"{exc.problem}", file=file, line=first,
+                                    hint=exc.hint) from None
+            if np.issubdtype(np.asarray(value).dtype, np.floating) and \
+                    not np.all(np.isfinite(value)):
+                raise NonFiniteError(f"the example value of {where!r} contains NaN or inf",
+                                     file=file, line=first, hint="pass finite example values")
+            name = leaf_name(p.name, path) if path else p.name
+            sig.leaves.append(Leaf(index, path, name, value))
+            avals.append(aval)
+    return avals
+
+
+def _trace(fn, args, wrt, static):
+    given, target = fn, underlying_function(fn)
+    file, first = source_file(target), _first_line(target)
+    sig = bind(given, args, static, file=file, line=first)
+    fn = target  # `fn` names the function in messages from here on
+    avals = _leaves(fn, sig, file, first)
+    wrt_params = resolve_wrt(fn, sig, avals, wrt)
+    names = tuple(leaf.name for leaf in sig.leaves)
+    wrt = tuple(leaf.name for w in wrt_params for leaf in sig.leaves_of(w))
+
+    graph = new_graph(target.__name__, file, names)
     instrumenter = Instrumenter()
-    clone = instrumenter.instrument(fn)
+    clone = instrumenter.entry(given)
 
     shown: dict[str, str | None] = {}  # co_filename -> display path (relpath is slow)
 
@@ -189,21 +242,26 @@ def trace(fn, args, wrt=None):
     builder.constant_names = instrumenter.constant_names
     builder.max_nodes = MAX_TRACE_NODES
     inputs = []
-    for index, (name, (shape, dtype, python)) in enumerate(zip(names, avals)):
-        inputs.append(add_node(graph, "input", (), {"index": index}, shape=shape, dtype=dtype,
-                               python=python, phase="forward", name=name, file=file,
-                               line=first))
-    graph.graph.update(inputs=tuple(inputs), wrt=wrt)
-    builder.mutable = {node for node, value in zip(inputs, args)
-                       if isinstance(value, np.ndarray)}
+    for index, (leaf, (shape, dtype, python)) in enumerate(zip(sig.leaves, avals)):
+        kind = "python" if python else "scalar" if isinstance(leaf.value, np.generic) \
+            else "array"  # what the gradient must be: float, NumPy scalar or ndarray
+        inputs.append(add_node(graph, "input", (), {"index": index, "kind": kind},
+                               shape=shape, dtype=dtype, python=python, phase="forward",
+                               name=None if leaf.path else leaf.name, file=file, line=first))
+        if not leaf.path and dtype in ("int64", "int32", "bool") and shape == () and \
+                not sig.params[leaf.param].structured:
+            builder.static_candidates[inputs[-1]] = leaf.name
+    graph.graph.update(inputs=tuple(inputs), wrt=wrt, signature=sig, wrt_params=wrt_params)
+    builder.mutable = {node for node, leaf in zip(inputs, sig.leaves)
+                       if isinstance(leaf.value, np.ndarray)}
 
     namer = _LocalNamer(graph, instrumenter.codes, fn.__code__)
     with builder.active():
         previous = sys.gettrace()
         sys.settrace(namer.global_trace)
         try:
-            result = clone(*[builder.tracer(n) for n in inputs])
-        except CompileError:
+            result = sig.call(clone, [builder.tracer(n) for n in inputs])
+        except (CompileError, StaticNeeded):
             raise
         except RecursionError:
             raise TraceLimitError(f"{fn.__name__} recursed past Python's recursion limit "
@@ -216,7 +274,33 @@ def trace(fn, args, wrt=None):
             sys.settrace(previous)
         graph.graph["output"] = _output_node(builder, result, fn, file,
                                              namer.return_line or first)
+    _name_leaves(graph, sig)
     return graph
+
+
+def _name_leaves(graph, sig) -> None:
+    """Structured leaves take the names the source gave them (`(W1, b1), (W2, b2) =
+    params`) when those are unique; else their path's (`params_0_1`)."""
+    from .naming import RESERVED
+    nodes = graph.graph["inputs"]
+    taken = {p.name for p in sig.params}
+    wanted = [graph.nodes[n]["name"] if leaf.path else None
+              for n, leaf in zip(nodes, sig.leaves)]
+    counts = {w: wanted.count(w) for w in wanted if w is not None}
+    rename = {}
+    for node, leaf, want in zip(nodes, sig.leaves, wanted):
+        if leaf.path:
+            ok = want is not None and counts[want] == 1 and want not in taken \
+                and want not in RESERVED
+            name = want if ok else leaf.name
+            while name in taken:
+                name += "_"
+            rename[leaf.name] = name
+            leaf.name = name
+            taken.add(name)
+            graph.nodes[node]["name"] = name
+    graph.graph["params"] = tuple(leaf.name for leaf in sig.leaves)
+    graph.graph["wrt"] = tuple(rename.get(w, w) for w in graph.graph["wrt"])
 
 
 def _raise_user_error(exc: Exception, fn, codes, file, first) -> None:

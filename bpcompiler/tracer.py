@@ -14,8 +14,8 @@ import sys
 
 import numpy as np
 
-from .errors import (ConcreteValueError, InPlaceMutationError, TracedBranchError,
-                     UnsupportedOperationError)
+from .errors import (ConcreteValueError, ConstantTooLargeError, InPlaceMutationError,
+                     TracedBranchError, UnsupportedOperationError)
 from .ops import registry
 
 
@@ -64,33 +64,70 @@ class Tracer:
         # Tracers are used as dict keys by some user code; identity is the only safe hash.
         return id(self)
 
+    # -- a constant tracer (np.zeros(n) inside traced code) still has its value -----------
+    def _concrete(self):
+        """The value of a tracer that stands for a constant, else _NOT_CONSTANT."""
+        attrs = self._builder.graph.nodes[self._node]
+        return attrs["params"]["value"] if attrs["op"] == "const" else _NOT_CONSTANT
+
+    def _constant(self, value):
+        """A NumPy result computed from constants: a numeric array stays a (constant)
+        tracer, so a traced value can still be written into it; anything else is itself."""
+        if isinstance(value, np.ndarray) and value.dtype.kind in "fiub" and value.shape:
+            try:
+                return self._builder.tracer(self._builder.constant(value))
+            except ConstantTooLargeError:  # too large to embed: it stays NumPy's array
+                return value
+        return value
+
     # -- refusals ----------------------------------------------------------------------
     def _where(self):
         return self._builder.where()
 
     def _refuse(self, cls, problem: str, hint: str | None = None):
+        if cls in (ConcreteValueError, TracedBranchError):
+            # An int parameter needed as a number (a loop bound, a size) becomes a
+            # compile-time constant: the builder asks trace() to trace again.
+            getattr(self._builder, "concrete_needed", lambda t: None)(self)
         file, line = self._where()
         if cls is TypeError:
             raise UnsupportedOperationError(problem, file=file, line=line, hint=hint)
         raise cls(problem, file=file, line=line, hint=hint)
 
     def __bool__(self):
+        value = self._concrete()
+        if value is not _NOT_CONSTANT:
+            return bool(value)
         if _called_explicitly(sys._getframe(1)):
             self._refuse(ConcreteValueError, "bool() of a traced value needs a concrete number",
                          "compute both outcomes and select with np.where(cond, a, b)")
+        if _is_while(sys._getframe(1)):
+            self._refuse(TracedBranchError, "a while loop's condition depends on a traced "
+                         "value (the number of iterations would have to be known)",
+                         "loop a fixed number of times (for _ in range(N), N a constant) "
+                         "and freeze the finished steps: x = np.where(done, x, step(x))")
         self._refuse(TracedBranchError,
                      "Python control flow (if/while/and/or) depends on a traced value",
                      "compute both branches and select with np.where(cond, a, b)")
 
     def __float__(self):
+        value = self._concrete()
+        if value is not _NOT_CONSTANT:
+            return float(value)
         self._refuse(ConcreteValueError, "float() of a traced value needs a concrete number",
                      "keep the value symbolic: drop the float() call")
 
     def __int__(self):
+        value = self._concrete()
+        if value is not _NOT_CONSTANT:
+            return int(value)
         self._refuse(ConcreteValueError, "int() of a traced value needs a concrete number",
                      "only shapes and constants can be used as ints; pass counts as constants")
 
     def __index__(self):
+        value = self._concrete()
+        if value is not _NOT_CONSTANT:
+            return int(value)
         self._refuse(ConcreteValueError,
                      "a traced value is used as an index, range() bound or size",
                      "use a constant (or a closure variable) for trip counts and indices")
@@ -119,17 +156,23 @@ class Tracer:
                      "use np.round(x) (its gradient is zero)")
 
     def item(self, *args):
+        value = self._concrete()
+        if value is not _NOT_CONSTANT:
+            return np.asarray(value).item(*args)
         self._refuse(ConcreteValueError, ".item() of a traced value needs a concrete number",
                      "index the array instead (x[0]) to keep the value symbolic")
 
     def tolist(self):
+        value = self._concrete()
+        if value is not _NOT_CONSTANT:
+            return np.asarray(value).tolist()
         self._refuse(ConcreteValueError, ".tolist() of a traced value needs concrete numbers",
                      "index the array instead to keep values symbolic")
 
     def __setitem__(self, key, value):
-        self._refuse(InPlaceMutationError, "in-place assignment into a traced array (for "
-                     "a parameter, NumPy would modify the caller's array)",
-                     "build a new array instead, e.g. with np.where(mask, new, x)")
+        # ops/update.py: a write into the function's own array updates it; a write into
+        # a parameter or a view is refused
+        registry.ARRAY_METHODS["__setitem__"](self, key, value)
 
     def _inplace(self, name, symbol, other):
         # NOTE: on an array NumPy's `x += y` writes into x (for a parameter, into the
@@ -137,10 +180,10 @@ class Tracer:
         # cannot express. A Python or NumPy scalar is immutable: `s += y` rebinds s.
         if not self._python and (self.shape or self._builder.graph.nodes[self._node]["op"]
                                  == "input" and self._node in self._builder.mutable):
-            self._refuse(InPlaceMutationError,
-                         f"in-place `{symbol}=` on a traced array writes into it (for a "
-                         "parameter, into the caller's array)",
-                         f"write `x = x {symbol} ...` to make a new array")
+            if not _is_operand(other):
+                return NotImplemented
+            return registry.ARRAY_METHODS["__inplace__"](self, name, symbol, other,
+                                                         sys._getframe(2))
         return self._binary(name, other)
 
     def __iadd__(self, o): return self._inplace("add", "+", o)
@@ -189,6 +232,10 @@ class Tracer:
     def __rxor__(self, o): return self._mask_op("logical_xor", o, True)
 
     def __invert__(self):
+        if self._python:  # Python's ~ on a bool is bitwise: ~True is -2, which is truthy
+            self._refuse(UnsupportedOperationError, "~ of a Python bool (a comparison of "
+                         "Python floats) is bitwise: ~True is -2, not False",
+                         "use np.logical_not(...) or the opposite comparison")
         if self._dtype != "bool":
             self._refuse(UnsupportedOperationError, f"~ of a {self._dtype} value (bitwise not)",
                          "use ~ on boolean masks only, e.g. ~(x > 0)")
@@ -212,8 +259,12 @@ class Tracer:
     # -- NumPy protocols ---------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         impl = registry.NUMPY_UFUNCS.get(ufunc)
+        if ufunc is np.add and method == "at" and "__add_at__" in registry.ARRAY_METHODS:
+            return registry.ARRAY_METHODS["__add_at__"](*inputs, **kwargs)
+        if _all_constant(inputs, kwargs):  # NumPy itself, on the constants' values
+            return self._constant(getattr(ufunc, method)(*_values(inputs), **_values(kwargs)))
         if method != "__call__" or impl is None:
-            spelled = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+            spelled = _ufunc_name(ufunc) + ("" if method == "__call__" else f".{method}")
             self._refuse(UnsupportedOperationError, _unsupported_message(spelled, ufunc),
                          _advice(ufunc))
         if kwargs.get("out") is not None:
@@ -225,6 +276,8 @@ class Tracer:
 
     def __array_function__(self, func, types, args, kwargs):
         impl = registry.NUMPY_FUNCTIONS.get(func)
+        if _all_constant(args, kwargs):  # NumPy itself, on the constants' values
+            return self._constant(func(*_values(args), **_values(kwargs)))
         if impl is None:
             name = f"{getattr(func, '__module__', 'numpy')}.{func.__name__}"
             name = name.replace("numpy.", "np.", 1)
@@ -233,6 +286,9 @@ class Tracer:
         return impl(*args, **kwargs)
 
     def __array__(self, *args, **kwargs):
+        value = self._concrete()
+        if value is not _NOT_CONSTANT:
+            return np.asarray(value, *args[:1])
         callee = _calling_function(self._where())
         if callee in ("np.array", "np.asarray", "np.asanyarray", "numpy.array"):
             self._refuse(ConcreteValueError,
@@ -270,6 +326,39 @@ class Tracer:
 
 
 _CALL_SITES: dict = {}  # code object -> offsets of call instructions
+_NOT_CONSTANT = object()
+
+
+def _all_constant(args, kwargs) -> bool:
+    """Whether every tracer among the arguments (one level into lists) is a constant."""
+    found = False
+    for value in (*args, *kwargs.values()):
+        for item in (value if isinstance(value, (list, tuple)) else (value,)):
+            if isinstance(item, Tracer):
+                if item._concrete() is _NOT_CONSTANT:
+                    return False
+                found = True
+    return found
+
+
+def _values(values):
+    """The arguments with constant tracers replaced by their values."""
+    def one(v):
+        if isinstance(v, Tracer):
+            return v._concrete()
+        if isinstance(v, (list, tuple)):
+            return type(v)(one(i) for i in v)
+        return v
+    if isinstance(values, dict):
+        return {k: one(v) for k, v in values.items()}
+    return tuple(one(v) for v in values)
+
+
+def _is_while(frame) -> bool:
+    """Whether `frame` is testing a `while` loop's condition (read from its source line)."""
+    import linecache
+    text = linecache.getline(frame.f_code.co_filename, frame.f_lineno).lstrip()
+    return text.startswith("while ") or text.startswith("while(")
 
 
 def _called_explicitly(frame) -> bool:
@@ -287,6 +376,15 @@ def _is_operand(value) -> bool:
     return isinstance(value, (Tracer, int, float, np.ndarray, np.generic, list, tuple))
 
 
+def _ufunc_name(ufunc) -> str:
+    """`scipy.special.gamma` for SciPy's ufuncs, `np.<name>` for NumPy's."""
+    special = sys.modules.get("scipy.special")
+    if special is not None and getattr(special, ufunc.__name__, None) is ufunc and \
+            getattr(np, ufunc.__name__, None) is not ufunc:
+        return f"scipy.special.{ufunc.__name__}"
+    return f"np.{ufunc.__name__}"
+
+
 def _unsupported_message(name: str, fn) -> str:
     if fn in registry.UNSUPPORTED:
         return f"{name} is recognised but not supported"
@@ -294,7 +392,9 @@ def _unsupported_message(name: str, fn) -> str:
 
 
 def _advice(fn) -> str:
-    return registry.UNSUPPORTED.get(fn, "run `bpcompiler ops` for the supported operations")
+    from .ops.special import ADVICE  # SciPy's, once SciPy is imported
+    return registry.UNSUPPORTED.get(fn) or ADVICE.get(fn) or \
+        "run `bpcompiler ops` for the supported operations"
 
 
 

@@ -103,9 +103,9 @@ def setitem_argument(x):
     return np.sum(x)
 
 
-def setitem_temporary(x):
-    y = x * 2.0
-    y[1:] = 0.0  # <-
+def setitem_view(x):
+    y = (x * 2.0)[:2]
+    y[1:] = 0.0  # <- a view: NumPy would write into the array it views
     return np.sum(y)
 
 
@@ -177,10 +177,6 @@ def star_args(*xs):
 
 def star_kwargs(x, **options):
     return x
-
-
-def keyword_only(x, *, scale):
-    return x * scale
 
 
 def log_of(x):
@@ -287,7 +283,7 @@ CASES = [
     ("unsupported math", unsupported_math, (0.5,), None, UnsupportedOperationError),
     ("unsupported method", unsupported_method, (V,), None, UnsupportedOperationError),
     ("x[0] = 1.0 on an argument", setitem_argument, (V,), None, InPlaceMutationError),
-    ("y[1:] = 0.0 on a temporary", setitem_temporary, (V,), None, InPlaceMutationError),
+    ("y[1:] = 0.0 on a view", setitem_view, (V,), None, InPlaceMutationError),
     ("x += 1 on an argument", iadd_argument, (V,), None, InPlaceMutationError),
     ("y *= 2 on a view", imul_view, (V,), None, InPlaceMutationError),
     ("out=", out_argument, (V,), None, InPlaceMutationError),
@@ -307,7 +303,6 @@ CASES = [
     ("too few args", two_params, (V,), None, ArgumentError),
     ("too many args", one_param, (V, V), None, ArgumentError),
     ("string arg", one_param, ("1.0",), None, ArgumentError),
-    ("list arg", one_param, ([1.0, 2.0],), None, ArgumentError),
     ("object array", one_param, (np.array([1.0, None]),), None, ArgumentError),
     ("complex arg", one_param, (1 + 2j,), None, ArgumentError),
     ("complex array", one_param, (np.array([1 + 2j]),), None, ArgumentError),
@@ -318,7 +313,6 @@ CASES = [
     ("non-finite value", log_of, (np.array([1.0, 0.0]),), None, NonFiniteError),
     ("*args", star_args, (1.0,), None, ArgumentError),
     ("**kwargs", star_kwargs, (1.0,), None, ArgumentError),
-    ("keyword-only", keyword_only, (1.0, 2.0), None, ArgumentError),
     ("np.random", random_numpy, (V,), None, RandomnessError),
     ("np.random no traced args", random_numpy_no_args, (1.0,), None, RandomnessError),
     ("Generator", random_generator, (V,), None, RandomnessError),

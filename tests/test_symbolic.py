@@ -50,6 +50,19 @@ def programs(np):
         flat = np.reshape(X * w, (-1,))
         return np.sum(flat ** 2) / flat.shape[0]
 
+    def by_len(w, X):  # len(X) read by the source: 1 / N as a 1-element constant
+        return np.sum(X @ w) / len(X)
+
+    def strided(w, X):  # h[::2] has (N + 1) // 2 rows
+        h = np.tanh(X @ w)
+        return np.sum(h[:-1] * h[1:]) + np.sum(h[::2])
+
+    def squared_size(w, X):  # N ** 2
+        return np.sum(np.cumsum(X @ w) ** 2) / X.shape[0] ** 2
+
+    def regroup(w, X):  # a reshape that folds N into -1
+        return np.sum(np.reshape(X, (-1, 2)) @ w[:2]) + np.sum(np.einsum("ij,j->i", X, w)) / X.size
+
     return locals()
 
 
@@ -70,6 +83,8 @@ CASES = [
      {"X": "f64[N,2]"}, ("w",)),
     ("reshape_flat", lambda n: (rng.normal(size=3), rng.normal(size=(n, 3))),
      {"X": "f64[N,3]"}, ("w",)),
+    *[(name, lambda n: (rng.normal(size=4), rng.normal(size=(n, 4))), {"X": "f64[N,4]"},
+       ("w",)) for name in ("by_len", "strided", "squared_size", "regroup")],
 ]
 
 

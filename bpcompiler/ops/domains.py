@@ -69,8 +69,22 @@ PERM = Domain("perm", lambda rng, s: rng.integers(0, min(s), size=s).astype(np.i
 INDEX = Domain("index", lambda rng, s: rng.integers(-3, 3, size=s).astype(np.int64),
                integer=True)
 
+
+
+def _spd(rng, shape):
+    b = rng.uniform(-1.0, 1.0, size=shape)
+    return b @ np.swapaxes(b, -1, -2) + shape[-1] * np.eye(shape[-1])
+
+
+# Symmetric positive definite matrices (stacks too): cholesky, multivariate_normal's cov.
+SPD = Domain("spd", _spd)
+# Strictly inside (0, 1): logit, ndtri, the beta distribution.
+PROBABILITY = Domain("probability", lambda rng, s: rng.uniform(0.05, 0.95, size=s),
+                     holds=lambda x: bool(np.all((x > 0.02) & (x < 0.98))),
+                     move=lambda t, m: f"(0.5 + 0.45 * {m}.tanh({t}))")
+
 DOMAINS = {d.name: d for d in (REAL, POSITIVE, NONZERO, UNIT, ABOVE1, MATRIX, BOOL, PERM,
-                               INDEX)}
+                               INDEX, SPD, PROBABILITY)}
 
 
 def resolve(domain) -> Domain | tuple:

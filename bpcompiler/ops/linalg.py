@@ -80,7 +80,7 @@ register(Op(name="matmul", arity=2, np_fn=np.matmul, py_fn=None, spell=infix("@"
             cases=((((2, 3), (3, 4)), {}), (((3,), (3, 4)), {}), (((2, 3), (3,)), {}),
                    (((3,), (3,)), {}), (((5, 2, 3), (3, 4)), {}), (((3,), (5, 3, 2)), {}),
                    (((5, 2, 3), (5, 3, 2)), {}), (((1, 2, 3), (4, 3, 2)), {})),
-            linear_in=(0, 1), reference=lambda xp, p: xp.matmul, names_as="{0}_at_{1}"))
+            linear_in=(0, 1), reference=lambda xp, p: xp.matmul, names_as="{0}_at_{1}", analytic=True))
 
 
 def _np_matmul(a, b, **kwargs):
@@ -101,10 +101,20 @@ def _np_dot(a, b, out=None):
                 "drop out= and use the returned value")
     nd_a, nd_b = _ndim(a), _ndim(b)
     if nd_a == 0 or nd_b == 0:
+        # np.dot is an array function: it makes arrays of Python scalars, which are then
+        # float64 (strong), not weak as in a ufunc: np.dot(0.5, float32 array) is float64.
+        a, b = (_as_numpy(v) for v in (a, b))
         return _builder().apply("multiply", (a, b), python=False)
     if nd_a > 2 or nd_b > 2:  # sum over a's last axis and b's second-to-last
         return _np_tensordot(a, b, ((nd_a - 1,), (max(nd_b - 2, 0),)))
     return _np_matmul(a, b)
+
+
+def _as_numpy(value):
+    if getattr(value, "_python", False):
+        b = _builder()
+        return b.tracer(b.numpy_scalar(value._node))
+    return np.asarray(value) if isinstance(value, (bool, int, float)) else value
 
 
 array_method("dot")(_np_dot)
@@ -169,7 +179,7 @@ register(Op(name="einsum", arity=-1, np_fn=lambda *xs, subscripts: np.einsum(sub
                    (((3,), (3,)), {"subscripts": "i,i->"}),
                    (((2, 3, 4), (2, 4, 5)), {"subscripts": "bij,bjk->bik"}),
                    (((2, 3), (3,), (2,)), {"subscripts": "ij,j,i->"})),
-            reference=lambda xp, p: lambda *xs: xp.einsum(p["subscripts"], *xs)))
+            reference=lambda xp, p: lambda *xs: xp.einsum(p["subscripts"], *xs), analytic=True))
 
 
 def _normalize_subscripts(subscripts: str, shapes) -> str:
@@ -316,7 +326,7 @@ register(Op(name="trace", arity=1, np_fn=lambda x, offset: np.trace(x, offset), 
             shape_rule=evaluated_rule, vjp=_trace_vjp, spellings=("np.trace", ".trace()"),
             cases=((((3, 3),), {"offset": 0}), (((3, 4),), {"offset": 1}),
                    (((3, 3, 2),), {"offset": 0})),
-            reference=lambda xp, p: lambda x: xp.trace(x, p["offset"])))
+            reference=lambda xp, p: lambda x: xp.trace(x, p["offset"]), analytic=True))
 
 
 @numpy_function(np.trace)

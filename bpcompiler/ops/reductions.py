@@ -58,7 +58,7 @@ register(Op(name="sum", arity=1, np_fn=lambda x, axis, keepdims: np.sum(x, axis,
             array_api=standard.reduction("sum"),
             vjp=lambda g, y, x, axis, keepdims: (_spread(g, x, axis, keepdims),),
             spellings=("np.sum", ".sum()"), cases=_CASES, linear_in=(0,),
-            reference=lambda xp, p: lambda x: xp.sum(x, **_axis_keywords(p))))
+            reference=lambda xp, p: lambda x: xp.sum(x, **_axis_keywords(p)), analytic=True))
 register(Op(name="mean", arity=1,  # np.average lowers to sums (see _np_average)
             np_fn=lambda x, axis, keepdims: np.mean(x, axis, keepdims=keepdims),
             py_fn=None, spell=_reduction_spell("mean"), shape_rule=evaluated_rule,
@@ -66,7 +66,7 @@ register(Op(name="mean", arity=1,  # np.average lowers to sums (see _np_average)
             vjp=lambda g, y, x, axis, keepdims: (
                 _spread(g / float(_count(x.shape, axis)), x, axis, keepdims),),
             spellings=("np.mean", ".mean()", "np.average"), cases=_CASES, linear_in=(0,),
-            reference=lambda xp, p: lambda x: xp.mean(x, **_axis_keywords(p))))
+            reference=lambda xp, p: lambda x: xp.mean(x, **_axis_keywords(p)), analytic=True))
 
 
 
@@ -218,13 +218,13 @@ register(Op(name="cumsum", arity=1, np_fn=lambda x, axis: np.cumsum(x, axis), py
             spell=_cum_spell("cumsum"), shape_rule=evaluated_rule, vjp=_cumsum_vjp,
             array_api=standard.along_axis("cumulative_sum"),
             spellings=("np.cumsum", ".cumsum()"), cases=_CUM_CASES, linear_in=(0,),
-            reference=lambda xp, p: lambda x: xp.cumsum(x, axis=p["axis"])))
+            reference=lambda xp, p: lambda x: xp.cumsum(x, axis=p["axis"]), analytic=True))
 register(Op(name="cumprod", arity=1, np_fn=lambda x, axis: np.cumprod(x, axis), py_fn=None,
             spell=_cum_spell("cumprod"), shape_rule=evaluated_rule, vjp=_cumprod_vjp,
             array_api=standard.along_axis("cumulative_prod"),
             spellings=("np.cumprod", ".cumprod()"), cases=_CUM_CASES, domain="nonzero",
             doc="the gradient divides by x: it needs nonzero elements",
-            reference=lambda xp, p: lambda x: xp.cumprod(x, axis=p["axis"])))
+            reference=lambda xp, p: lambda x: xp.cumprod(x, axis=p["axis"]), analytic=True))
 
 
 # -- front ends -----------------------------------------------------------------------
@@ -235,8 +235,20 @@ def _no_extras(name, **given):
                 "drop the argument, or cast with .astype() before reducing")
 
 
+def _same_dtype(a, dtype):
+    """None for a dtype= the result has anyway (scipy passes dtype=x.dtype), else dtype."""
+    if dtype is None or dtype is np._NoValue:
+        return None
+    try:
+        same = np.dtype(dtype).name == getattr(a, "_dtype", None)
+    except TypeError:
+        return dtype
+    return None if same else dtype
+
+
 def _reduction_frontend(name: str):
     def traced(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+        dtype = _same_dtype(a, dtype)
         _no_extras(name, dtype=dtype, out=out, initial=initial,
                    where=None if where is True else where)
         axis = normalize_axis(axis, len(np.shape(a)))

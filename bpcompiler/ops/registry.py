@@ -113,6 +113,10 @@ class Op:
     # which returns None for params the standard cannot write (a negative slice step).
     # None, the default: not portable; a compile for that target names the op and line.
     array_api: Callable | None = None
+    # The NumPy implementation takes complex operands and is holomorphic near the real
+    # line, with the real derivative there: verification differentiates paths made of
+    # such ops exactly, by the complex step, with no step size to choose.
+    analytic: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "domain", resolve(self.domain))

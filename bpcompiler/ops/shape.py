@@ -8,6 +8,8 @@ common-sub-expression elimination can compare them and the emitter can print the
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from ..errors import ShapeError, UnsupportedOperationError
@@ -67,7 +69,7 @@ register(Op(name="reshape", arity=1, np_fn=lambda x, shape: np.reshape(x, shape)
             cases=((((6,),), {"shape": (2, 3)}), (((2, 3),), {"shape": (3, 2)}),
                    (((2, 3, 4),), {"shape": (4, 6)}), (((),), {"shape": (1, 1)})),
             linear_in=(0,), view=True, shape_only=True, names_as="{0}_reshaped",
-            reference=lambda xp, p: lambda x: xp.reshape(x, p["shape"])))
+            reference=lambda xp, p: lambda x: xp.reshape(x, p["shape"]), analytic=True))
 
 
 def constant_shape(shape, what: str) -> tuple:
@@ -119,7 +121,7 @@ register(Op(name="transpose", arity=1, np_fn=lambda x, axes: np.transpose(x, axe
             cases=((((2, 3),), {"axes": (1, 0)}), (((2, 3, 4),), {"axes": (2, 0, 1)}),
                    (((2, 3, 4),), {"axes": (0, 2, 1)})),
             linear_in=(0,), view=True, names_as="{0}_T",
-            reference=lambda xp, p: lambda x: xp.transpose(x, p["axes"])))
+            reference=lambda xp, p: lambda x: xp.transpose(x, p["axes"]), analytic=True))
 
 
 @numpy_function(np.transpose)
@@ -161,7 +163,7 @@ register(Op(name="broadcast_to", arity=1, np_fn=lambda x, shape: np.broadcast_to
                    (((2, 1),), {"shape": (2, 4)}), (((1, 3),), {"shape": (2, 2, 3)})),
             linear_in=(0,), view=True, shape_only=True, names_as="{0}_wide",
             # (autograd cannot broadcast_to new leading dims; multiplying by ones can)
-            reference=lambda xp, p: lambda x: x * xp.ones(p["shape"])))
+            reference=lambda xp, p: lambda x: x * xp.ones(p["shape"]), analytic=True))
 
 
 @numpy_function(np.broadcast_to)
@@ -182,6 +184,8 @@ def encode_index(index) -> tuple:
         elif isinstance(item, slice):
             parts = [item.start, item.stop, item.step]
             for p in parts:
+                if hasattr(p, "_node"):
+                    operator.index(p)  # a traced bound: the tracer says what to do
                 if p is not None and not isinstance(p, (int, np.integer)):
                     _refuse(UnsupportedOperationError,
                             "a slice bound is a traced value or not an int",
@@ -249,7 +253,7 @@ register(Op(name="getitem", arity=1, np_fn=_getitem_impl, py_fn=None, spell=_get
                    (((3, 4),), {"index": (("ellipsis",), ("newaxis",), ("slice", 1, 3, None))}),
                    (((2, 3, 4),), {"index": (("int", 0), ("slice", None, 2, None))})),
             linear_in=(0,), view=True, names_as="{0}_part",
-            reference=lambda xp, p: lambda x: x[decode_index(p["index"])]))
+            reference=lambda xp, p: lambda x: x[decode_index(p["index"])], analytic=True))
 
 
 @array_method("__getitem__")
@@ -291,7 +295,7 @@ register(Op(name="scatter", arity=1, np_fn=_scatter_impl, py_fn=None, spell=None
                    (((3,),), {"index": (("slice", 1, None, 2),), "shape": (6,)}),
                    (((3,),), {"index": (("slice", None, None, None), ("int", 1)),
                               "shape": (3, 4)})),
-            linear_in=(0,), accumulate=_scatter_into, names_as="{0}_spread"))
+            linear_in=(0,), accumulate=_scatter_into, names_as="{0}_spread", analytic=True))
 
 
 # -- astype ----------------------------------------------------------------------------
@@ -307,7 +311,7 @@ register(Op(name="astype", arity=1, np_fn=lambda x, dtype: np.asarray(x).astype(
                 F.astype(g, dtype=x._dtype) if x._dtype in ("float64", "float32") else None,),
             spellings=(".astype()",),
             cases=((((3,),), {"dtype": "float32"}), (((2, 2),), {"dtype": "float64"})),
-            linear_in=(0,), names_as="{0}_cast"))
+            linear_in=(0,), names_as="{0}_cast", analytic=True))
 
 
 @array_method("astype")
@@ -335,6 +339,36 @@ register(Op(name="to_float", arity=1, np_fn=float, py_fn=float,
             array_api=standard.unchanged,
             vjp=lambda g, y, x: (g,), cases=((((),), {}),), linear_in=(0,),
             names_as="{0}_float"))
+
+
+# -- to_numpy: a Python scalar as a NumPy scalar -----------------------------------------
+# Built where NumPy would convert: a NumPy function applied to Python scalars only
+# (np.divide(a, b) on floats gives inf at b == 0, where `a / b` raises), np.dot's
+# operands (an array function: a Python float there is float64, not weak), and a
+# gradient that must be a NumPy scalar because its parameter is one.
+_NUMPY_SCALAR = {"float64": np.float64, "float32": np.float32, "int64": np.int64,
+                 "int32": np.int32, "bool": np.bool_}
+register(Op(name="to_numpy", arity=1,
+            np_fn=lambda x, dtype: _NUMPY_SCALAR[dtype](x),
+            py_fn=None,
+            spell=lambda args, params, aval: Expr(f"np.{params['dtype']}({args[0].text})",
+                                                  PREC_ATOM),
+            shape_rule=lambda op, avals, params, python: ((), params["dtype"]),
+            array_api=standard.unchanged,  # the standard has no NumPy scalars: 0-d arrays
+            vjp=lambda g, y, x, dtype: (g,) if dtype in ("float64", "float32") else (None,),
+            cases=((((),), {"dtype": "float64"}),)))
+
+
+# The gradient of a 0-d array parameter is a 0-d array (NumPy's arithmetic on 0-d arrays
+# gives scalars); np.array copies, so the caller never receives an alias of an argument.
+register(Op(name="to_array", arity=1, np_fn=lambda x, dtype: np.array(x, dtype=dtype),
+            py_fn=None,
+            spell=lambda args, params, aval: Expr(
+                f"np.array({args[0].text}, dtype=np.{params['dtype']})", PREC_ATOM),
+            shape_rule=lambda op, avals, params, python: ((), params["dtype"]),
+            array_api=lambda args, params, aval: Expr(
+                f"xp.asarray({args[0].text}, dtype=xp.{params['dtype']}, copy=True)", PREC_ATOM),
+            vjp=lambda g, y, x, dtype: (g,), cases=((((),), {"dtype": "float64"}),)))
 
 
 # -- front ends that are reshapes or transposes -----------------------------------------

@@ -19,12 +19,9 @@ for _fn, _advice in [
                         "symmetric matrices use np.linalg.eigh"),
         (np.linalg.eigvals, "for symmetric matrices use np.linalg.eigvalsh"),
         (np.linalg.qr, "solve systems with np.linalg.solve instead"),
-        (np.linalg.cholesky, "solve with np.linalg.solve and use np.linalg.slogdet for "
-                             "log-determinants"),
         (np.linalg.pinv, "use np.linalg.solve (or np.linalg.inv for square matrices)"),
         (np.linalg.lstsq, "solve the normal equations with np.linalg.solve(A.T @ A, A.T @ b)"),
         (np.linalg.matrix_rank, "the rank is not differentiable; compute it outside f"),
-        (np.linalg.matrix_power, "multiply with @ a fixed number of times"),
         (np.linalg.cond, "use np.linalg.norm(A) * np.linalg.norm(np.linalg.inv(A))"),
         (np.convolve, "write the convolution as a sum of shifted slices"),
         (np.interp, "no gradient for interpolation tables: use a polynomial"),

@@ -16,8 +16,8 @@ MAX_FOLDED_SIZE = 16
 
 def fold_rule(h, attrs):
     """The rewrite behind fold_constants (see rebuild.Rewrite)."""
-    if attrs["op"] in ("input", "const") or not attrs["args"]:
-        return None
+    if attrs["op"] in ("input", "const", "to_array") or not attrs["args"]:
+        return None  # (a 0-d array constant would print as a NumPy scalar)
     nodes = h._node
     for a in attrs["args"]:
         if nodes[a]["op"] != "const":
