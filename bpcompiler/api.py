@@ -35,6 +35,7 @@ from .graph import check_graph, dump
 from .modes import NEED_SCALAR, add_modes, check_emit, modes_header, name_results
 from .verify_modes import perturb, verify_modes
 from .passes import optimize
+from .portable import check_target
 from .progress import logger, phase_reporter
 from .replay import api_command
 from .shapes import SymbolicShapes, default_wrt_from_examples, resolve_shapes
@@ -136,12 +137,21 @@ def load_module(source: str, name: str, filename: str) -> types.ModuleType:
     return module
 
 
+# The docstring's paragraph on what a module of each non-default target runs on.
+PORTABLE_NOTE = {"array-api": "\n" + "\n".join(textwrap.wrap(
+    "Written in the Python array API standard: each function takes its array library "
+    "(NumPy, CuPy, PyTorch, JAX, Dask, ...) and device from its array arguments, writes "
+    "nothing in place, and returns 0-d arrays where the NumPy target returns floats.",
+    88)) + "\n"}
+
+
 def compile_grad(f: Callable[..., Any], args: Sequence[Any] | None = None,
                  wrt: str | Sequence[str] | None = None, out: str | os.PathLike[str] | None = None,
                  *, specs: dict[str, str] | None = None, emit: Sequence[str] = ("grad",),
                  command: str | None = None, force: bool = False, debug: bool = False,
                  progress: Callable[[str], None] | bool | None = None,
-                 bounds: dict[str, tuple[float, float]] | None = None) -> Compiled:
+                 bounds: dict[str, tuple[float, float]] | None = None,
+                 target: str = "numpy") -> Compiled:
     """Compile the gradient of `f` at example `args` into a verified Python module.
 
     `wrt` names the parameters to differentiate (default: every float parameter). With
@@ -161,7 +171,10 @@ def compile_grad(f: Callable[..., Any], args: Sequence[Any] | None = None,
     and the header records a `bpcompiler compile` command that `bpcompiler check` reruns.
     `bounds` maps parameter names to (lo, hi) ranges (a spec's `in [lo, hi]` gives one
     too): the points verification adds stay inside them.
+    `target` is "numpy" (plain NumPy and math) or "array-api": a module that runs on
+    the arrays of any library of the Python array API standard (see portable.py).
     """
+    check_target(target)
     # NOTE: a compile allocates a few dicts per node and frees nothing cyclic until it
     # returns; the cyclic collector's full sweeps over a 100k-node graph cost a third of
     # the compile time, so it is paused for the compile and resumed afterwards.
@@ -174,8 +187,11 @@ def compile_grad(f: Callable[..., Any], args: Sequence[Any] | None = None,
             wrt = default_wrt_from_examples(f, args, shapes.data)
         shapes.bounds.update(bounds or {})
         emit = check_emit(emit)
+        if target != "numpy" and emit != ("grad",):
+            raise ArgumentError(f"target={target!r} emits grad only, not {emit!r}",
+                                hint="compile the other functions with the NumPy target")
         compiled = _compile(f, args, wrt, out, command, force, debug, report, shapes, emit,
-                            specs)
+                            specs, target)
     finally:
         close()
         if collecting:
@@ -303,7 +319,7 @@ def _verify_at_sizes(f, check, leaves, shapes, sig, args):
 
 
 def _compile(f, args, wrt, out, command, force, debug, progress, shapes, emits,
-             specs) -> Compiled:
+             specs, target: str = "numpy") -> Compiled:
     report = CompileReport()
     clock = time.perf_counter()
     protected = own_sources(f)
@@ -361,7 +377,7 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes, emits,
                     line=getattr(base, "__code__", None) and base.__code__.co_firstlineno,
                     hint="emit grad only, or pass each array as its own parameter")
         text = emit(joint, header, _docstring(name, def_items(sig), joint.graph["wrt_params"],
-                                              emits))
+                                              emits) + PORTABLE_NOTE.get(target, ""), target)
         phase("emit")
         stage = enter("format")
         source = format_source(text)

@@ -22,7 +22,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-from . import comments
+from . import comments, portable
 from .literals import literal
 from .naming import Namespace, Statement, base_name, reuse_names
 from .ops import REGISTRY
@@ -65,6 +65,13 @@ class _Context:
     module_uses: Counter  # reads of each node in the whole module
     main_file: str | None
     def_lines: set  # (file, line) of the function's parameter list
+    # target="array-api" (portable.py): the nodes whose values are arrays, spelled with
+    # their op's `array_api`; None for the NumPy target.
+    arrays: set | None = None
+
+    def statement_of(self, spec):
+        """How an op prints as statements, or None: portable spellings are expressions."""
+        return spec.statement if self.arrays is None else None
 
 
 def lower_body(ctx: _Context, roots: tuple[int, ...], keep_named: bool = False) -> Body:
@@ -143,6 +150,8 @@ class _Plan:
         / `a -= b`: one buffer for a gradient however many pieces it sums, no copy.
         Returns {add node: (buffer node, other node)} and the scatters folded into it."""
         g, accumulate, absorbed = self.g, {}, set()
+        if self.ctx.arrays is not None:  # the standard writes nothing in place
+            return accumulate, absorbed
         for n in sorted(self.nodes):
             at = g._node[n]
             if at["op"] not in ("add", "subtract") or at["python"]:
@@ -171,7 +180,8 @@ class _Plan:
         attrs = self.g._node[node]
         if self.ctx.module_uses.get(node) != 1 or node in self.roots \
                 or attrs["op"] in ("input", "const") \
-                or REGISTRY[attrs["op"]].statement is not None or node in self.accumulate \
+                or self.ctx.statement_of(REGISTRY[attrs["op"]]) is not None \
+                or node in self.accumulate \
                 or node in self.absorbed or node in self.buffer_of:
             return False
         if not _has_own_name(attrs):
@@ -209,16 +219,15 @@ class _Plan:
                                                  binds=False, reads_first=False))
                 exprs[node], self.refs[node] = exprs[first], (first,)
                 continue
-            spec = REGISTRY[op]
-            if spec.statement is None and node in self.foldable:
-                expr = spec.spell([exprs[a] for a in attrs["args"]], attrs["params"],
-                                  _aval(attrs))
+            statement = self.ctx.statement_of(REGISTRY[op])
+            if statement is None and node in self.foldable:
+                expr = self._spelled(node, attrs, exprs)
                 if len(expr.text) <= MAX_INLINE_CHARS:
                     self.folded.add(node)
                     exprs[node], self.refs[node] = expr, refs
                     continue
             self.statements.append(Statement(node, refs, binds=True,
-                                             reads_first=spec.statement is None))
+                                             reads_first=statement is None))
             exprs[node], self.refs[node] = Expr(self.bases[node], PREC_ATOM), (node,)
 
     def _leaf(self, node, attrs) -> Expr:
@@ -260,7 +269,12 @@ class _Plan:
 
     def _spelled(self, node, attrs, exprs) -> Expr:
         spec = REGISTRY[attrs["op"]]
-        return spec.spell([exprs[a] for a in attrs["args"]], attrs["params"], _aval(attrs))
+        operands = [exprs[a] for a in attrs["args"]]
+        if self.ctx.arrays is None:
+            return spec.spell(operands, attrs["params"], _aval(attrs))
+        if node in self.ctx.arrays:
+            return portable.spell(self.g, node, operands, self.ctx.arrays)
+        return portable.scalar_spell(attrs, operands, self.ctx.main_file)
 
     def _statement(self, node, attrs, exprs, names) -> list[str]:
         if node in self.accumulate:
@@ -273,11 +287,11 @@ class _Plan:
                 return [REGISTRY[s["op"]].accumulate(target, symbol, [exprs[s["args"][0]]],
                                                      s["params"])]
             return [f"{target} {symbol} {exprs[second].text}"]
-        spec = REGISTRY[attrs["op"]]
+        statement = self.ctx.statement_of(REGISTRY[attrs["op"]])
         name = names[node]
-        if spec.statement is not None:
+        if statement is not None:
             operands = [Expr(_atom(exprs[a]), PREC_ATOM) for a in attrs["args"]]
-            code = spec.statement(name, operands, attrs["params"], _aval(attrs))
+            code = statement(name, operands, attrs["params"], _aval(attrs))
         else:
             code = [f"{name} = {self._spelled(node, attrs, exprs).text}"]
         exprs[node] = Expr(name, PREC_ATOM)
@@ -334,6 +348,8 @@ def _has_own_name(attrs) -> bool:
 def _const(ctx: _Context, node, attrs) -> Expr:
     import numpy as np
     value = attrs["params"]["value"]
+    if ctx.arrays is not None:
+        return portable.constant(attrs, ctx.constants.get(node))
     if node in ctx.constants:
         return Expr(ctx.constants[node], PREC_ATOM)
     if isinstance(value, SymArray):  # its shape is read from the arguments

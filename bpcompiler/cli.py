@@ -63,6 +63,8 @@ def compile_command(options: argparse.Namespace) -> str:
         parts += ["--args-npz", options.args_npz]
     if getattr(options, "emit", None):
         parts += ["--emit", options.emit]
+    if getattr(options, "array_target", "numpy") != "numpy":
+        parts += ["--target", options.array_target]
     return shlex.join(parts)
 
 
@@ -158,7 +160,8 @@ def run_compile(options: argparse.Namespace, write: bool = True,
         options, "emit", None) else ("grad",)
     return compile_grad(fn, args, wrt=wrt, out=options.out if write else None, specs=specs,
                         emit=emit, command=compile_command(options), force=options.force,
-                        debug=options.debug, progress=progress)
+                        debug=options.debug, progress=progress,
+                        target=getattr(options, "array_target", "numpy"))
 
 
 @contextlib.contextmanager
@@ -291,6 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
     _compile_options(c, "output path (default output/<file>_grad.py, or "
                         "output/<file>_<func>_grad.py when FUNC is not named after the file;"
                         " the directory is [tool.bpcompiler] output)")
+    c.add_argument("--target", dest="array_target", choices=("numpy", "array-api"),
+                   default="numpy", help="numpy (default): plain NumPy and math; "
+                   "array-api: runs on any array API library (CuPy, PyTorch, JAX, Dask)")
     c.set_defaults(run=cmd_compile)
 
     g = sub.add_parser("graph", help="draw the forward and adjoint graph of FILE.py:FUNC")

@@ -16,8 +16,8 @@ from .literals import array_literal, is_zeros, literal  # noqa: F401  (re-export
 from .lower import Function, Module, lower
 
 
-def emit(g, header_lines: list[str], docstring: str) -> str:
-    return print_module(lower(g), header_lines, docstring)
+def emit(g, header_lines: list[str], docstring: str, target: str = "numpy") -> str:
+    return print_module(lower(g, target), header_lines, docstring)
 
 
 def print_module(module: Module, header_lines: list[str], docstring: str) -> str:

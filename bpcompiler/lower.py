@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import body as bodies
-from . import modes_lower
+from . import modes_lower, portable, portable_guards
 from .body import Line, lower_body
 from .comments import provenance
 from .graph import outputs
@@ -66,25 +66,35 @@ class Module:
     call: tuple = ()  # the arguments forwarding every parameter (`grad` to value_and_grad)
 
 
-def lower(g) -> Module:
+def lower(g, target: str = "numpy") -> Module:
+    """The module for `target`: "numpy", or "array-api" (portable.py)."""
+    arrays = portable.array_valued(g) if target == "array-api" else None
+    if arrays is not None:
+        portable.refuse_unportable(g, arrays, g.graph["file"])
     dims = {d for axes in g.graph.get("symbolic_dims", {}).values() for d in axes.values()}
     sig = of_graph(g)  # the source's own parameters (a structured one's leaves are params)
+    bound = portable.BOUND if arrays is not None else ()
     space = Namespace(fixed=tuple(g.graph["params"]) + tuple(p.name for p in sig.params)
-                      + tuple(sorted(dims)))
-    inputs = _parameter_names(g, space)
+                      + tuple(sorted(dims)) + bound)
+    inputs = _parameter_names(g, space, bound)
     extra = modes_lower.claim_inputs(g, space)
     inputs.update(extra.nodes)
-    constants, constant_lines = _constants(g, space)
+    constants, constant_lines = _constants(g, space, arrays is not None)
     uses = Counter(a for n in g for a in g._node[n]["args"])
     def_lines = {(g._node[n]["file"], g._node[n]["line"]) for n in inputs}
-    ctx = bodies._Context(g, inputs, constants, space, uses, g.graph["file"], def_lines)
-    imports = _imports(g, constant_lines)
-    constant_lines = module_lines(g, g.graph.get("command", "")) + constant_lines
-    preamble = _preamble(g, inputs, imports)
+    ctx = bodies._Context(g, inputs, constants, space, uses, g.graph["file"], def_lines,
+                          arrays)
     output = g.graph["output"]
     fwd = lower_body(ctx, tuple(g.graph.get("output_leaves", (output,))))
     both = lower_body(ctx, (output,) + tuple(g.graph["grads"]), keep_named=True)
-    grads, named = _gradient_names(g, both, space)
+    grads, named = _gradient_names(g, both, space, standard=arrays is not None)
+    if arrays is None:
+        imports = _imports(g, constant_lines)
+        constant_lines = module_lines(g, g.graph.get("command", "")) + constant_lines
+        preamble = _preamble(g, inputs, imports)
+    else:
+        imports, preamble, constant_lines = _portable_parts(
+            g, inputs, constant_lines, [fwd.statements, both.statements, named])
     wrt_params = g.graph.get("wrt_params", g.graph["wrt"])
     if g.graph["grads"]:  # (a module of jvp or jacobian only has none)
         grads = gradient_texts(sig, wrt_params, dict(zip(g.graph["wrt"], grads)))
@@ -115,13 +125,13 @@ def lower(g) -> Module:
                   imports, constant_lines, functions, call=tuple(call_items(sig)))
 
 
-def _parameter_names(g, space: Namespace) -> dict:
+def _parameter_names(g, space: Namespace, bound: tuple = ()) -> dict:
     """The name each parameter is read by in the bodies."""
     params = g.graph["params"]
     names: dict[int, str] = {}
     for index, node in enumerate(g.graph["inputs"]):
         p = params[index]
-        shadows = p in MODULES or p in SPELLED_BUILTINS
+        shadows = p in MODULES or p in SPELLED_BUILTINS or p in bound
         names[node] = space.claim(f"{p}_arg") if shadows else p
     return names
 
@@ -147,8 +157,9 @@ def _preamble(g, inputs: dict, imports: list[str]) -> list[str]:
     return lines + guard_lines(g, local)
 
 
-def _constants(g, space: Namespace) -> tuple[dict, list[str]]:
-    """Module-level names for array constants (all-zero ones print inline)."""
+def _constants(g, space: Namespace, lists: bool = False) -> tuple[dict, list[str]]:
+    """Module-level names for array constants (all-zero ones print inline); with
+    `lists` (the array-API target), as nested lists the bodies make arrays of."""
     constants, lines = {}, []
     for node in sorted(g):
         attrs = g._node[node]
@@ -157,11 +168,13 @@ def _constants(g, space: Namespace) -> tuple[dict, list[str]]:
                 and not isinstance(value, SymArray) and not is_zeros(value):
             name = space.claim((attrs["name"] or "CONST").upper())
             constants[node] = name
-            lines.append(f"{name} = {array_literal(value)}")
+            text = portable.list_literal(value) if lists else array_literal(value)
+            lines.append(f"{name} = {text}")
     return constants, lines
 
 
-def _gradient_names(g, both, space, nodes=None, wanted=None) -> tuple[list[str], list[Line]]:
+def _gradient_names(g, both, space, nodes=None, wanted=None,
+                    standard: bool = False) -> tuple[list[str], list[Line]]:
     """Each gradient as `d_<param>`: its statement's own name when it has it, else a
     statement binding that name (`d_b = d_z`; a copy when the value may be shared with
     an argument, a constant or another gradient, so callers may modify what they get)."""
@@ -176,7 +189,7 @@ def _gradient_names(g, both, space, nodes=None, wanted=None) -> tuple[list[str],
         aliased = attrs["op"] in ("input", "const") or REGISTRY[attrs["op"]].view or \
             node in seen
         seen.add(node)
-        copy = not attrs["python"] and aliased and not text.startswith("np.zeros(")
+        copy = not attrs["python"] and aliased and not text.startswith(("np.zeros(", "xp.zeros("))
         if text == want and not copy:
             names.append(text)
             continue
@@ -185,7 +198,8 @@ def _gradient_names(g, both, space, nodes=None, wanted=None) -> tuple[list[str],
             free.taken |= locals_
             want = free.claim(want)
         locals_.add(want)
-        value = (f"{text}.copy()" if _is_atom(text) else f"({text}).copy()") if copy else text
+        value = text if not copy else f"xp.asarray({text}, copy=True)" if standard else \
+            f"{text}.copy()" if _is_atom(text) else f"({text}).copy()"
         lines.append(Line([f"{want} = {value}"]))
         names.append(want)
     return names, lines
@@ -193,6 +207,27 @@ def _gradient_names(g, both, space, nodes=None, wanted=None) -> tuple[list[str],
 
 def _is_atom(text: str) -> bool:
     return text.isidentifier() or text.endswith(")") and text.startswith("np.")
+
+
+def _portable_parts(g, inputs: dict, constant_lines: list[str], bodies_: list) -> tuple:
+    """Imports, preamble and module-level lines of an array-API module: array_api_compat
+    for the namespace when there are array parameters, math when a statement, constant
+    or guard spells it; the device is read only when a statement makes an array."""
+    code = "\n".join(row for lines in bodies_ for line in lines for row in line.code)
+    local = {p: inputs[node] for p, node in zip(g.graph["params"], g.graph["inputs"])}
+    preamble = portable_guards.guard_lines(g, local, "device=device" in code)
+    module = portable_guards.module_lines(g, g.graph.get("command", ""))
+    text = "\n".join([code] + preamble + constant_lines)
+    imports = (["import math"] if "math." in text else []) + \
+        ([f"import {portable.COMPAT}"] if portable_guards.array_parameters(g) else [])
+    builtins = [p for p in g.graph["params"] if p in SPELLED_BUILTINS]
+    shadow = [f"{inputs[node]} = {p}" for p, node in zip(g.graph["params"], g.graph["inputs"])
+              if inputs[node] != p]
+    if "math" in g.graph["params"] and "import math" in imports:
+        shadow.append("import math")
+    if builtins:
+        shadow.append(f"from builtins import {', '.join(builtins)}")
+    return imports, shadow + preamble, module + constant_lines
 
 
 def _imports(g, constant_lines) -> list[str]:

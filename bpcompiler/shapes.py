@@ -119,6 +119,7 @@ def default_wrt_from_examples(f, args, data: tuple) -> tuple | None:
     """The float parameters (by their examples) not marked `data`, or None (trace()
     then explains that there is nothing to differentiate)."""
     names = list(inspect.signature(f).parameters)
-    floats = [n for n, v in zip(names, args) if n not in data and
-              (isinstance(v, float) or np.asarray(v).dtype.kind == "f")]
+    given = args if isinstance(args, dict) else dict(zip(names, args))
+    floats = [n for n in names if n in given and n not in data and
+              (isinstance(given[n], float) or np.asarray(given[n]).dtype.kind == "f")]
     return tuple(floats) or None

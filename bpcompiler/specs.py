@@ -184,6 +184,8 @@ def annotation_spec(annotation):
     text), and `typing.Annotated[np.ndarray, "f64[N,8]"]`, evaluated or as text."""
     if annotation is inspect.Parameter.empty or annotation is None:
         return None
+    if annotation in (float, "float"):  # a plain `x: float` is the spec it reads as
+        return "float"
     if isinstance(annotation, str):
         if _LOOKS_LIKE_SPEC.match(annotation):
             return annotation.strip()

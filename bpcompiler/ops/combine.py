@@ -14,6 +14,7 @@ import numpy as np
 from ..errors import ShapeError, UnsupportedOperationError
 from .tangents import linear
 from .registry import PREC_ATOM, Expr, F, Op, array_method, evaluated_rule, numpy_function, register
+from . import standard
 from .shape import _builder, _refuse, _reshape, flat_if_no_axis, normalize_axis
 
 FULL = ("slice", None, None, None)
@@ -41,6 +42,7 @@ def _concatenate_vjp(g, y, *xs, axis):
 register(Op(name="concatenate", arity=-1,
             np_fn=lambda *xs, axis: np.concatenate(xs, axis=axis), py_fn=None,
             spell=_sequence_spell("concatenate"), shape_rule=evaluated_rule,
+            array_api=standard.sequence("concat"),
             vjp=_concatenate_vjp, jvp=linear("concatenate"),
             spellings=("np.concatenate", "np.hstack", "np.vstack", "np.column_stack"),
             cases=((((3,), (2,)), {"axis": 0}), (((2, 3), (2, 1), (2, 2)), {"axis": 1}),
@@ -96,6 +98,7 @@ def _np_column_stack(tup):
 # -- stack ------------------------------------------------------------------------------
 register(Op(name="stack", arity=-1, np_fn=lambda *xs, axis: np.stack(xs, axis=axis),
             py_fn=None, spell=_sequence_spell("stack"), shape_rule=evaluated_rule,
+            array_api=standard.sequence("stack"),
             vjp=lambda g, y, *xs, axis: tuple(
                 F.getitem(g, index=(FULL,) * axis + (("int", i),)) for i in range(len(xs))),
             jvp=linear("stack"),
@@ -167,6 +170,8 @@ def _tile_vjp(g, y, x, reps):
 register(Op(name="tile", arity=1, np_fn=lambda x, reps: np.tile(x, reps), py_fn=None,
             spell=lambda args, params, aval: Expr(
                 f"np.tile({args[0].text}, {params['reps']!r})", PREC_ATOM),
+            array_api=lambda args, params, aval: Expr(
+                f"xp.tile({args[0].text}, {params['reps']!r})", PREC_ATOM),
             shape_rule=evaluated_rule, vjp=_tile_vjp, jvp=linear("tile"), spellings=("np.tile",),
             cases=((((3,),), {"reps": (2,)}), (((2, 3),), {"reps": (2, 1)}),
                    (((3,),), {"reps": (2, 2)}), (((2, 1, 3),), {"reps": (2,)}),
@@ -190,6 +195,9 @@ register(Op(name="repeat", arity=1,
             np_fn=lambda x, repeats, axis: np.repeat(x, repeats, axis), py_fn=None,
             spell=lambda args, params, aval: Expr(
                 f"np.repeat({args[0].text}, {params['repeats']}, axis={params['axis']})",
+                PREC_ATOM),
+            array_api=lambda args, params, aval: Expr(
+                f"xp.repeat({args[0].text}, {params['repeats']}, axis={params['axis']})",
                 PREC_ATOM),
             shape_rule=evaluated_rule, vjp=_repeat_vjp, jvp=linear("repeat"),
             spellings=("np.repeat", ".repeat()"),

@@ -24,7 +24,7 @@ from ..errors import UnsupportedOperationError
 from .tangents import constant, diagonal, product
 from .registry import (PREC_ATOM, MATH_FUNCTIONS, NUMPY_UFUNCS, PREC_ADD, PREC_CMP, PREC_COND, PREC_MUL,
                        PREC_POW, Expr, F, Op, array_method, call, elementwise_rule, infix,
-                       numpy_function, paren, prefix, register)
+                       numpy_function, paren, prefix, register, standard)
 
 
 def _builder():
@@ -79,14 +79,28 @@ def _math_frontend(name: str, fn):
     return traced
 
 
+# The array API standard's elementwise functions, and the NumPy names of those it names
+# differently: an op whose ufunc is one of them is portable as that function.
+STANDARD_FUNCTIONS = frozenset(
+    "abs acos acosh asin asinh atan atan2 atanh ceil cos cosh exp expm1 floor hypot "
+    "isfinite isinf isnan log log1p log2 log10 logaddexp logical_and logical_not "
+    "logical_or logical_xor maximum minimum round sign sin sinh sqrt square tan tanh trunc".split())
+STANDARD_NAMES = {"absolute": "abs", "fabs": "abs", "arccos": "acos", "arccosh": "acosh",
+                  "arcsin": "asin", "arcsinh": "asinh", "arctan": "atan", "arctan2": "atan2",
+                  "arctanh": "atanh", "rint": "round"}
+_DEFAULT = object()
+
+
 def elementwise(name, ufunc, py_fn, vjp, *, spell=None, math_fns=(), py_name=None,
                 differentiable=True, domain="real", doc="", aliases=(), singular=False,
-                arity=None, also=(), jvp=None, **facts):
+                arity=None, also=(), standard_spell=_DEFAULT, jvp=None, **facts):
     """Declare an elementwise op and connect its NumPy and math spellings to it.
 
     `ufunc` is None for a function only the `math` module has (erf): such an op works on
     Python floats only. `aliases` are further ufuncs that mean the same (np.fabs).
     `facts` are further `Op` fields (commutative, linear_in, kink, ...).
+    `standard_spell` is how the array API standard writes it (Op.array_api); by default
+    the standard's function of the ufunc's name (STANDARD_NAMES), if it has one.
     The JVP rule defaults to the VJP's diagonal (`tangents.diagonal`): an elementwise
     op's Jacobian is diagonal, so the VJP applied to a tangent is the JVP's term.
     """
@@ -98,9 +112,12 @@ def elementwise(name, ufunc, py_fn, vjp, *, spell=None, math_fns=(), py_name=Non
     if spell is None:
         spell = call(py_name or (f"math.{math_fns[0].__name__}" if math_fns else None),
                      f"np.{ufunc.__name__}" if ufunc is not None else None)
+    if standard_spell is _DEFAULT:
+        known = STANDARD_NAMES.get(ufunc.__name__, ufunc.__name__) if ufunc else None
+        standard_spell = standard(known) if known in STANDARD_FUNCTIONS else None
     register(Op(name=name, arity=arity or ufunc.nin, np_fn=ufunc, py_fn=py_fn, spell=spell,
                 shape_rule=elementwise_rule, vjp=vjp, jvp=jvp,
-                differentiable=differentiable,
+                differentiable=differentiable, array_api=standard_spell,
                 spellings=spellings, domain=domain, doc=doc, singular=singular, **facts))
     for u in ufuncs:
         NUMPY_UFUNCS[u] = _ufunc_frontend(name, u)
@@ -162,25 +179,31 @@ def _modulo_distance(a, b):
 # Arithmetic.
 elementwise("add", np.add, operator.add, lambda g, y, a, b: (g, g),
             also=("+", "sum()", "np.polyval"), commutative=True, names_as="{0}_plus_{1}",
-            spell=infix("+", PREC_ADD), analytic=True)
+            spell=infix("+", PREC_ADD), standard_spell=infix("+", PREC_ADD),
+            analytic=True)
 elementwise("subtract", np.subtract, operator.sub, lambda g, y, a, b: (g, -g), also=("-",),
             names_as="{0}_minus_{1}",
-            spell=infix("-", PREC_ADD), analytic=True)
+            spell=infix("-", PREC_ADD), standard_spell=infix("-", PREC_ADD),
+            analytic=True)
 elementwise("multiply", np.multiply, operator.mul, lambda g, y, a, b: (g * b, g * a),
             jvp=product("multiply"),
             also=("*", "np.outer"), commutative=True, linear_in=(0, 1),
             names_as="{0}_times_{1}",
-            spell=infix("*", PREC_MUL), analytic=True)
+            spell=infix("*", PREC_MUL), standard_spell=infix("*", PREC_MUL),
+            analytic=True)
 elementwise("divide", np.divide, operator.truediv,
             lambda g, y, a, b: (g / b, -g * y / b), spell=infix("/", PREC_MUL),
+            standard_spell=infix("/", PREC_MUL),
             domain=("real", "nonzero"), singular=True, also=("/", "np.true_divide"),
             linear_in=(0,), names_as="{0}_over_{1}", analytic=True)
 elementwise("power", np.power, operator.pow,
             lambda g, y, a, b: (g * b * a ** (b - 1), g * y * F.log(a)), also=("**", "pow()"),
             spell=infix("**", PREC_POW, assoc="right"), math_fns=(math.pow,),
+            standard_spell=infix("**", PREC_POW, assoc="right"),
             domain=("positive", "real"), singular=True, names_as="{0}_pow_{1}", analytic=True)
 elementwise("negative", np.negative, operator.neg, lambda g, y, a: (-g,), spell=prefix("-"),
-            also=("-x",), linear_in=(0,), names_as="minus_{0}", analytic=True)
+            standard_spell=prefix("-"), also=("-x",), linear_in=(0,), names_as="minus_{0}",
+            analytic=True)
 elementwise("absolute", np.absolute, abs,
             lambda g, y, a: (F.where(a >= 0, g, -g),),
             py_name="abs", also=("abs()", "np.abs"),
@@ -221,7 +244,10 @@ LN2, LN10 = math.log(2.0), math.log(10.0)
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 elementwise("exp2", np.exp2, math.exp2, lambda g, y, a: (g * y * LN2,),
-            math_fns=(math.exp2,), singular=True, analytic=True)
+            math_fns=(math.exp2,), singular=True,
+            standard_spell=lambda args, params, aval: Expr(
+                f"2.0 ** {paren(args[0], PREC_POW)}", PREC_POW),
+            analytic=True)
 elementwise("expm1", np.expm1, math.expm1, lambda g, y, a: (g * (y + 1.0),),
             math_fns=(math.expm1,), singular=True, analytic=True)
 elementwise("log2", np.log2, math.log2, lambda g, y, a: (g / (a * LN2),),
@@ -235,7 +261,10 @@ elementwise("cbrt", np.cbrt, math.cbrt, lambda g, y, a: (g / (3.0 * y * y),),
 elementwise("square", np.square, lambda x: x * x, lambda g, y, a: (g * (2.0 * a),),
             spell=_python_spell("{0} ** 2", "square"), analytic=True)
 elementwise("reciprocal", np.reciprocal, lambda x: 1.0 / x, lambda g, y, a: (-g * y * y,),
-            spell=_python_spell("1.0 / {0}", "reciprocal"), domain="nonzero", singular=True, analytic=True)
+            spell=_python_spell("1.0 / {0}", "reciprocal"), domain="nonzero", singular=True,
+            standard_spell=lambda args, params, aval: Expr(f"1.0 / {paren(args[0], PREC_MUL + 1)}",
+                                                           PREC_MUL),
+            analytic=True)
 elementwise("logaddexp", np.logaddexp, None,
             # exp(a - y) <= 1 with y = log(e^a + e^b): stable for any magnitudes
             lambda g, y, a, b: (g * F.exp(a - y), g * F.exp(b - y)),
@@ -246,10 +275,12 @@ elementwise("logaddexp2", np.logaddexp2, None,
 elementwise("remainder", np.remainder, lambda a, b: a % b,
             lambda g, y, a, b: (g, -g * F.floor(a / b)), also=("%", "np.mod"),
             spell=_python_spell("{0} % {1}", "remainder"), domain=("real", "nonzero"),
+            standard_spell=infix("%", PREC_MUL),
             jump=_modulo_distance,
             doc="a - floor(a / b) * b; the gradient ignores the jumps, as in JAX")
 elementwise("floor_divide", np.floor_divide, operator.floordiv, lambda g, y, a, b: (None, None),
             also=("//",), spell=infix("//", PREC_MUL), domain=("real", "nonzero"),
+            standard_spell=infix("//", PREC_MUL),
             jump=_modulo_distance,
             doc="floor(a / b): zero gradient, as in JAX")
 elementwise("fmod", np.fmod, math.fmod, lambda g, y, a, b: (g, -g * F.trunc(a / b)),
@@ -306,7 +337,7 @@ register(Op(name="where", arity=3, np_fn=np.where, py_fn=lambda c, a, b: a if c 
             "branch not taken is exactly 0 (see Op.singular for the double-where guard)",
             vjp=_where_vjp, jvp=diagonal(_where_vjp),
             spellings=("np.where", "np.triu", "np.tril"), domain=("bool", "real", "real"),
-            masking=True, analytic=True))
+            masking=True, array_api=standard("where"), analytic=True))
 
 # Comparisons and logical ops give masks: they have no gradient.
 for _name, _ufunc, _fn, _symbol in [
@@ -315,7 +346,7 @@ for _name, _ufunc, _fn, _symbol in [
         ("greater_equal", np.greater_equal, operator.ge, ">="),
         ("equal", np.equal, operator.eq, "=="), ("not_equal", np.not_equal, operator.ne, "!=")]:
     elementwise(_name, _ufunc, _fn, None, spell=infix(_symbol, PREC_CMP, assoc="none"),
-                differentiable=False, also=(_symbol,),
+                standard_spell=infix(_symbol, PREC_CMP, assoc="none"), differentiable=False, also=(_symbol,),
                 commutative=_name in ("equal", "not_equal"))
 _MASK_SYMBOLS = {"logical_and": ("&",), "logical_or": ("|",), "logical_xor": ("^",),
                  "logical_not": ("~",)}
@@ -382,7 +413,7 @@ register(Op(name="clip", arity=3, np_fn=np.clip, py_fn=lambda x, lo, hi: min(max
             spell=_clip_spell, shape_rule=elementwise_rule, vjp=_clip_vjp,
             jvp=diagonal(_clip_vjp),
             spellings=("np.clip", ".clip()"), kink=_clip_distance,
-            reference=lambda xp, p: xp.clip,
+            reference=lambda xp, p: xp.clip, array_api=standard("clip"),
             doc="np.clip(x, lo, hi) = minimum(maximum(x, lo), hi): the gradient goes to x "
                 "inside [lo, hi], to the bound outside it; ties split evenly, as in JAX"))
 
@@ -426,7 +457,10 @@ register(Op(name="round", arity=1, np_fn=lambda x, decimals: np.round(x, decimal
             vjp=lambda g, y, x, decimals: (None,), jvp=constant,
             spellings=("np.round", "np.around", ".round()"),
             cases=((((3,),), {"decimals": 0}), (((2, 3),), {"decimals": -1})),
-            doc="zero gradient, as in JAX", jump=_to_half))
+            doc="zero gradient, as in JAX", jump=_to_half,
+            # the standard's round has no decimals (and rounds half to even, as NumPy)
+            array_api=lambda args, params, aval: None if params["decimals"] else Expr(
+                f"xp.round({args[0].text})", 14)))
 
 
 @numpy_function(np.round, np.around)

@@ -22,6 +22,7 @@ from ..errors import ShapeError, UnsupportedOperationError
 from .tangents import linear
 from .registry import (PREC_ATOM, Expr, F, Op, array_method, dtype_name, numpy_function, paren,
                        register)
+from . import standard
 from .shape import (_builder, _refuse, _reshape, encode_index, flat_if_no_axis, format_index,
                     normalize_axis)
 
@@ -237,7 +238,9 @@ register(Op(name="take_along_axis", arity=2,
                 F.add_along_axis(g, idx, axis=axis, shape=x.shape), None),
             jvp=linear("take_along_axis"),
             spellings=("np.take_along_axis",), domain=("real", "perm"), cases=_ALONG_CASES,
-            reference=lambda xp, p: lambda x, i: xp.take_along_axis(x, i, axis=p["axis"]), analytic=True))
+            array_api=standard.along_axis("take_along_axis"),
+            reference=lambda xp, p: lambda x, i: xp.take_along_axis(x, i, axis=p["axis"]),
+            analytic=True))
 register(Op(name="add_along_axis", arity=2, np_fn=_add_along_axis_impl, py_fn=None,
             spell=None, statement=_add_along_axis_statements,
             shape_rule=lambda op, avals, params, python: (tuple(params["shape"]),
@@ -271,11 +274,12 @@ def _axis_spell(name: str, stable: bool = False):
 register(Op(name="argsort", arity=1,
             np_fn=lambda x, axis: np.argsort(x, axis=axis, kind="stable"), py_fn=None,
             spell=_axis_spell("argsort", stable=True),
+            array_api=standard.along_axis("argsort", stable=True),
             shape_rule=lambda op, avals, params, python: (avals[0].shape, "int64"),
             differentiable=False, spellings=("np.argsort", ".argsort()"),
             doc="stable: ties keep their order, so results do not depend on the algorithm"))
 register(Op(name="sort", arity=1, np_fn=lambda x, axis: np.sort(x, axis=axis), py_fn=None,
-            spell=_axis_spell("sort"),
+            spell=_axis_spell("sort"), array_api=standard.along_axis("sort"),
             shape_rule=lambda op, avals, params, python: (avals[0].shape, avals[0].dtype),
             vjp=lambda g, y, x, axis: (
                 F.add_along_axis(g, F.argsort(x, axis=axis), axis=axis, shape=x.shape),),

@@ -74,6 +74,7 @@ def _swap_last(x):
 
 
 register(Op(name="matmul", arity=2, np_fn=np.matmul, py_fn=None, spell=infix("@", PREC_MUL),
+            array_api=infix("@", PREC_MUL),
             shape_rule=_matmul_rule, vjp=_matmul_vjp, jvp=product("matmul"),
             spellings=("@", "np.matmul", "np.dot", ".dot()", "np.vdot", "np.inner (1-d)",
                        "np.linalg.multi_dot"),
@@ -319,6 +320,9 @@ register(Op(name="eye", arity=0, np_fn=lambda n, m, k, dtype: np.eye(n, m, k, dt
                 f"dtype=np.{params['dtype']})", PREC_ATOM),
             shape_rule=lambda op, avals, params, python: ((params["n"], params["m"]),
                                                           params["dtype"]),
+            array_api=lambda args, params, aval: Expr(
+                f"xp.eye({params['n']}, {params['m']}, k={params['k']}, "
+                f"dtype=xp.{params['dtype']}, device=device)", PREC_ATOM),
             differentiable=False, doc="the identity (with offset k): built by rules"))
 register(Op(name="trace", arity=1, np_fn=lambda x, offset: np.trace(x, offset), py_fn=None,
             spell=lambda args, params, aval: Expr(

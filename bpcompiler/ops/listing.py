@@ -151,4 +151,5 @@ def replace_table(readme: str) -> str:
     _, tail = rest.split(END)
     body = (f"\n<!-- generated from the op registry by `{REGENERATE}`; do not edit -->\n\n"
             + markdown() + "\n")
-    return head + START + body + END + tail
+    from .targets import replace_block  # the README's targets block, if it has one
+    return replace_block(head + START + body + END + tail, REGENERATE)

@@ -13,6 +13,7 @@ import numpy as np
 from ..errors import ShapeError, UnsupportedOperationError
 from .tangents import linear
 from .registry import PREC_ATOM, Expr, F, Op, array_method, evaluated_rule, numpy_function, register
+from . import standard
 from .shape import _builder, _refuse, flip_axis, normalize_axis
 
 
@@ -55,6 +56,7 @@ _CASES = tuple(((shape,), {"axis": axis, "keepdims": keep})
 
 register(Op(name="sum", arity=1, np_fn=lambda x, axis, keepdims: np.sum(x, axis, keepdims=keepdims),
             py_fn=None, spell=_reduction_spell("sum"), shape_rule=evaluated_rule,
+            array_api=standard.reduction("sum"),
             vjp=lambda g, y, x, axis, keepdims: (_spread(g, x, axis, keepdims),),
             jvp=linear("sum"),
             spellings=("np.sum", ".sum()"), cases=_CASES, linear_in=(0,),
@@ -62,6 +64,7 @@ register(Op(name="sum", arity=1, np_fn=lambda x, axis, keepdims: np.sum(x, axis,
 register(Op(name="mean", arity=1,  # np.average lowers to sums (see _np_average)
             np_fn=lambda x, axis, keepdims: np.mean(x, axis, keepdims=keepdims),
             py_fn=None, spell=_reduction_spell("mean"), shape_rule=evaluated_rule,
+            array_api=standard.reduction("mean"),
             vjp=lambda g, y, x, axis, keepdims: (
                 _spread(g / float(_count(x.shape, axis)), x, axis, keepdims),),
             jvp=linear("mean"),
@@ -193,6 +196,7 @@ def _reduce(name, fn, vjp, jvp, spellings, doc="", ddof=False, differentiable=Tr
         (shapes, dict(params, ddof=d if _count(shapes[0], params["axis"]) > 1 else 0))
         for (shapes, params), d in zip(_CASES, [0, 1] * len(_CASES)))
     register(Op(name=name, arity=1, np_fn=np_fn, py_fn=None, spell=_reduction_spell(name),
+                array_api=standard.reduction(name),
                 shape_rule=evaluated_rule, vjp=vjp, jvp=jvp, spellings=spellings, cases=cases,
                 doc=doc, differentiable=differentiable, reference=_reference(name)))
 
@@ -222,6 +226,7 @@ def _arg_spell(name):
 for _name, _fn in (("argmax", np.argmax), ("argmin", np.argmin)):
     register(Op(name=_name, arity=1, np_fn=(lambda fn: lambda x, axis: fn(x, axis))(_fn),
                 py_fn=None, spell=_arg_spell(_name), shape_rule=evaluated_rule,
+                array_api=standard.along_axis(_name),
                 differentiable=False, spellings=(f"np.{_name}", f".{_name}()")))
 
 
@@ -247,11 +252,13 @@ _CUM_CASES = ((((4,),), {"axis": 0}), (((2, 3),), {"axis": 1}), (((2, 3),), {"ax
               (((2, 3, 2),), {"axis": 1}))
 register(Op(name="cumsum", arity=1, np_fn=lambda x, axis: np.cumsum(x, axis), py_fn=None,
             spell=_cum_spell("cumsum"), shape_rule=evaluated_rule, vjp=_cumsum_vjp,
+            array_api=standard.along_axis("cumulative_sum"),
             jvp=linear("cumsum"),
             spellings=("np.cumsum", ".cumsum()"), cases=_CUM_CASES, linear_in=(0,),
             reference=lambda xp, p: lambda x: xp.cumsum(x, axis=p["axis"]), analytic=True))
 register(Op(name="cumprod", arity=1, np_fn=lambda x, axis: np.cumprod(x, axis), py_fn=None,
             spell=_cum_spell("cumprod"), shape_rule=evaluated_rule, vjp=_cumprod_vjp,
+            array_api=standard.along_axis("cumulative_prod"),
             jvp=lambda ts, y, x, axis: y * F.cumsum(ts[0] / x, axis=axis),  # x nonzero
             spellings=("np.cumprod", ".cumprod()"), cases=_CUM_CASES, domain="nonzero",
             doc="the gradient divides by x: it needs nonzero elements",

@@ -111,6 +111,12 @@ class Op:
     # "{0}_plus_{1}" names `w + b` w_plus_b. None: the op's name then the operands'
     # (exp_z, sum_exp_z).
     names_as: str | None = None
+    # How the op is written in the Python array API standard (target="array-api"), the
+    # namespace read from the arguments as `xp`: a spelling like `spell`, always an
+    # expression (`xp.acos(x)`; a scatter as a concatenation, never an in-place write),
+    # which returns None for params the standard cannot write (a negative slice step).
+    # None, the default: not portable; a compile for that target names the op and line.
+    array_api: Callable | None = None
     # The NumPy implementation takes complex operands and is holomorphic near the real
     # line, with the real derivative there: verification differentiates paths made of
     # such ops exactly, by the complex step, with no step size to choose.
@@ -178,6 +184,11 @@ def call(py_name: str | None, np_name: str | None, keywords: Callable | None = N
             parts += [f"{k}={v!r}" for k, v in keywords(params).items()]
         return Expr(f"{name}({', '.join(parts)})", PREC_ATOM)
     return spell
+
+
+def standard(name: str, keywords: Callable | None = None) -> Callable:
+    """`xp.name(a, b, kw=...)`: a function of the array API standard (see Op.array_api)."""
+    return call(None, f"xp.{name}", keywords)
 
 
 # ---------------------------------------------------------------------------------------

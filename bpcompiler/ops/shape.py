@@ -16,6 +16,7 @@ from ..errors import ShapeError, UnsupportedOperationError
 from .tangents import linear
 from .registry import (PREC_ATOM, ARRAY_METHODS, Expr, F, Op, array_method, evaluated_rule,
                        numpy_function, paren, register)
+from . import standard
 
 
 def _builder():
@@ -61,6 +62,7 @@ numpy_function(np.size)(lambda a, axis=None: a.size if axis is None else a.shape
 # -- reshape ---------------------------------------------------------------------------
 register(Op(name="reshape", arity=1, np_fn=lambda x, shape: np.reshape(x, shape), py_fn=None,
             spell=_shape_spell("reshape"), shape_rule=evaluated_rule,
+            array_api=standard.shaped("reshape"),
             vjp=lambda g, y, x, shape: (F.reshape(g, shape=x.shape),), jvp=linear("reshape"),
             spellings=("np.reshape", ".reshape()", "np.ravel", ".ravel()", ".flatten()",
                        "np.squeeze", ".squeeze()", "np.expand_dims", "np.atleast_1d",
@@ -114,6 +116,7 @@ def _transpose_spell(args, params, aval):
 
 register(Op(name="transpose", arity=1, np_fn=lambda x, axes: np.transpose(x, axes),
             py_fn=None, spell=_transpose_spell, shape_rule=evaluated_rule,
+            array_api=standard.permute,
             vjp=lambda g, y, x, axes: (F.transpose(g, axes=tuple(np.argsort(axes).tolist())),),
             jvp=linear("transpose"),
             spellings=("np.transpose", ".T", ".transpose()", "np.swapaxes", "np.moveaxis"),
@@ -155,6 +158,7 @@ def _np_swapaxes(a, axis1, axis2):
 # -- broadcast_to ----------------------------------------------------------------------
 register(Op(name="broadcast_to", arity=1, np_fn=lambda x, shape: np.broadcast_to(x, shape),
             py_fn=None, spell=_shape_spell("broadcast_to"), shape_rule=evaluated_rule,
+            array_api=standard.shaped("broadcast_to"),
             vjp=lambda g, y, x, shape: (g,),  # the driver sums g back to x's shape
             jvp=linear("broadcast_to"),
             spellings=("np.broadcast_to", "np.broadcast_arrays"),
@@ -239,6 +243,7 @@ def _getitem_impl(x, index):
 
 
 register(Op(name="getitem", arity=1, np_fn=_getitem_impl, py_fn=None, spell=_getitem_spell,
+            array_api=standard.basic_index,
             shape_rule=evaluated_rule,
             vjp=lambda g, y, x, index: (F.scatter(g, index=index, shape=x.shape),),
             jvp=linear("getitem"),
@@ -287,6 +292,7 @@ def _scatter_statements(target, args, params, aval):
 
 register(Op(name="scatter", arity=1, np_fn=_scatter_impl, py_fn=None, spell=None,
             statement=_scatter_statements, shape_rule=evaluated_rule,
+            array_api=standard.spread,
             vjp=lambda g, y, x, index, shape: (F.getitem(g, index=index),),
             jvp=linear("scatter"),
             doc="zeros of `shape` with the operand written at `index` (adjoint of x[index])",
@@ -305,6 +311,7 @@ def _astype_spell(args, params, aval):
 
 register(Op(name="astype", arity=1, np_fn=lambda x, dtype: np.asarray(x).astype(dtype),
             py_fn=None, spell=_astype_spell, shape_rule=evaluated_rule,
+            array_api=standard.astype,
             vjp=lambda g, y, x, dtype: (
                 F.astype(g, dtype=x._dtype) if x._dtype in ("float64", "float32") else None,),
             jvp=linear("astype"),
@@ -335,6 +342,7 @@ def _method_astype(self, dtype, copy=True):
 register(Op(name="to_float", arity=1, np_fn=float, py_fn=float,
             spell=lambda args, params, aval: Expr(f"float({args[0].text})", PREC_ATOM),
             shape_rule=lambda op, avals, params, python: ((), "float64"),
+            array_api=standard.unchanged,
             vjp=lambda g, y, x: (g,), jvp=linear("to_float"), cases=((((),), {}),), linear_in=(0,),
             names_as="{0}_float"))
 
@@ -352,6 +360,7 @@ register(Op(name="to_numpy", arity=1,
             spell=lambda args, params, aval: Expr(f"np.{params['dtype']}({args[0].text})",
                                                   PREC_ATOM),
             shape_rule=lambda op, avals, params, python: ((), params["dtype"]),
+            array_api=standard.unchanged,  # the standard has no NumPy scalars: 0-d arrays
             vjp=lambda g, y, x, dtype: (g,) if dtype in ("float64", "float32") else (None,),
             jvp=linear("to_numpy"), cases=((((),), {"dtype": "float64"}),), linear_in=(0,),
             names_as="{0}_np"))
@@ -364,6 +373,8 @@ register(Op(name="to_array", arity=1, np_fn=lambda x, dtype: np.array(x, dtype=d
             spell=lambda args, params, aval: Expr(
                 f"np.array({args[0].text}, dtype=np.{params['dtype']})", PREC_ATOM),
             shape_rule=lambda op, avals, params, python: ((), params["dtype"]),
+            array_api=lambda args, params, aval: Expr(
+                f"xp.asarray({args[0].text}, dtype=xp.{params['dtype']}, copy=True)", PREC_ATOM),
             # (not linear_in: a zero would become a constant, printed as a NumPy scalar)
             vjp=lambda g, y, x, dtype: (g,), jvp=linear("to_array"),
             cases=((((),), {"dtype": "float64"}),), names_as="{0}_array"))
