@@ -25,7 +25,7 @@ from .body import Line, lower_body
 from .comments import provenance
 from .graph import outputs
 from .literals import array_literal, is_zeros, literal_needs_math
-from .naming import ADJOINT_PREFIX, Namespace
+from .naming import ADJOINT_PREFIX, Namespace, base_names
 from .ops import REGISTRY
 from .ops.registry import PREC_ATOM, Aval, Expr
 
@@ -64,7 +64,8 @@ def lower(g) -> Module:
     constants, constant_lines = _constants(g, space)
     uses = Counter(a for n in g for a in g._node[n]["args"])
     def_lines = {(g._node[n]["file"], g._node[n]["line"]) for n in inputs}
-    ctx = bodies._Context(g, inputs, constants, space, uses, g.graph["file"], def_lines)
+    ctx = bodies._Context(g, inputs, constants, space, uses, base_names(g), g.graph["file"],
+                          def_lines)
     imports = _imports(g, constant_lines)
     preamble = _preamble(g, inputs, imports)
     output = g.graph["output"]
