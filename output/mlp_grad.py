@@ -30,9 +30,9 @@ def forward(W1, b1, W2, b2, X, Y):
     exp_shifted = np.exp(shifted)
     sum_exp_shifted = np.sum(exp_shifted, axis=1, keepdims=True)
     # lines 18, 31: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
-    mean_sum_multiply = np.mean(np.sum(Y * (shifted - np.log(sum_exp_shifted)), axis=1))
+    t = np.mean(np.sum(Y * (shifted - np.log(sum_exp_shifted)), axis=1))
     # line 31: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
-    loss = -mean_sum_multiply
+    loss = -t
     return loss
 
 
@@ -48,15 +48,15 @@ def value_and_grad(W1, b1, W2, b2, X, Y):
     exp_shifted = np.exp(shifted)
     sum_exp_shifted = np.sum(exp_shifted, axis=1, keepdims=True)
     # lines 18, 31: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
-    mean_sum_multiply = np.mean(np.sum(Y * (shifted - np.log(sum_exp_shifted)), axis=1))
+    t = np.mean(np.sum(Y * (shifted - np.log(sum_exp_shifted)), axis=1))
     # line 31: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
-    loss = -mean_sum_multiply
+    loss = -t
     # grad of line 31: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
-    d_shifted_minus_log = -0.0625 * Y
+    d_t = -0.0625 * Y
     # grad of line 18: return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdi...
-    d_log_sum_exp = np.reshape(-np.sum(d_shifted_minus_log, axis=1), (16, 1))
-    d_sum_exp_shifted = d_log_sum_exp / sum_exp_shifted
-    d_shifted = d_shifted_minus_log + d_sum_exp_shifted * exp_shifted
+    d_t_1 = np.reshape(-np.sum(d_t, axis=1), (16, 1))
+    d_sum_exp_shifted = d_t_1 / sum_exp_shifted
+    d_shifted = d_t + d_sum_exp_shifted * exp_shifted
     # grad of line 17: shifted = logits - np.mean(logits, axis=1, keepdims=True)
     d_mean_logits = np.reshape(-np.sum(d_shifted, axis=1), (16, 1))
     d_logits = d_shifted + d_mean_logits / 5.0
