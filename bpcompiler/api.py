@@ -9,7 +9,6 @@ collects what they report.
 from __future__ import annotations
 
 import gc
-import hashlib
 import inspect
 import linecache
 import os
@@ -23,13 +22,18 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from . import __version__
+from . import __version__, display
 from .autodiff import differentiate
 from .emit import emit
 from .errors import CompileError, InternalError
+from .fingerprint import source_hash
 from .format import format_source
 from .graph import check_graph, dump
 from .passes import optimize
+from .progress import logger, phase_reporter
+from .replay import api_command
+from .shapes import SymbolicShapes, default_wrt_from_examples, resolve_shapes
+from .symbolic import VARIANT_STEPS, SymbolicShapeError, annotate, variant_args
 from .trace import source_file, trace
 from .verify import VerificationReport, verify
 from .writer import MARKER, check_writable, write_atomically
@@ -69,21 +73,46 @@ class CompileReport:
                 f"time: {phases} (total {total:.0f} ms)")
 
 
-@dataclass
+@dataclass(repr=False)
 class Compiled:
+    """What `compile_grad` returns: the emitted module's `source` and the imported
+    `module`, the joint forward/adjoint `graph`, the `path` written (or None) and the
+    `report`. At a prompt it shows one line; in Jupyter, the source and the report."""
+
     source: str
     module: types.ModuleType
     graph: nx.DiGraph
     path: str | None
     report: CompileReport
 
+    @property
+    def function_name(self) -> str:
+        return str(self.graph.graph.get("function", "function"))
 
-def source_hash(fn) -> str:
+    def __repr__(self) -> str:
+        return display.one_line(self)
+
+    def _repr_markdown_(self) -> str:
+        return display.markdown(self)
+
+    def _repr_html_(self) -> str:
+        return display.to_html(self)
+
+    def picture(self, max_nodes: int | None = None) -> display.Picture:
+        """The graph as an SVG picture (shown inline in Jupyter; `.save(path)` writes
+        it); past `max_nodes` boxes, a summary (see `bpcompiler graph --max-nodes`)."""
+        from . import picture
+
+        return picture.svg_picture(self.graph, max_nodes)
+
+
+def own_sources(fn) -> tuple[str, ...]:
+    """The file defining `fn`: an output path that no `force` may overwrite."""
     try:
-        with open(inspect.getsourcefile(fn), "rb") as f:
-            return hashlib.sha256(f.read()).hexdigest()[:16]
-    except (TypeError, OSError):
-        return hashlib.sha256(fn.__code__.co_code).hexdigest()[:16]
+        path = inspect.getsourcefile(fn)
+    except TypeError:
+        return ()
+    return (path,) if path else ()
 
 
 def load_module(source: str, name: str, filename: str) -> types.ModuleType:
@@ -94,12 +123,17 @@ def load_module(source: str, name: str, filename: str) -> types.ModuleType:
     return module
 
 
-def compile_grad(f, args, wrt=None, out=None, *, command: str | None = None,
-                 force: bool = False, debug: bool = False, progress=None) -> Compiled:
+def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
+                 command: str | None = None, force: bool = False, debug: bool = False,
+                 progress=None) -> Compiled:
     """Compile the gradient of `f` at example `args` into a verified Python module.
 
     `wrt` names the parameters to differentiate (default: every float parameter). With
     `out`, the module is written there (atomically) after it has been verified.
+    `specs` maps parameter names to the CLI's spec strings (`"f64[N,8] data"`); spec
+    annotations on `f` count too. A dimension written as a name is symbolic: the module
+    reads it from the arguments and serves every size. Without `args`, example values
+    are drawn from the specs, which must then cover every parameter.
     `command` is the shell command recorded in the header as the way to regenerate it.
     `progress`, if given, is called with each stage's name as the stage starts.
     """
@@ -107,19 +141,75 @@ def compile_grad(f, args, wrt=None, out=None, *, command: str | None = None,
     # returns; the cyclic collector's full sweeps over a 100k-node graph cost a third of
     # the compile time, so it is paused for the compile and resumed afterwards.
     collecting = gc.isenabled()
+    report, close = phase_reporter(progress, getattr(f, "__name__", "function"))
     gc.disable()
     try:
-        return _compile(f, args, wrt, out, command, force, debug, progress)
+        args, shapes = resolve_shapes(f, args, specs)
+        if wrt is None and shapes.data:  # a spec marked `data` is not differentiated
+            wrt = default_wrt_from_examples(f, args, shapes.data)
+        compiled = _compile(f, args, wrt, out, command, force, debug, report, shapes)
     finally:
+        close()
         if collecting:
             gc.enable()
+    logger.info("%s: compiled in %.0f ms (%d lines)%s", compiled.function_name,
+                1e3 * sum(compiled.report.seconds.values()), compiled.report.lines,
+                f", wrote {compiled.path}" if compiled.path else "")
+    return compiled
 
 
-def _compile(f, args, wrt, out, command, force, debug, progress) -> Compiled:
+def _build(f, args, wrt, debug, report: CompileReport | None = None, enter=None, phase=None,
+           latest: dict | None = None):
+    """trace -> optimize -> differentiate -> optimize: (forward graph, joint graph).
+    `latest["graph"]` holds the newest graph, for an internal error's dump."""
+    enter = enter or (lambda name: name)
+    phase = phase or (lambda name: None)
+    latest = {} if latest is None else latest
+    forward = latest["graph"] = trace(f, args, wrt)
+    if report is not None:
+        report.traced_nodes = len(forward)
+    phase("trace")
+    stage = enter("optimize (forward)")
+    forward = latest["graph"] = optimize(forward, debug, rounds=1)
+    phase("optimize")
+    stage = enter("differentiate")
+    joint = latest["graph"] = differentiate(forward)
+    ops_before = Counter(a["op"] for _, a in joint.nodes(data=True))
+    if report is not None:
+        report.joint_nodes_before = len(joint)
+    if debug:
+        check_graph(joint, stage)
+    phase("differentiate")
+    enter("optimize (joint)")
+    joint = latest["graph"] = optimize(joint, debug)
+    if report is not None:
+        report.joint_nodes_after = len(joint)
+        removed = ops_before - Counter(a["op"] for _, a in joint.nodes(data=True))
+        report.removed = dict(sorted(removed.items(), key=lambda kv: (-kv[1], kv[0])))
+        report.forward_nodes = sum(1 for _, a in joint.nodes(data=True)
+                                   if a["phase"] == "forward")
+        report.adjoint_nodes = len(joint) - report.forward_nodes
+    phase("optimize")
+    return forward, joint
+
+
+def _make_symbolic(f, args, wrt, debug, joint, shapes: "SymbolicShapes") -> None:
+    """Compile again with each symbolic dimension larger and write the sizes in `joint`
+    as formulas of the dimensions (see symbolic.py)."""
+    variants = {dim: [_build(f, variant_args(args, shapes.axes, shapes.sizes, dim, step),
+                             wrt, debug)[1] for step in VARIANT_STEPS]
+                for dim in shapes.sizes}
+    annotate(joint, variants, shapes.sizes)
+    joint.graph["symbolic_dims"] = {name: axes for name, axes in
+                                    zip(joint.graph["params"], shapes.axes) if axes}
+
+
+def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Compiled:
     report = CompileReport()
     clock = time.perf_counter()
+    protected = own_sources(f)
     if out is not None:
-        check_writable(str(out), force)  # refuse before doing the work
+        check_writable(str(out), force, protected)  # refuse before doing the work
 
     def phase(name):
         nonlocal clock
@@ -128,39 +218,31 @@ def _compile(f, args, wrt, out, command, force, debug, progress) -> Compiled:
         clock = now
 
     def enter(name):
+        nonlocal stage  # what an internal error names
+        stage = name
         if progress is not None:
             progress(name)
         return name
 
     stage = enter("trace")
+    latest: dict = {}
     try:
-        forward = trace(f, args, wrt)
-        report.traced_nodes = len(forward)
-        phase("trace")
-        stage = enter("optimize (forward)")
-        forward = optimize(forward, debug, rounds=1)
-        phase("optimize")
-        stage = enter("differentiate")
-        joint = differentiate(forward)
-        report.joint_nodes_before = len(joint)
-        ops_before = Counter(a["op"] for _, a in joint.nodes(data=True))
-        if debug:
-            check_graph(joint, stage)
-        phase("differentiate")
-        stage = enter("optimize (joint)")
-        joint = optimize(joint, debug)
-        report.joint_nodes_after = len(joint)
-        removed = ops_before - Counter(a["op"] for _, a in joint.nodes(data=True))
-        report.removed = dict(sorted(removed.items(), key=lambda kv: (-kv[1], kv[0])))
-        report.forward_nodes = sum(1 for _, a in joint.nodes(data=True) if a["phase"] == "forward")
-        report.adjoint_nodes = len(joint) - report.forward_nodes
-        phase("optimize")
+        forward, joint = _build(f, args, wrt, debug, report, enter, phase, latest)
+        if shapes.sizes:
+            stage = enter("symbolic dimensions")
+            _make_symbolic(f, args, wrt, debug, joint, shapes)
+            phase("symbolic")
         stage = enter("emit")
         file = source_file(f)
         name = f.__name__
         params = joint.graph["params"]
         wrt_names = joint.graph["wrt"]
-        regenerate = command or f"compile_grad({name}, ...) from Python (no command recorded)"
+        recorded = None if command or out is None else \
+            api_command(f, params, args, wrt_names, str(out))
+        regenerate = command or (recorded[0] if recorded else
+                                 f"compile_grad({name}, ...) from Python (no command recorded)")
+        joint.graph["command"] = command or (recorded[0] if recorded else
+                                             f"compile_grad({name}, ...) at the new shape")
         # NOTE: the module is emitted, formatted and imported once. The verification
         # result goes into a header comment after the fact: a comment line changes no
         # code and no line number, so the module verified is the module written.
@@ -189,6 +271,20 @@ def _compile(f, args, wrt, out, command, force, debug, progress) -> Compiled:
                       for _, a in forward.nodes(data=True))
         verification = verify(f, module, args, params, wrt_names, computes_in_float32=float32,
                               casts_to_float32=casts32)
+        if shapes.sizes:  # and at another size of every symbolic dimension
+            other = args
+            for dim in shapes.sizes:
+                other = variant_args(other, shapes.axes, shapes.sizes, dim, 3, seed=7)
+            try:
+                verify(f, module, other, params, wrt_names, computes_in_float32=float32,
+                       casts_to_float32=casts32)
+            except CompileError as exc:
+                raise SymbolicShapeError(
+                    "the module is right at the example's sizes but not at another size of "
+                    f"{', '.join(shapes.sizes)}: {exc.problem}", file=source_file(f),
+                    line=getattr(f, "__code__", None) and f.__code__.co_firstlineno,
+                    hint="give those axes numbers in the spec instead of names") from None
+            verification.points += 1
         report.verification = verification
         verified = f"# Verified: {verification.summary()}"
         if pending not in source or "\n" in verified:
@@ -198,17 +294,19 @@ def _compile(f, args, wrt, out, command, force, debug, progress) -> Compiled:
         phase("verify")
         if path is not None:
             stage = enter("write")
-            write_atomically(path, source, force=force)
+            if recorded:  # the example arguments the recorded command reads
+                write_atomically(recorded[1], recorded[2], force=True, protected=protected)
+            write_atomically(path, source, force=force, protected=protected)
             phase("write")
     except InternalError as exc:
         if getattr(exc, "dump_path", None):
             raise
-        graph = locals().get("joint", locals().get("forward"))
+        graph = latest.get("graph")
         raise internal_error(exc.problem, stage, f, graph, exc) from exc
     except CompileError:
         raise
     except Exception as exc:
-        graph = locals().get("joint", locals().get("forward"))
+        graph = latest.get("graph")
         raise internal_error(f"internal error in {stage}: {type(exc).__name__}: {exc}",
                              stage, f, graph, exc) from exc
     return Compiled(source=source, module=module, graph=joint, path=path, report=report)

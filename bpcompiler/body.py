@@ -28,6 +28,7 @@ from .naming import Namespace, Statement, reuse_names
 from .ops import REGISTRY
 from .ops.registry import PREC_ATOM, Aval, Expr
 from .schedule import schedule
+from .symbolic import SymArray
 
 MAX_INLINE_CHARS = 60
 # Arrays at least this large are deleted after their last use (liveness), so peak memory
@@ -358,6 +359,8 @@ def _const(ctx: _Context, node, attrs) -> Expr:
     value = attrs["params"]["value"]
     if node in ctx.constants:
         return Expr(ctx.constants[node], PREC_ATOM)
+    if isinstance(value, SymArray):  # its shape is read from the arguments
+        return Expr(value.text(), PREC_ATOM)
     if not attrs["python"] and np.ndim(value) > 0:  # all-zero arrays are printed inline
         return Expr(f"np.zeros({tuple(np.shape(value))!r}, dtype=np.{attrs['dtype']})",
                     PREC_ATOM)

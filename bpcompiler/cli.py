@@ -1,47 +1,53 @@
 """The command line: parsing and printing only; the work is done by the library.
 
-    bpcompiler compile FILE.py:FUNC [-o OUT] [--wrt a,b] [--arg NAME=SPEC ...]
+    bpcompiler compile TARGET [-o OUT] [--wrt a,b] [--arg NAME=SPEC ...]
                        [--args-npz FILE.npz] [--force] [-v | -q]
-    bpcompiler graph FILE.py:FUNC -o PICTURE.svg|.png|.dot [same options as compile]
-    bpcompiler ops [--markdown] [--update-readme README.md]
-    bpcompiler check [--update] [PATHS ...]
-    bpcompiler bench FILE.py:FUNC [--wrt a,b] [--arg NAME=SPEC ...]
+    bpcompiler graph TARGET -o PICTURE.svg|.png|.dot [--max-nodes N] [same as compile]
+    bpcompiler ops [--markdown] [--update-readme README.md | --check-readme README.md]
+    bpcompiler check [--update] [--allow-outside] [PATHS ...]
+    bpcompiler bench TARGET [--wrt a,b] [--arg NAME=SPEC ...]
 
-Exit status: 0 success, 1 a compile error (or stale modules for `check`, or a stale
-README table for `ops --check-readme`), 2 a usage error (bad flags, a file or function
-that does not exist). Compile errors print one line naming file:line; `--debug` shows
-the traceback instead.
+TARGET is `path/to/file.py:FUNC` or `pkg.module:FUNC`. Defaults come from
+`[tool.bpcompiler]` in the project's pyproject.toml (see config.py).
+
+Exit status: 0 success; 1 a compile error (including a source file that is missing or
+does not define the function, or a function that raises or calls sys.exit()), stale
+modules for `check`, or a stale README table for `ops --check-readme`; 2 a usage error
+(bad flags, a malformed spec, range or pyproject setting, an example shape too large to
+allocate, a picture too large to draw, a `check` header that cannot be parsed or whose
+source lies outside the project); 130 interrupted. Errors print one line naming
+file:line; `--debug` shows the traceback instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import difflib
 import inspect
 import math
 import os
 import shlex
 import sys
-import threading
-import time
+from collections.abc import Iterator
 
 from . import __version__
-from .errors import CompileError, UsageError
-from .sources import load_function
+from .config import load_config
+from .errors import ArgumentError, CompileError, UsageError
+from .progress import PROGRESS_AFTER_SECONDS, Progress
+from .sources import load_function, user_line
 
 
-# Compiles that run longer than this show which phase they are in (on stderr).
-PROGRESS_AFTER_SECONDS = 2.0
+def default_output(target: str, directory: str = "output") -> str:
+    source, _, func = target.rpartition(":")
+    if source.endswith(".py") or "/" in source or os.sep in source:
+        stem = os.path.splitext(os.path.basename(source))[0]
+    else:  # pkg.mod
+        stem = source.rpartition(".")[2]
+    return os.path.join(directory, f"{stem}_grad.py" if stem == func else
+                        f"{stem}_{func}_grad.py")
 
 
-def default_output(target: str) -> str:
-    path, _, func = target.rpartition(":")
-    stem = os.path.splitext(os.path.basename(path))[0]
-    return os.path.join("output", f"{stem}_grad.py" if stem == func else f"{stem}_{func}_grad.py")
-
-
-def compile_command(options) -> str:
+def compile_command(options: argparse.Namespace) -> str:
     """The command line that regenerates this module, as recorded in its header."""
     parts = ["bpcompiler", "compile", options.target, "-o", options.out]
     if options.wrt:
@@ -53,23 +59,25 @@ def compile_command(options) -> str:
     return shlex.join(parts)
 
 
-def load_npz(path: str, specs: dict) -> dict:
+def load_npz(path: str, specs: dict[str, str]) -> dict[str, object]:
     """Example values from an .npz file, by parameter name; 0-d arrays for parameters
     whose spec is a Python scalar become Python scalars."""
     import numpy as np
 
+    from .specs import parse_spec
+    from .writer import _regular
+
     try:
+        _regular(path)  # a FIFO or device would hang or never end the read
         with np.load(path, allow_pickle=False) as data:
             values = {name: data[name] for name in data.files}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, CompileError) as exc:
         raise UsageError(f"cannot read --args-npz {path}: {exc}") from None
     unknown = sorted(set(values) - set(specs))
     if unknown:
         raise UsageError(f"--args-npz {path} holds {', '.join(unknown)}, which "
                          f"{'is not a parameter' if len(unknown) == 1 else 'are not parameters'}"
                          f" (parameters: {', '.join(specs)})")
-    from .specs import parse_spec
-
     for name, value in values.items():
         kind = parse_spec(specs[name])[0]
         if kind in ("float", "int") and value.shape == ():
@@ -77,12 +85,22 @@ def load_npz(path: str, specs: dict) -> dict:
     return values
 
 
-def run_compile(options, write: bool = True, progress=None):
-    from .api import compile_grad
-    from .errors import ArgumentError
-    from .specs import default_wrt, example_args, parse_spec, specs_for
+def _overrides(options: argparse.Namespace, fn, config) -> dict[str, str]:
+    """Specs by parameter: `--arg` first, then the project's [tool.bpcompiler.specs]
+    for parameters that have no annotation."""
+    from .specs import parse_spec
 
-    overrides = {}
+    parameters = inspect.signature(fn).parameters
+    names = list(parameters)
+
+    def known(name: str) -> str:
+        if name not in parameters:
+            raise UsageError(f"{name!r} is not a parameter of {fn.__name__} "
+                             f"(parameters: {', '.join(names)})")
+        return name
+
+    overrides = {name: spec for name, spec in config.specs.items()
+                 if name in parameters and parameters[name].annotation is inspect.Parameter.empty}
     for item in options.arg or []:
         name, sep, spec = item.partition("=")
         if not sep:
@@ -91,65 +109,39 @@ def run_compile(options, write: bool = True, progress=None):
             parse_spec(spec)
         except ArgumentError as exc:
             raise UsageError(f"--arg {item}: {exc}") from None
-        overrides[name.strip()] = spec.strip()
+        overrides[known(name.strip())] = spec.strip()
+    for name in options.wrt.split(",") if options.wrt else []:
+        known(name.strip())
+    return overrides
+
+
+def run_compile(options: argparse.Namespace, write: bool = True, progress=None):
+    from .api import compile_grad
+    from .specs import default_wrt, example_args, specs_for
+
+    config = load_config()
     fn = load_function(options.target)
-    names = list(inspect.signature(fn).parameters)
-    for name in list(overrides) + (options.wrt.split(",") if options.wrt else []):
-        if name.strip() not in names:
-            raise UsageError(f"{name.strip()!r} is not a parameter of {fn.__name__} "
-                             f"(parameters: {', '.join(names)})")
-    specs = specs_for(fn, overrides)
-    args = example_args(specs)
+    try:
+        specs = specs_for(fn, _overrides(options, fn, config))
+        args = example_args(specs)
+    except ArgumentError as exc:  # a malformed spec in an annotation or the config
+        raise UsageError(str(exc)) from None
+    except MemoryError:
+        raise UsageError("the example arguments do not fit in memory (give smaller "
+                         "shapes in the specs)") from None
     if options.args_npz:
         given = load_npz(options.args_npz, specs)
         args = tuple(given.get(name, value) for name, value in zip(specs, args))
     wrt = tuple(w.strip() for w in options.wrt.split(",")) if options.wrt else \
         default_wrt(specs)
-    options.out = options.out or default_output(options.target)
-    return compile_grad(fn, args, wrt=wrt, out=options.out if write else None,
+    options.out = options.out or default_output(options.target, config.output)
+    return compile_grad(fn, args, wrt=wrt, out=options.out if write else None, specs=specs,
                         command=compile_command(options), force=options.force,
                         debug=options.debug, progress=progress)
 
 
-class Progress:
-    """Prints each phase to stderr as it starts, once the compile has run longer than
-    `after` seconds (at once with `after=0`). A watchdog thread covers a single phase
-    that crosses the threshold, so a long trace or verify does not sit silent."""
-
-    def __init__(self, after: float):
-        self.after = after
-        self.start = time.monotonic()
-        self.phase = None
-        self.shown = None
-        self.lock = threading.Lock()
-        self.done = threading.Event()
-        if 0 < after < math.inf:
-            threading.Thread(target=self._watch, daemon=True).start()
-
-    def __call__(self, phase: str) -> None:
-        with self.lock:
-            self.phase = phase
-            self._show()
-
-    def _show(self) -> None:
-        elapsed = time.monotonic() - self.start
-        if self.phase != self.shown and elapsed >= self.after:
-            print(f"bpcompiler: [{elapsed:5.1f}s] {self.phase}...", file=sys.stderr,
-                  flush=True)
-            self.shown = self.phase
-
-    def _watch(self) -> None:
-        while not self.done.wait(0.2):
-            with self.lock:
-                if self.phase is not None:
-                    self._show()
-
-    def close(self) -> None:
-        self.done.set()
-
-
 @contextlib.contextmanager
-def progress_for(options):
+def progress_for(options: argparse.Namespace) -> Iterator[Progress]:
     after = 0.0 if options.verbose else math.inf if options.quiet else PROGRESS_AFTER_SECONDS
     progress = Progress(after)
     try:
@@ -158,7 +150,7 @@ def progress_for(options):
         progress.close()
 
 
-def cmd_compile(options) -> int:
+def cmd_compile(options: argparse.Namespace) -> int:
     with progress_for(options) as progress:
         compiled = run_compile(options, write=True, progress=progress)
     if not options.quiet:
@@ -167,39 +159,44 @@ def cmd_compile(options) -> int:
     return 0
 
 
-def cmd_graph(options) -> int:
-    from . import draw
+def cmd_graph(options: argparse.Namespace) -> int:
+    from . import picture
+    from .api import own_sources
+    from .writer import check_writable, is_generated_picture
 
-    picture, options.out = options.out, None
-    kind = os.path.splitext(picture)[1].lower().lstrip(".")
-    if kind not in draw.FORMATS:
-        raise UsageError(f"cannot draw {picture!r}: the picture must end in "
-                         + ", ".join(f".{k}" for k in draw.FORMATS))
+    path, options.out = options.out, None
+    kind = os.path.splitext(path)[1].lower().lstrip(".")
+    if kind not in picture.FORMATS:
+        raise UsageError(f"cannot draw {path!r}: the picture must end in "
+                         + ", ".join(f".{k}" for k in picture.FORMATS))
+    if options.max_nodes is not None and options.max_nodes < 1:
+        raise UsageError("--max-nodes must be at least 1")
+    check_writable(path, options.force, generated=is_generated_picture)  # before compiling
     with progress_for(options) as progress:
         compiled = run_compile(options, write=False, progress=progress)
         progress("draw")
         try:
-            scene = draw.write_picture(compiled.graph, picture)
-        except draw.RenderUnavailable as exc:
+            drawn = picture.write_picture(compiled.graph, path, options.max_nodes,
+                                          force=options.force,
+                                          protected=own_sources(load_function(options.target)),
+                                          layout=options.layout)
+        except picture.RenderUnavailable as exc:
             raise UsageError(str(exc)) from None
-    report = compiled.report
-    if options.quiet:
-        return 0
-    print(f"drew {report.forward_nodes} forward + {report.adjoint_nodes} backward nodes "
-          f"({scene.width:.0f} x {scene.height:.0f} px) to {picture}")
+    if not options.quiet:
+        print(drawn.describe(path))
     return 0
 
 
-def cmd_ops(options) -> int:
+def cmd_ops(options: argparse.Namespace) -> int:
     from .ops import listing
+    from .writer import read_text, write_atomically
 
     if options.check_readme or options.update_readme:
         path = options.check_readme or options.update_readme
         try:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-        except OSError as exc:
-            raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+            text = read_text(path)
+        except CompileError as exc:
+            raise UsageError(exc.problem) from None
         try:
             fresh = listing.replace_table(text)
         except ValueError as exc:
@@ -211,103 +208,28 @@ def cmd_ops(options) -> int:
             print(f"{path}: the supported-operations table is stale; regenerate it with: "
                   f"bpcompiler ops --update-readme {path}")
             return 1
-        from .writer import write_atomically
-        write_atomically(path, fresh, force=True)
+        write_atomically(path, fresh, force=True)  # keeps the file's mode
         print(f"{path}: regenerated the supported-operations table")
         return 0
     print(listing.markdown() if options.markdown else listing.text(), end="")
     return 0
 
 
-def _recorded_base(module_path: str, target: str) -> str:
-    """The directory a module's recorded command was run from: its paths are relative to
-    it. The working directory if the source is found from there, else the nearest
-    directory above the module that holds it (so `cd output && bpcompiler check .` works)."""
-    source = target.rpartition(":")[0]
-    if os.path.isabs(source) or os.path.exists(source):
-        return os.getcwd()
-    directory = os.path.dirname(os.path.abspath(module_path))
-    while True:
-        if os.path.exists(os.path.join(directory, source)):
-            return directory
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            return os.getcwd()
-        directory = parent
+def cmd_check(options: argparse.Namespace) -> int:
+    from .check import check_paths, module_paths
 
-
-def cmd_check(options) -> int:
-    paths = []
-    for root in options.paths or ["output"]:
-        if os.path.isdir(root):
-            for dirpath, _, files in sorted(os.walk(root)):
-                paths += [os.path.join(dirpath, f) for f in sorted(files) if f.endswith(".py")]
-        elif os.path.isfile(root):
-            paths.append(root)
-        else:
-            raise UsageError(f"no such file or directory: {root}")
+    options.paths = options.paths or [load_config().output]
+    paths = module_paths(options.paths)
     progress = Progress(PROGRESS_AFTER_SECONDS)  # a long check says what it is doing
     try:
-        return _check_paths(options, paths, progress)
+        return check_paths(options, paths, lambda again: run_compile(again, write=False),
+                           build_parser(), progress)
     finally:
         progress.close()
 
 
-def _check_paths(options, paths: list[str], progress) -> int:
-    from .writer import is_generated, read_header
-
-    """Check (or with --update regenerate) each generated module among `paths`."""
-    stale = checked = 0
-    for path in paths:
-        if not is_generated(path):
-            continue
-        checked += 1
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-        command = read_header(text).get("Regenerate", "")
-        argv = shlex.split(command)
-        if argv[:2] != ["bpcompiler", "compile"]:
-            print(f"{path}: cannot check: its header records no bpcompiler command")
-            stale += 1
-            continue
-        try:
-            options_again = build_parser().parse_args(argv[1:])
-        except SystemExit:
-            print(f"{path}: cannot check: its header's command does not parse: {command}")
-            stale += 1
-            continue
-        try:
-            with contextlib.chdir(_recorded_base(path, options_again.target)):
-                progress(f"checking {path}")
-                fresh = run_compile(options_again, write=False).source
-            if options.update and fresh != text:
-                from .writer import write_atomically
-                write_atomically(path, fresh)
-                print(f"{path}: regenerated")
-                continue
-        except (CompileError, UsageError) as exc:
-            print(f"{path}: stale: regenerating it fails: {exc}")
-            stale += 1
-            continue
-        if fresh != text:
-            stale += 1
-            diff = list(difflib.unified_diff(text.splitlines(), fresh.splitlines(),
-                                             f"{path} (committed)", f"{path} (regenerated)",
-                                             lineterm="", n=1))
-            print(f"{path}: stale; regenerate with: {command}")
-            print("\n".join(diff[:40] + (["..."] if len(diff) > 40 else [])))
-    if stale:
-        print(f"{stale} of {checked} generated modules are stale")
-        return 1
-    if not checked:
-        print(f"no generated modules under {' '.join(options.paths or ['output'])}")
-        return 0
-    print(f"{checked} generated modules are up to date")
-    return 0
-
-
 def _compile_options(c: argparse.ArgumentParser, out_help: str, out_required=False) -> None:
-    c.add_argument("target", metavar="FILE.py:FUNC")
+    c.add_argument("target", metavar="FILE.py:FUNC|pkg.mod:FUNC")
     c.add_argument("-o", "--out", required=out_required, help=out_help)
     c.add_argument("--wrt", help="comma-separated parameters to differentiate (default: "
                                  "every float parameter whose spec is not marked `data`)")
@@ -318,11 +240,12 @@ def _compile_options(c: argparse.ArgumentParser, out_help: str, out_required=Fal
                         "replace the generated ones")
     c.add_argument("--force", action="store_true",
                    help="overwrite an output file that bpcompiler did not generate")
-    c.add_argument("-v", "--verbose", action="store_true",
-                   help="show each phase as it starts (otherwise only after "
-                        f"{PROGRESS_AFTER_SECONDS:g} s)")
-    c.add_argument("-q", "--quiet", action="store_true",
-                   help="print nothing on success (errors still go to stderr)")
+    loud = c.add_mutually_exclusive_group()
+    loud.add_argument("-v", "--verbose", action="store_true", default=None,
+                      help="show each phase as it starts (otherwise only after "
+                           f"{PROGRESS_AFTER_SECONDS:g} s)")
+    loud.add_argument("-q", "--quiet", action="store_true", default=None,
+                      help="print nothing on success (errors still go to stderr)")
     c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
 
 
@@ -336,11 +259,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("compile", help="compile FILE.py:FUNC into a gradient module")
     _compile_options(c, "output path (default output/<file>_grad.py, or "
-                        "output/<file>_<func>_grad.py when FUNC is not named after the file)")
+                        "output/<file>_<func>_grad.py when FUNC is not named after the file;"
+                        " the directory is [tool.bpcompiler] output)")
     c.set_defaults(run=cmd_compile)
 
     g = sub.add_parser("graph", help="draw the forward and adjoint graph of FILE.py:FUNC")
     _compile_options(g, "the picture: .svg, .png or .dot", out_required=True)
+    g.add_argument("--max-nodes", type=int, metavar="N", default=None,
+                   help="draw every node up to N boxes, a summary (one box per source "
+                        "line, or per function) past that (default 300)")
+    g.add_argument("--layout", choices=("auto", "graphviz", "builtin"), default="auto",
+                   help="auto: Graphviz's dot when it is on PATH, else the built-in layout; "
+                        "builtin: always the built-in one (the same picture on every machine)")
     g.set_defaults(run=cmd_graph)
 
     o = sub.add_parser("ops", help="list the supported operations (from the op registry)")
@@ -357,6 +287,9 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("paths", nargs="*", metavar="PATH")
     k.add_argument("--update", action="store_true",
                    help="regenerate stale modules in place instead of failing")
+    k.add_argument("--allow-outside", action="store_true",
+                   help="run sources outside the project root too (by default a module "
+                        "whose header names one is refused)")
     k.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     k.set_defaults(run=cmd_check)
 
@@ -365,22 +298,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv=None) -> int:
+def _defaults(options: argparse.Namespace) -> None:
+    """Options a subcommand lacks, and the project's defaults for the ones not given."""
+    for name in ("force", "args_npz", "allow_outside", "max_nodes"):
+        setattr(options, name, getattr(options, name, None))
+    loud = {"verbose": getattr(options, "verbose", None), "quiet": getattr(options, "quiet", None)}
+    if loud["verbose"] is None and loud["quiet"] is None:
+        config = load_config()
+        loud = {"verbose": config.verbose and not config.quiet, "quiet": config.quiet}
+    options.verbose, options.quiet = bool(loud["verbose"]), bool(loud["quiet"])
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         options = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
-    for name in ("force", "verbose", "args_npz", "quiet"):
-        setattr(options, name, getattr(options, name, None))
     try:
+        _defaults(options)
         return options.run(options)
     except UsageError as exc:
         print(f"bpcompiler: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("bpcompiler: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        where = user_line(exc)
+        print("bpcompiler: interrupted" + (f" in {where[0]}:{where[1]}" if where else ""),
+              file=sys.stderr)
         return 130
+    except SystemExit as exc:  # parse errors are handled above: this came from user code
+        if options.debug:
+            raise
+        where = user_line(exc)
+        print(f"bpcompiler: FunctionRaisedError: {'%s:%d: ' % where if where else ''}"
+              f"the code being compiled called sys.exit({exc.code!r}) (bpcompiler runs the "
+              "function on example values: it must return, not exit)", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # `bpcompiler ops | head`: the reader left; not an error
         sys.stderr.close()
         return 0

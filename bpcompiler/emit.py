@@ -47,6 +47,7 @@ def _function(module: Module, f: Function) -> str:
         lines += s.code
         if s.free:
             lines.append("del " + ", ".join(s.free))
+    lines += f.checks
     lines.append(_return(module, f))
     body = "\n".join("    " + row if row.strip() else row
                      for line in lines for row in line.split("\n"))

@@ -2,9 +2,11 @@
 Python API, so every use of it stays here).
 
 The contract: `format_source(text)` returns exactly `black.format_str(text)`, byte for
-byte. black formats about 1,250 lines a second, so a 100,000-node graph (well over
-100,000 emitted lines) would spend minutes in it. Small modules are handed to black
-whole. Large ones take a fast path that gives the same bytes:
+byte, for every black release since 24.1: first the blank lines around the module
+docstring and the imports, where those releases differ, are set to what they all agree
+on (`_agree_across_versions`). black formats about 1,250 lines a second, so a
+100,000-node graph (well over 100,000 emitted lines) would spend minutes in it. Small
+modules are handed to black whole. Large ones take a fast path that gives the same bytes:
 
 1. **Skeleton.** Every function body line the emitter writes is one complete logical
    line at depth 1 (a statement or a standalone comment) with no blank lines between
@@ -54,11 +56,31 @@ _BODY_INDENT = "    "
 
 def _black(source: str) -> str:
     try:
-        return black.format_str(source, mode=MODE)
+        return black.format_str(_agree_across_versions(source), mode=MODE)
     except black.InvalidInput as exc:
         from .errors import InternalError
         raise InternalError(f"internal error in emit: black cannot parse the module ({exc})",
                             hint="this is a bug in bpcompiler; please report it") from None
+
+
+def black_version() -> str:
+    return f"black {black.__version__}"
+
+
+# Blank lines between the module docstring, the imports and what follows: black 24 and
+# 25 keep two where black 26 keeps one. One is what every release gives, so the emitted
+# text says one and the committed modules read the same whichever black made them.
+_AFTER_DOCSTRING = re.compile(r'^(""".*?"""\n)\n+(?=(?!def |class |@)[A-Za-z_])', re.S | re.M)
+_AFTER_IMPORTS = re.compile(r"^((?:import |from )[^\n]*\n)\n+(?=[A-Za-z_])", re.M)
+
+
+def _agree_across_versions(source: str) -> str:
+    head, sep, rest = source.partition("\ndef ")
+    head = _AFTER_DOCSTRING.sub(r"\1\n", head, count=1)
+    head = _AFTER_IMPORTS.sub(lambda m: m.group(1) + "\n" if not
+                              m.string[m.end():].startswith(("import ", "from ", "def "))
+                              else m.group(0), head)
+    return head + sep + rest
 
 
 def format_source(source: str, fast: bool | None = None) -> str:
@@ -75,6 +97,24 @@ def format_source(source: str, fast: bool | None = None) -> str:
 
 def is_formatted(source: str) -> bool:
     return format_source(source) == source
+
+
+def same_but_formatting(a: str, b: str) -> bool:
+    """True when two modules differ at most in formatting: the same syntax tree and the
+    same comments in the same order (what one black release writes differently from
+    another). False when either does not parse."""
+    import ast
+    import io
+    import tokenize
+
+    def comments(text: str) -> list[str]:
+        tokens = tokenize.generate_tokens(io.StringIO(text).readline)
+        return [t.string for t in tokens if t.type == tokenize.COMMENT]
+
+    try:
+        return ast.dump(ast.parse(a)) == ast.dump(ast.parse(b)) and comments(a) == comments(b)
+    except (SyntaxError, ValueError, tokenize.TokenError):
+        return False
 
 
 def _is_body_line(line: str) -> bool:
@@ -137,7 +177,7 @@ def _fill(template_out: str, names: list):
 
 
 def _format_fast(source: str) -> str | None:
-    lines = source.split("\n")
+    lines = _agree_across_versions(source).split("\n")
     skeleton, runs = [], []
     in_def = in_doc = False
     depth = 0  # brackets open across lines (an exploded `def f(` or `return (`)

@@ -11,11 +11,17 @@ import math
 
 import numpy as np
 
-from .ops.registry import PREC_ATOM, PREC_UNARY, Expr
+from .ops.registry import PREC_ADD, PREC_ATOM, PREC_MUL, PREC_UNARY, Expr
+from .symbolic import Dim, SymFloat
 
 
 def literal(value, python: bool, np_alias: str = "np") -> Expr:
     """Exact source text for a scalar constant."""
+    if isinstance(value, (Dim, SymFloat)):  # a size, or a number computed from sizes
+        text = repr(value)
+        return Expr(text, PREC_ATOM if text.isidentifier() or text.endswith(")") and
+                    text.startswith("np.") else PREC_ADD if " + " in text or " - " in text
+                    else PREC_MUL)
     if python:
         if isinstance(value, float) and not math.isfinite(value):
             text = "math.nan" if math.isnan(value) else ("math.inf" if value > 0 else "-math.inf")

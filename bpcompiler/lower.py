@@ -24,15 +24,17 @@ from . import body as bodies
 from .body import Line, lower_body
 from .comments import provenance
 from .graph import outputs
+from .guards import guard_lines, module_lines, result_check_lines
 from .literals import array_literal, is_zeros, literal_needs_math
 from .naming import ADJOINT_PREFIX, Namespace, base_names
+from .symbolic import SymArray
 from .ops import REGISTRY
 from .ops.registry import PREC_ATOM, Aval, Expr
 
 # Modules a spelling may reach, by the name it spells them with.
 MODULES = {"np": "numpy", "math": "math"}
 # Builtins that op spellings call (absolute on floats is `abs(x)`, to_float `float(x)`).
-SPELLED_BUILTINS = ("abs", "float")
+SPELLED_BUILTINS = ("abs", "float", "type", "locals")  # (the last two: guards.py)
 
 
 @dataclass
@@ -46,6 +48,7 @@ class Function:
     value: str | None  # the returned value's text, or None (grad)
     grads: list[str] | None  # the returned gradients' texts, or None (forward)
     delegate: bool = False  # grad as `return value_and_grad(...)[1]`
+    checks: list = field(default_factory=list)  # lines just before the return (guards.py)
 
 
 @dataclass
@@ -59,7 +62,8 @@ class Module:
 
 
 def lower(g) -> Module:
-    space = Namespace(fixed=g.graph["params"])
+    dims = {d for axes in g.graph.get("symbolic_dims", {}).values() for d in axes.values()}
+    space = Namespace(fixed=tuple(g.graph["params"]) + tuple(sorted(dims)))
     inputs = _parameter_names(g, space)
     constants, constant_lines = _constants(g, space)
     uses = Counter(a for n in g for a in g._node[n]["args"])
@@ -67,6 +71,7 @@ def lower(g) -> Module:
     ctx = bodies._Context(g, inputs, constants, space, uses, base_names(g), g.graph["file"],
                           def_lines)
     imports = _imports(g, constant_lines)
+    constant_lines = module_lines(g, g.graph.get("command", "")) + constant_lines
     preamble = _preamble(g, inputs, imports)
     output = g.graph["output"]
     fwd = lower_body(ctx, (output,))
@@ -79,14 +84,17 @@ def lower(g) -> Module:
     value = both.text(output)
     functions = [
         Function("forward", f"The value of `{g.graph['function']}`, as the source computes it.",
-                 list(preamble), fwd.statements, fwd.text(output), None),
+                 list(preamble), fwd.statements, fwd.text(output), None,
+                 checks=result_check_lines(g, fwd.text(output))),
         Function("value_and_grad", "(value, gradients): the gradients in WRT order.",
-                 list(preamble), both.statements + named, value, grads)]
+                 list(preamble), both.statements + named, value, grads,
+                 checks=result_check_lines(g, value))]
     shadowed = "value_and_grad" in g.graph["params"]
     functions.append(Function(
         "grad", "The gradients with respect to WRT, in that order.",
         list(preamble) if shadowed else [], both.statements + named if shadowed else [],
-        None, grads, delegate=not shadowed))
+        None, grads, delegate=not shadowed,
+        checks=result_check_lines(g, value) if shadowed else []))
     return Module(g.graph["function"], g.graph["params"], g.graph["wrt"],
                   imports, constant_lines, functions)
 
@@ -105,8 +113,8 @@ def _parameter_names(g, space: Namespace) -> dict:
 def _preamble(g, inputs: dict, imports: list[str]) -> list[str]:
     """Each body's first lines: a parameter named like a module or builtin the
     statements use is read through its internal name, and the name is bound back.
-    NOTE: call-time guards on the arguments go first here: they read the parameters by
-    their own names."""
+    Then the call-time guards on the arguments (guards.py), which read the parameters
+    by those internal names."""
     lines = [f"{inputs[node]} = {p}" for p, node in zip(g.graph["params"], g.graph["inputs"])
              if inputs[node] != p]
     for p in g.graph["params"]:
@@ -115,7 +123,8 @@ def _preamble(g, inputs: dict, imports: list[str]) -> list[str]:
     builtins = [p for p in g.graph["params"] if p in SPELLED_BUILTINS]
     if builtins:
         lines.append(f"from builtins import {', '.join(builtins)}")
-    return lines
+    local = {p: inputs[node] for p, node in zip(g.graph["params"], g.graph["inputs"])}
+    return lines + guard_lines(g, local)
 
 
 def _constants(g, space: Namespace) -> tuple[dict, list[str]]:
@@ -125,7 +134,7 @@ def _constants(g, space: Namespace) -> tuple[dict, list[str]]:
         attrs = g._node[node]
         value = attrs["params"].get("value") if attrs["op"] == "const" else None
         if attrs["op"] == "const" and not attrs["python"] and np.ndim(value) > 0 \
-                and not is_zeros(value):
+                and not isinstance(value, SymArray) and not is_zeros(value):
             name = space.claim((attrs["name"] or "CONST").upper())
             constants[node] = name
             lines.append(f"{name} = {array_literal(value)}")

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from .ops import REGISTRY
 
 RESERVED = (set(keyword.kwlist) | set(keyword.softkwlist) | set(dir(builtins))
-            | {"np", "math", "numpy", "forward", "grad", "value_and_grad", "WRT"})
+            | {"np", "math", "numpy", "forward", "grad", "value_and_grad", "WRT",
+               # the call-time guards' module-level names (guards.py)
+               "ARGUMENTS", "RECOMPILE", "DTYPES", "_wrong_argument", "_wrong_dimension"})
 ADJOINT_PREFIX = "d_"
 
 

@@ -11,4 +11,4 @@ bpcompiler compile examples/mlp.py:loss -o output/mlp_grad.py
 bpcompiler compile examples/logistic_regression.py:loss -o output/logistic_regression_grad.py
 bpcompiler compile examples/rosenbrock.py:rosenbrock -o output/rosenbrock_grad.py
 bpcompiler compile examples/particles.py:energy -o output/particles_grad.py
-bpcompiler graph examples/seed_network.py:seed_network -o output/seed_network_graph.svg
+bpcompiler graph examples/seed_network.py:seed_network -o output/seed_network_graph.svg --layout builtin

@@ -1,0 +1,62 @@
+"""The `# Regenerate:` command of a module compiled from Python with `out=`.
+
+`compile_grad(f, args, out="m_grad.py")` has no command line to record, so it writes
+one: the example arguments go to `m_grad.args.npz` beside the module, and the header
+records `bpcompiler compile FILE.py:FUNC -o m_grad.py --wrt ... --arg NAME=SPEC ...
+--args-npz m_grad.args.npz`, which `bpcompiler check` reruns like any other. A function
+that cannot be named that way (a lambda, a nested function, one typed at a prompt) or
+an argument no spec spells gets no command, and `check` says so.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shlex
+
+import numpy as np
+
+from .trace import display_path
+
+_KINDS = {"float64": "f64", "float32": "f32", "int64": "i64", "int32": "i32", "bool": "bool"}
+
+
+def spec_of(value) -> str | None:
+    """The argument spec that reproduces the kind and shape of `value`, or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and not isinstance(value, np.generic):
+        return "float"
+    if isinstance(value, int) and not isinstance(value, np.generic):
+        return "int"
+    if isinstance(value, np.ndarray) and value.dtype.name in _KINDS:
+        return f"{_KINDS[value.dtype.name]}[{','.join(str(d) for d in value.shape)}]"
+    return None
+
+
+def args_path(out: str) -> str:
+    stem = out[:-3] if out.endswith(".py") else out
+    return stem + ".args.npz"
+
+
+def api_command(fn, params, args, wrt, out: str) -> tuple[str, str, bytes] | None:
+    """(command, npz path, npz bytes) recording this compile, or None when it cannot be
+    recorded as a command line."""
+    code = getattr(fn, "__code__", None)
+    if code is None or fn.__qualname__ != fn.__name__ or not fn.__name__.isidentifier():
+        return None
+    source = display_path(code.co_filename)
+    if not source or source.startswith("<") or not os.path.isfile(source):
+        return None
+    specs = [spec_of(a) for a in args]
+    if len(params) != len(args) or None in specs:
+        return None
+    npz = args_path(display_path(os.path.abspath(out)))
+    buffer = io.BytesIO()
+    np.savez(buffer, **{name: np.asarray(a) for name, a in zip(params, args)})
+    parts = ["bpcompiler", "compile", f"{source}:{fn.__name__}", "-o",
+             display_path(os.path.abspath(out)), "--wrt", ",".join(wrt)]
+    for name, spec in zip(params, specs):
+        parts += ["--arg", f"{name}={spec}"]
+    parts += ["--args-npz", npz]
+    return shlex.join(parts), npz, buffer.getvalue()

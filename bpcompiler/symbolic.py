@@ -1,0 +1,299 @@
+"""Symbolic dimensions: one module for every size of a dimension declared by name.
+
+A spec such as `X: "f64[N,8]"` makes axis 0 of `X` the dimension `N`. The graph is
+built at the example's sizes, so every quantity derived from a size (a mean's `1/N`,
+a reshape target, a zero buffer's shape) arrives as a number. To find which numbers
+are sizes, the compile is repeated with each dimension one and two larger
+(`variant_args`): the graphs must have the same nodes, and a number that changes
+with `N` is fitted to a formula of it (`a * N + b` for integers; `c * (N + j) ** e`
+for floats) that the third size must confirm. Each such number is replaced in the
+graph by a value that prints as its formula (`Dim`, `SymFloat`, `SymArray`), so the
+emitter writes `np.reshape(d_z, (N, 1))` and `0.5 / N`, reading `N` from the
+arguments (guards.py binds it). A graph whose structure changes with a size (a loop
+over it, `np.eye(N)`) cannot be symbolic and is refused naming the line.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .errors import CompileError
+
+# How many sizes each dimension is traced at: the example's, +1 and +2.
+VARIANT_STEPS = (1, 2)
+_FLOAT_RTOL = 1e-9
+
+
+class SymbolicShapeError(CompileError):
+    """The program's shape logic cannot be written in terms of a declared dimension."""
+
+
+class Dim(int):
+    """An int (its value at the example) that prints as a formula of dimensions."""
+
+    def __new__(cls, value: int, text: str):
+        self = super().__new__(cls, value)
+        self.text = text
+        return self
+
+    def __repr__(self) -> str:
+        return self.text
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return self.text if not spec else int.__format__(self, spec)
+
+
+class SymFloat(float):
+    """A float (its value at the example) that prints as a formula of dimensions."""
+
+    def __new__(cls, value: float, text: str):
+        self = super().__new__(cls, value)
+        self.text = text
+        return self
+
+    def __repr__(self) -> str:
+        return self.text
+
+    __str__ = __repr__
+
+
+class SymArray:
+    """A constant array of one value repeated, whose shape or value (or both) follow the
+    dimensions: printed as `np.zeros((N, 8), dtype=...)` or `np.full(shape, 1.0 / N,
+    dtype=...)`; `value` is the example's array."""
+
+    def __init__(self, value: np.ndarray, shape: tuple, fill):
+        self.value, self.shape, self.fill = value, shape, fill
+
+    def text(self, np_alias: str = "np") -> str:
+        dtype = f"dtype={np_alias}.{self.value.dtype.name}"
+        if not is_symbolic(self.fill) and self.fill == 0 and not np.signbit(self.fill):
+            return f"{np_alias}.zeros({self.shape!r}, {dtype})"
+        return f"{np_alias}.full({self.shape!r}, {self.fill!r}, {dtype})"
+
+
+def is_symbolic(value) -> bool:
+    return isinstance(value, (Dim, SymFloat, SymArray))
+
+
+def variant_args(args: tuple, symbolic: dict, sizes: dict, dim: str, step: int,
+                 seed: int = 0) -> tuple:
+    """The example arguments with dimension `dim` made `step` larger: each array is
+    extended along its axes of that dimension by repeating its own entries cyclically
+    (so labels stay labels and values stay in their domain), floats slightly perturbed
+    so repeated rows are not exact copies."""
+    rng = np.random.default_rng(seed + step)
+    out = []
+    for value, axes in zip(args, symbolic):
+        for axis, name in sorted(axes.items()):
+            if name != dim:
+                continue
+            new = sizes[dim] + step
+            value = np.take(value, np.arange(new) % value.shape[axis], axis=axis)
+            if value.dtype.kind == "f":
+                noise = rng.uniform(-1e-3, 1e-3, size=value.shape).astype(value.dtype)
+                value = value * (1 + noise)
+        out.append(value)
+    return tuple(out)
+
+
+def annotate(base, variants: dict, sizes: dict) -> None:
+    """Replace, in graph `base`, every number that changes with a dimension by its
+    formula. `variants[dim]` are the graphs compiled with that dimension at
+    `sizes[dim] + step` for each of VARIANT_STEPS."""
+    for dim, graphs in variants.items():
+        for graph in graphs:
+            _same_structure(base, graph, dim, sizes[dim])
+    for node in sorted(base):
+        attrs = base._node[node]
+        others = {dim: [g._node[node]["params"] for g in graphs]
+                  for dim, graphs in variants.items()}
+        attrs["params"] = _fit_params(attrs["params"], others, sizes, base, node)
+
+
+def _same_structure(base, other, dim: str, size: int) -> None:
+    for node in sorted(set(base) | set(other)):
+        a, b = base._node.get(node), other._node.get(node)
+        if a is None or b is None or (a["op"], a["args"], a["python"], a["dtype"],
+                                      a["phase"]) != (b["op"], b["args"], b["python"],
+                                                      b["dtype"], b["phase"]):
+            where = a if a is not None and a["line"] is not None else b
+            raise SymbolicShapeError(
+                f"what the function computes depends on the size of the dimension {dim} "
+                f"(traced at {size} and larger, the operations differ)",
+                file=where["file"] if where else None, line=where["line"] if where else None,
+                hint=f"a loop, a Python branch or np.eye/np.arange over {dim} fixes the "
+                     f"program to one size: give that axis a number in the spec "
+                     f"(e.g. f64[{size},...]) or compute without it")
+
+
+def _fit_params(value, others: dict, sizes: dict, g, node):
+    """`value` with each leaf that differs in `others` (per dim, one per variant)
+    replaced by its formula."""
+    if isinstance(value, dict):
+        return {k: _fit_params(v, {d: [o[k] for o in os] for d, os in others.items()},
+                               sizes, g, node) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        if any(len(o) != len(value) for os in others.values() for o in os):
+            _refuse(g, node, "a tuple of parameters changes length")
+        items = [_fit_params(v, {d: [o[i] for o in os] for d, os in others.items()},
+                             sizes, g, node) for i, v in enumerate(value)]
+        return type(value)(items) if isinstance(value, tuple) else items
+    if isinstance(value, slice):
+        parts = [_fit_params(getattr(value, p), {d: [getattr(o, p) for o in os]
+                                                 for d, os in others.items()}, sizes, g, node)
+                 for p in ("start", "stop", "step")]
+        return slice(*parts)
+    if isinstance(value, np.ndarray) and value.ndim > 0:
+        return _fit_array(value, others, sizes, g, node)
+    if isinstance(value, (bool, np.bool_, str, type(None))) or value is Ellipsis:
+        if any(_differs(o, value) for os in others.values() for o in os):
+            _refuse(g, node, f"the parameter {value!r} changes with the size")
+        return value
+    if isinstance(value, (int, np.integer, float, np.floating)) or \
+            isinstance(value, np.ndarray):
+        return _fit_number(value, others, sizes, g, node)
+    return value
+
+
+def _differs(a, b) -> bool:
+    try:
+        return bool(a != b)
+    except (TypeError, ValueError):
+        return True
+
+
+def _fit_number(value, others: dict, sizes: dict, g, node):
+    changing = {d: [float(np.asarray(o)) for o in os] for d, os in others.items()
+                if any(float(np.asarray(o)) != float(np.asarray(value)) for o in os)}
+    if not changing:
+        return value
+    v0 = float(np.asarray(value))
+    integer = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    text = _formula(v0, changing, sizes, integer)
+    if text is None:
+        _refuse(g, node, f"the number {value!r} depends on "
+                         f"{', '.join(sorted(changing))} in a way bpcompiler cannot write")
+    if integer:
+        return Dim(int(value), text)
+    if isinstance(value, np.ndarray) or isinstance(value, np.floating):
+        return SymFloat(v0, f"np.{np.asarray(value).dtype.name}({text})")
+    return SymFloat(v0, text)
+
+
+def _fit_array(value: np.ndarray, others: dict, sizes: dict, g, node):
+    """An array constant: unchanged, or one value repeated over a shape, where the value,
+    the shape or both follow the dimensions (`np.full((N, 1), 1.0 / N)`)."""
+    if all(np.shape(o) == value.shape and np.array_equal(o, value)
+           for os in others.values() for o in os):
+        return value
+    flat = value.reshape(-1)
+    repeated = flat.size > 0 and np.all(flat == flat[0]) and all(
+        np.size(o) > 0 and np.all(np.asarray(o) == np.asarray(o).reshape(-1)[0])
+        for os in others.values() for o in os)
+    if not repeated:
+        _refuse(g, node, f"a constant array's entries change with {', '.join(sorted(others))} "
+                         "(np.arange or np.eye of the size?)")
+    shapes = {d: [np.shape(o) for o in os] for d, os in others.items()}
+    shape = _fit_params(tuple(value.shape), shapes, sizes, g, node)
+    fills = {d: [np.asarray(o).reshape(-1)[0].item() for o in os] for d, os in others.items()}
+    fill = _fit_params(flat[0].item(), fills, sizes, g, node)
+    return SymArray(value, shape, fill)
+
+
+def _formula(v0: float, changing: dict, sizes: dict, integer: bool) -> str | None:
+    """Python text for a number that is v0 at `sizes` and, for each dim in `changing`,
+    the listed values at that dim's VARIANT_STEPS."""
+    if len(changing) == 1:
+        (dim, values), = changing.items()
+        return _one_dim(v0, dim, sizes[dim], values, integer)
+    # Several dimensions: a product of powers c * N**a * M**b, each power fitted alone.
+    powers = {}
+    for dim, values in changing.items():
+        power = _power(v0, sizes[dim], values)
+        if power is None:
+            return None
+        powers[dim] = power
+    c = v0 / math.prod(sizes[d] ** e for d, e in powers.items())
+    return _monomial(c, powers, integer)
+
+
+def _one_dim(v0, dim, n0, values, integer) -> str | None:
+    points = [(n0, v0)] + [(n0 + s, v) for s, v in zip(VARIANT_STEPS, values)]
+    slope = (points[1][1] - points[0][1]) / (points[1][0] - points[0][0])
+    offset = v0 - slope * n0
+    if all(_close(slope * n + offset, v, integer) for n, v in points):
+        if integer:
+            slope, offset = round(slope), round(offset)
+        return _affine(slope, offset, dim, integer)
+    if integer:  # a strided slice's length: (N + j) // k
+        for k in (2, 3, 4):
+            for j in range(k):
+                if all((n + j) // k == v for n, v in points):
+                    return f"({dim} + {j}) // {k}" if j else f"{dim} // {k}"
+    for shift in (0, -1, 1):
+        for e in ((2, 3) if integer else (-1, -2, 2, -0.5, 0.5)):
+            if n0 + shift <= 0:
+                continue
+            c = v0 / (n0 + shift) ** e
+            if integer and c != round(c):
+                continue
+            if all(_close(c * (n + shift) ** e, v, integer) for n, v in points):
+                base = dim if shift == 0 else f"({dim} {'+' if shift > 0 else '-'} {abs(shift)})"
+                return _monomial(c, {base: e}, integer)
+    return None
+
+
+def _power(v0, n0, values):
+    for e in (1, -1, 2, -2):
+        if all(_close(v0 * ((n0 + s) / n0) ** e, v, False) for s, v in zip(VARIANT_STEPS, values)):
+            return e
+    return None
+
+
+def _close(a: float, b: float, integer: bool) -> bool:
+    if integer:
+        return abs(a - b) < 1e-9
+    return abs(a - b) <= _FLOAT_RTOL * max(abs(a), abs(b))
+
+
+def _number(c: float, integer: bool) -> str:
+    if integer or float(c).is_integer() and abs(c) < 2 ** 53:
+        return str(int(round(c))) if integer else repr(float(c))
+    return repr(float(c))
+
+
+def _affine(slope, offset, dim, integer) -> str:
+    term = dim if slope == 1 else f"{_number(slope, integer)} * {dim}"
+    if slope == 0:
+        return _number(offset, integer)
+    if offset == 0:
+        return term if integer or slope != 1 else f"1.0 * {dim}"
+    sign = "+" if offset > 0 else "-"
+    return f"{term} {sign} {_number(abs(offset), integer)}"
+
+
+def _monomial(c: float, powers: dict, integer: bool) -> str:
+    """`c * N ** a / M ** b`, written as a person would: `0.5 / N`, `N * M`."""
+    up = [d if e == 1 else f"{d} ** {_exp(e)}" for d, e in powers.items() if e > 0]
+    down = [d if e == -1 else f"{d} ** {_exp(-e)}" for d, e in powers.items() if e < 0]
+    head = " * ".join(([] if c == 1 and up else [_number(c, integer and c == int(c))]) + up)
+    if not down:
+        return head
+    return f"{head} / " + (down[0] if len(down) == 1 else f"({' * '.join(down)})")
+
+
+def _exp(e) -> str:
+    return str(int(e)) if float(e).is_integer() else repr(float(e))
+
+
+def _refuse(g, node, problem: str):
+    attrs = g._node[node]
+    raise SymbolicShapeError(
+        f"{problem} (in {attrs['op']}), so this module cannot serve every size",
+        file=attrs["file"], line=attrs["line"],
+        hint="give that axis a number in the spec instead of a name")
