@@ -35,7 +35,7 @@ from .replay import api_command
 from .shapes import SymbolicShapes, default_wrt_from_examples, resolve_shapes
 from .symbolic import VARIANT_STEPS, SymbolicShapeError, annotate, variant_args
 from .trace import source_file, trace
-from .verify import VerificationReport, verify
+from .verify import VerificationReport, verify, widen
 from .writer import MARKER, check_writable, write_atomically
 
 # How much of the graph an internal-error dump holds.
@@ -125,7 +125,7 @@ def load_module(source: str, name: str, filename: str) -> types.ModuleType:
 
 def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
                  command: str | None = None, force: bool = False, debug: bool = False,
-                 progress=None) -> Compiled:
+                 progress=None, bounds: dict | None = None) -> Compiled:
     """Compile the gradient of `f` at example `args` into a verified Python module.
 
     `wrt` names the parameters to differentiate (default: every float parameter). With
@@ -136,6 +136,8 @@ def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
     are drawn from the specs, which must then cover every parameter.
     `command` is the shell command recorded in the header as the way to regenerate it.
     `progress`, if given, is called with each stage's name as the stage starts.
+    `bounds` maps parameter names to (lo, hi) ranges (a spec's `in [lo, hi]` gives one
+    too): the points verification adds stay inside them.
     """
     # NOTE: a compile allocates a few dicts per node and frees nothing cyclic until it
     # returns; the cyclic collector's full sweeps over a 100k-node graph cost a third of
@@ -147,6 +149,7 @@ def compile_grad(f, args=None, wrt=None, out=None, *, specs: dict | None = None,
         args, shapes = resolve_shapes(f, args, specs)
         if wrt is None and shapes.data:  # a spec marked `data` is not differentiated
             wrt = default_wrt_from_examples(f, args, shapes.data)
+        shapes.bounds.update(bounds or {})
         compiled = _compile(f, args, wrt, out, command, force, debug, report, shapes)
     finally:
         close()
@@ -165,7 +168,7 @@ def _build(f, args, wrt, debug, report: CompileReport | None = None, enter=None,
     enter = enter or (lambda name: name)
     phase = phase or (lambda name: None)
     latest = {} if latest is None else latest
-    forward = latest["graph"] = trace(f, args, wrt)
+    forward = latest["graph"] = latest["traced"] = trace(f, args, wrt)
     if report is not None:
         report.traced_nodes = len(forward)
     phase("trace")
@@ -269,15 +272,17 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Comp
         float32 = any(a["dtype"] == "float32" for _, a in forward.nodes(data=True))
         casts32 = any(a["dtype"] == "float32" and a["op"] in ("astype", "const")
                       for _, a in forward.nodes(data=True))
-        verification = verify(f, module, args, params, wrt_names, computes_in_float32=float32,
-                              casts_to_float32=casts32)
+        traced = latest["traced"]
+        verification = verify(f, module, args, params, wrt_names, graph=traced,
+                              bounds=shapes.bounds, twin=lambda: float64_twin(traced, name),
+                              computes_in_float32=float32, casts_to_float32=casts32)
         if shapes.sizes:  # and at another size of every symbolic dimension
             other = args
             for dim in shapes.sizes:
                 other = variant_args(other, shapes.axes, shapes.sizes, dim, 3, seed=7)
             try:
-                verify(f, module, other, params, wrt_names, computes_in_float32=float32,
-                       casts_to_float32=casts32)
+                verify(f, module, other, params, wrt_names, bounds=shapes.bounds,
+                       computes_in_float32=float32, casts_to_float32=casts32)
             except CompileError as exc:
                 raise SymbolicShapeError(
                     "the module is right at the example's sizes but not at another size of "
@@ -310,6 +315,13 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes) -> Comp
         raise internal_error(f"internal error in {stage}: {type(exc).__name__}: {exc}",
                              stage, f, graph, exc) from exc
     return Compiled(source=source, module=module, graph=joint, path=path, report=report)
+
+
+def float64_twin(traced, name: str) -> types.ModuleType:
+    """The float32 program's float64 twin, compiled the same way (not formatted):
+    verification checks the rules on it at float64 tolerances."""
+    joint = optimize(differentiate(optimize(widen(traced), rounds=1)))
+    return load_module(emit(joint, [], ""), f"{name}_grad64", f"<bpcompiler {name}_grad64>")
 
 
 def internal_error(problem: str, stage: str, fn, graph, exc: BaseException) -> InternalError:

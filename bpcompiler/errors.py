@@ -60,6 +60,13 @@ class RandomnessError(UnsupportedOperationError):
     outside and pass the values in as an argument."""
 
 
+class ImpureFunctionError(CompileError):
+    """Two calls of the function at the same arguments gave different values: it reads
+    state that changes between calls (a global counter, a mutated closure) or draws
+    random numbers where the trace cannot see them (inside a method of an object). The
+    line is the first one whose values differed between the calls."""
+
+
 class ShapeError(CompileError):
     """Operand shapes do not fit the operation."""
 

@@ -24,6 +24,7 @@ class SymbolicShapes:
     axes: list = field(default_factory=list)  # per parameter: {axis: dimension name}
     sizes: dict = field(default_factory=dict)  # dimension name -> its size in the example
     data: tuple = ()  # parameters whose spec is marked `data` (left out of the default wrt)
+    bounds: dict = field(default_factory=dict)  # parameter -> (lo, hi) its spec declares
 
 
 def resolve_shapes(f, args, specs: dict | None) -> tuple[tuple, SymbolicShapes]:
@@ -69,6 +70,8 @@ def resolve_shapes(f, args, specs: dict | None) -> tuple[tuple, SymbolicShapes]:
         shapes.axes.append(_check_example(name, value, merged.get(name), shapes.sizes,
                                           file, line))
     shapes.data = tuple(n for n, spec in merged.items() if is_data(spec))
+    shapes.bounds = {n: parse_spec(spec)[2] for n, spec in merged.items()
+                     if parse_spec(spec)[2] is not None}  # verification's points stay inside
     clash = sorted(set(shapes.sizes) & set(names))
     if clash:
         raise ArgumentError(f"the dimension {clash[0]} has the name of a parameter",

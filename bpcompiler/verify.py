@@ -1,34 +1,40 @@
 """Verification of an emitted module before anyone sees it.
 
-At the example arguments and at a perturbed copy of them:
-- `forward` agrees with the user's function (run untraced, on real numbers);
-- `value_and_grad` returns the same value, one gradient per `wrt` name with that
-  parameter's shape and dtype, and leaves its inputs unmodified;
-- each gradient agrees with central finite differences of the user's function along
-  random directions in the joint parameter space: ⟨∇f, v⟩ against a Richardson-
-  extrapolated central difference, so the cost does not grow with the number of
-  parameters. The differences are taken in float64 even for float32 parameters.
+At the example arguments and at points that differ from them (even when they are all
+zeros or all equal) and stay inside the declared ranges:
+- the function is pure (two calls agree), has no try/except the trace compiled away;
+- `forward` agrees with the function, `value_and_grad` returns the same value, one
+  gradient per `wrt` name with that parameter's shape and dtype, and leaves its inputs
+  unmodified;
+- each parameter's gradient (one direction per parameter and per block of a large
+  array) agrees with the complex step of the traced graph where its path is analytic,
+  else with central differences of the function (see gradcheck.py);
+- a float32 program is checked twice: its float64 twin (the same graph with every
+  dtype widened, compiled the same way) at float64 tolerances, which catches rule
+  errors, and the float32 module against the twin and the function at tolerances
+  derived from float32's epsilon and the depth of the graph.
 
-A disagreement raises VerificationError with the analytic and numeric values, the
-parameter (found by re-checking each parameter alone), the point and the tolerance.
+Each check is verified, wrong or undecided (see gradcheck.py). Only a wrong check is
+a VerificationError blaming a rule; an undecided one sends verification to further
+points, and what no point could decide is said in the report and the module header.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import gradcheck
 from .errors import CompileError, FunctionRaisedError, NonFiniteError, VerificationError
+from .interpret import batchable
+from .purity import refuse_compiled_away_try, refuse_impure
 
-DIRECTIONS = 3
-MAX_JUMP_RETRIES = 3  # extra directions tried when differences straddle a jump
-RTOL_GRAD = {"float64": 1e-6, "float32": 1e-3}
 RTOL_FORWARD = {"float64": 1e-12, "float32": 1e-5}
-# Finite-difference step (relative to the parameters' scale) by the precision the function
-# computes in: a float32 result is too coarse for a small step.
-STEP = {"float64": 1e-4, "float32": 1e-2}
+EXTRA_POINTS = 2  # further points for checks no point has decided yet
+BUG = "this is a bug in bpcompiler; please report it"
 
 
 @dataclass
@@ -36,17 +42,67 @@ class VerificationReport:
     points: int = 0
     directions: int = 0
     forward_error: float = 0.0  # largest relative difference of forward from the function
-    gradient_error: float = 0.0  # largest normalised difference from finite differences
+    gradient_error: float = 0.0  # largest relative difference among verified checks
     rtol_forward: float = 0.0
     rtol_gradient: float = 0.0
     evaluations: int = 0
     notes: list = field(default_factory=list)
+    outcomes: list = field(default_factory=list)  # every gradcheck.Outcome
+    float32: str = ""  # how the float32 module was checked, for float32 programs
+
+    def methods(self) -> dict:
+        """parameter -> set of methods that verified it."""
+        out: dict = {}
+        for o in self.outcomes:
+            out.setdefault(o.param, set())
+            if o.status == "verified":
+                out[o.param].add(o.method)
+        return out
+
+    def undecided(self, skip=()) -> list[str]:
+        """What could not be checked where: one phrase per (parameter, reason)."""
+        points: dict = {}
+        for o in self.outcomes:
+            if o.status == "undecided" and o.param not in skip:
+                key = (f"{o.param}{' ' + o.block if o.block else ''}", o.detail)
+                points.setdefault(key, [])
+                if o.point not in points[key]:
+                    points[key].append(o.point)
+        return [f"{what} at {', '.join(where)}" + (f" ({detail})" if detail else "")
+                for (what, detail), where in points.items()]
 
     def summary(self) -> str:
         """A stable one-line description (no measured numbers: they vary by machine)."""
-        return (f"forward and gradient checked at {self.points} points, gradient along "
-                f"{self.directions} random directions per point against central differences "
-                f"(rtol {self.rtol_gradient:g})")
+        by_method: dict = {}
+        unchecked = []
+        for name, methods in self.methods().items():
+            if not methods:
+                unchecked.append(name)
+            for m in sorted(methods):
+                by_method.setdefault(m, []).append(name)
+        parts = [f"forward at {self.points} points"]
+        everyone = list(self.methods())
+
+        def listed(names):
+            if names == everyone and len(names) > 8:
+                return f"every parameter ({len(names)})"
+            return ", ".join(names) if len(names) <= 8 else \
+                f"{', '.join(names[:3])} and {len(names) - 3} more"
+        if by_method:
+            parts.append("gradient of " + ", ".join(
+                f"{listed(names)} by {method}" for method, names in sorted(by_method.items()))
+                + " (one direction per parameter and block at each point)")
+        if self.float32:
+            parts.append(self.float32)
+        if unchecked:
+            reasons = sorted({o.detail for o in self.outcomes
+                              if o.param in unchecked and o.detail})
+            parts.append(f"NOT CHECKED: {', '.join(unchecked)} (no point was decidable: "
+                         f"{'; '.join(reasons) or 'undecided'})")
+        undecided = self.undecided(skip=unchecked)
+        if undecided:
+            parts.append("not decidable: " + "; ".join(undecided))
+        return "; ".join(parts)
 
 
 def call_user(fn, args, label: str = "the example arguments"):
@@ -70,6 +126,10 @@ def call_user(fn, args, label: str = "the example arguments"):
             file=display_path(file), line=line,
             hint="the function must run on real numbers at and near the example arguments; "
                  "choose other example values or fix the function") from exc
+
+
+def _plain_call(fn, args, label):
+    return fn(*args)
 
 
 def _copy(value):
@@ -98,40 +158,78 @@ def _upcast(value):
     return value
 
 
-class _Checker:
-    def __init__(self, fn, module, params, wrt, seed):
-        self.fn = fn
-        self.module = module
-        self.params = params
-        self.wrt = wrt
-        self.index = [params.index(w) for w in wrt]
+def depth(graph) -> int:
+    """The longest chain of operations in the graph (rounding grows along it)."""
+    d = {}
+    for node in sorted(graph):
+        args = graph.nodes[node]["args"]
+        d[node] = 1 + max((d[a] for a in args), default=-1)
+    return max(d.values(), default=0)
+
+
+def widen(graph):
+    """The float64 twin: the same graph with every float32 value and cast widened."""
+    twin = graph.copy()
+    for _, attrs in twin.nodes(data=True):
+        if attrs["dtype"] == "float32":
+            attrs["dtype"] = "float64"
+        params = attrs["params"]
+        if params.get("dtype") == "float32":
+            attrs["params"] = dict(params, dtype="float64")
+        if attrs["op"] == "const" and np.asarray(params["value"]).dtype == np.float32:
+            value = params["value"]
+            attrs["params"] = dict(params, value=np.asarray(value, dtype=np.float64)[()]
+                                   if isinstance(value, np.generic) else
+                                   np.asarray(value, dtype=np.float64))
+    return twin
+
+
+class _Verifier:
+    def __init__(self, fn, module, args, params, wrt, seed, graph, bounds):
+        self.fn, self.module, self.args = fn, module, tuple(args)
+        self.params, self.wrt = tuple(params), tuple(wrt)
+        self.index = [self.params.index(w) for w in wrt]
         self.rng = np.random.default_rng(seed)
+        self.graph = graph
+        self.bounds = {k: v for k, v in (bounds or {}).items() if v is not None}
         self.report = VerificationReport()
 
-    def where(self):
-        code = self.fn.__code__
-        return code.co_filename, code.co_firstlineno
-
-    def fail(self, problem, hint=None):
+    def fail(self, problem, hint=None, cls=VerificationError):
         from .trace import display_path
-        file, line = self.where()
-        raise VerificationError(problem, file=display_path(file), line=line, hint=hint)
+        code = self.fn.__code__
+        raise cls(problem, file=display_path(code.co_filename), line=code.co_firstlineno,
+                  hint=hint)
 
-    def check_point(self, args, label: str, dtype: str):
-        ref = call_user(self.fn, args, label)
-        if not np.isfinite(ref):
-            if label == "the example arguments":
-                from .trace import display_path
-                file, line = self.where()
-                raise NonFiniteError(f"{self.fn.__name__} is {ref} at the example arguments",
-                                    file=display_path(file), line=line,
-                                    hint="choose example values inside the function's domain")
-            self.report.notes.append(f"skipped {label}: the function is {ref} there")
-            return
+    # -- points ---------------------------------------------------------------------
+    def perturbed(self, k: int):
+        """The k-th point near the example: every differentiated element moves (by 2k%
+        of its magnitude, or of the parameter's scale when it is 0), inside bounds."""
+        out = list(self.args)
+        for i in self.index:
+            x = np.asarray(self.args[i], dtype=np.float64)
+            rms = float(np.sqrt(np.mean(np.square(x)))) if x.size else 0.0
+            lo, hi = self.bounds.get(self.params[i], (-math.inf, math.inf))
+            scale = rms if rms > 0 else (min(1.0, (hi - lo) / 4) if hi > lo else 1.0)
+            delta = 0.02 * k * self.rng.standard_normal(x.shape) * \
+                np.maximum(np.abs(x), 0.1 * scale)
+            moved = x + delta
+            moved = np.where((moved < lo) | (moved > hi), x - delta, moved)
+            moved = np.clip(moved, lo, hi)
+            p = self.args[i]
+            if isinstance(p, np.ndarray):
+                out[i] = moved.astype(p.dtype)
+            elif isinstance(p, np.generic):
+                out[i] = type(p)(moved)
+            else:
+                out[i] = float(moved)
+        return tuple(out), f"perturbed arguments {k}" if k > 1 else "perturbed arguments"
+
+    # -- forward and types ------------------------------------------------------------
+    def run_module(self, module, args, label, ref, rtol):
         copies = [_copy(a) for a in args]
         try:
-            value = self.module.forward(*copies)
-            both, grads = self.module.value_and_grad(*copies)
+            value = module.forward(*copies)
+            both, grads = module.value_and_grad(*copies)
         except (ArithmeticError, ValueError) as exc:
             # NOTE: Python-float math raises where NumPy gives nan: math.log(a) for the
             # exponent's gradient of a ** b at a < 0, a division by zero. The derivative is
@@ -141,30 +239,25 @@ class _Checker:
                       "sqrt at 0, 1/0); choose other example values")
         for name, before, after in zip(self.params, args, copies):
             if not _same(before, after):
-                self.fail(f"the emitted module modified its argument {name!r}",
-                          "this is a bug in bpcompiler; please report it")
+                self.fail(f"the emitted module modified its argument {name!r}", BUG)
         err = _relative(value, ref)
         self.report.forward_error = max(self.report.forward_error, err)
-        if err > RTOL_FORWARD[dtype] or not _same(value, both):
+        if err > rtol or not _same(value, both):
             self.fail(f"emitted forward gives {value!r} but {self.fn.__name__} gives {ref!r} "
-                      f"at {label} (relative difference {err:.3g}, tolerance "
-                      f"{RTOL_FORWARD[dtype]:g})", "this is a bug in bpcompiler; please report it")
-        self.check_gradient_types(grads)
+                      f"at {label} (relative difference {err:.3g}, tolerance {rtol:.3g})", BUG)
+        self.check_gradient_types(grads, args)
         for name, g in zip(self.wrt, grads):
             if not np.all(np.isfinite(g)):
                 self.fail(f"the gradient with respect to {name!r} is not finite at {label}",
                           "the function may be at a singular point (sqrt(0), log(0), ...); "
                           "choose other example values")
-        for _ in range(DIRECTIONS):
-            self.check_direction(args, grads, self.index, label, dtype)
-        self.report.points += 1
+        return grads
 
-    def check_gradient_types(self, grads):
+    def check_gradient_types(self, grads, args):
         if not isinstance(grads, tuple) or len(grads) != len(self.wrt):
-            self.fail("value_and_grad did not return one gradient per wrt name",
-                      "this is a bug in bpcompiler; please report it")
+            self.fail("value_and_grad did not return one gradient per wrt name", BUG)
         for name, i, g in zip(self.wrt, self.index, grads):
-            p = self.args[i]
+            p = args[i]
             if isinstance(p, float) and not isinstance(p, np.generic):
                 ok = isinstance(g, float) or (isinstance(g, np.generic) and g.dtype.kind == "f")
             else:
@@ -174,110 +267,272 @@ class _Checker:
                 self.fail(f"the gradient with respect to {name!r} has type "
                           f"{type(g).__name__} {getattr(g, 'dtype', '')}{np.shape(g)}, not the "
                           f"parameter's {type(p).__name__} {getattr(p, 'dtype', '')}{np.shape(p)}",
-                          "this is a bug in bpcompiler; please report it")
+                          BUG)
 
-    def check_direction(self, args, grads, which, label, dtype, attempt=0):
-        base = [_upcast(a) for a in args]
-        direction = {}
-        for i in which:
-            direction[i] = self.rng.standard_normal(np.shape(base[i]))
-        analytic, scale = 0.0, 0.0
+    def reference(self, args, label):
+        ref = call_user(self.fn, args, label)
+        if not np.isfinite(ref):
+            if label == "the example arguments":
+                self.fail(f"{self.fn.__name__} is {ref} at the example arguments",
+                          "choose example values inside the function's domain", NonFiniteError)
+            self.report.notes.append(f"skipped {label}: the function is {ref} there")
+            return None
+        return ref
+
+    # -- gradient checks ----------------------------------------------------------------
+    def check_gradients(self, fn, call, graph, args, grads, label, grad_at, todo,
+                        joint=False):
+        """Run the checks in `todo` ((wrt position, block start, stop)) at one point;
+        return those still undecided. With `joint`, the complex-step parameters share
+        one direction (each weighted to an equal share) unless it fails."""
+        point = gradcheck.PointCheck(fn, call, [_upcast(a) for a in args], grads, self.index,
+                                     self.wrt, graph, self.rng, label, self.precision,
+                                     {self.params[i]: self.bounds[self.params[i]]
+                                      for i in self.index if self.params[i] in self.bounds},
+                                     grad_at)
+        exact = self.complex_steps(point, graph, sorted({k for k, _, _ in todo}), joint)
+        left = []
+        for k, start, stop in todo:
+            outcome = exact.get(k)
+            if outcome is not None and outcome.status == "verified":
+                self.record(outcome)
+                continue
+            if outcome is not None and outcome.status == "wrong":
+                self.wrong(outcome)
+            size = int(np.size(args[self.index[k]]))
+            fd = point.differences(k, slice(start, stop), gradcheck.block_name(
+                slice(start, stop), size))
+            if outcome is not None and fd.status != "verified":
+                self.report.outcomes.append(outcome)  # the complex step's "within rounding"
+            self.record(fd)
+            if fd.status != "verified":
+                left.append((k, start, stop))
+        self.report.evaluations += point.evaluations
+        if point.sigma is not None:
+            self.report.notes.append(f"rounding noise of the function at {label}: "
+                                     f"{point.sigma:.3g}")
+        return left
+
+    def complex_steps(self, point, graph, ks, joint) -> dict:
+        """wrt position -> complex-step outcome, for the parameters it applies to."""
+        ks = [k for k in ks if k not in self.not_analytic]
+        if graph is None or not ks:
+            return {}
+        scalars = all(np.ndim(point.args[self.index[k]]) == 0 for k in ks)
+        if scalars and batchable(graph):
+            outcomes = point.complex_step_batched(ks)
+            if outcomes is not None and all(o.status == "verified" for o in outcomes):
+                return dict(zip(ks, outcomes))
+        if joint and len(ks) > 1:
+            shared = point.complex_step(ks)
+            if shared is not None and shared.status == "verified":
+                return {k: dataclasses.replace(shared, param=self.wrt[k]) for k in ks}
+        out = {}
+        for k in ks:
+            outcome = point.complex_step([k])
+            if outcome is None:
+                self.not_analytic.add(k)
+                continue
+            if outcome.status == "wrong":  # a second direction must agree
+                again = point.complex_step([k])
+                outcome = again if again.status != "wrong" else outcome
+            out[k] = outcome
+        return out
+
+    def record(self, outcome):
+        self.report.outcomes.append(outcome)
+        self.report.directions += 1
+        if outcome.status == "wrong":
+            self.wrong(outcome)
+        if outcome.status == "verified":
+            scale = max(abs(outcome.analytic), abs(outcome.numeric), 1e-300)
+            self.report.gradient_error = max(self.report.gradient_error,
+                                             abs(outcome.analytic - outcome.numeric) / scale)
+
+    def wrong(self, o):
+        where = f" ({o.block})" if o.block else ""
+        method = "the complex step of the traced function" if o.method == "complex step" \
+            else "central differences"
+        self.fail(f"the gradient with respect to {o.param}{where} disagrees with {method} at "
+                  f"{o.point}: along a direction the emitted gradient gives {o.analytic:.10g}, "
+                  f"{'the complex step gives' if o.method == 'complex step' else 'finite differences give'} "
+                  f"{o.numeric:.10g} (difference {abs(o.analytic - o.numeric):.3g}, "
+                  f"tolerance {o.tolerance:.3g})", "this is a bug in a VJP rule; please report it")
+
+    def all_checks(self, args):
+        todo = []
         for k, i in enumerate(self.index):
-            if i in direction:
-                term = np.asarray(grads[k], dtype=np.float64) * direction[i]
-                analytic += float(np.sum(term))
-                scale += float(np.sum(np.abs(term)))
-        size = max(float(np.sqrt(np.mean(np.square(np.asarray(base[i], dtype=np.float64)))))
-                   for i in which)
-        h = self.step * max(1.0, size) / 10 ** min(attempt, 2)  # then new directions only
-
-        def phi(t):
-            moved = list(base)
-            for i, v in direction.items():
-                moved[i] = base[i] + t * v if isinstance(base[i], np.ndarray) else \
-                    type(base[i])(base[i] + t * float(v))
-            self.report.evaluations += 1
-            return float(call_user(self.fn, moved, f"points near {label}"))
-
-        d1 = (phi(h) - phi(-h)) / (2 * h)
-        d2 = (phi(h / 2) - phi(-h / 2)) / h
-        numeric = (4 * d2 - d1) / 3
-        precision = self.precision
-        # (float32 rounding in f: a smaller factor, as its epsilon is 5e8 times larger)
-        noise = (1e2 if precision == "float32" else 1e3) * float(np.finfo(precision).eps) * \
-            (abs(phi(0.0)) + 1.0) / h
-        if dtype == "float32":
-            # NOTE: a float32 gradient that cancels to ~0 (f = mean(x / sum(x))) keeps the
-            # rounding error of its O(f/x) summands: allow that much, along the direction.
-            norm = math.sqrt(sum(float(np.sum(np.square(v))) for v in direction.values()))
-            noise += 1e2 * float(np.finfo(np.float32).eps) * (abs(phi(0.0)) + 1.0) / \
-                max(size, 1.0) * norm
-        # NOTE: a difference within the rounding noise of the differences is no error
-        # (dividing by the noise instead would fail a constant function's zero gradient).
-        err = max(abs(analytic - numeric) - noise, 0.0) / max(scale, abs(numeric), 1e-300)
-        rtol = RTOL_GRAD[dtype]
-        if not math.isfinite(err) or err > rtol:
-            if attempt < 2:  # a kink (relu, abs, max) inside the step: look closer
-                return self.check_direction(args, grads, which, label, dtype, attempt + 1)
-            # For a smooth function the two difference quotients agree to O(h^2); when
-            # they do not, the step straddles a jump (floor, fmod) and says nothing about
-            # the gradient. Try other directions; if none is smooth, say so.
-            if abs(d1 - d2) > 0.1 * max(abs(d1), abs(d2), scale):
-                if attempt < 2 + MAX_JUMP_RETRIES:
-                    return self.check_direction(args, grads, which, label, dtype,
-                                                attempt + 1)
-                self.fail(f"{self.fn.__name__} is not smooth near {label}: central "
-                          f"differences do not converge along {MAX_JUMP_RETRIES + 3} random "
-                          "directions (a jump, as in floor or fmod, within "
-                          f"{h:.3g} of the point), so the gradient cannot be checked there",
-                          "choose example values away from the jump")
-            if len(which) > 1:  # name the parameter that is wrong
-                for i in which:
-                    self.check_direction(args, grads, [i], label, dtype)
-            names = ", ".join(self.params[i] for i in which)
-            self.fail(f"the gradient with respect to {names} disagrees with central "
-                      f"differences at {label}: along a random direction the emitted gradient "
-                      f"gives {analytic:.10g}, finite differences give {numeric:.10g} "
-                      f"(relative error {err:.3g}, tolerance {rtol:g})",
-                      "this is a bug in a VJP rule; please report it")
-        self.report.gradient_error = max(self.report.gradient_error, err)
-        self.report.directions = DIRECTIONS
-
-    def perturbed(self, args):
-        out = list(args)
-        for i in self.index:
-            x = args[i]
-            noise = self.rng.standard_normal(np.shape(x)) * 0.02
-            if isinstance(x, np.ndarray):
-                out[i] = (x * (1 + noise)).astype(x.dtype)
-            else:
-                out[i] = type(x)(x * (1 + float(noise)))
-        return tuple(out)
+            for s in gradcheck.blocks(int(np.size(args[i]))):
+                todo.append((k, s.start, s.stop))
+        return todo
 
 
-def verify(fn, module, args, params, wrt, seed: int = 0,
-           computes_in_float32: bool = False, casts_to_float32: bool = False
+def verify(fn, module, args, params, wrt, seed: int = 0, *, graph=None, bounds=None,
+           twin=None, computes_in_float32: bool = False, casts_to_float32: bool = False
            ) -> VerificationReport:
-    checker = _Checker(fn, module, tuple(params), tuple(wrt), seed)
-    checker.args = tuple(args)
-    dtypes = {np.asarray(args[i]).dtype.name for i in checker.index}
+    """Verify `module` against `fn` (see the module docstring). `graph` is the traced
+    forward graph (for the complex step and the try/except check), `bounds` maps
+    parameter names to declared (lo, hi) ranges, `twin()` builds the float64 twin module
+    of a float32 program."""
+    v = _Verifier(fn, module, args, params, wrt, seed, graph, bounds)
+    v.not_analytic = set()
+    if graph is not None:
+        refuse_compiled_away_try(graph)
     with np.errstate(all="ignore"):
-        dtypes.add(np.asarray(call_user(fn, args)).dtype.name)
-    # Tolerances follow the coarsest precision the parameters, the result or any
-    # intermediate value carry.
-    dtype = "float32" if "float32" in dtypes or computes_in_float32 else "float64"
-    # Differences are taken on float64 copies of the arguments; a function that casts to
-    # float32 itself still rounds to float32 then. NOTE: that includes a cast the trace saw
-    # as a no-op (`.astype(np.float32)` of a float32 value), so any float32 computation gets
-    # the coarser step (a step too coarse for the curvature is retried finer); the
-    # rounding-noise allowance is float32's only when the traced graph casts.
-    checker.step = STEP["float32" if casts_to_float32 or dtype == "float32" else "float64"]
-    # NOTE: float32 even without a cast in the graph: a cast the trace saw as a no-op
-    # still rounds when f runs on the float64 copies (found by the fuzzer).
-    checker.precision = "float32" if casts_to_float32 or dtype == "float32" else "float64"
-    checker.report.rtol_forward = RTOL_FORWARD[dtype]
-    checker.report.rtol_gradient = RTOL_GRAD[dtype]
-    with np.errstate(all="ignore"):
-        checker.check_point(tuple(args), "the example arguments", dtype)
-        checker.check_point(checker.perturbed(args), "perturbed arguments", dtype)
-    return checker.report
+        ref = v.reference(v.args, "the example arguments")
+        again = call_user(fn, v.args)
+        if not _same(np.asarray(ref), np.asarray(again)):
+            from .trace import display_path
+            refuse_impure(fn, v.args, ref, again, display_path)
+        float32 = computes_in_float32 or np.asarray(ref).dtype == np.float32 or any(
+            np.asarray(v.args[i]).dtype == np.float32 for i in v.index)
+        if float32:
+            _verify_float32(v, ref, graph, twin, casts_to_float32)
+        else:
+            _verify_float64(v, ref, graph, casts_to_float32)
+    return v.report
+
+
+def _points(v):
+    yield v.args, "the example arguments"
+    for k in range(1, 2 + EXTRA_POINTS):
+        yield v.perturbed(k)
+
+
+def _verify_float64(v, ref, graph, casts32):
+    v.precision = "float32" if casts32 else "float64"
+    v.report.rtol_forward = RTOL_FORWARD["float64"]
+    v.report.rtol_gradient = gradcheck.RTOL_COMPLEX if graph is not None else \
+        gradcheck.RTOL_DIFF
+
+    def run(args, label, value, todo, joint):
+        grads = v.run_module(v.module, args, label, value, RTOL_FORWARD["float64"])
+        if not joint:
+            v.example_grads = grads
+        return v.check_gradients(v.fn, call_user, graph, args, grads, label,
+                                 lambda a: v.module.grad(*a), todo, joint)
+
+    _over_points(v, ref, run)
+    if graph is not None and len(v.not_analytic) < len(v.index):
+        _function_check(v)  # the traced graph against the function itself, once
+
+
+def _over_points(v, ref, run):
+    """`run(args, label, value, todo) -> undecided` at the example and one perturbed
+    point for every check, then at further points for checks no point has verified."""
+    checks = v.all_checks(v.args)
+    verified = set()
+    for n, (args, label) in enumerate(_points(v)):
+        todo = checks if n < 2 else [c for c in checks if c not in verified]
+        if not todo:
+            break
+        value = ref if n == 0 else v.reference(args, label)
+        if value is None:
+            continue
+        v.report.points += 1
+        left = run(args, label, value, todo, n > 0)
+        verified |= set(todo) - set(left)
+
+
+def _function_check(v):
+    """Differences of the function itself at the example, along the first parameter:
+    the complex step checked the rules against the traced graph; this checks that the
+    traced graph's derivative is the function's (one central difference when it agrees
+    to 1e-3, the full check otherwise)."""
+    point = gradcheck.PointCheck(v.fn, call_user, [_upcast(a) for a in v.args],
+                                 v.example_grads, v.index, v.wrt, None, v.rng,
+                                 "the example arguments", v.precision)
+    i = v.index[0]
+    g = point.grad_flat(0)
+    direction = gradcheck.weighted(g, v.rng) if np.any(g) else v.rng.standard_normal(g.shape)
+    x = np.asarray(point.args[i], dtype=np.float64)
+    size = max(1.0, float(np.sqrt(np.mean(np.square(x))))) if x.size else 1.0
+    direction *= size / float(np.max(np.abs(direction)))
+    h = gradcheck.STEP[v.precision]
+    if v.params[i] not in v.bounds:
+        d = (point.phi(i, direction, h) - point.phi(i, direction, -h)) / (2 * h)
+        gap = abs(d - float(np.dot(g, direction)))
+        scale = float(np.sum(np.abs(g * direction)))
+        if gap <= 1e-3 * scale or gap <= 0.1 * scale + 100 * float(np.spacing(point.f0)) / h:
+            v.report.evaluations += point.evaluations  # agrees, or too noisy to say more
+            return
+    outcome = point.differences(0, slice(0, int(np.size(x))), "")
+    v.report.evaluations += point.evaluations
+    if outcome.status == "wrong" and _same_nearby(v, point, i, direction, h):
+        # The module's forward is the function at the differences' own points, so the
+        # differences see the traced graph: their disagreement is oscillation finer
+        # than their steps (Weierstrass), not a graph that differs from the function.
+        v.report.notes.append(f"differences of {v.fn.__name__} itself along {v.wrt[0]} "
+                              "could not resolve its derivative (oscillation finer than "
+                              "any usable step)")
+        return
+    if outcome.status == "wrong":
+        v.fail(f"the derivative of the traced graph of {v.fn.__name__} differs from central "
+               f"differences of the function itself along {v.wrt[0]} ({outcome.analytic:.10g} "
+               f"against {outcome.numeric:.10g}, tolerance {outcome.tolerance:.3g})", BUG)
+
+
+def _same_nearby(v, point, i, direction, h) -> bool:
+    """Whether the module's forward equals the function at x +- h v and x +- h v / 8."""
+    for t in (h, -h, h / 8, -h / 8, h / 64, -h / 64):
+        moved = list(v.args)
+        moved[i] = gradcheck.move(point.args[i], t * direction)
+        if _relative(v.module.forward(*moved), call_user(v.fn, moved)) > 1e-12:
+            return False
+    return True
+
+
+EPS32 = float(np.finfo(np.float32).eps)
+
+
+def _verify_float32(v, ref, graph, twin, casts32):
+    """The float64 twin at float64 tolerances (rules), then the float32 module against
+    the twin and the function at tolerances from float32's epsilon and the depth."""
+    d = depth(graph) if graph is not None else 100
+    rtol32 = min(1e-2, max(RTOL_FORWARD["float32"], 4 * EPS32 * d))
+    v.report.rtol_forward = rtol32
+    v.report.rtol_gradient = gradcheck.RTOL_COMPLEX
+    twin_module = twin() if twin is not None else None
+    if twin_module is None:  # no twin to compare with: differences of the function
+        v.precision = "float32"
+
+        def run(args, label, value, todo, joint):
+            grads = v.run_module(v.module, args, label, value, rtol32)
+            return v.check_gradients(v.fn, call_user, None, args, grads, label, None, todo)
+        _over_points(v, ref, run)
+        return
+    v.precision = "float64"
+    twin_graph = widen(graph)
+
+    def run(args, label, value, todo, joint):
+        grads32 = v.run_module(v.module, args, label, value, rtol32)
+        wide = [_upcast(a) for a in args]
+        _, grads64 = twin_module.value_and_grad(*wide)
+        left = v.check_gradients(twin_module.forward, _plain_call, twin_graph, wide, grads64,
+                                 label, lambda a: twin_module.grad(*a), todo, joint)
+        # How much float32-sized changes of the inputs move the gradient: the rounding
+        # inside the float32 module is amplified alike (sin of a large argument).
+        nudged = list(wide)
+        for i in v.index:
+            x = np.asarray(wide[i], dtype=np.float64)
+            nudged[i] = gradcheck.move(wide[i], (x * EPS32 * v.rng.choice(
+                [-1.0, 1.0], size=x.shape)).reshape(-1))
+        sensitivity = twin_module.grad(*nudged)
+        for name, k, g32, g64, g_near in zip(v.wrt, v.index, grads32, grads64, sensitivity):
+            g32, g64 = np.asarray(g32, dtype=np.float64), np.asarray(g64, dtype=np.float64)
+            x = np.asarray(wide[k], dtype=np.float64)
+            scale = max(float(np.max(np.abs(g64), initial=0.0)),
+                        abs(float(value)) / max(1.0, float(np.sqrt(np.mean(x * x)))))
+            err = float(np.max(np.abs(g32 - g64), initial=0.0))
+            amplified = 2 * d * float(np.max(np.abs(np.asarray(g_near) - g64), initial=0.0))
+            if err > rtol32 * scale + amplified:
+                v.fail(f"the float32 gradient with respect to {name!r} differs from its "
+                       f"float64 twin's (verified) by {err:.3g} at {label}, more than "
+                       f"float32 rounding over the graph's depth {d} explains (tolerance "
+                       f"{rtol32 * scale + amplified:.3g})", "the function may lose precision in "
+                       "float32 (cancellation); if it does not, " + BUG)
+        return left
+
+    _over_points(v, ref, run)
+    v.report.float32 = (f"float64 twin checked so; float32 module against the twin and the "
+                        f"function within {rtol32:.2g} (float32 epsilon, depth {d})")

@@ -42,7 +42,7 @@ def test_compile_prints_the_report_and_writes_the_module(tmp_path):
     assert r.returncode == 0, r.stderr
     assert re.search(r"nodes: \d+ forward .*\+ \d+ backward", r.stdout)
     assert re.search(r"optimised: removed \d+ of \d+ joint nodes", r.stdout)
-    assert re.search(r"gradient max rel error [0-9.e+-]+ \(tolerance 1e-06", r.stdout)
+    assert re.search(r"gradient max rel error [0-9.e+-]+ \(tolerance [0-9.e+-]+", r.stdout)
     for phase in ("trace", "differentiate", "emit", "verify", "write"):
         assert re.search(rf"{phase} [0-9.]+ ms", r.stdout), phase
     assert r.stdout.rstrip().endswith(f"wrote {out}")
@@ -199,7 +199,7 @@ def test_console_script_matches_python_m(tmp_path):
 def test_graph_svg_shows_forward_adjoint_and_the_shared_subexpression(tmp_path):
     picture = tmp_path / "seed.svg"
     r = run("graph", "examples/seed_network.py:seed_network", "--wrt", SEED_WRT, "-o",
-            str(picture))
+            str(picture), "--layout", "builtin")  # (Graphviz, when installed, draws its own)
     assert r.returncode == 0, r.stderr
     assert f"to {picture}" in r.stdout
     dom = xml.dom.minidom.parse(str(picture))
@@ -250,8 +250,8 @@ def test_graph_png_without_pillow_says_how_to_get_it(tmp_path):
     blocker = write(tmp_path / "block" / "PIL" / "__init__.py",
                     "raise ImportError('Pillow is blocked for this test')\n")
     picture = tmp_path / "seed.png"
-    r = run("graph", "examples/seed_network.py:seed_network", "-o", str(picture),
-            env_extra={"PREPEND": [str(blocker.parent.parent)]})
+    r = run("graph", "examples/seed_network.py:seed_network", "-o", str(picture), "--layout",
+            "builtin", env_extra={"PREPEND": [str(blocker.parent.parent)]})  # (dot needs no Pillow)
     assert r.returncode == 2
     assert "pip install 'bpcompiler[png]'" in r.stderr and "Traceback" not in r.stderr
     assert not picture.exists()

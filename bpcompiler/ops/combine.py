@@ -44,7 +44,7 @@ register(Op(name="concatenate", arity=-1,
             spellings=("np.concatenate", "np.hstack", "np.vstack", "np.column_stack"),
             cases=((((3,), (2,)), {"axis": 0}), (((2, 3), (2, 1), (2, 2)), {"axis": 1}),
                    (((1, 3), (2, 3)), {"axis": 0})),
-            reference=lambda xp, p: lambda *xs: xp.concatenate(xs, axis=p["axis"])))
+            reference=lambda xp, p: lambda *xs: xp.concatenate(xs, axis=p["axis"]), analytic=True))
 
 
 def _sequence(arrays, name):
@@ -100,7 +100,7 @@ register(Op(name="stack", arity=-1, np_fn=lambda *xs, axis: np.stack(xs, axis=ax
             spellings=("np.stack",),
             cases=((((), ()), {"axis": 0}), (((3,), (3,), (3,)), {"axis": 0}),
                    (((2, 3), (2, 3)), {"axis": 2}), (((2, 3), (2, 3)), {"axis": 1})),
-            reference=lambda xp, p: lambda *xs: xp.stack(xs, axis=p["axis"])))
+            reference=lambda xp, p: lambda *xs: xp.stack(xs, axis=p["axis"]), analytic=True))
 
 
 @numpy_function(np.stack)
@@ -169,7 +169,7 @@ register(Op(name="tile", arity=1, np_fn=lambda x, reps: np.tile(x, reps), py_fn=
             cases=((((3,),), {"reps": (2,)}), (((2, 3),), {"reps": (2, 1)}),
                    (((3,),), {"reps": (2, 2)}), (((2, 1, 3),), {"reps": (2,)}),
                    (((),), {"reps": (3,)})),
-            reference=lambda xp, p: lambda x: xp.tile(x, p["reps"])))
+            reference=lambda xp, p: lambda x: xp.tile(x, p["reps"]), analytic=True))
 
 
 @numpy_function(np.tile)
@@ -192,7 +192,7 @@ register(Op(name="repeat", arity=1,
             shape_rule=evaluated_rule, vjp=_repeat_vjp, spellings=("np.repeat", ".repeat()"),
             cases=((((3,),), {"repeats": 2, "axis": 0}), (((2, 3),), {"repeats": 3, "axis": 1}),
                    (((2, 3),), {"repeats": 2, "axis": 0})),
-            reference=lambda xp, p: lambda x: xp.repeat(x, p["repeats"], axis=p["axis"])))
+            reference=lambda xp, p: lambda x: xp.repeat(x, p["repeats"], axis=p["axis"]), analytic=True))
 
 
 @numpy_function(np.repeat)
@@ -229,7 +229,7 @@ register(Op(name="pad", arity=1,
             cases=((((3,),), {"pad_width": ((1, 2),), "constant_values": 0.0}),
                    (((2, 3),), {"pad_width": ((0, 1), (2, 0)), "constant_values": 1.5})),
             reference=lambda xp, p: lambda x: xp.pad(
-                x, p["pad_width"], mode="constant", constant_values=p["constant_values"])))
+                x, p["pad_width"], mode="constant", constant_values=p["constant_values"]), analytic=True))
 
 
 @numpy_function(np.pad)

@@ -147,24 +147,24 @@ def _modulo_distance(a, b):
 # Arithmetic.
 elementwise("add", np.add, operator.add, lambda g, y, a, b: (g, g),
             also=("+", "sum()", "np.polyval"), commutative=True, names_as="{0}_plus_{1}",
-            spell=infix("+", PREC_ADD))
+            spell=infix("+", PREC_ADD), analytic=True)
 elementwise("subtract", np.subtract, operator.sub, lambda g, y, a, b: (g, -g), also=("-",),
             names_as="{0}_minus_{1}",
-            spell=infix("-", PREC_ADD))
+            spell=infix("-", PREC_ADD), analytic=True)
 elementwise("multiply", np.multiply, operator.mul, lambda g, y, a, b: (g * b, g * a),
             also=("*", "np.outer"), commutative=True, linear_in=(0, 1),
             names_as="{0}_times_{1}",
-            spell=infix("*", PREC_MUL))
+            spell=infix("*", PREC_MUL), analytic=True)
 elementwise("divide", np.divide, operator.truediv,
             lambda g, y, a, b: (g / b, -g * y / b), spell=infix("/", PREC_MUL),
             domain=("real", "nonzero"), singular=True, also=("/", "np.true_divide"),
-            linear_in=(0,), names_as="{0}_over_{1}")
+            linear_in=(0,), names_as="{0}_over_{1}", analytic=True)
 elementwise("power", np.power, operator.pow,
             lambda g, y, a, b: (g * b * a ** (b - 1), g * y * F.log(a)), also=("**", "pow()"),
             spell=infix("**", PREC_POW, assoc="right"), math_fns=(math.pow,),
-            domain=("positive", "real"), singular=True, names_as="{0}_pow_{1}")
+            domain=("positive", "real"), singular=True, names_as="{0}_pow_{1}", analytic=True)
 elementwise("negative", np.negative, operator.neg, lambda g, y, a: (-g,), spell=prefix("-"),
-            also=("-x",), linear_in=(0,), names_as="minus_{0}")
+            also=("-x",), linear_in=(0,), names_as="minus_{0}", analytic=True)
 elementwise("absolute", np.absolute, abs,
             lambda g, y, a: (F.where(a >= 0, g, -g),),
             py_name="abs", also=("abs()", "np.abs"),
@@ -185,41 +185,41 @@ elementwise("fmin", np.fmin, min, _minimum_vjp, kink=_tie,
 
 # Exponentials, logarithms, powers.
 elementwise("exp", np.exp, math.exp, lambda g, y, a: (g * y,), math_fns=(math.exp,),
-            singular=True)  # overflows to inf: an untaken branch must not give 0 * inf
+            singular=True, analytic=True)  # overflows to inf: an untaken branch must not give 0 * inf
 elementwise("log", np.log, math.log, lambda g, y, a: (g / a,), math_fns=(math.log,),
-            domain="positive", singular=True)
+            domain="positive", singular=True, analytic=True)
 elementwise("sqrt", np.sqrt, math.sqrt, lambda g, y, a: (0.5 * g / y,),
-            math_fns=(math.sqrt,), domain="positive", singular=True)
+            math_fns=(math.sqrt,), domain="positive", singular=True, analytic=True)
 
 # Trigonometric and hyperbolic.
-elementwise("sin", np.sin, math.sin, lambda g, y, a: (g * F.cos(a),), math_fns=(math.sin,))
-elementwise("cos", np.cos, math.cos, lambda g, y, a: (-g * F.sin(a),), math_fns=(math.cos,))
+elementwise("sin", np.sin, math.sin, lambda g, y, a: (g * F.cos(a),), math_fns=(math.sin,), analytic=True)
+elementwise("cos", np.cos, math.cos, lambda g, y, a: (-g * F.sin(a),), math_fns=(math.cos,), analytic=True)
 elementwise("tan", np.tan, math.tan, lambda g, y, a: (g * (1.0 + y * y),),
-            math_fns=(math.tan,), domain="unit", singular=True)
+            math_fns=(math.tan,), domain="unit", singular=True, analytic=True)
 elementwise("arctan", np.arctan, math.atan, lambda g, y, a: (g / (1.0 + a * a),),
-            math_fns=(math.atan,))
+            math_fns=(math.atan,), analytic=True)
 elementwise("tanh", np.tanh, math.tanh, lambda g, y, a: (g * (1.0 - y * y),),
-            math_fns=(math.tanh,))
+            math_fns=(math.tanh,), analytic=True)
 
 LN2, LN10 = math.log(2.0), math.log(10.0)
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 elementwise("exp2", np.exp2, math.exp2, lambda g, y, a: (g * y * LN2,),
-            math_fns=(math.exp2,), singular=True)
+            math_fns=(math.exp2,), singular=True, analytic=True)
 elementwise("expm1", np.expm1, math.expm1, lambda g, y, a: (g * (y + 1.0),),
-            math_fns=(math.expm1,), singular=True)
+            math_fns=(math.expm1,), singular=True, analytic=True)
 elementwise("log2", np.log2, math.log2, lambda g, y, a: (g / (a * LN2),),
-            math_fns=(math.log2,), domain="positive", singular=True)
+            math_fns=(math.log2,), domain="positive", singular=True, analytic=True)
 elementwise("log10", np.log10, math.log10, lambda g, y, a: (g / (a * LN10),),
-            math_fns=(math.log10,), domain="positive", singular=True)
+            math_fns=(math.log10,), domain="positive", singular=True, analytic=True)
 elementwise("log1p", np.log1p, math.log1p, lambda g, y, a: (g / (a + 1.0),),
-            math_fns=(math.log1p,), domain="positive", singular=True)
+            math_fns=(math.log1p,), domain="positive", singular=True, analytic=True)
 elementwise("cbrt", np.cbrt, math.cbrt, lambda g, y, a: (g / (3.0 * y * y),),
             math_fns=(math.cbrt,), domain="nonzero", singular=True)
 elementwise("square", np.square, lambda x: x * x, lambda g, y, a: (g * (2.0 * a),),
-            spell=_python_spell("{0} ** 2", "square"))
+            spell=_python_spell("{0} ** 2", "square"), analytic=True)
 elementwise("reciprocal", np.reciprocal, lambda x: 1.0 / x, lambda g, y, a: (-g * y * y,),
-            spell=_python_spell("1.0 / {0}", "reciprocal"), domain="nonzero", singular=True)
+            spell=_python_spell("1.0 / {0}", "reciprocal"), domain="nonzero", singular=True, analytic=True)
 elementwise("logaddexp", np.logaddexp, None,
             # exp(a - y) <= 1 with y = log(e^a + e^b): stable for any magnitudes
             lambda g, y, a, b: (g * F.exp(a - y), g * F.exp(b - y)),
@@ -242,25 +242,25 @@ elementwise("fmod", np.fmod, math.fmod, lambda g, y, a, b: (g, -g * F.trunc(a / 
 
 # Trigonometric and hyperbolic (more).
 elementwise("arcsin", np.arcsin, math.asin, lambda g, y, a: (g / F.sqrt(1.0 - a * a),),
-            math_fns=(math.asin,), domain="unit", singular=True)
+            math_fns=(math.asin,), domain="unit", singular=True, analytic=True)
 elementwise("arccos", np.arccos, math.acos, lambda g, y, a: (-g / F.sqrt(1.0 - a * a),),
-            math_fns=(math.acos,), domain="unit", singular=True)
+            math_fns=(math.acos,), domain="unit", singular=True, analytic=True)
 elementwise("arctan2", np.arctan2, math.atan2,
             lambda g, y, a, b: (g * b / (a * a + b * b), -g * a / (a * a + b * b)),
             math_fns=(math.atan2,), domain=("nonzero", "nonzero"), singular=True)
 elementwise("hypot", np.hypot, math.hypot, lambda g, y, a, b: (g * a / y, g * b / y),
             math_fns=(math.hypot,), domain=("nonzero", "nonzero"), singular=True)
 elementwise("sinh", np.sinh, math.sinh, lambda g, y, a: (g * F.cosh(a),), math_fns=(math.sinh,),
-            singular=True)
+            singular=True, analytic=True)
 elementwise("cosh", np.cosh, math.cosh, lambda g, y, a: (g * F.sinh(a),), math_fns=(math.cosh,),
-            singular=True)
+            singular=True, analytic=True)
 elementwise("arcsinh", np.arcsinh, math.asinh,
-            lambda g, y, a: (g / F.sqrt(a * a + 1.0),), math_fns=(math.asinh,))
+            lambda g, y, a: (g / F.sqrt(a * a + 1.0),), math_fns=(math.asinh,), analytic=True)
 elementwise("arccosh", np.arccosh, math.acosh,
             lambda g, y, a: (g / F.sqrt(a * a - 1.0),), math_fns=(math.acosh,),
-            domain="above1", singular=True)
+            domain="above1", singular=True, analytic=True)
 elementwise("arctanh", np.arctanh, math.atanh, lambda g, y, a: (g / (1.0 - a * a),),
-            math_fns=(math.atanh,), domain="unit", singular=True)
+            math_fns=(math.atanh,), domain="unit", singular=True, analytic=True)
 elementwise("deg2rad", np.deg2rad, math.radians, lambda g, y, a: (g * (math.pi / 180.0),),
             math_fns=(math.radians,), aliases=(np.radians,))
 elementwise("rad2deg", np.rad2deg, math.degrees, lambda g, y, a: (g * (180.0 / math.pi),),
@@ -290,7 +290,7 @@ register(Op(name="where", arity=3, np_fn=np.where, py_fn=lambda c, a, b: a if c 
             "branch not taken is exactly 0 (see Op.singular for the double-where guard)",
             vjp=lambda g, y, c, a, b: (None, F.where(c, g, 0.0), F.where(c, 0.0, g)),
             spellings=("np.where", "np.triu", "np.tril"), domain=("bool", "real", "real"),
-            masking=True))
+            masking=True, analytic=True))
 
 # Comparisons and logical ops give masks: they have no gradient.
 for _name, _ufunc, _fn, _symbol in [

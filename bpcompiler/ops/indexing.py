@@ -122,7 +122,7 @@ register(Op(name="gather", arity=-1, np_fn=_gather_impl, py_fn=None,
                 p["index"], [np.asarray(a) for a in arrays])],
             cases=((((5,), (4,)), {"index": _I3}), (((4, 3), (2, 3)), {"index": _I3}),
                    (((3, 4), (5,)), {"index": (("slice", None, None, None), ("array", 0))}),
-                   (((3, 4), (2,), (2,)), {"index": (("array", 0), ("array", 1))}))))
+                   (((3, 4), (2,), (2,)), {"index": (("array", 0), ("array", 1))})), analytic=True))
 
 register(Op(name="scatter_add", arity=-1, np_fn=_scatter_add_impl, py_fn=None, spell=None,
             statement=_scatter_add_statements, shape_rule=_scatter_add_rule,
@@ -133,7 +133,7 @@ register(Op(name="scatter_add", arity=-1, np_fn=_scatter_add_impl, py_fn=None, s
                 "(the adjoint of advanced indexing: repeated indices accumulate)",
             cases=((((4,), (4,)), {"index": _I3, "shape": (5,)}),
                    (((5, 2), (5,)), {"index": (("array", 0), ("slice", 1, None, None)),
-                                     "shape": (4, 3)}))))
+                                     "shape": (4, 3)})), analytic=True))
 
 
 def advanced_getitem(x, index):
@@ -233,7 +233,7 @@ register(Op(name="take_along_axis", arity=2,
             vjp=lambda g, y, x, idx, axis: (
                 F.add_along_axis(g, idx, axis=axis, shape=x.shape), None),
             spellings=("np.take_along_axis",), domain=("real", "perm"), cases=_ALONG_CASES,
-            reference=lambda xp, p: lambda x, i: xp.take_along_axis(x, i, axis=p["axis"])))
+            reference=lambda xp, p: lambda x, i: xp.take_along_axis(x, i, axis=p["axis"]), analytic=True))
 register(Op(name="add_along_axis", arity=2, np_fn=_add_along_axis_impl, py_fn=None,
             spell=None, statement=_add_along_axis_statements,
             shape_rule=lambda op, avals, params, python: (tuple(params["shape"]),
@@ -243,7 +243,7 @@ register(Op(name="add_along_axis", arity=2, np_fn=_add_along_axis_impl, py_fn=No
             doc="zeros of `shape` plus the operand added along `axis` at `idx` "
                 "(the adjoint of take_along_axis)",
             cases=tuple((shapes, dict(params, shape=shapes[0])) for shapes, params
-                        in _ALONG_CASES)))
+                        in _ALONG_CASES), analytic=True))
 
 
 @numpy_function(np.take_along_axis)

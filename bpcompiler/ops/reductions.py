@@ -56,14 +56,14 @@ register(Op(name="sum", arity=1, np_fn=lambda x, axis, keepdims: np.sum(x, axis,
             py_fn=None, spell=_reduction_spell("sum"), shape_rule=evaluated_rule,
             vjp=lambda g, y, x, axis, keepdims: (_spread(g, x, axis, keepdims),),
             spellings=("np.sum", ".sum()"), cases=_CASES, linear_in=(0,),
-            reference=lambda xp, p: lambda x: xp.sum(x, **_axis_keywords(p))))
+            reference=lambda xp, p: lambda x: xp.sum(x, **_axis_keywords(p)), analytic=True))
 register(Op(name="mean", arity=1,  # np.average lowers to sums (see _np_average)
             np_fn=lambda x, axis, keepdims: np.mean(x, axis, keepdims=keepdims),
             py_fn=None, spell=_reduction_spell("mean"), shape_rule=evaluated_rule,
             vjp=lambda g, y, x, axis, keepdims: (
                 _spread(g / float(_count(x.shape, axis)), x, axis, keepdims),),
             spellings=("np.mean", ".mean()", "np.average"), cases=_CASES, linear_in=(0,),
-            reference=lambda xp, p: lambda x: xp.mean(x, **_axis_keywords(p))))
+            reference=lambda xp, p: lambda x: xp.mean(x, **_axis_keywords(p)), analytic=True))
 
 
 
@@ -212,12 +212,12 @@ _CUM_CASES = ((((4,),), {"axis": 0}), (((2, 3),), {"axis": 1}), (((2, 3),), {"ax
 register(Op(name="cumsum", arity=1, np_fn=lambda x, axis: np.cumsum(x, axis), py_fn=None,
             spell=_cum_spell("cumsum"), shape_rule=evaluated_rule, vjp=_cumsum_vjp,
             spellings=("np.cumsum", ".cumsum()"), cases=_CUM_CASES, linear_in=(0,),
-            reference=lambda xp, p: lambda x: xp.cumsum(x, axis=p["axis"])))
+            reference=lambda xp, p: lambda x: xp.cumsum(x, axis=p["axis"]), analytic=True))
 register(Op(name="cumprod", arity=1, np_fn=lambda x, axis: np.cumprod(x, axis), py_fn=None,
             spell=_cum_spell("cumprod"), shape_rule=evaluated_rule, vjp=_cumprod_vjp,
             spellings=("np.cumprod", ".cumprod()"), cases=_CUM_CASES, domain="nonzero",
             doc="the gradient divides by x: it needs nonzero elements",
-            reference=lambda xp, p: lambda x: xp.cumprod(x, axis=p["axis"])))
+            reference=lambda xp, p: lambda x: xp.cumprod(x, axis=p["axis"]), analytic=True))
 
 
 # -- front ends -----------------------------------------------------------------------

@@ -107,6 +107,10 @@ class Op:
     # "{0}_plus_{1}" names `w + b` w_plus_b. None: the op's name then the operands'
     # (exp_z, sum_exp_z).
     names_as: str | None = None
+    # The NumPy implementation takes complex operands and is holomorphic near the real
+    # line, with the real derivative there: verification differentiates paths made of
+    # such ops exactly, by the complex step, with no step size to choose.
+    analytic: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "domain", resolve(self.domain))

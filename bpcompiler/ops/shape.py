@@ -65,7 +65,7 @@ register(Op(name="reshape", arity=1, np_fn=lambda x, shape: np.reshape(x, shape)
             cases=((((6,),), {"shape": (2, 3)}), (((2, 3),), {"shape": (3, 2)}),
                    (((2, 3, 4),), {"shape": (4, 6)}), (((),), {"shape": (1, 1)})),
             linear_in=(0,), view=True, shape_only=True, names_as="{0}_reshaped",
-            reference=lambda xp, p: lambda x: xp.reshape(x, p["shape"])))
+            reference=lambda xp, p: lambda x: xp.reshape(x, p["shape"]), analytic=True))
 
 
 def constant_shape(shape, what: str) -> tuple:
@@ -116,7 +116,7 @@ register(Op(name="transpose", arity=1, np_fn=lambda x, axes: np.transpose(x, axe
             cases=((((2, 3),), {"axes": (1, 0)}), (((2, 3, 4),), {"axes": (2, 0, 1)}),
                    (((2, 3, 4),), {"axes": (0, 2, 1)})),
             linear_in=(0,), view=True, names_as="{0}_T",
-            reference=lambda xp, p: lambda x: xp.transpose(x, p["axes"])))
+            reference=lambda xp, p: lambda x: xp.transpose(x, p["axes"]), analytic=True))
 
 
 @numpy_function(np.transpose)
@@ -157,7 +157,7 @@ register(Op(name="broadcast_to", arity=1, np_fn=lambda x, shape: np.broadcast_to
                    (((2, 1),), {"shape": (2, 4)}), (((1, 3),), {"shape": (2, 2, 3)})),
             linear_in=(0,), view=True, shape_only=True, names_as="{0}_wide",
             # (autograd cannot broadcast_to new leading dims; multiplying by ones can)
-            reference=lambda xp, p: lambda x: x * xp.ones(p["shape"])))
+            reference=lambda xp, p: lambda x: x * xp.ones(p["shape"]), analytic=True))
 
 
 @numpy_function(np.broadcast_to)
@@ -244,7 +244,7 @@ register(Op(name="getitem", arity=1, np_fn=_getitem_impl, py_fn=None, spell=_get
                    (((3, 4),), {"index": (("ellipsis",), ("newaxis",), ("slice", 1, 3, None))}),
                    (((2, 3, 4),), {"index": (("int", 0), ("slice", None, 2, None))})),
             linear_in=(0,), view=True, names_as="{0}_part",
-            reference=lambda xp, p: lambda x: x[decode_index(p["index"])]))
+            reference=lambda xp, p: lambda x: x[decode_index(p["index"])], analytic=True))
 
 
 @array_method("__getitem__")
@@ -285,7 +285,7 @@ register(Op(name="scatter", arity=1, np_fn=_scatter_impl, py_fn=None, spell=None
                    (((3,),), {"index": (("slice", 1, None, 2),), "shape": (6,)}),
                    (((3,),), {"index": (("slice", None, None, None), ("int", 1)),
                               "shape": (3, 4)})),
-            linear_in=(0,), accumulate=_scatter_into, names_as="{0}_spread"))
+            linear_in=(0,), accumulate=_scatter_into, names_as="{0}_spread", analytic=True))
 
 
 # -- astype ----------------------------------------------------------------------------
@@ -300,7 +300,7 @@ register(Op(name="astype", arity=1, np_fn=lambda x, dtype: np.asarray(x).astype(
                 F.astype(g, dtype=x._dtype) if x._dtype in ("float64", "float32") else None,),
             spellings=(".astype()",),
             cases=((((3,),), {"dtype": "float32"}), (((2, 2),), {"dtype": "float64"})),
-            linear_in=(0,), names_as="{0}_cast"))
+            linear_in=(0,), names_as="{0}_cast", analytic=True))
 
 
 @array_method("astype")
