@@ -95,10 +95,6 @@ def format_source(source: str, fast: bool | None = None) -> str:
     return _black(source)
 
 
-def is_formatted(source: str) -> bool:
-    return format_source(source) == source
-
-
 def same_but_formatting(a: str, b: str) -> bool:
     """True when two modules differ at most in formatting: the same syntax tree and the
     same comments in the same order (what one black release writes differently from

@@ -3,7 +3,7 @@
 from . import (combine, core, elementwise, indexing, linalg, reductions,  # noqa: F401
                shape, unsupported)  # (importing registers the ops)
 from .registry import (ARRAY_METHODS, MATH_FUNCTIONS, NUMPY_FUNCTIONS, NUMPY_UFUNCS, REGISTRY,
-                       UNSUPPORTED, Aval, F, Op, get_op)
+                       UNSUPPORTED, Aval, F, Op)
 
 __all__ = ["ARRAY_METHODS", "MATH_FUNCTIONS", "NUMPY_FUNCTIONS", "NUMPY_UFUNCS", "REGISTRY",
-           "UNSUPPORTED", "Aval", "F", "Op", "get_op"]
+           "UNSUPPORTED", "Aval", "F", "Op"]
