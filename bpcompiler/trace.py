@@ -25,7 +25,7 @@ import numpy as np
 from .builder import Builder
 from .errors import (ArgumentError, CompileError, FunctionRaisedError, NonFiniteError,
                      ReturnValueError, TraceLimitError)
-from .graph import add_node, new_graph
+from .graph import FLOAT_DTYPES, add_node, new_graph
 from .instrument import Instrumenter
 from .ops.registry import dtype_name
 from .tracer import Tracer
@@ -89,7 +89,7 @@ def describe_argument(value) -> tuple[tuple, str, bool]:
     if isinstance(value, (bool, int, float)) and not isinstance(value, np.generic):
         return (), dtype_name(value), True
     if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "fiub":
-        if value.dtype.kind == "f" and value.dtype.name not in ("float64", "float32"):
+        if value.dtype.kind == "f" and value.dtype.name not in FLOAT_DTYPES:
             raise ArgumentError(f"{value.dtype} arrays are not supported",
                                 hint="use float64 or float32")
         dtype = value.dtype.name
@@ -113,7 +113,7 @@ def describe_argument(value) -> tuple[tuple, str, bool]:
 
 def resolve_wrt(fn, names, avals, wrt) -> tuple[str, ...]:
     file, line = source_file(fn), _first_line(fn)
-    floats = [n for n, (shape, dtype, _) in zip(names, avals) if dtype in ("float64", "float32")]
+    floats = [n for n, (shape, dtype, _) in zip(names, avals) if dtype in FLOAT_DTYPES]
     if wrt is None:
         if not floats:
             raise ArgumentError(f"{fn.__name__} has no float parameter to differentiate",
@@ -255,7 +255,7 @@ def _output_node(builder, result, fn, file, line) -> int:
             raise ReturnValueError(f"{fn.__name__} returns an array of shape {result.shape}",
                                    file=file, line=line,
                                    hint="return a scalar, e.g. np.sum(...) or np.mean(...)")
-        if result._dtype not in ("float64", "float32"):
+        if result._dtype not in FLOAT_DTYPES:
             raise ReturnValueError(f"{fn.__name__} returns a {result._dtype} value",
                                    file=file, line=line,
                                    hint="return a float: a comparison or an int count "

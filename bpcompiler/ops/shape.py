@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ShapeError, UnsupportedOperationError
+from ..graph import FLOAT_DTYPES
 from .registry import (PREC_ATOM, ARRAY_METHODS, Expr, F, Op, array_method, evaluated_rule,
                        numpy_function, paren, register)
 
@@ -297,7 +298,7 @@ def _astype_spell(args, params, aval):
 register(Op(name="astype", arity=1, np_fn=lambda x, dtype: np.asarray(x).astype(dtype),
             py_fn=None, spell=_astype_spell, shape_rule=evaluated_rule,
             vjp=lambda g, y, x, dtype: (
-                F.astype(g, dtype=x._dtype) if x._dtype in ("float64", "float32") else None,),
+                F.astype(g, dtype=x._dtype) if x._dtype in FLOAT_DTYPES else None,),
             spellings=(".astype()",),
             cases=((((3,),), {"dtype": "float32"}), (((2, 2),), {"dtype": "float64"})),
             linear_in=(0,), names_as="{0}_cast", analytic=True))

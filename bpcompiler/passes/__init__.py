@@ -16,7 +16,7 @@ so a pass that breaks the graph or changes a value is named.
 
 from __future__ import annotations
 
-from ..graph import check_graph
+from ..graph import FLOAT_DTYPES, check_graph
 from .algebra import algebra_rule, simplify_algebra
 from .cse import eliminate_common_subexpressions
 from .dce import eliminate_dead_code
@@ -77,7 +77,7 @@ def _check_values(before, after, name, interpret):
     args = []
     for node in before.graph["inputs"]:
         a = before.nodes[node]
-        if a["dtype"] in ("float64", "float32"):
+        if a["dtype"] in FLOAT_DTYPES:
             v = rng.uniform(0.5, 1.5, a["shape"]).astype(a["dtype"])
         else:
             v = np.ones(a["shape"], a["dtype"])

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..graph import FLOAT_DTYPES
 from ..interpret import evaluate_node
 from ..ops import REGISTRY
 from ..ops.registry import Aval, elementwise_rule
+from .fold import MAX_FOLDED_SIZE
 from .rebuild import constant, is_const_equal, new, rebuild
 
-_MAX_FOLDED = 16
 
 
 def _same(h, node: int, attrs: dict) -> bool:
@@ -70,7 +71,7 @@ def _multiply_identities(h, attrs, ops):
 def _add_identities(h, attrs, ops):
     a, b = attrs["args"]
     nodes = h._node
-    if a == b and attrs["dtype"] in ("float64", "float32"):
+    if a == b and attrs["dtype"] in FLOAT_DTYPES:
         # x + x -> x * 2.0: exact in floating point, and a scale that merges with
         # other constant scales (`100 * s + 100 * s` -> `200 * s`).
         return dict(attrs, op="multiply", args=(a, constant(2.0, attrs, python=True)))
@@ -105,7 +106,7 @@ def _power_identities(h, attrs, ops):
     # floats x * x is the correctly rounded square (libm's pow may be an ulp off)
     # and several times cheaper than a float power in CPython.
     if found is None and is_const_equal(h, b, 2) and _same(h, a, attrs) \
-            and attrs["dtype"] in ("float64", "float32"):
+            and attrs["dtype"] in FLOAT_DTYPES:
         return dict(attrs, op="multiply", args=(a, a))
     return found
 
@@ -182,15 +183,14 @@ def _is_zero(h, node: int) -> bool:
     a = h._node[node]
     if a["op"] == "broadcast_to":
         node, a = a["args"][0], h._node[a["args"][0]]
-    return a["op"] == "const" and is_const_equal(h, node, 0) and a["dtype"] in (
-        "float64", "float32")
+    return a["op"] == "const" and is_const_equal(h, node, 0) and a["dtype"] in FLOAT_DTYPES
 
 
 def _linear_in_zero(h, attrs, ops) -> bool:
     """Symbolic zeros: an adjoint op linear in an operand that is zero is zero (as JAX's
     `Zero`: gradients are never `0 * g`). Forward values keep IEEE semantics (0 * inf)."""
     positions = REGISTRY[attrs["op"]].linear_in  # (Op.linear_in: a zero there gives zero)
-    if not positions or attrs["dtype"] not in ("float64", "float32"):
+    if not positions or attrs["dtype"] not in FLOAT_DTYPES:
         return False
     return any(_is_zero(h, attrs["args"][i]) for i in positions if i < len(attrs["args"]))
 
@@ -215,11 +215,11 @@ def _fold_through_broadcast(h, attrs, ops):
     inner = []
     for a, o in zip(attrs["args"], ops):
         i = nodes[a]["args"][0] if o == "broadcast_to" else a
-        if nodes[i]["op"] != "const" or np.size(nodes[i]["params"]["value"]) > _MAX_FOLDED:
+        if nodes[i]["op"] != "const" or np.size(nodes[i]["params"]["value"]) > MAX_FOLDED_SIZE:
             return None
         inner.append(i)
     value = evaluate_node(dict(attrs, python=False), [nodes[i]["params"]["value"] for i in inner])
-    if np.size(value) > _MAX_FOLDED or np.asarray(value).dtype.name != attrs["dtype"]:
+    if np.size(value) > MAX_FOLDED_SIZE or np.asarray(value).dtype.name != attrs["dtype"]:
         return None
     c = constant(value, attrs, python=False, dtype=attrs["dtype"])
     return dict(attrs, op="broadcast_to", args=(c,), params={"shape": attrs["shape"]})
