@@ -9,6 +9,7 @@ import numpy as np
 from ..graph import FLOAT_DTYPES
 from ..interpret import evaluate_node
 from ..ops import REGISTRY
+from ..ops.reductions import kept_shape
 from ..ops.registry import Aval, elementwise_rule
 from .fold import MAX_FOLDED_SIZE
 from .rebuild import constant, is_const_equal, new, rebuild
@@ -132,6 +133,22 @@ def _no_op(h, attrs, ops):
     return _same_as(h, attrs, [x])
 
 
+def _keepdims(h, attrs, ops):
+    """A reduction reshaped to keep its reduced axes is the reduction with keepdims:
+    `np.sum(x, axis=1, keepdims=True)`, not `np.reshape(np.sum(x, axis=1), (16, 1))`.
+    NOTE: not through a negation (`np.reshape(-np.sum(...))`): hoisted out of the
+    reshape, it would also be hoisted out of a scatter reading it, and a gradient
+    accumulated in one buffer would need two."""
+    if ops[0] not in ("sum", "mean"):
+        return None
+    inner = h._node[attrs["args"][0]]
+    params = inner["params"]
+    if params["keepdims"] or attrs["shape"] != kept_shape(
+            h._node[inner["args"][0]]["shape"], params["axis"]):
+        return None
+    return dict(attrs, op=inner["op"], args=inner["args"], params=dict(params, keepdims=True))
+
+
 def _where_identities(h, attrs, ops):
     c, a, b = attrs["args"]
     return _same_as(h, attrs, [a] if a == b else [])
@@ -167,6 +184,7 @@ RULES = (
     ({"negative"}, _double_negation),
     ({"reshape", "broadcast_to", "transpose", "astype", "sum", "mean"}, _no_op),
     ({"where"}, _where_identities),
+    ({"reshape"}, _keepdims),
 )
 # Per op, the rules that apply to it, in order (built once: most ops have few).
 _BY_OP: dict = {}
