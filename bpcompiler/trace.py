@@ -14,7 +14,6 @@ as an internal error.
 
 from __future__ import annotations
 
-import functools
 import inspect
 import os
 import sys
@@ -27,6 +26,7 @@ from .errors import (ArgumentError, CompileError, FunctionRaisedError, NonFinite
                      ReturnValueError, TraceLimitError)
 from .graph import FLOAT_DTYPES, add_node, new_graph
 from .instrument import Instrumenter
+from .paths import display_path
 from .ops.registry import dtype_name
 from .tracer import Tracer
 
@@ -35,19 +35,6 @@ from .tracer import Tracer
 # that a 100,000-node forward graph compile (in under 30 s), so the limit is above that.
 MAX_TRACE_NODES = 250_000
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-
-
-@functools.lru_cache(maxsize=256)  # NOTE: called once per traced node
-def display_path(path: str | None) -> str | None:
-    """A path relative to the working directory when it lies under it (stable across
-    machines for headers and comments), else as given."""
-    if path is None:
-        return None
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith("..") else rel
 
 
 def source_file(fn) -> str | None:
