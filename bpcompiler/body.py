@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from . import comments, portable
 from .literals import literal
-from .naming import Namespace, Statement, base_name, reuse_names
+from .naming import Namespace, Statement, reuse_names
 from .ops import REGISTRY
 from .ops.registry import PREC_ATOM, Aval, Expr
 from .schedule import schedule
@@ -63,6 +63,7 @@ class _Context:
     constants: dict  # module constant node -> its module-level name
     space: Namespace  # every module-level name; each body claims locals from a copy
     module_uses: Counter  # reads of each node in the whole module
+    bases: dict  # node -> what it would like to be called (naming.base_names)
     main_file: str | None
     def_lines: set  # (file, line) of the function's parameter list
     # target="array-api" (portable.py): the nodes whose values are arrays, spelled with
@@ -131,7 +132,7 @@ class _Plan:
         if node == self.g.graph["output"] and attrs["name"] is None \
                 and attrs["phase"] == "forward":
             return self.g.graph["function"]  # the value is the function's
-        return base_name(self.g, node)
+        return self.ctx.bases[node]
 
     def _freeable(self):
         """Which values the printed code can free after their last reader: large arrays
@@ -201,7 +202,7 @@ class _Plan:
         """Walk the schedule spelling each value with its base name as a stand-in (a
         line's length as it will print, less the suffixes), to decide what folds; record
         the statements and what each reads, for liveness and naming."""
-        self.folded: set[int] = set()
+        self.folded: dict[int, Expr] = {}  # folded node -> its text with base names
         self.statements: list[Statement] = []
         self.refs: dict[int, tuple] = {}  # the statement values each expression reads
         exprs: dict[int, Expr] = {}
@@ -211,19 +212,22 @@ class _Plan:
             if op in ("input", "const") or node in self.absorbed:
                 exprs[node], self.refs[node] = self._leaf(node, attrs), ()
                 continue
-            refs = tuple(r for a in attrs["args"] for r in self.refs[a])
+            refs = ()
+            for a in attrs["args"]:
+                refs += self.refs[a]
             if node in self.accumulate:
                 first, second = self.accumulate[node]
                 added = self.g._node[second]["args"][0] if second in self.absorbed else second
-                self.statements.append(Statement(node, (first,) + self.refs[added],
+                # (an accumulation reads and is the buffer it extends)
+                self.statements.append(Statement(node, self.refs[first] + self.refs[added],
                                                  binds=False, reads_first=False))
-                exprs[node], self.refs[node] = exprs[first], (first,)
+                exprs[node], self.refs[node] = exprs[first], self.refs[first]
                 continue
             statement = self.ctx.statement_of(REGISTRY[op])
             if statement is None and node in self.foldable:
                 expr = self._spelled(node, attrs, exprs)
                 if len(expr.text) <= MAX_INLINE_CHARS:
-                    self.folded.add(node)
+                    self.folded[node] = expr
                     exprs[node], self.refs[node] = expr, refs
                     continue
             self.statements.append(Statement(node, refs, binds=True,
@@ -251,21 +255,31 @@ class _Plan:
                 continue
             if node in self.absorbed:
                 continue  # written by the accumulation that reads it
-            keys = list(dict.fromkeys(k for a in attrs["args"] for k in folded_keys.get(a, ())))
+            keys = _merged([folded_keys[a] for a in attrs["args"] if a in folded_keys])
             if node in self.folded:
-                exprs[node] = self._spelled(node, attrs, exprs)
-                folded_keys[node] = list(dict.fromkeys(keys + [_key(attrs)]))
+                # NOTE: spelling is pure, so the draft is the text when the names it
+                # reads are the base names it was spelled with (most are).
+                same = all(names[r] == self.bases[r] for r in self.refs[node])
+                exprs[node] = self.folded[node] if same else self._spelled(node, attrs, exprs)
+                own = _key(attrs)
+                folded_keys[node] = keys if own in keys else keys + [own]
                 continue
             assert node in statement_nodes
             code = self._statement(node, attrs, exprs, names)
-            text = comments.provenance(_key(attrs), keys, self.ctx.main_file,
-                                       self.ctx.def_lines)
+            text = self._comment(_key(attrs), keys)
             comment = text if text != last_comment else None
             last_comment = text if text is not None else last_comment
             lines.append(Line(code, comment))
         texts = {n: e.text for n, e in exprs.items()}
         self._free(lines, names, last_read, {texts[r] for r in self.roots})
         return Body(lines, texts, self.roots)
+
+    def _comment(self, own, keys) -> str | None:
+        cache = self.__dict__.setdefault("_comments", {})
+        key = (own, tuple(keys))
+        if key not in cache:
+            cache[key] = comments.provenance(own, keys, self.ctx.main_file, self.ctx.def_lines)
+        return cache[key]
 
     def _spelled(self, node, attrs, exprs) -> Expr:
         spec = REGISTRY[attrs["op"]]
@@ -308,6 +322,15 @@ class _Plan:
                 last[names[v]] = max(last.get(names[v], i), i, last_read.get(v, i))
         for name, i in sorted(last.items()):
             lines[i].free.append(name)
+
+
+def _merged(lists: list[list]) -> list:
+    """The source lines of several folded operands, each once, in order."""
+    if not lists:
+        return []
+    if len(lists) == 1:
+        return lists[0]
+    return list(dict.fromkeys(k for keys in lists for k in keys))
 
 
 def _ancestors(g, roots) -> set:

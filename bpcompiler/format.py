@@ -96,11 +96,6 @@ def format_source(source: str, fast: bool | None = None) -> str:
     return _black(source)
 
 
-def is_formatted(source: str) -> bool:
-    """True when `source` is already what format_source makes of it."""
-    return format_source(source) == source
-
-
 def same_but_formatting(a: str, b: str) -> bool:
     """True when two modules differ at most in formatting: the same syntax tree and the
     same comments in the same order (what one black release writes differently from

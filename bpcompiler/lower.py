@@ -27,7 +27,7 @@ from .comments import provenance
 from .graph import outputs
 from .guards import guard_lines, module_lines, result_check_lines
 from .literals import array_literal, is_zeros, literal_needs_math
-from .naming import ADJOINT_PREFIX, Namespace
+from .naming import ADJOINT_PREFIX, Namespace, base_names
 from .signature import call_items, def_items, gradient_texts, of_graph, prologue_lines
 from .symbolic import SymArray
 from .ops import REGISTRY
@@ -82,8 +82,8 @@ def lower(g, target: str = "numpy") -> Module:
     constants, constant_lines = _constants(g, space, arrays is not None)
     uses = Counter(a for n in g for a in g._node[n]["args"])
     def_lines = {(g._node[n]["file"], g._node[n]["line"]) for n in inputs}
-    ctx = bodies._Context(g, inputs, constants, space, uses, g.graph["file"], def_lines,
-                          arrays)
+    ctx = bodies._Context(g, inputs, constants, space, uses, base_names(g), g.graph["file"],
+                          def_lines, arrays)
     output = g.graph["output"]
     fwd = lower_body(ctx, tuple(g.graph.get("output_leaves", (output,))))
     both = lower_body(ctx, (output,) + tuple(g.graph["grads"]), keep_named=True)

@@ -18,6 +18,8 @@ import keyword
 import unicodedata
 from dataclasses import dataclass
 
+from .ops import REGISTRY
+
 RESERVED = (set(keyword.kwlist) | set(keyword.softkwlist) | set(dir(builtins))
             | {"np", "math", "numpy", "forward", "grad", "value_and_grad", "WRT",
                # the call-time guards' module-level names (guards.py)
@@ -102,56 +104,65 @@ def reuse_names(statements: list[Statement], base, pinned: set, space: Namespace
     return names
 
 
-MAX_NAME_CHARS = 20  # longer descriptions are cut to their outer words, then to `t`
+MAX_NAME_CHARS = 20  # a longer description falls back to `t`, as a person writes it
 _NUMBER_WORDS = {0.0: "zero", 1.0: "one", 2.0: "two", 3.0: "three", 0.5: "half",
                  10.0: "ten", 100.0: "hundred"}
+TEMPORARY = "t"
 
 
-def base_name(g, node: int) -> str:
+def base_names(g) -> dict:
+    """{node: base_name(g, node)} for every node, each computed once."""
+    memo: dict[int, str] = {}
+    for node in sorted(g):  # operands (and the values adjoints are of) come first
+        memo[node] = base_name(g, node, memo)
+    return memo
+
+
+def base_name(g, node: int, memo: dict | None = None) -> str:
     """What a node would like to be called, before collisions are resolved: its source
     name, `d_<name>` for the gradient of a named value, else a description of what it
-    holds built from its operands' names (`exp_z`, `one_plus_exp_z`, `x_T`), as
-    Tangent's namer does, never an op's name alone."""
-    own = _own_name(g, node)
+    holds from its operands' names (`exp_z`, `exp_z_plus_one`, `X_T`), as Tangent's
+    namer does, when two levels of operands describe it in a few words; else `t`.
+    Never an op's name alone."""
+    if memo is not None and node in memo:
+        return memo[node]
+    own = _own_name(g, node, memo)
     if own is not None:
         return own
-    for depth in (2, 1):
-        name = _described(g, node, depth)
-        if len(name) <= MAX_NAME_CHARS:
-            return name
-    return "t"
+    name = _described(g, node, 2, memo)
+    return name if name is not None and len(name) <= MAX_NAME_CHARS else TEMPORARY
 
 
-def _own_name(g, node: int) -> str | None:
+def _own_name(g, node: int, memo=None) -> str | None:
     attrs = g._node[node]
     if attrs["phase"] == "adjoint" and attrs["adjoint_of"] is not None:
-        return ADJOINT_PREFIX + base_name(g, attrs["adjoint_of"])
+        return ADJOINT_PREFIX + base_name(g, attrs["adjoint_of"], memo)
     if attrs["name"] is not None and (attrs["phase"] in ("forward", "tangent")
                                       or attrs["op"] == "input"):
         return attrs["name"]
     return None
 
 
-def _described(g, node: int, depth: int) -> str:
-    """`node` in words, looking `depth` operands deep (an operand further down is its
-    op's name: `log`)."""
-    from .ops import REGISTRY  # NOTE: local, as ops import naming indirectly
+def _described(g, node: int, depth: int, memo=None) -> str | None:
+    """`node` in words from operands at most `depth` deep, or None when some operand
+    has no words (an unnamed value further down, a constant other than 1, 2, 0.5, ...)."""
     attrs = g._node[node]
     if attrs["op"] == "to_numpy":  # x_np = np.float64(x)
-        return _described(g, attrs["args"][0], depth) + "_np"
+        inner = _described(g, attrs["args"][0], depth, memo)
+        return None if inner is None else inner + "_np"
     if attrs["op"] == "const":
         value = attrs["params"]["value"]
-        return _NUMBER_WORDS.get(value, "c") if type(value) in (float, int) else "c"
-    own = _own_name(g, node) if depth < 2 else None
-    if own is not None:
+        return _NUMBER_WORDS.get(value) if type(value) in (float, int) else None
+    own = _own_name(g, node, memo) if depth < 2 else None
+    if own is not None or depth == 0:
         return own
-    if depth == 0:
-        return attrs["op"]
     spec = REGISTRY[attrs["op"]]
     args = list(attrs["args"])
     if spec.commutative and len(args) == 2 and g._node[args[0]]["op"] == "const":
         args.reverse()  # `1.0 + e` reads as e_plus_one
-    parts = [_described(g, a, depth - 1) for a in args]
+    parts = [_described(g, a, depth - 1, memo) for a in args]
+    if not parts or None in parts:
+        return None
     if spec.names_as is not None:
         return spec.names_as.format(*parts)
-    return "_".join([attrs["op"]] + parts) if parts else f"{attrs['op']}_value"
+    return "_".join([attrs["op"]] + parts)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .trace import display_path
+from .paths import display_path
 
 _KINDS = {"float64": "f64", "float32": "f32", "int64": "i64", "int32": "i32", "bool": "bool"}
 

@@ -45,21 +45,7 @@ def schedule(g, nodes: set, roots: tuple[int, ...], freeable, glued) -> list[int
     `freeable(node)`: whether the emitted code can free that value after its last
     reader; `glued(node)`: whether it is printed inside its one reader."""
     attrs_of = g._node
-    members: dict[int, list[int]] = {}  # statement -> its nodes, in id (topological) order
-    outside: dict[int, dict] = {}  # statement -> the values it reads, with counts
-    for n in nodes:
-        if glued(n):
-            continue
-        group, stack, reads = [n], [n], {}
-        while stack:
-            for a in attrs_of[stack.pop()]["args"]:
-                if glued(a):
-                    group.append(a)
-                    stack.append(a)
-                else:
-                    reads[a] = reads.get(a, 0) + 1
-        members[n] = sorted(group)
-        outside[n] = reads
+    members, outside = _statements(g, nodes, glued)
     readers: dict[int, list[int]] = {n: [] for n in members}
     unread = dict.fromkeys(members, 0)  # reads of each value not yet scheduled
     waiting: dict[int, int] = {}  # distinct values each statement still waits for
@@ -132,3 +118,24 @@ def schedule(g, nodes: set, roots: tuple[int, ...], freeable, glued) -> list[int
         for r in ready:  # after every count is down, so the look-ahead sees them all
             make_ready(r)
     return order
+
+
+def _statements(g, nodes: set, glued) -> tuple[dict, dict]:
+    """{statement: its nodes, in id (topological) order} and {statement: the values it
+    reads, with counts}: a statement is a node with the operands glued into it."""
+    members: dict[int, list[int]] = {}
+    outside: dict[int, dict] = {}
+    for n in nodes:
+        if glued(n):
+            continue
+        group, stack, reads = [n], [n], {}
+        while stack:
+            for a in g._node[stack.pop()]["args"]:
+                if glued(a):
+                    group.append(a)
+                    stack.append(a)
+                else:
+                    reads[a] = reads.get(a, 0) + 1
+        members[n] = sorted(group)
+        outside[n] = reads
+    return members, outside

@@ -85,7 +85,7 @@ def _on_path(directories: list[str]) -> Iterator[None]:
 def user_line(exc: BaseException) -> tuple[str, int] | None:
     """(file, line) of the innermost frame of the user's code in `exc`'s traceback."""
     from .fingerprint import is_user_file
-    from .trace import display_path
+    from .paths import display_path
 
     found = None
     for frame in traceback.extract_tb(exc.__traceback__):
@@ -98,7 +98,7 @@ def _import(path: str, import_module: Callable[[], types.ModuleType]) -> types.M
     try:
         return import_module()
     except SyntaxError as exc:
-        from .trace import display_path
+        from .paths import display_path
 
         file = path if not exc.filename or os.path.isfile(path) and os.path.exists(
             exc.filename) and os.path.samefile(exc.filename, path) else display_path(exc.filename)

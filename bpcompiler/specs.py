@@ -21,7 +21,7 @@ import typing
 import numpy as np
 
 from .errors import ArgumentError
-from .trace import display_path
+from .paths import display_path
 
 _SPEC = re.compile(r"^\s*(float|int|f64|f32|i64|i32|bool)\s*(?:\[([\w,\s]*)\])?"
                    r"\s*(?:in\s*\[\s*([-+0-9.eE]+)\s*,\s*([-+0-9.eE]+)\s*\])?\s*(data)?\s*$")

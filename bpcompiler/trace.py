@@ -14,7 +14,6 @@ as an internal error.
 
 from __future__ import annotations
 
-import functools
 import inspect
 import os
 import sys
@@ -25,9 +24,10 @@ import numpy as np
 from .builder import Builder, StaticNeeded
 from .errors import (ArgumentError, CompileError, FunctionRaisedError, InternalError,
                      NonFiniteError, ReturnValueError, TraceLimitError)
-from .graph import add_node, new_graph
+from .graph import FLOAT_DTYPES, add_node, new_graph
 from .follow import underlying_function
 from .instrument import Instrumenter
+from .paths import display_path
 from .signature import Leaf, bind, is_literal
 from .structure import check_structure, flatten, is_structure, leaf_name, path_text
 from .ops.registry import dtype_name
@@ -39,19 +39,6 @@ from .tracer import Tracer
 # that a 100,000-node forward graph compile (in under 30 s), so the limit is above that.
 MAX_TRACE_NODES = 250_000
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-
-
-@functools.lru_cache(maxsize=256)  # NOTE: called once per traced node
-def display_path(path: str | None) -> str | None:
-    """A path relative to the working directory when it lies under it (stable across
-    machines for headers and comments), else as given."""
-    if path is None:
-        return None
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith("..") else rel
 
 
 def source_file(fn) -> str | None:
@@ -78,7 +65,7 @@ def describe_argument(value) -> tuple[tuple, str, bool]:
     if isinstance(value, (bool, int, float)) and not isinstance(value, np.generic):
         return (), dtype_name(value), True
     if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "fiub":
-        if value.dtype.kind == "f" and value.dtype.name not in ("float64", "float32"):
+        if value.dtype.kind == "f" and value.dtype.name not in FLOAT_DTYPES:
             raise ArgumentError(f"{value.dtype} arrays are not supported",
                                 hint="use float64 or float32")
         dtype = value.dtype.name
@@ -109,7 +96,7 @@ def resolve_wrt(fn, sig, avals, wrt) -> tuple[str, ...]:
     for leaf, (shape, dtype, _) in zip(sig.leaves, avals):
         kinds.setdefault(sig.params[leaf.param].name, set()).add(dtype)
     floats = [p.name for p in sig.params if p.name in kinds
-              and kinds[p.name] <= {"float64", "float32"}]
+              and kinds[p.name] <= set(FLOAT_DTYPES)]
     if wrt is None:
         chosen = tuple(n for n in floats if not sig.param(n).has_default)
         if not chosen:
@@ -349,7 +336,7 @@ def _output_node(builder, result, fn, file, line, arrays=False) -> int:
                                         "an array, emit vjp or jacobian instead of grad "
                                         "(compile_grad(..., emit=('jacobian',)), "
                                         "--emit jacobian)")
-        if result._dtype not in ("float64", "float32"):
+        if result._dtype not in FLOAT_DTYPES:
             raise ReturnValueError(f"{fn.__name__} returns a {result._dtype} value",
                                    file=file, line=line,
                                    hint="return a float: a comparison or an int count "

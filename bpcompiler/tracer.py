@@ -132,10 +132,6 @@ class Tracer:
                      "a traced value is used as an index, range() bound or size",
                      "use a constant (or a closure variable) for trip counts and indices")
 
-    def __round__(self, ndigits=None):
-        self._refuse(ConcreteValueError, "round() of a traced value needs a concrete number",
-                     "rounding has no useful gradient; keep the value as it is")
-
     def __floor__(self):
         self._refuse(ConcreteValueError, "math.floor() of a traced value needs a concrete "
                      "number", "floor has no useful gradient; keep the value as it is")

@@ -125,7 +125,7 @@ def call_user(fn, args, label: str = "the example arguments"):
     except CompileError:
         raise
     except Exception as exc:
-        from .trace import display_path
+        from .paths import display_path
         code = user_code(fn)
         file, line = code.co_filename, code.co_firstlineno
         tb = exc.__traceback__
@@ -181,7 +181,7 @@ class _Verifier:
         self.report = VerificationReport()
 
     def fail(self, problem, hint=None, cls=VerificationError):
-        from .trace import display_path
+        from .paths import display_path
         code = user_code(self.fn)
         raise cls(problem, file=display_path(code.co_filename), line=code.co_firstlineno,
                   hint=hint)
@@ -399,7 +399,7 @@ def verify(fn, module, args, params, wrt, seed: int = 0, *, graph=None, bounds=N
         ref = v.reference(v.args, "the example arguments")
         again = call_user(fn, v.args)
         if not _same(np.asarray(ref), np.asarray(again)):
-            from .trace import display_path
+            from .paths import display_path
             refuse_impure(fn, v.args, ref, again, display_path)
         float32 = computes_in_float32 or np.asarray(ref).dtype == np.float32 or any(
             np.asarray(v.args[i]).dtype == np.float32 for i in v.index)

@@ -96,14 +96,14 @@ def forward(p, t, y):
     # line 21: a, k, omega, phi = p[0], p[1], p[2], p[3]
     a = p[0]
     # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    exp_minus_multiply = np.exp(-(p[1] * t))
+    t_1 = np.exp(-(p[1] * t))
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    a_times_exp_negative = a * exp_minus_multiply
+    t_1 = a * t_1
     # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    multiply_plus_phi = p[2] * t + p[3]
+    t_2 = p[2] * t + p[3]
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    cos_add = np.cos(multiply_plus_phi)
-    residuals = a_times_exp_negative * cos_add - y
+    t_2 = np.cos(t_2)
+    residuals = t_1 * t_2 - y
     return residuals
 
 
@@ -123,18 +123,20 @@ def jvp(p, t, y, tangents):
     # line 21: a, k, omega, phi = p[0], p[1], p[2], p[3]
     a = p[0]
     # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    exp_minus_multiply = np.exp(-(p[1] * t))
+    t_1 = np.exp(-(p[1] * t))
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    a_times_exp_negative = a * exp_minus_multiply
+    t_2 = a * t_1
     # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    multiply_plus_phi = p[2] * t + p[3]
+    t_3 = p[2] * t + p[3]
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    cos_add = np.cos(multiply_plus_phi)
-    residuals = a_times_exp_negative * cos_add - y
-    sin_add = np.sin(multiply_plus_phi)
+    t_4 = np.cos(t_3)
+    t_3 = np.sin(t_3)
     # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    t_1 = t_p[0] * exp_minus_multiply - a * (t_p[1] * t * exp_minus_multiply)
-    t_out = t_1 * cos_add - a_times_exp_negative * ((t_p[2] * t + t_p[3]) * sin_add)
+    t_out = (t_p[0] * t_1 - a * (t_p[1] * t * t_1)) * t_4 - t_2 * (
+        (t_p[2] * t + t_p[3]) * t_3
+    )
+    # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
+    residuals = t_2 * t_4 - y
     return residuals, t_out
 
 
@@ -153,32 +155,30 @@ def vjp(p, t, y, cotangent):
     # line 21: a, k, omega, phi = p[0], p[1], p[2], p[3]
     a = p[0]
     # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    exp_minus_multiply = np.exp(-(p[1] * t))
+    t_1 = np.exp(-(p[1] * t))
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    a_times_exp_negative = a * exp_minus_multiply
+    t_2 = a * t_1
     # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    multiply_plus_phi = p[2] * t + p[3]
+    t_3 = p[2] * t + p[3]
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    cos_add = np.cos(multiply_plus_phi)
-    residuals = a_times_exp_negative * cos_add - y
-    sin_add = np.sin(multiply_plus_phi)
+    t_4 = np.cos(t_3)
+    t_3 = np.sin(t_3)
+    residuals = t_2 * t_4 - y
     # grad of the parameters, line 22: return a * np.exp(-k * t) * np.cos(omega * t +...
-    d_a_times_exp_negative = cotangent * cos_add
-    d_cos_add = cotangent * a_times_exp_negative
-    d_cos_add_times_sin = d_cos_add * sin_add
-    d_exp_minus_multiply = d_a_times_exp_negative * a
-    d_minus_k_times_t = d_exp_minus_multiply * exp_minus_multiply
-    # grad of lines 22, 21: a, k, omega, phi = p[0], p[1], p[2], p[3]
-    add_plus_scatter = np.zeros((4,), dtype=np.float64)
-    add_plus_scatter[3] = np.sum(d_cos_add_times_sin, axis=0)
-    # grad of line 21: a, k, omega, phi = p[0], p[1], p[2], p[3]
-    add_plus_scatter[2] += np.sum(d_cos_add_times_sin * t, axis=0)
-    add_plus_scatter[1] += np.sum(d_minus_k_times_t * t, axis=0)
+    d_t = cotangent * t_4
+    d_t_1 = cotangent * t_2
+    t_2 = d_t_1 * t_3
+    d_t_1 = d_t * a
+    d_minus_k_times_t = d_t_1 * t_1
     # grad of lines 22, 21: a, k, omega, phi = p[0], p[1], p[2], p[3]
     d_p = np.zeros((4,), dtype=np.float64)
-    d_p[0] = np.sum(d_a_times_exp_negative * exp_minus_multiply, axis=0)
+    d_p[0] = np.sum(d_t * t_1, axis=0)
+    t_1 = np.zeros((4,), dtype=np.float64)
+    t_1[3] = np.sum(t_2, axis=0)
     # grad of line 21: a, k, omega, phi = p[0], p[1], p[2], p[3]
-    d_p -= add_plus_scatter
+    t_1[2] += np.sum(t_2 * t, axis=0)
+    t_1[1] += np.sum(d_minus_k_times_t * t, axis=0)
+    d_p -= t_1
     return residuals, (d_p,)
 
 
@@ -197,21 +197,15 @@ def jacobian(p, t, y):
     # line 21: a, k, omega, phi = p[0], p[1], p[2], p[3]
     a = p[0]
     # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    exp_minus_multiply = np.exp(-(p[1] * t))
+    t_1 = np.exp(-(p[1] * t))
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    a_times_exp_negative = a * exp_minus_multiply
+    t_2 = a * t_1
     # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    multiply_plus_phi = p[2] * t + p[3]
+    t_3 = p[2] * t + p[3]
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    cos_add = np.cos(multiply_plus_phi)
-    sin_add = np.sin(multiply_plus_phi)
+    t_4 = np.cos(t_3)
+    t_3 = np.sin(t_3)
     jac_p = np.stack(
-        (
-            exp_minus_multiply * cos_add,
-            (0.0 - a * (t * exp_minus_multiply)) * cos_add,
-            0.0 - a_times_exp_negative * (t * sin_add),
-            0.0 - a_times_exp_negative * sin_add,
-        ),
-        axis=1,
+        (t_1 * t_4, -(a * (t * t_1) * t_4), -(t_2 * (t * t_3)), -(t_2 * t_3)), axis=1
     )
     return (jac_p,)

@@ -112,9 +112,9 @@ def forward(W1, b1, W2, b2, X, Y):
     exp_shifted = np.exp(shifted)
     sum_exp_shifted = np.sum(exp_shifted, axis=1, keepdims=True)
     # lines 20, 33: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
-    mean_sum_multiply = np.mean(np.sum(Y * (shifted - np.log(sum_exp_shifted)), axis=1))
+    t = np.mean(np.sum(Y * (shifted - np.log(sum_exp_shifted)), axis=1))
     # line 33: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
-    loss = -mean_sum_multiply
+    loss = -t
     return loss
 
 
@@ -146,15 +146,15 @@ def value_and_grad(W1, b1, W2, b2, X, Y):
     exp_shifted = np.exp(shifted)
     sum_exp_shifted = np.sum(exp_shifted, axis=1, keepdims=True)
     # lines 20, 33: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
-    mean_sum_multiply = np.mean(np.sum(Y * (shifted - np.log(sum_exp_shifted)), axis=1))
+    t = np.mean(np.sum(Y * (shifted - np.log(sum_exp_shifted)), axis=1))
     # line 33: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
-    loss = -mean_sum_multiply
+    loss = -t
     # grad of line 33: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
-    d_shifted_minus_log = -1.0 / N * Y
+    d_t = -1.0 / N * Y
     # grad of line 20: return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdi...
-    d_log_sum_exp = np.reshape(-np.sum(d_shifted_minus_log, axis=1), (N, 1))
-    d_sum_exp_shifted = d_log_sum_exp / sum_exp_shifted
-    d_shifted = d_shifted_minus_log + d_sum_exp_shifted * exp_shifted
+    d_t_1 = np.reshape(-np.sum(d_t, axis=1), (N, 1))
+    d_sum_exp_shifted = d_t_1 / sum_exp_shifted
+    d_shifted = d_t + d_sum_exp_shifted * exp_shifted
     # grad of line 19: shifted = logits - np.mean(logits, axis=1, keepdims=True)
     d_mean_logits = np.reshape(-np.sum(d_shifted, axis=1), (N, 1))
     d_logits = d_shifted + d_mean_logits / 5.0

@@ -133,8 +133,8 @@ def value_and_grad(theta, X, y):
     # lines 28, 29: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
     loss = np.mean(logaddexp_zero_z - y * z) + 0.0005 * np.sum(w * w)
     # grad of line 28: nll = np.logaddexp(0.0, z) - y * z
-    exp_subtract = np.exp(z - logaddexp_zero_z)
-    d_z = -1.0 / N * y + 1.0 / N * exp_subtract
+    t = np.exp(z - logaddexp_zero_z)
+    d_z = -1.0 / N * y + 1.0 / N * t
     # grad of line 26: z = X @ w + b
     X_T = X.T
     # grad of lines 26, 25: w, b = theta[:-1], theta[-1]
@@ -174,7 +174,7 @@ def hvp(theta, X, y, vectors):
     # line 28: nll = np.logaddexp(0.0, z) - y * z
     logaddexp_zero_z = np.logaddexp(0.0, z)
     # grad of line 28: nll = np.logaddexp(0.0, z) - y * z
-    exp_subtract = np.exp(z - logaddexp_zero_z)
+    t = np.exp(z - logaddexp_zero_z)
     # grad of line 26: z = X @ w + b
     X_T = X.T
     # line 25: w, b = theta[:-1], theta[-1]
@@ -182,7 +182,7 @@ def hvp(theta, X, y, vectors):
     # lines 25, 26: z = X @ w + b
     t_z = X @ t_w + v_theta[-1]
     # line 28: nll = np.logaddexp(0.0, z) - y * z
-    t_d_z = 1.0 / N * ((t_z - t_z * exp_subtract) * exp_subtract)
+    t_d_z = 1.0 / N * ((t_z - t_z * t) * t)
     # lines 26, 25: w, b = theta[:-1], theta[-1]
     hvp_theta = np.zeros((6,), dtype=np.float64)
     hvp_theta[-1] = np.sum(t_d_z, axis=0)

@@ -80,19 +80,7 @@ def _wrong_dimension(name, value, axis, dim, size):
     )
 
 
-EYE = np.array(
-    [
-        [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        [0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        [0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        [0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0],
-        [0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0],
-        [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0],
-        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0],
-        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0],
-    ],
-    dtype=np.float64,
-)
+EYE = np.eye(8, dtype=np.float64)
 OFF_DIAGONAL = np.array(
     [
         [0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
@@ -161,13 +149,11 @@ def value_and_grad(positions):
         * (one_over_r2 * one_over_r2)
     )
     # grad of lines 30, 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances;...
-    reshape_times_diff = (
-        np.reshape(-(d_one_over_r2 * one_over_r2) / r2, (8, 8, 1)) * diff
-    )
+    t = np.reshape(-(d_one_over_r2 * one_over_r2) / r2, (8, 8, 1)) * diff
     # grad of line 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances; 1 on...
-    d_diff = reshape_times_diff * 2.0
+    d_diff = t * 2.0
     # grad of line 28: diff = positions[:, None, :] - positions[None, :, :]  # (N, N,...
-    d_positions_part = np.reshape(np.sum(d_diff, axis=1), (8, 1, 3))
+    d_positions_part = np.sum(d_diff, axis=1, keepdims=True)
     d_positions_part_1 = np.reshape(-np.sum(d_diff, axis=0), (1, 8, 3))
     d_positions = np.zeros((8, 3), dtype=np.float64)
     d_positions[None, :, :] = d_positions_part_1

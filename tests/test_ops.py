@@ -152,6 +152,6 @@ def test_a_wrong_vjp_rule_makes_verification_fail(monkeypatch, tmp_path):
     with pytest.raises(VerificationError) as info:
         compile_grad(f, (np.linspace(-1, 1, 5),), out=str(out))
     message = str(info.value)
-    assert "'x'" in message or "x" in message
+    assert "the gradient with respect to x disagrees" in message  # names the parameter
     assert "the complex step gives" in message and "tolerance" in message
     assert not out.exists()

@@ -269,3 +269,19 @@ def test_array_constants_round_trip(array):
     assert np.array_equal(back, array, equal_nan=True)
     assert np.array_equal(np.signbit(back), np.signbit(array)) if array.dtype.kind == "f" \
         else True
+
+
+@pytest.mark.parametrize("array, text", [
+    (np.arange(32), "np.arange(32, dtype=np.int64)"),
+    (np.arange(3.0, 12.0, 3.0), "np.arange(3, 12, 3, dtype=np.float64)"),
+    (np.arange(10, 0, -2), "np.arange(10, 0, -2, dtype=np.int64)"),
+    (np.eye(4, dtype=np.float32), "np.eye(4, dtype=np.float32)"),
+    (np.array([0.0, 1.0, 3.0]), "np.array([0.0, 1.0, 3.0], dtype=np.float64)"),
+    (np.array([-0.0, 1.0]), "np.array([-0.0, 1.0], dtype=np.float64)"),  # the sign of -0.0
+])
+def test_ranges_and_identities_are_built_not_printed(array, text):
+    from bpcompiler.emit import array_literal
+    assert array_literal(array) == text
+    back = eval(text, {"np": np})
+    assert back.dtype == array.dtype and np.array_equal(back, array)
+    assert np.array_equal(np.signbit(back), np.signbit(array))

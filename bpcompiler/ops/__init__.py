@@ -5,7 +5,7 @@ from . import (combine, core, elementwise, indexing, linalg, reductions,  # noqa
 # Issue 11's additions, after the ops they list SciPy/NumPy spellings under:
 from . import cholesky, numpy_more, special, update  # noqa: F401,E402
 from .registry import (ARRAY_METHODS, MATH_FUNCTIONS, NUMPY_FUNCTIONS, NUMPY_UFUNCS, REGISTRY,
-                       UNSUPPORTED, Aval, F, Op, get_op)
+                       UNSUPPORTED, Aval, F, Op)
 
 __all__ = ["ARRAY_METHODS", "MATH_FUNCTIONS", "NUMPY_FUNCTIONS", "NUMPY_UFUNCS", "REGISTRY",
-           "UNSUPPORTED", "Aval", "F", "Op", "get_op"]
+           "UNSUPPORTED", "Aval", "F", "Op"]

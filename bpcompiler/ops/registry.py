@@ -149,10 +149,6 @@ def register(op: Op) -> Op:
     return op
 
 
-def get_op(name: str) -> Op:
-    return REGISTRY[name]
-
-
 # ---------------------------------------------------------------------------------------
 # Spelling helpers: how an op prints.
 
@@ -296,13 +292,6 @@ def array_method(*names: str) -> Callable:
             ARRAY_METHODS[name] = impl
         return impl
     return decorate
-
-
-def supported_operations() -> list[dict]:
-    """One row per user-facing op, for listings (`bpcompiler ops`): its name, the user
-    spellings that reach it, whether it has a gradient, and its documented conventions."""
-    return [{"op": op.name, "spellings": op.spellings, "differentiable": op.differentiable,
-             "doc": op.doc} for op in REGISTRY.values() if op.spellings]
 
 
 def unsupported_operations() -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ import operator
 import numpy as np
 
 from ..errors import ShapeError, UnsupportedOperationError
+from ..graph import FLOAT_DTYPES
 from .tangents import linear
 from .registry import (PREC_ATOM, ARRAY_METHODS, Expr, F, Op, array_method, evaluated_rule,
                        numpy_function, paren, register)
@@ -313,7 +314,7 @@ register(Op(name="astype", arity=1, np_fn=lambda x, dtype: np.asarray(x).astype(
             py_fn=None, spell=_astype_spell, shape_rule=evaluated_rule,
             array_api=standard.astype,
             vjp=lambda g, y, x, dtype: (
-                F.astype(g, dtype=x._dtype) if x._dtype in ("float64", "float32") else None,),
+                F.astype(g, dtype=x._dtype) if x._dtype in FLOAT_DTYPES else None,),
             jvp=linear("astype"),
             spellings=(".astype()",),
             cases=((((3,),), {"dtype": "float32"}), (((2, 2),), {"dtype": "float64"})),

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..graph import add_node
+from ..graph import FLOAT_DTYPES
 from ..interpret import evaluate_node
 from ..ops import REGISTRY
+from ..ops.reductions import kept_shape
 from ..ops.registry import Aval, elementwise_rule
-from .rebuild import is_const_equal, rebuild
+from .fold import MAX_FOLDED_SIZE
+from .rebuild import constant, is_const_equal, new, rebuild
 
-_MAX_FOLDED = 16
 # Phases of derivative nodes (adjoints, forward-mode tangents): a zero there is a
 # symbolic zero, so products with it vanish.
 _DERIVED = ("adjoint", "tangent")
@@ -24,133 +25,204 @@ def _same(h, node: int, attrs: dict) -> bool:
         (attrs["shape"], attrs["dtype"], attrs["python"])
 
 
-def _rule(h, attrs):
-    """A replacement for the node (an existing id or new attributes), or None."""
-    op, args, params = attrs["op"], attrs["args"], attrs["params"]
-    nodes = h._node  # NOTE: networkx's raw node dict; `h.nodes[...]` builds a view per access
-    ops = [nodes[a]["op"] for a in args]
+# -- general rules: by what an op is, not by its name --------------------------------
+def _shape_chain(h, attrs, ops):
+    """A chain of reshapes and broadcasts of a one-element value is one broadcast of it."""
+    nodes = h._node
+    if not (REGISTRY[attrs["op"]].shape_only and REGISTRY[ops[0]].shape_only):
+        return None
+    inner = nodes[attrs["args"][0]]["args"][0]
+    if int(np.prod(nodes[inner]["shape"])) == 1 and len(nodes[inner]["shape"]) <= len(
+            attrs["shape"]):
+        return dict(attrs, op="broadcast_to", args=(inner,), params={"shape": attrs["shape"]})
+    return None
 
-    def one(i):
-        return is_const_equal(h, args[i], 1)
 
-    def zero(i):
-        return is_const_equal(h, args[i], 0)
+def _drop_broadcast(h, attrs, ops):
+    """Elementwise ops broadcast by themselves: drop an explicit broadcast of an operand
+    when the result's shape does not depend on it."""
+    if REGISTRY[attrs["op"]].shape_rule is not elementwise_rule or "broadcast_to" not in ops:
+        return None
+    nodes = h._node
+    new_args = tuple(nodes[a]["args"][0] if o == "broadcast_to" else a
+                     for a, o in zip(attrs["args"], ops))
+    if tuple(np.broadcast_shapes(*[nodes[a]["shape"] for a in new_args])) == attrs["shape"]:
+        return dict(attrs, args=new_args)
+    return None
 
-    # A chain of reshapes and broadcasts of a one-element value is one broadcast of it.
-    if REGISTRY[op].shape_only and REGISTRY[ops[0]].shape_only:
-        inner = nodes[args[0]]["args"][0]
-        if int(np.prod(nodes[inner]["shape"])) == 1 and len(nodes[inner]["shape"]) <= len(
-                attrs["shape"]):
-            return dict(attrs, op="broadcast_to", args=(inner,),
-                        params={"shape": attrs["shape"]})
-    # Elementwise ops broadcast by themselves: drop an explicit broadcast of an operand
-    # when the result's shape does not depend on it.
-    if REGISTRY[op].shape_rule is elementwise_rule and "broadcast_to" in ops:
-        new_args = tuple(nodes[a]["args"][0] if o == "broadcast_to" else a
-                         for a, o in zip(args, ops))
-        shapes = [nodes[a]["shape"] for a in new_args]
-        if tuple(np.broadcast_shapes(*shapes)) == attrs["shape"]:
-            return dict(attrs, args=new_args)
-    if op == "matmul" and "matmul" in ops and attrs["phase"] in _DERIVED:
-        regrouped = _cheaper_matmul_grouping(h, attrs, ops)
-        if regrouped is not None:
-            return regrouped
-    has_const = "const" in ops or "broadcast_to" in ops  # NOTE: most nodes have neither
-    if has_const and REGISTRY[op].shape_rule is elementwise_rule:
-        scalarized = _scalarize_constants(h, attrs)
-        if scalarized is not None:
-            return scalarized
-        folded = _fold_through_broadcast(h, attrs, ops)
-        if folded is not None:
-            return folded
-    if has_const and attrs["phase"] in _DERIVED and _linear_in_zero(h, attrs, ops):
-        return _zero(h, attrs)
-    scaled = _merge_scales(h, attrs, ops) if op == "multiply" and "multiply" in ops else None
-    if scaled is not None:
-        return scaled
-    factored = _factor_scale(h, attrs, ops) if ops == ["multiply", "multiply"] else None
-    if factored is not None:
-        return factored
-    negation = _hoist_negation(h, attrs, ops) if "negative" in ops or op == "multiply" else None
-    if negation is not None:
-        return negation
 
-    candidates = []
-    if op == "multiply":
-        candidates += [args[0]] if one(1) else []
-        candidates += [args[1]] if one(0) else []
-    elif op == "add":
-        if args[0] == args[1] and attrs["dtype"] in ("float64", "float32"):
-            # x + x -> x * 2.0: exact in floating point, and a scale that merges with
-            # other constant scales (`100 * s + 100 * s` -> `200 * s`).
-            two = add_node(h, "const", (), {"value": 2.0}, shape=(), dtype="float64",
-                           python=True, phase=attrs["phase"], file=attrs["file"],
-                           line=attrs["line"])
-            return dict(attrs, op="multiply", args=(args[0], two))
-        candidates += [args[0]] if zero(1) else []
-        candidates += [args[1]] if zero(0) else []
-        if ops[1] == "negative":  # a + (-b) -> a - b
-            return dict(attrs, op="subtract", args=(args[0], nodes[args[1]]["args"][0]))
-        if ops[0] == "negative":  # (-a) + b -> b - a
-            return dict(attrs, op="subtract", args=(args[1], nodes[args[0]]["args"][0]))
-    elif op == "subtract":
-        candidates += [args[0]] if zero(1) else []
-        if ops[1] == "negative":  # a - (-b) -> a + b
-            return dict(attrs, op="add", args=(args[0], nodes[args[1]]["args"][0]))
-    elif op in ("divide", "power"):
-        candidates += [args[0]] if one(1) else []
-        # x ** 2 -> x * x: NumPy computes the power as this square anyway; for Python
-        # floats x * x is the correctly rounded square (libm's pow may be an ulp off)
-        # and several times cheaper than a float power in CPython.
-        if op == "power" and is_const_equal(h, args[1], 2) and _same(h, args[0], attrs) \
-                and attrs["dtype"] in ("float64", "float32"):
-            return dict(attrs, op="multiply", args=(args[0], args[0]))
-    elif op == "negative" and ops[0] == "negative":
-        candidates.append(nodes[args[0]]["args"][0])
-    elif op in ("reshape", "broadcast_to", "transpose", "astype", "sum", "mean"):
-        candidates.append(args[0])  # kept below only if it is a no-op
-        if op == "transpose" and params["axes"] != tuple(range(len(params["axes"]))):
-            candidates.pop()  # a square matrix's transpose has its shape, but is not it
-        if op == "reshape" and ops[0] == "reshape":
-            return dict(attrs, args=nodes[args[0]]["args"])
-        if op in ("sum", "mean") and params["axis"] not in ((), None) and not all(
-                nodes[args[0]]["shape"][a] == 1 for a in params["axis"]):
-            candidates.pop()
-        if op in ("sum", "mean") and params["axis"] is None and nodes[args[0]]["shape"]:
-            candidates.pop()
-    elif op == "where" and args[1] == args[2]:
-        candidates.append(args[1])
+def _constants_in_elementwise(h, attrs, ops):
+    if REGISTRY[attrs["op"]].shape_rule is not elementwise_rule or not (
+            "const" in ops or "broadcast_to" in ops):  # NOTE: most nodes have neither
+        return None
+    return _scalarize_constants(h, attrs) or _fold_through_broadcast(h, attrs, ops)
+
+
+def _symbolic_zero(h, attrs, ops):
+    if ("const" in ops or "broadcast_to" in ops) and attrs["phase"] in _DERIVED and \
+            _linear_in_zero(h, attrs, ops):
+        return _zero(attrs)
+    return None
+
+
+# -- identities, by op ------------------------------------------------------------------
+def _multiply_identities(h, attrs, ops):
+    a, b = attrs["args"]
+    return _same_as(h, attrs, ([a] if is_const_equal(h, b, 1) else []) +
+                    ([b] if is_const_equal(h, a, 1) else []))
+
+
+def _add_identities(h, attrs, ops):
+    a, b = attrs["args"]
+    nodes = h._node
+    if a == b and attrs["dtype"] in FLOAT_DTYPES:
+        # x + x -> x * 2.0: exact in floating point, and a scale that merges with
+        # other constant scales (`100 * s + 100 * s` -> `200 * s`).
+        return dict(attrs, op="multiply", args=(a, constant(2.0, attrs, python=True)))
+    found = _same_as(h, attrs, ([a] if is_const_equal(h, b, 0) else []) +
+                     ([b] if is_const_equal(h, a, 0) else []))
+    if found is not None:
+        return found
+    if ops[1] == "negative":  # a + (-b) -> a - b
+        return dict(attrs, op="subtract", args=(a, nodes[b]["args"][0]))
+    if ops[0] == "negative":  # (-a) + b -> b - a
+        return dict(attrs, op="subtract", args=(b, nodes[a]["args"][0]))
+    return None
+
+
+def _subtract_identities(h, attrs, ops):
+    a, b = attrs["args"]
+    found = _same_as(h, attrs, [a] if is_const_equal(h, b, 0) else [])
+    if found is None and ops[1] == "negative":  # a - (-b) -> a + b
+        return dict(attrs, op="add", args=(a, h._node[b]["args"][0]))
+    return found
+
+
+def _divide_identities(h, attrs, ops):
+    a, b = attrs["args"]
+    return _same_as(h, attrs, [a] if is_const_equal(h, b, 1) else [])
+
+
+def _power_identities(h, attrs, ops):
+    a, b = attrs["args"]
+    found = _same_as(h, attrs, [a] if is_const_equal(h, b, 1) else [])
+    # x ** 2 -> x * x: NumPy computes the power as this square anyway; for Python
+    # floats x * x is the correctly rounded square (libm's pow may be an ulp off)
+    # and several times cheaper than a float power in CPython.
+    if found is None and is_const_equal(h, b, 2) and _same(h, a, attrs) \
+            and attrs["dtype"] in FLOAT_DTYPES:
+        return dict(attrs, op="multiply", args=(a, a))
+    return found
+
+
+def _double_negation(h, attrs, ops):
+    if ops[0] == "negative":
+        return _same_as(h, attrs, [h._node[attrs["args"][0]]["args"][0]])
+    return None
+
+
+def _no_op(h, attrs, ops):
+    """A reshape, broadcast, cast or reduction that leaves its operand as it is."""
+    op, params, (x,) = attrs["op"], attrs["params"], attrs["args"]
+    nodes = h._node
+    if op == "reshape" and ops[0] == "reshape":
+        return dict(attrs, args=nodes[x]["args"])
+    if op == "transpose" and params["axes"] != tuple(range(len(params["axes"]))):
+        return None  # a square matrix's transpose has its shape, but is not it
+    if op in ("sum", "mean") and (params["axis"] is None and nodes[x]["shape"] or
+                                  params["axis"] not in ((), None) and not all(
+                                      nodes[x]["shape"][a] == 1 for a in params["axis"])):
+        return None
+    return _same_as(h, attrs, [x])
+
+
+def _keepdims(h, attrs, ops):
+    """A reduction reshaped to keep its reduced axes is the reduction with keepdims:
+    `np.sum(x, axis=1, keepdims=True)`, not `np.reshape(np.sum(x, axis=1), (16, 1))`.
+    NOTE: not through a negation (`np.reshape(-np.sum(...))`): hoisted out of the
+    reshape, it would also be hoisted out of a scatter reading it, and a gradient
+    accumulated in one buffer would need two."""
+    if ops[0] not in ("sum", "mean"):
+        return None
+    inner = h._node[attrs["args"][0]]
+    params = inner["params"]
+    if params["keepdims"] or attrs["shape"] != kept_shape(
+            h._node[inner["args"][0]]["shape"], params["axis"]):
+        return None
+    return dict(attrs, op=inner["op"], args=inner["args"], params=dict(params, keepdims=True))
+
+
+def _where_identities(h, attrs, ops):
+    c, a, b = attrs["args"]
+    return _same_as(h, attrs, [a] if a == b else [])
+
+
+def _same_as(h, attrs, candidates):
     for c in candidates:
         if _same(h, c, attrs):
             return c
     return None
 
 
+# The rules, in the order they are tried: (the ops a rule applies to, or None for
+# every op; the rule). A rule returns the node's replacement or None.
+RULES = (
+    (None, _shape_chain),
+    (None, _drop_broadcast),
+    ({"matmul"}, lambda h, attrs, ops: _cheaper_matmul_grouping(h, attrs, ops)
+     if "matmul" in ops and attrs["phase"] in _DERIVED else None),
+    (None, _constants_in_elementwise),
+    (None, _symbolic_zero),
+    ({"multiply"}, lambda h, attrs, ops: _merge_scales(h, attrs, ops)
+     if "multiply" in ops else None),
+    ({"add", "subtract"}, lambda h, attrs, ops: _factor_scale(h, attrs, ops)
+     if ops == ["multiply", "multiply"] else None),
+    (None, lambda h, attrs, ops: _hoist_negation(h, attrs, ops)
+     if "negative" in ops or attrs["op"] == "multiply" else None),
+    ({"multiply"}, _multiply_identities),
+    ({"add"}, _add_identities),
+    ({"subtract"}, _subtract_identities),
+    ({"divide"}, _divide_identities),
+    ({"power"}, _power_identities),
+    ({"negative"}, _double_negation),
+    ({"reshape", "broadcast_to", "transpose", "astype", "sum", "mean"}, _no_op),
+    ({"where"}, _where_identities),
+    ({"reshape"}, _keepdims),
+)
+# Per op, the rules that apply to it, in order (built once: most ops have few).
+_BY_OP: dict = {}
+
+
+def _rules_for(op: str) -> tuple:
+    found = _BY_OP.get(op)
+    if found is None:
+        found = _BY_OP[op] = tuple(rule for ops, rule in RULES if ops is None or op in ops)
+    return found
+
+
 def _is_zero(h, node: int) -> bool:
     a = h._node[node]
     if a["op"] == "broadcast_to":
         node, a = a["args"][0], h._node[a["args"][0]]
-    return a["op"] == "const" and is_const_equal(h, node, 0) and a["dtype"] in (
-        "float64", "float32")
+    return a["op"] == "const" and is_const_equal(h, node, 0) and a["dtype"] in FLOAT_DTYPES
 
 
 def _linear_in_zero(h, attrs, ops) -> bool:
     """Symbolic zeros: an adjoint op linear in an operand that is zero is zero (as JAX's
     `Zero`: gradients are never `0 * g`). Forward values keep IEEE semantics (0 * inf)."""
     positions = REGISTRY[attrs["op"]].linear_in  # (Op.linear_in: a zero there gives zero)
-    if not positions or attrs["dtype"] not in ("float64", "float32"):
+    if not positions or attrs["dtype"] not in FLOAT_DTYPES:
         return False
     return any(_is_zero(h, attrs["args"][i]) for i in positions if i < len(attrs["args"]))
 
 
-def _zero(h, attrs):
+def _zero(attrs):
     if attrs["python"]:
         return dict(attrs, op="const", args=(), params={"value": 0.0})
     zero = np.zeros((), dtype=attrs["dtype"])[()]
     if attrs["shape"] == ():
         return dict(attrs, op="const", args=(), params={"value": zero})
-    c = add_node(h, "const", (), {"value": zero}, shape=(), dtype=attrs["dtype"],
-                 python=False, phase=attrs["phase"], file=attrs["file"], line=attrs["line"])
+    c = constant(zero, attrs, python=False, dtype=attrs["dtype"])
     return dict(attrs, op="broadcast_to", args=(c,), params={"shape": attrs["shape"]})
 
 
@@ -164,14 +236,13 @@ def _fold_through_broadcast(h, attrs, ops):
     inner = []
     for a, o in zip(attrs["args"], ops):
         i = nodes[a]["args"][0] if o == "broadcast_to" else a
-        if nodes[i]["op"] != "const" or np.size(nodes[i]["params"]["value"]) > _MAX_FOLDED:
+        if nodes[i]["op"] != "const" or np.size(nodes[i]["params"]["value"]) > MAX_FOLDED_SIZE:
             return None
         inner.append(i)
     value = evaluate_node(dict(attrs, python=False), [nodes[i]["params"]["value"] for i in inner])
-    if np.size(value) > _MAX_FOLDED or np.asarray(value).dtype.name != attrs["dtype"]:
+    if np.size(value) > MAX_FOLDED_SIZE or np.asarray(value).dtype.name != attrs["dtype"]:
         return None
-    c = add_node(h, "const", (), {"value": value}, shape=np.shape(value), dtype=attrs["dtype"],
-                 python=False, phase=attrs["phase"], file=attrs["file"], line=attrs["line"])
+    c = constant(value, attrs, python=False, dtype=attrs["dtype"])
     return dict(attrs, op="broadcast_to", args=(c,), params={"shape": attrs["shape"]})
 
 
@@ -198,10 +269,7 @@ def _merge_scales(h, attrs, ops):
             a = inner["args"][j]
             if c1 is not None and _same(h, a, attrs) or c1 is not None and \
                     nodes[a]["shape"] == attrs["shape"]:
-                c = add_node(h, "const", (), {"value": c1 * c2}, shape=(), dtype="float64",
-                             python=True, phase=attrs["phase"], file=attrs["file"],
-                             line=attrs["line"])
-                return dict(attrs, args=(a, c))
+                return dict(attrs, args=(a, constant(c1 * c2, attrs, python=True)))
     return None
 
 
@@ -224,9 +292,7 @@ def _factor_scale(h, attrs, ops):
     (a, c), (b, d) = terms
     if _python_const(h, c) != _python_const(h, d):
         return None
-    inner = add_node(h, attrs["op"], (a, b), {}, shape=attrs["shape"], dtype=attrs["dtype"],
-                     python=attrs["python"], phase=attrs["phase"], file=attrs["file"],
-                     line=attrs["line"])
+    inner = new(attrs["op"], (a, b), {}, attrs)
     return dict(attrs, op="multiply", args=(inner, c), params={})
 
 
@@ -258,10 +324,8 @@ def _hoist_negation(h, attrs, ops):
 
 
 def _negated(h, attrs, inner_attrs):
-    """`-(inner)`: add the inner node now, return the negation's attributes."""
-    inner = add_node(h, inner_attrs["op"], inner_attrs["args"], inner_attrs["params"],
-                     shape=attrs["shape"], dtype=attrs["dtype"], python=attrs["python"],
-                     phase=attrs["phase"], file=attrs["file"], line=attrs["line"])
+    """`-(inner)`: the negation's attributes, with the inner node built."""
+    inner = new(inner_attrs["op"], inner_attrs["args"], inner_attrs["params"], attrs)
     return dict(attrs, op="negative", args=(inner,), params={})
 
 
@@ -271,13 +335,14 @@ def _scalarize_constants(h, attrs):
     args = list(attrs["args"])
     nodes = h._node
     changed = False
-    for i, a in enumerate(args):
+    for i, a in enumerate(attrs["args"]):
         c = nodes[a]
         if c["op"] != "const" or c["python"] or np.size(c["params"]["value"]) != 1 \
                 or c["dtype"] not in ("float64", "int64", "bool"):
             continue
         value = np.asarray(c["params"]["value"]).reshape(()).item()
-        avals = [Aval(nodes[b]["shape"], nodes[b]["dtype"], nodes[b]["python"])
+        avals = [Aval((), b["dtype"], True) if isinstance(b, dict) else
+                 Aval(nodes[b]["shape"], nodes[b]["dtype"], nodes[b]["python"])
                  for b in args]
         avals[i] = Aval((), c["dtype"], True)
         op = REGISTRY[attrs["op"]]
@@ -286,8 +351,7 @@ def _scalarize_constants(h, attrs):
             continue
         if all(av.python for av in avals) and not attrs["python"]:
             continue  # operators on Python scalars only would give a Python scalar
-        args[i] = add_node(h, "const", (), {"value": value}, shape=(), dtype=c["dtype"],
-                           python=True, phase=c["phase"], file=c["file"], line=c["line"])
+        args[i] = constant(value, c, python=True, dtype=c["dtype"])
         changed = True
     return dict(attrs, args=tuple(args)) if changed else None
 
@@ -320,19 +384,23 @@ def _cheaper_matmul_grouping(h, attrs, ops):
         if other >= now:
             continue
         x, y = first
-        product = add_node(h, "matmul", (x, y), {},
-                           shape=(nodes[x]["shape"][0], nodes[y]["shape"][1]),
-                           dtype=attrs["dtype"], python=False, phase=attrs["phase"],
-                           file=attrs["file"], line=attrs["line"])
+        product = new("matmul", (x, y), {}, attrs,
+                      shape=(nodes[x]["shape"][0], nodes[y]["shape"][1]))
         args = (second[0], product) if side == 0 else (product, second[1])
         return dict(attrs, args=args)
     return None
 
 
 def algebra_rule(h, attrs):
-    """The rewrite behind simplify_algebra (see rebuild.Rewrite)."""
-    return _rule(h, attrs)
+    """The rule behind simplify_algebra (see rebuild.py): the first of RULES that fires."""
+    nodes = h._node  # NOTE: networkx's raw node dict; `h.nodes[...]` builds a view per access
+    ops = [nodes[a]["op"] for a in attrs["args"]]
+    for rule in _rules_for(attrs["op"]):
+        result = rule(h, attrs, ops)
+        if result is not None:
+            return result
+    return None
 
 
 def simplify_algebra(g):
-    return rebuild(g, algebra_rule)
+    return rebuild(g, (algebra_rule,))

@@ -15,7 +15,7 @@ MAX_FOLDED_SIZE = 16
 
 
 def fold_rule(h, attrs):
-    """The rewrite behind fold_constants (see rebuild.Rewrite)."""
+    """The rule behind fold_constants (see rebuild.py)."""
     if attrs["op"] in ("input", "const", "to_array") or not attrs["args"]:
         return None  # (a 0-d array constant would print as a NumPy scalar)
     nodes = h._node
@@ -31,4 +31,4 @@ def fold_rule(h, attrs):
 
 
 def fold_constants(g):
-    return rebuild(g, fold_rule)
+    return rebuild(g, (fold_rule,))
