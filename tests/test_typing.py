@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -56,7 +57,8 @@ def test_public_names_are_documented_and_annotated(name, obj):
         assert signature.return_annotation is not signature.empty, f"{name}: no return type"
 
 
-@pytest.mark.skipif(shutil.which("mypy") is None, reason="mypy is not installed")
+# (the interpreter's own mypy: one on PATH may belong to another Python)
+@pytest.mark.skipif(importlib.util.find_spec("mypy") is None, reason="mypy is not installed")
 def test_the_project_facing_modules_type_check():
     files = [os.path.join("bpcompiler", f"{m}.py") for m in TYPED
              if m not in ("api", "cli", "errors", "format")]  # these import untyped stages
