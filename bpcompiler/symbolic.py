@@ -30,11 +30,11 @@ class SymbolicShapeError(CompileError):
     """The program's shape logic cannot be written in terms of a declared dimension."""
 
 
-class Dim(int):
-    """An int (its value at the example) that prints as a formula of dimensions."""
+class _Formula:
+    """A number (its value at the example) that prints as a formula of dimensions."""
 
-    def __new__(cls, value: int, text: str):
-        self = super().__new__(cls, value)
+    def __new__(cls, value, text: str):
+        self = super().__new__(cls, value)  # int's or float's
         self.text = text
         return self
 
@@ -42,23 +42,17 @@ class Dim(int):
         return self.text
 
     __str__ = __repr__
+
+
+class Dim(_Formula, int):
+    """A size, or an int computed from sizes (`N`, `8 * N`, `(N + 1) // 2`)."""
 
     def __format__(self, spec: str) -> str:
         return self.text if not spec else int.__format__(self, spec)
 
 
-class SymFloat(float):
-    """A float (its value at the example) that prints as a formula of dimensions."""
-
-    def __new__(cls, value: float, text: str):
-        self = super().__new__(cls, value)
-        self.text = text
-        return self
-
-    def __repr__(self) -> str:
-        return self.text
-
-    __str__ = __repr__
+class SymFloat(_Formula, float):
+    """A float computed from sizes (`1.0 / N`)."""
 
 
 class SymArray:
