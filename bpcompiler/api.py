@@ -246,15 +246,32 @@ def _build(f, args, wrt, debug, report: CompileReport | None = None, enter=None,
     return forward, joint
 
 
-def _make_symbolic(f, args, wrt, debug, joint, shapes: "SymbolicShapes", emit) -> None:
-    """Compile again with each symbolic dimension larger and write the sizes in `joint`
-    as formulas of the dimensions (see symbolic.py)."""
-    variants = {dim: [_build(f, variant_args(args, shapes.axes, shapes.names, shapes.sizes,
+def _make_symbolic(f, args, wrt, debug, joint, shapes: "SymbolicShapes", emit):
+    """Compile again with each symbolic dimension larger and write the sizes in the joint
+    graph as formulas of the dimensions (see symbolic.py); returns that graph.
+
+    An example size can be degenerate: a gradient's constant that is exactly 1.0 there
+    (4 / N at N = 4) is simplified away, so that graph differs from every other size's.
+    Then the graph of every dimension one larger is the one emitted (the module is still
+    verified at the example's own sizes)."""
+    def variants_of(base_args, sizes):
+        return {dim: [_build(f, variant_args(base_args, shapes.axes, shapes.names, sizes,
                                              dim, step), wrt, debug, emit=emit)[1]
                       for step in VARIANT_STEPS]
-                for dim in shapes.sizes}
-    annotate(joint, variants, shapes.sizes)
+                for dim in sizes}
+    try:
+        annotate(joint, variants_of(args, shapes.sizes), shapes.sizes)
+    except SymbolicShapeError as first:
+        shifted, sizes = args, {d: n + 1 for d, n in shapes.sizes.items()}
+        for dim in shapes.sizes:
+            shifted = variant_args(shifted, shapes.axes, shapes.names, shapes.sizes, dim, 1)
+        joint = _build(f, shifted, wrt, debug, emit=emit)[1]
+        try:
+            annotate(joint, variants_of(shifted, sizes), sizes)
+        except SymbolicShapeError:
+            raise first from None
     joint.graph["symbolic_dims"] = dict(shapes.axes)
+    return joint
 
 
 def _docstring(name: str, params, wrt, emits) -> str:
@@ -345,7 +362,7 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes, emits,
         forward, joint = _build(f, args, wrt, debug, report, enter, phase, latest, emits)
         if shapes.sizes:
             stage = enter("symbolic dimensions")
-            _make_symbolic(f, args, wrt, debug, joint, shapes, emits)
+            joint = _make_symbolic(f, args, wrt, debug, joint, shapes, emits)
             phase("symbolic")
         stage = enter("emit")
         base = underlying_function(f) or f  # a method's or partial's own function

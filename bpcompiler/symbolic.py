@@ -24,6 +24,8 @@ from .errors import CompileError
 # How many sizes each dimension is traced at: the example's, +1 and +2.
 VARIANT_STEPS = (1, 2)
 _FLOAT_RTOL = 1e-9
+# A float32 constant is the formula's value rounded to float32: fit it to that precision.
+_FLOAT32_RTOL = 2 * float(np.finfo(np.float32).eps)
 
 
 class SymbolicShapeError(CompileError):
@@ -162,14 +164,16 @@ def _differs(a, b) -> bool:
         return True
 
 
-def _fit_number(value, others: dict, sizes: dict, g, node):
+def _fit_number(value, others: dict, sizes: dict, g, node, rtol: float | None = None):
+    if rtol is None:
+        rtol = _FLOAT32_RTOL if np.asarray(value).dtype == np.float32 else _FLOAT_RTOL
     changing = {d: [float(np.asarray(o)) for o in os] for d, os in others.items()
                 if any(float(np.asarray(o)) != float(np.asarray(value)) for o in os)}
     if not changing:
         return value
     v0 = float(np.asarray(value))
     integer = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-    text = _formula(v0, changing, sizes, integer)
+    text = _formula(v0, changing, sizes, integer, rtol)
     if text is None:
         _refuse(g, node, f"the number {value!r} depends on "
                          f"{', '.join(sorted(changing))} in a way bpcompiler cannot write")
@@ -196,34 +200,38 @@ def _fit_array(value: np.ndarray, others: dict, sizes: dict, g, node):
     shapes = {d: [np.shape(o) for o in os] for d, os in others.items()}
     shape = _fit_params(tuple(value.shape), shapes, sizes, g, node)
     fills = {d: [np.asarray(o).reshape(-1)[0].item() for o in os] for d, os in others.items()}
-    fill = _fit_params(flat[0].item(), fills, sizes, g, node)
+    fill = _fit_number(flat[0].item(), fills, sizes, g, node,
+                       _FLOAT32_RTOL if value.dtype == np.float32 else _FLOAT_RTOL)
     return SymArray(value, shape, fill)
 
 
-def _formula(v0: float, changing: dict, sizes: dict, integer: bool) -> str | None:
+def _formula(v0: float, changing: dict, sizes: dict, integer: bool,
+             rtol: float = _FLOAT_RTOL) -> str | None:
     """Python text for a number that is v0 at `sizes` and, for each dim in `changing`,
     the listed values at that dim's VARIANT_STEPS."""
     if len(changing) == 1:
         (dim, values), = changing.items()
-        return _one_dim(v0, dim, sizes[dim], values, integer)
+        return _one_dim(v0, dim, sizes[dim], values, integer, rtol)
     # Several dimensions: a product of powers c * N**a * M**b, each power fitted alone.
     powers = {}
     for dim, values in changing.items():
-        power = _power(v0, sizes[dim], values)
+        power = _power(v0, sizes[dim], values, rtol)
         if power is None:
             return None
         powers[dim] = power
-    c = v0 / math.prod(sizes[d] ** e for d, e in powers.items())
+    c = _snap(v0 / math.prod(sizes[d] ** e for d, e in powers.items()), rtol)
     return _monomial(c, powers, integer)
 
 
-def _one_dim(v0, dim, n0, values, integer) -> str | None:
+def _one_dim(v0, dim, n0, values, integer, rtol=_FLOAT_RTOL) -> str | None:
     points = [(n0, v0)] + [(n0 + s, v) for s, v in zip(VARIANT_STEPS, values)]
     slope = (points[1][1] - points[0][1]) / (points[1][0] - points[0][0])
     offset = v0 - slope * n0
-    if all(_close(slope * n + offset, v, integer) for n, v in points):
+    if all(_close(slope * n + offset, v, integer, rtol) for n, v in points):
         if integer:
             slope, offset = round(slope), round(offset)
+        else:
+            slope, offset = _snap(slope, rtol), _snap(offset, rtol)
         return _affine(slope, offset, dim, integer)
     if integer:  # a strided slice's length: (N + j) // k
         for k in (2, 3, 4):
@@ -237,23 +245,38 @@ def _one_dim(v0, dim, n0, values, integer) -> str | None:
             c = v0 / (n0 + shift) ** e
             if integer and c != round(c):
                 continue
-            if all(_close(c * (n + shift) ** e, v, integer) for n, v in points):
+            if all(_close(c * (n + shift) ** e, v, integer, rtol) for n, v in points):
+                c = c if integer else _snap(c, rtol)
                 base = dim if shift == 0 else f"({dim} {'+' if shift > 0 else '-'} {abs(shift)})"
                 return _monomial(c, {base: e}, integer)
     return None
 
 
-def _power(v0, n0, values):
+def _power(v0, n0, values, rtol=_FLOAT_RTOL):
     for e in (1, -1, 2, -2):
-        if all(_close(v0 * ((n0 + s) / n0) ** e, v, False) for s, v in zip(VARIANT_STEPS, values)):
+        if all(_close(v0 * ((n0 + s) / n0) ** e, v, False, rtol)
+               for s, v in zip(VARIANT_STEPS, values)):
             return e
     return None
 
 
-def _close(a: float, b: float, integer: bool) -> bool:
+def _close(a: float, b: float, integer: bool, rtol: float = _FLOAT_RTOL) -> bool:
     if integer:
         return abs(a - b) < 1e-9
-    return abs(a - b) <= _FLOAT_RTOL * max(abs(a), abs(b))
+    return abs(a - b) <= rtol * max(abs(a), abs(b))
+
+
+def _snap(c: float, rtol: float) -> float:
+    """The shortest decimal a fitted coefficient is equal to at its constant's precision:
+    0.005 for 0.005000000000000001 (a few float64 ulps), 1.0 for float32's
+    1.0000000298023224 (under half a float32 ulp). Never further: the module must compute
+    the very constant the example's graph held."""
+    within = 8 * float(np.finfo(np.float64).eps) if rtol <= _FLOAT_RTOL else rtol / 4
+    for digits in range(1, 18):
+        short = float(f"{c:.{digits}g}")
+        if abs(short - c) <= within * abs(c):
+            return short
+    return c
 
 
 def _number(c: float, integer: bool) -> str:
