@@ -20,12 +20,12 @@ from .graph import is_float
 from .ops import REGISTRY, F
 
 
-def active_nodes(g: nx.DiGraph) -> set:
-    """Float nodes on some path from a `wrt` input to the output: only these get adjoints."""
+def active_nodes(g: nx.DiGraph, sources=None, output: int | None = None) -> set:
+    """Float nodes on some path from a source (default: the `wrt` inputs) to `output`
+    (default: the graph's): only these get adjoints."""
     # Node ids are topological, so one sweep forward and one back find both sets in
     # linear time (networkx's descendants per input would be quadratic).
-    names = g.graph["params"]
-    reached = {g.graph["inputs"][names.index(n)] for n in g.graph["wrt"]}
+    reached = set(_wrt_nodes(g) if sources is None else sources)
     order = sorted(g)
     nodes = g.nodes
     for n in order:
@@ -34,11 +34,16 @@ def active_nodes(g: nx.DiGraph) -> set:
         if n not in reached and REGISTRY[nodes[n]["op"]].differentiable and \
                 any(a in reached for a in nodes[n]["args"]):
             reached.add(n)
-    needed = {g.graph["output"]}
+    needed = {g.graph["output"] if output is None else output}
     for n in reversed(order):
         if n in needed:
             needed.update(nodes[n]["args"])
     return {n for n in reached & needed if is_float(nodes[n])}
+
+
+def _wrt_nodes(g: nx.DiGraph) -> list[int]:
+    names = g.graph["params"]
+    return [g.graph["inputs"][names.index(n)] for n in g.graph["wrt"]]
 
 
 def unbroadcast(c, shape: tuple, dtype: str, python: bool):
@@ -121,15 +126,20 @@ def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
     return g
 
 
-def backward(g: nx.DiGraph, seed: int | None = None,
-             active: set | None = None) -> tuple[int, ...]:
+def backward(g: nx.DiGraph, seed: int | None = None, active: set | None = None, *,
+             output: int | None = None, sources: list[int] | None = None,
+             phase: str = "adjoint", max_nodes: int | None = None) -> tuple[int, ...]:
     """Add to `g`, in place, the adjoints of the output for cotangent node `seed` (None:
     the scalar 1); return the gradient node of each `wrt` parameter. A VJP of an array
-    output, and each row of a reverse-mode Jacobian, is one such sweep."""
-    active = active_nodes(g) if active is None else active
-    output = g.graph["output"]
+    output, and each row of a reverse-mode Jacobian, is one such sweep. A derivative
+    taken inside the traced function (nested.py) names its own `output` and `sources`
+    and builds "forward" nodes: they are part of the function being compiled."""
+    output = g.graph["output"] if output is None else output
+    sources = _wrt_nodes(g) if sources is None else sources
+    active = active_nodes(g, sources, output) if active is None else active
     where = [(g.graph["file"], None)]
-    builder = Builder(g, "adjoint", lambda: where[0])
+    builder = Builder(g, phase, lambda: where[0])
+    builder.max_nodes = max_nodes
     # Each value's adjoint so far: a contribution is added as it arrives, at the line of
     # the read it comes from (so `d_x += ...` quotes that line, not the parameter list).
     contributions: dict[int, object] = {}
@@ -149,7 +159,7 @@ def backward(g: nx.DiGraph, seed: int | None = None,
                 continue
             attrs = g.nodes[node]
             where[0] = (attrs["file"], attrs["line"])
-            if g.nodes[total._node]["adjoint_of"] is None:
+            if phase == "adjoint" and g.nodes[total._node]["adjoint_of"] is None:
                 g.nodes[total._node]["adjoint_of"] = node
             totals[node] = total
             op = REGISTRY[attrs["op"]]
@@ -176,9 +186,7 @@ def backward(g: nx.DiGraph, seed: int | None = None,
             for arg, c in own.items():
                 contributions[arg] = contributions[arg] + c if arg in contributions else c
         grads = []
-        names = g.graph["params"]
-        for name in g.graph["wrt"]:
-            node = g.graph["inputs"][names.index(name)]
+        for node in sources:
             if node in totals:
                 grads.append(totals[node]._node)
             else:

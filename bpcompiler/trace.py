@@ -27,6 +27,7 @@ from .errors import (ArgumentError, CompileError, FunctionRaisedError, InternalE
 from .graph import FLOAT_DTYPES, add_node, new_graph
 from .follow import underlying_function
 from .instrument import Instrumenter
+from .nested import autograd_traced
 from .paths import display_path
 from .signature import Leaf, bind, is_literal
 from .structure import check_structure, flatten, is_structure, leaf_name, path_text
@@ -148,7 +149,8 @@ def trace(fn, args, wrt=None, arrays: bool = False):
     static: frozenset = frozenset()
     while True:
         try:
-            return _trace(fn, args, wrt, static, arrays)
+            with autograd_traced():  # before instrumenting: clones copy autograd's globals
+                return _trace(fn, args, wrt, static, arrays)
         except StaticNeeded as need:
             if need.names <= static:  # NOTE: cannot happen: constants are not inputs
                 raise InternalError(f"internal error in trace: {need} stayed traced")
