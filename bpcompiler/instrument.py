@@ -206,6 +206,8 @@ class Instrumenter:
             return series
         raw = getattr(value, "fun", None)
         if raw is not None and getattr(value, "_is_autograd_primitive", False):
+            if isinstance(value, types.MethodType):  # a primitive method (VSpace.add)
+                return types.MethodType(self.substitute(raw), value.__self__)
             return self.substitute(raw)  # autograd.numpy.sum is NumPy's sum, unboxed
         if id(value) in _ARRAYLIKE_BY_ID and getattr(np, value.__name__, None) is value:
             return _ARRAYLIKE_BY_ID[id(value)]  # from numpy import asarray

@@ -130,3 +130,26 @@ def test_autograd_is_left_as_it_was():
     compile_grad(gradient_norm, (np.ones(3),))
     assert (autograd.core.trace, autograd.core.backward_pass) == saved
     assert grad(lambda y: y * y)(3.0) == 6.0  # autograd outside a trace is autograd
+
+
+def test_a_primitive_method_keeps_its_object():
+    # autograd.extend.primitive on a method: the bound method is the raw method, bound
+    from autograd.extend import primitive
+
+    class Scaled:
+        def __init__(self, k):
+            self.k = k
+
+        @primitive
+        def apply(self, x, y):
+            return self.k * x * y
+
+    apply = Scaled(3.0).apply  # the bound method itself is what f reads
+
+    def f(x, y):
+        return np.sum(apply(x, y))
+
+    x, y = np.arange(1.0, 4.0), np.full(3, 2.0)
+    _, (gx, gy) = compile_grad(f, (x, y)).module.value_and_grad(x, y)
+    np.testing.assert_allclose(gx, 3.0 * y)
+    np.testing.assert_allclose(gy, 3.0 * x)

@@ -58,6 +58,11 @@ def _shape_spell(name: str):
 numpy_function(np.shape)(lambda a: a.shape)
 numpy_function(np.ndim)(lambda a: len(a.shape))
 numpy_function(np.size)(lambda a, axis=None: a.size if axis is None else a.shape[axis])
+# a traced value is real (bool, int or float), so these answer from its type alone
+numpy_function(np.iscomplexobj)(lambda a: False)
+numpy_function(np.isrealobj)(lambda a: True)
+numpy_function(np.iscomplex)(lambda a: np.zeros(a.shape, dtype=bool)[()])
+numpy_function(np.isreal)(lambda a: np.ones(a.shape, dtype=bool)[()])
 
 
 # -- reshape ---------------------------------------------------------------------------

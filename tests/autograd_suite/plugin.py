@@ -35,12 +35,17 @@ def _is_complex(value) -> bool:
 def _weights(y, rng):
     if isinstance(y, (list, tuple)):
         return [_weights(v, rng) for v in y]
+    if isinstance(y, dict):
+        return {k: _weights(y[k], rng) for k in sorted(y)}
     return rng.uniform(-1.0, 1.0, size=np.shape(y))
 
 
 def _reduce(y, w, np_module):
-    if isinstance(w, list):  # (autograd boxes a list output: follow the weights' shape)
+    # (autograd boxes a container output: follow the weights' structure)
+    if isinstance(w, list):
         return sum(_reduce(y[i], u, np_module) for i, u in enumerate(w))
+    if isinstance(w, dict):
+        return sum(_reduce(y[k], u, np_module) for k, u in w.items())
     return np_module.sum(y * w)
 
 
