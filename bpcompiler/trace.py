@@ -195,6 +195,8 @@ def _leaves(fn, sig, file, first) -> list:
                 raise NonFiniteError(f"the example value of {where!r} contains NaN or inf",
                                      file=file, line=first, hint="pass finite example values")
             name = leaf_name(p.name, path) if path else p.name
+            while path and any(leaf.name == name for leaf in sig.leaves):
+                name += "_"  # two keys that read the same as identifiers
             sig.leaves.append(Leaf(index, path, name, value))
             avals.append(aval)
     return avals
