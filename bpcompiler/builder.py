@@ -9,6 +9,7 @@ each node with its phase and source provenance.
 from __future__ import annotations
 
 import contextlib
+import weakref
 from typing import Callable
 
 import numpy as np
@@ -49,6 +50,9 @@ class Builder:
         self.mutable: set[int] = set()  # input nodes whose example value is an ndarray
         self.max_nodes: int | None = None  # refuse to grow the graph past this
         self.static_candidates: dict[int, str] = {}  # int inputs that may become constants
+        # node -> weak references to the tracers made for it (ops/update.py asks whether
+        # any value still shows an array before a write through one of its views)
+        self.tracers_of: dict[int, list] = {}
 
     @contextlib.contextmanager
     def active(self):
@@ -60,7 +64,14 @@ class Builder:
 
     def tracer(self, node: int) -> Tracer:
         a = self.graph.nodes[node]
-        return Tracer(self, node, a["shape"], a["dtype"], a["python"])
+        t = Tracer(self, node, a["shape"], a["dtype"], a["python"])
+        self.tracers_of.setdefault(node, []).append(weakref.ref(t))
+        return t
+
+    def repoint(self, t: Tracer, node: int) -> None:
+        """`t` now stands for `node` (an in-place write made it a new value)."""
+        t._node = node
+        self.tracers_of.setdefault(node, []).append(weakref.ref(t))
 
     def node_of(self, value) -> int:
         if isinstance(value, Tracer):
@@ -145,6 +156,10 @@ class Builder:
         except Exception:  # noqa: BLE001  left to the graph (and its own checks)
             return None
         if isinstance(value, np.ndarray) and value.dtype.kind not in "fiub":
+            return None
+        if np.size(value) > MAX_CONSTANT_ELEMENTS and not _uniform(np.asarray(value)):
+            # too large to embed (`mask = np.zeros((40, 60)); mask[10:30, 10:30] = 1.0`):
+            # the op stays in the graph, and the module builds the array the same way
             return None
         return self.tracer(self.constant(value))
 

@@ -20,7 +20,8 @@ from .ops import registry
 
 
 class Tracer:
-    __slots__ = ("_builder", "_node", "shape", "_dtype", "_python")
+    # __weakref__: the builder keeps weak references to find the live values of a node
+    __slots__ = ("_builder", "_node", "shape", "_dtype", "_python", "__weakref__")
 
     def __init__(self, builder, node: int, shape: tuple, dtype: str, python: bool):
         self._builder = builder

@@ -336,9 +336,11 @@ def _rkhs(ex, s):
     def sq_exp_kernel(x1, x2):  # from the original's __main__
         return np_.exp(-((x1 - x2) ** 2))
 
-    def logprob(f, xs, ys):
-        f = ns["RKHSFun"](sq_exp_kernel, s.data["alphas"])
+    def logprob(f, xs, ys):  # from the original's __main__
         return -sum((f(x) - y) ** 2 for x, y in zip(xs, ys))
+    # the port's function, as the original's RKHSFun
+    logprob.convert_args = lambda args: (ns["RKHSFun"](sq_exp_kernel, s.data["alphas"]),
+                                         *args[1:])
     return logprob
 
 # name -> (port module, its setup function, the original, how it is differentiated)
@@ -389,7 +391,30 @@ CASES = {
 }
 
 # name -> (a fragment of the refusal's message, why it is refused)
-REFUSED: dict[str, tuple[str, str]] = {}
+REFUSED: dict[str, tuple[str, str]] = {
+    "sinusoid (Taylor series)": (
+        "Python control flow (if/while/and/or) depends on a traced value",
+        "the series stops at the first term below 0.2 (`if np.abs(currterm) < 0.2: "
+        "break`): how many terms it adds depends on x, and a module is straight-line "
+        "code"),
+    "fixed_points": (
+        "a while loop's condition depends on a traced value",
+        "fixed_point iterates until two iterates are within 1e-4: the trip count depends "
+        "on a (autograd differentiates it by the implicit function theorem)"),
+    "fluidsim": (
+        "as when a constant array is indexed by a traced integer",
+        "advect indexes the initial smoke, a NumPy array, at integer indices computed "
+        "from the velocities (`f[left_ix, top_ix]`): NumPy's own indexing runs and never "
+        "hands those indices to bpcompiler"),
+    "ode_net": (
+        "a traced value was converted to a concrete NumPy array",
+        "scipy.integrate.odeint runs compiled code on concrete floats; bpcompiler has no "
+        "ODE solver op (autograd has one, differentiated by the adjoint ODE)"),
+    "rkhs": (
+        "its example value is a RKHSFun",
+        "the parameter is a function, an object autograd makes a vector space; compile_grad "
+        "takes floats, arrays and lists, tuples, dicts and dataclasses of them"),
+}
 
 
 # ---- comparing ------------------------------------------------------------------------
@@ -414,6 +439,7 @@ def _ours(name, module, args):
 
 
 def _theirs(name, original, params, wrt, args):
+    args = getattr(original, "convert_args", lambda a: a)(args)
     argnums = tuple(params.index(w) for w in wrt)
     if CASES[name][3] == "elementwise":
         return original(*args), tuple(autograd.elementwise_grad(original, argnum=i)(*args)

@@ -104,9 +104,10 @@ def setitem_argument(x):
 
 
 def setitem_view(x):
-    y = (x * 2.0)[:2]
-    y[1:] = 0.0  # <- a view: NumPy would write into the array it views
-    return np.sum(y)
+    z = x * 2.0
+    y = z[:2]
+    y[1:] = 0.0  # <- a view: NumPy would write into z, which is read below
+    return np.sum(y) + np.sum(z)
 
 
 def iadd_argument(x):

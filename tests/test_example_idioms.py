@@ -29,3 +29,59 @@ def test_dict_keys_that_are_not_identifiers_name_distinct_leaves():
     assert list(grad) == list(params)
     for key in params:
         np.testing.assert_allclose(grad[key], expected[key], rtol=1e-10, atol=1e-12)
+
+
+def _reshaped(m, x):  # fluidsim.py's advect returns np.reshape of a local temporary
+    flat = m.tanh(x).ravel()
+    return m.reshape(flat * 2.0, (2, 3))
+
+
+def test_a_write_into_a_view_of_a_dead_temporary_is_a_value_update():
+    def f(x):
+        v = _reshaped(np, x)
+        v -= 0.5 * np.roll(v, 1, axis=0)
+        return np.sum(v**2)
+
+    def reference(x):  # autograd's arrays have no in-place ops: the same, rebound
+        v = _reshaped(anp, x)
+        v = v - 0.5 * anp.roll(v, 1, axis=0)
+        return anp.sum(v**2)
+
+    x = np.array([0.3, -1.2, 0.8, 0.1, 0.5, -0.4])
+    c = compile_grad(f, (x,))
+    for point in (x, x[::-1] * 0.7):
+        value, (g,) = c.module.value_and_grad(point)
+        assert value == pytest.approx(reference(point), rel=1e-12)
+        np.testing.assert_allclose(g, autograd.grad(reference)(point), rtol=1e-10)
+
+
+def test_a_write_into_a_view_of_a_live_array_stays_refused():
+    from bpcompiler.errors import InPlaceMutationError
+
+    def f(x):
+        flat = np.tanh(x) * 1.0
+        v = flat.reshape(2, 3)
+        v -= 1.0  # NumPy changes flat too
+        return np.sum(flat)
+
+    with pytest.raises(InPlaceMutationError, match="into a view of another array"):
+        compile_grad(f, (np.linspace(-1.0, 1.0, 6),))
+
+
+def test_a_large_array_built_from_constants_is_built_by_the_module():
+    def f(x):  # wing.py's mask: 2400 elements, too many to embed as digits
+        mask = np.zeros((40, 60))
+        mask[10:30, 10:30] = 1.0
+        return np.sum(np.tanh(x) * mask)
+
+    def reference(x):
+        mask = np.zeros((40, 60))
+        mask[10:30, 10:30] = 1.0
+        return anp.sum(anp.tanh(x) * mask)
+
+    x = np.random.default_rng(0).normal(size=(40, 60))
+    c = compile_grad(f, (x,))
+    assert "[10:30, 10:30] = 1.0" in c.source
+    value, (g,) = c.module.value_and_grad(x)
+    assert value == pytest.approx(reference(x), rel=1e-12)
+    np.testing.assert_allclose(g, autograd.grad(reference)(x), rtol=1e-12)
