@@ -17,6 +17,7 @@ import numpy as np
 from .errors import (CompileError, ConstantTooLargeError, TraceLimitError,
                      UnsupportedOperationError)
 from .graph import add_node
+from .literals import is_built
 from .ops.registry import PREC_ATOM, REGISTRY, Aval, Expr, dtype_name
 from .tracer import Tracer
 
@@ -93,7 +94,8 @@ class Builder:
         if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "fiub":
             array = np.array(value, copy=True)
             name = self.constant_names.get(id(value))
-            if array.size > MAX_CONSTANT_ELEMENTS and not _uniform(array):
+            if array.size > MAX_CONSTANT_ELEMENTS and not _uniform(array) and \
+                    not is_built(array):  # (np.arange(2000.0) is short to write)
                 raise ConstantTooLargeError(
                     f"the array constant {name or ''} of shape {array.shape} "
                     f"({array.size} elements) is too large to embed in the module "
@@ -157,7 +159,8 @@ class Builder:
             return None
         if isinstance(value, np.ndarray) and value.dtype.kind not in "fiub":
             return None
-        if np.size(value) > MAX_CONSTANT_ELEMENTS and not _uniform(np.asarray(value)):
+        if np.size(value) > MAX_CONSTANT_ELEMENTS and not _uniform(np.asarray(value)) \
+                and not is_built(np.asarray(value)):
             # too large to embed (`mask = np.zeros((40, 60)); mask[10:30, 10:30] = 1.0`):
             # the op stays in the graph, and the module builds the array the same way
             return None

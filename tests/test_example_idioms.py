@@ -85,3 +85,25 @@ def test_a_large_array_built_from_constants_is_built_by_the_module():
     value, (g,) = c.module.value_and_grad(x)
     assert value == pytest.approx(reference(x), rel=1e-12)
     np.testing.assert_allclose(g, autograd.grad(reference)(x), rtol=1e-12)
+
+
+def test_grids_and_ranges_of_any_size_are_constants_the_module_builds():
+    def f(vx):  # wing.py's advect: cell coordinates minus the velocities
+        rows, cols = vx.shape
+        cell_xs, cell_ys = np.meshgrid(np.arange(cols), np.arange(rows))
+        return np.sum((cell_xs - vx) ** 2 * np.sin(cell_ys + 0.5 * vx)) + np.sum(
+            np.arange(2000.0) * vx[0, 0])
+
+    def reference(vx):
+        rows, cols = vx.shape
+        cell_xs, cell_ys = np.meshgrid(np.arange(cols), np.arange(rows))
+        return anp.sum((cell_xs - vx) ** 2 * anp.sin(cell_ys + 0.5 * vx)) + anp.sum(
+            np.arange(2000.0) * vx[0, 0])
+
+    vx = np.random.default_rng(1).normal(size=(40, 60))
+    c = compile_grad(f, (vx,))
+    assert "np.tile(np.arange(60, dtype=np.int64), (40, 1))" in c.source
+    assert "np.tile(np.arange(40, dtype=np.int64)[:, None], (1, 60))" in c.source
+    value, (g,) = c.module.value_and_grad(vx)
+    assert value == pytest.approx(reference(vx), rel=1e-12)
+    np.testing.assert_allclose(g, autograd.grad(reference)(vx), rtol=1e-10)
