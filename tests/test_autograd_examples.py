@@ -390,6 +390,30 @@ CASES = {
     "rkhs": ("rkhs", "setup", _rkhs, "grad"),
 }
 
+# name -> the setup's keyword for a second batch size (data points, samples, sequences)
+SECOND_BATCH = {
+    "tanh": {"n": 33},
+    "negative_binomial_maxlike": {"size": 120},
+    "neural_net": {"batch_size": 32},
+    "neural_net_regression": {"n_data": 24},
+    "black_box_svi": {"num_samples": 20},
+    "natural_gradient_black_box_svi": {"num_samples": 12},
+    "bayesian_neural_net": {"num_samples": 3},
+    "gaussian_process": {"n_data": 14},
+    "gplvm": {"num_per_class": 4},
+    "deep_gaussian_process": {"n_data": 8},
+    "bayesian_optimization (GP hyperparameters)": {"n": 4},
+    "bayesian_optimization (acquisition)": {"n": 4},
+    "gmm": {"num_per_class": 6},
+    "rnn": {"num_lines": 2},
+    "lstm": {"num_lines": 2},
+    "ica": {"n_samples": 12},
+    "variational_autoencoder": {"batch_size": 12},
+    "generative_adversarial_net": {"batch_size": 9},
+    "mixture_variational_inference": {"num_samples": 5},
+    "convnet": {"batch_size": 7},
+}
+
 # name -> (a fragment of the refusal's message, why it is refused)
 REFUSED: dict[str, tuple[str, str]] = {
     "sinusoid (Taylor series)": (
@@ -428,7 +452,7 @@ def _setup(name, **sizes):
 def _compile(name, s):
     mode = CASES[name][3]
     emit = ("vjp",) if mode == "elementwise" else ("grad",)
-    return compile_grad(s.f, s.args, wrt=s.wrt, emit=emit)
+    return compile_grad(s.f, s.args, wrt=s.wrt, emit=emit, specs=s.specs)
 
 
 def _ours(name, module, args):
@@ -485,24 +509,30 @@ def _points(s, params, wrt):
     return [s.args, second]
 
 
-def check(name, examples, **sizes):
-    s = _setup(name, **sizes)
-    c = _compile(name, s)
+def check(name, examples, s, module=None):
+    """Compile `s` (unless given the module) and compare with autograd at its points."""
+    module = module or _compile(name, s).module
     params = list(inspect.signature(s.f).parameters)
-    wrt = list(c.module.WRT)
+    wrt = list(module.WRT)
     original = CASES[name][2](examples, s)
     for args in _points(s, params, wrt):
-        ours = _ours(name, c.module, args)
+        ours = _ours(name, module, args)
         theirs = _theirs(name, original, params, wrt, args)
         assert_close(ours[0], theirs[0], f"{name}: value")
         assert_close(tuple(ours[1]), tuple(theirs[1]), f"{name}: gradient")
+    return module
 
 
 # ---- the tests ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", [n for n in CASES if n not in REFUSED])
 def test_example_compiles_and_matches_autograd(name, examples):
-    check(name, examples)
+    module = check(name, examples, _setup(name))
+    if name in SECOND_BATCH:
+        s = _setup(name, **SECOND_BATCH[name])
+        # a batch that is an argument (symbolic in the specs): the same module; a batch
+        # the objective closes over (its data): the objective at that batch, compiled
+        check(name, examples, s, module if s.specs else None)
 
 
 @pytest.mark.parametrize("name", sorted(REFUSED))

@@ -22,3 +22,6 @@ class Setup:
     wrt: tuple[str, ...] | str | None = None
     data: dict = dataclasses.field(default_factory=dict)
     second: tuple | None = None  # a second point; default: the wrt leaves perturbed
+    # spec strings with a symbolic batch dimension, for a batch that is an argument: one
+    # module then serves the second batch size too
+    specs: dict | None = None

@@ -67,4 +67,5 @@ def setup(num_samples=5):
     noise = np.random.RandomState(0).randn(num_samples, num_weights)
     return Setup(objective, (init_var_params, 0, noise), wrt="params",
                  data={"inputs": inputs, "targets": targets, "num_weights": num_weights,
-                       "num_samples": num_samples})
+                       "num_samples": num_samples},
+                 specs={"noise": f"f64[S,{num_weights}]"})

@@ -41,20 +41,20 @@ def _observations(D, n=6):
     return X, y
 
 
-def setup():
+def setup(n=6):
     D = 1
     num_params, predict, log_marginal_likelihood = make_gp_funs(rbf_covariance, num_cov_params=D + 1)
-    X, y = _observations(D)
+    X, y = _observations(D, n)
     log_hyperprior = lambda params: np.sum(norm.logpdf(params, 0.0, 100.0))  # noqa: E731
     objective = lambda params: -log_marginal_likelihood(params, X, y) - log_hyperprior(params)  # noqa: E731
     model_params = init_covariance_params(num_params)
     return Setup(objective, (model_params + 0.1,), data={"X": X, "y": y, "D": D})
 
 
-def setup_acquisition():
+def setup_acquisition(n=6):
     D = 1
     num_params, predict, log_marginal_likelihood = make_gp_funs(rbf_covariance, num_cov_params=D + 1)
-    X, y = _observations(D)
+    X, y = _observations(D, n)
     model_params = np.array([0.1, -1.0, 0.2, -1.5])
 
     def predict_func(xstar):

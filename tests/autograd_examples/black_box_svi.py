@@ -45,4 +45,4 @@ def setup(num_samples=50):
     init_var_params = np.concatenate([init_mean, init_log_std])
     noise = np.random.RandomState(0).randn(num_samples, D)
     return Setup(objective, (init_var_params, 0, noise), wrt="params",
-                 data={"D": D, "num_samples": num_samples})
+                 data={"D": D, "num_samples": num_samples}, specs={"noise": "f64[S,2]"})

@@ -160,4 +160,5 @@ def setup(batch_size=4):
     N_weights, pred_fun, loss_fun = make_nn_funs(input_shape, layers(), L2_reg)
     W = np.random.RandomState(1).randn(N_weights) * 0.1
     return Setup(loss_fun, (W, images, labels), wrt="W_vect",
-                 data={"input_shape": input_shape, "L2_reg": L2_reg})
+                 data={"input_shape": input_shape, "L2_reg": L2_reg},
+                 specs={"X": "f64[N,1,8,8]", "T": "f64[N,3]"})

@@ -28,7 +28,8 @@ def setup(num_samples=30):
     noise = np.random.RandomState(0).randn(num_samples, D)
     return Setup(objective, (init_var_params, 0, noise), wrt="params",
                  data={"Y": Y, "obs_dim": obs_dim, "D": D, "num_samples": num_samples,
-                       "unpack_params": unpack_params})
+                       "unpack_params": unpack_params},
+                 specs={"noise": f"f64[S,{D}]"})
 
 
 def fisher_diag(lam, unpack_params):

@@ -17,8 +17,8 @@ def negbin_sample(r, p, size):
     return np.random.poisson(np.random.gamma(r, p / (1 - p), size=size))
 
 
-def setup():
+def setup(size=200):
     np.random.seed(0)
-    data = negbin_sample(r=5, p=0.5, size=200)
+    data = negbin_sample(r=5, p=0.5, size=size)
     loglike = lambda r, p: np.sum(negbin_loglike(r, p, data))  # noqa: E731
     return Setup(loglike, (5.0, 0.5), data={"data": data}, second=(3.2, 0.35))

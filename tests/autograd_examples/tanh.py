@@ -10,6 +10,6 @@ def tanh(x):
     return (1.0 - np.exp(-2 * x)) / (1.0 + np.exp(-(2 * x)))
 
 
-def setup():
-    x = np.linspace(-7, 7, 70)
-    return Setup(tanh, (x,), second=(np.linspace(-3, 2, 70),))
+def setup(n=70):
+    x = np.linspace(-7, 7, n)
+    return Setup(tanh, (x,), second=(np.linspace(-3, 2, n),), specs={"x": "f64[N]"})
