@@ -19,6 +19,13 @@ from .errors import (ConcreteValueError, ConstantTooLargeError, InPlaceMutationE
 from .ops import registry
 
 
+class LiftNeeded(BaseException):
+    """A constant array is indexed by a traced integer (`TABLE[i]`): NumPy's own indexing
+    asked for the index's numbers. trace() traces again with the function's constant
+    arrays as constant tracers, which index like any traced array. A BaseException, so
+    no `except Exception` in the user's code swallows it."""
+
+
 class Tracer:
     # __weakref__: the builder keeps weak references to find the live values of a node
     __slots__ = ("_builder", "_node", "shape", "_dtype", "_python", "__weakref__")
@@ -297,6 +304,9 @@ class Tracer:
             # NOTE: an integer traced value is almost always an index: `TABLE[i]` and
             # `np.take(TABLE, i)` on a constant TABLE are NumPy's own code, which never
             # hands the index to bpcompiler, but np.take_along_axis dispatches on it.
+            if getattr(self._builder, "lift_constants", True) is False:
+                getattr(self._builder, "concrete_needed", lambda t: None)(self)
+                raise LiftNeeded()  # trace again with TABLE a constant tracer
             self._refuse(ConcreteValueError, f"{named} a concrete NumPy array, as when a "
                          "constant array is indexed by a traced integer",
                          "index a constant with np.take_along_axis(TABLE, i, axis=0), i with "

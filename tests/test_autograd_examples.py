@@ -412,6 +412,7 @@ SECOND_BATCH = {
     "generative_adversarial_net": {"batch_size": 9},
     "mixture_variational_inference": {"num_samples": 5},
     "convnet": {"batch_size": 7},
+    "fluidsim": {"rows": 6},
 }
 
 # name -> (a fragment of the refusal's message, why it is refused)
@@ -425,11 +426,6 @@ REFUSED: dict[str, tuple[str, str]] = {
         "a while loop's condition depends on a traced value",
         "fixed_point iterates until two iterates are within 1e-4: the trip count depends "
         "on a (autograd differentiates it by the implicit function theorem)"),
-    "fluidsim": (
-        "as when a constant array is indexed by a traced integer",
-        "advect indexes the initial smoke, a NumPy array, at integer indices computed "
-        "from the velocities (`f[left_ix, top_ix]`): NumPy's own indexing runs and never "
-        "hands those indices to bpcompiler"),
     "ode_net": (
         "a traced value was converted to a concrete NumPy array",
         "scipy.integrate.odeint runs compiled code on concrete floats; bpcompiler has no "

@@ -107,3 +107,29 @@ def test_grids_and_ranges_of_any_size_are_constants_the_module_builds():
     value, (g,) = c.module.value_and_grad(vx)
     assert value == pytest.approx(reference(vx), rel=1e-12)
     np.testing.assert_allclose(g, autograd.grad(reference)(vx), rtol=1e-10)
+
+
+SMOKE = np.random.default_rng(2).random((5, 5))
+
+
+def test_a_constant_array_indexed_by_traced_integers_is_gathered():
+    def f(v):  # fluidsim.py's advect on its initial smoke, a module-level array
+        ix = np.floor(v).astype(int)
+        w = v - ix
+        ix = np.mod(ix, 5)
+        return np.sum((1 - w) * SMOKE[ix, ix] + w * SMOKE[np.mod(ix + 1, 5), ix])
+
+    def reference(v):  # autograd: the indices are concrete numbers
+        from autograd.tracer import getval
+        ix = np.floor(getval(v)).astype(int)
+        w = v - ix
+        ix = np.mod(ix, 5)
+        return anp.sum((1 - w) * SMOKE[ix, ix] + w * SMOKE[np.mod(ix + 1, 5), ix])
+
+    v = np.array([0.3, 1.6, 2.2, 4.7, -0.4, 3.1])
+    c = compile_grad(f, (v,))
+    assert "SMOKE" in c.source  # the constant keeps its name
+    for point in (v, np.array([1.2, 0.1, 3.9, 2.5, 4.4, -1.3])):
+        value, (g,) = c.module.value_and_grad(point)
+        assert value == pytest.approx(reference(point), rel=1e-12)
+        np.testing.assert_allclose(g, autograd.grad(reference)(point), rtol=1e-12)
