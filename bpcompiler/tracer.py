@@ -114,6 +114,11 @@ class Tracer:
                          "value (the number of iterations would have to be known)",
                          "loop a fixed number of times (for _ in range(N), N a constant) "
                          "and freeze the finished steps: x = np.where(done, x, step(x))")
+        if _breaks_loop(sys._getframe(1)):
+            self._refuse(TracedBranchError, "a loop's exit (if ...: break) depends on a "
+                         "traced value (the number of iterations would have to be known)",
+                         "loop a fixed number of times and freeze the finished steps: "
+                         "done = done | cond; x = np.where(done, x, step(x))")
         self._refuse(TracedBranchError,
                      "Python control flow (if/while/and/or) depends on a traced value",
                      "compute both branches and select with np.where(cond, a, b)")
@@ -366,6 +371,20 @@ def _is_while(frame) -> bool:
     import linecache
     text = linecache.getline(frame.f_code.co_filename, frame.f_lineno).lstrip()
     return text.startswith("while ") or text.startswith("while(")
+
+
+def _breaks_loop(frame) -> bool:
+    """Whether `frame` is testing an `if` whose body starts with `break` (the Taylor
+    series that stops at a small term), read from its source lines."""
+    import linecache
+    name, line = frame.f_code.co_filename, frame.f_lineno
+    text = linecache.getline(name, line).split("#")[0].strip()
+    if not text.startswith(("if ", "if(", "elif ")):
+        return False
+    if not text.endswith(":"):  # `if cond: break` on one line
+        return text.rsplit(":", 1)[-1].strip() == "break"
+    after = linecache.getline(name, line + 1).split("#")[0].strip()
+    return after == "break"
 
 
 def _called_explicitly(frame) -> bool:

@@ -104,7 +104,7 @@ SECOND_BATCH = {
 # name -> (a fragment of the refusal's message, why it is refused)
 REFUSED: dict[str, tuple[str, str]] = {
     "sinusoid (Taylor series)": (
-        "Python control flow (if/while/and/or) depends on a traced value",
+        "a loop's exit (if ...: break) depends on a traced value",
         "the series stops at the first term below 0.2 (`if np.abs(currterm) < 0.2: "
         "break`): how many terms it adds depends on x, and a module is straight-line "
         "code"),

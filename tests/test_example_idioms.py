@@ -133,3 +133,21 @@ def test_a_constant_array_indexed_by_traced_integers_is_gathered():
         value, (g,) = c.module.value_and_grad(point)
         assert value == pytest.approx(reference(point), rel=1e-12)
         np.testing.assert_allclose(g, autograd.grad(reference)(point), rtol=1e-12)
+
+
+def test_a_loop_that_breaks_on_a_traced_value_is_told_to_use_a_fixed_trip_count():
+    from bpcompiler.errors import TracedBranchError
+
+    def taylor(x):  # sinusoid.py's series, which stops at the first small term
+        term = x
+        ans = term
+        for i in range(100):
+            term = -term * x**2 / ((2 * i + 3) * (2 * i + 2))
+            ans = ans + term
+            if np.abs(term) < 0.2:
+                break
+        return ans
+
+    with pytest.raises(TracedBranchError, match=r"a loop's exit \(if \.\.\.: break\)") as info:
+        compile_grad(taylor, (1.3,))
+    assert "np.where(done, x, step(x))" in info.value.hint
