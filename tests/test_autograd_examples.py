@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 
 import numpy as np
 import pytest
@@ -228,3 +229,15 @@ def test_example_is_refused_with_its_reason(name, examples):
     wrt = [s.wrt] if isinstance(s.wrt, str) else list(s.wrt or params)
     value, _ = _theirs(name, CASES[name][2](examples, s), params, wrt, s.args)
     assert np.all(np.isfinite(value))
+
+
+def test_the_readme_counts_them():
+    readme = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          "README.md")
+    with open(readme, encoding="utf-8") as f:
+        text = f.read()
+    passing = len(CASES) - len(REFUSED)
+    assert f"**{passing} of the {len(CASES)} objectives compile and match" in text
+    for name in REFUSED:  # each refusal is listed with its reason
+        example = name.split(" (")[0]
+        assert f"| {example} |" in text, name
