@@ -9,6 +9,7 @@ each node with its phase and source provenance.
 from __future__ import annotations
 
 import contextlib
+import weakref
 from typing import Callable
 
 import numpy as np
@@ -16,6 +17,7 @@ import numpy as np
 from .errors import (CompileError, ConstantTooLargeError, TraceLimitError,
                      UnsupportedOperationError)
 from .graph import add_node
+from .literals import is_built
 from .ops.registry import PREC_ATOM, REGISTRY, Aval, Expr, dtype_name
 from .tracer import Tracer
 
@@ -49,6 +51,9 @@ class Builder:
         self.mutable: set[int] = set()  # input nodes whose example value is an ndarray
         self.max_nodes: int | None = None  # refuse to grow the graph past this
         self.static_candidates: dict[int, str] = {}  # int inputs that may become constants
+        # node -> weak references to the tracers made for it (ops/update.py asks whether
+        # any value still shows an array before a write through one of its views)
+        self.tracers_of: dict[int, list] = {}
 
     @contextlib.contextmanager
     def active(self):
@@ -60,7 +65,14 @@ class Builder:
 
     def tracer(self, node: int) -> Tracer:
         a = self.graph.nodes[node]
-        return Tracer(self, node, a["shape"], a["dtype"], a["python"])
+        t = Tracer(self, node, a["shape"], a["dtype"], a["python"])
+        self.tracers_of.setdefault(node, []).append(weakref.ref(t))
+        return t
+
+    def repoint(self, t: Tracer, node: int) -> None:
+        """`t` now stands for `node` (an in-place write made it a new value)."""
+        t._node = node
+        self.tracers_of.setdefault(node, []).append(weakref.ref(t))
 
     def node_of(self, value) -> int:
         if isinstance(value, Tracer):
@@ -82,7 +94,8 @@ class Builder:
         if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "fiub":
             array = np.array(value, copy=True)
             name = self.constant_names.get(id(value))
-            if array.size > MAX_CONSTANT_ELEMENTS and not _uniform(array):
+            if array.size > MAX_CONSTANT_ELEMENTS and not _uniform(array) and \
+                    not is_built(array):  # (np.arange(2000.0) is short to write)
                 raise ConstantTooLargeError(
                     f"the array constant {name or ''} of shape {array.shape} "
                     f"({array.size} elements) is too large to embed in the module "
@@ -145,6 +158,11 @@ class Builder:
         except Exception:  # noqa: BLE001  left to the graph (and its own checks)
             return None
         if isinstance(value, np.ndarray) and value.dtype.kind not in "fiub":
+            return None
+        if np.size(value) > MAX_CONSTANT_ELEMENTS and not _uniform(np.asarray(value)) \
+                and not is_built(np.asarray(value)):
+            # too large to embed (`mask = np.zeros((40, 60)); mask[10:30, 10:30] = 1.0`):
+            # the op stays in the graph, and the module builds the array the same way
             return None
         return self.tracer(self.constant(value))
 

@@ -25,7 +25,7 @@ import types
 import numpy as np
 
 from . import arraylike, polynomial
-from .errors import RandomnessError, UnsupportedOperationError
+from .errors import ConstantTooLargeError, RandomnessError, UnsupportedOperationError
 from .follow import follow, is_library_file
 from .ops import F, MATH_FUNCTIONS
 from .ops.special import installed as scipy_frontends
@@ -168,6 +168,10 @@ class Instrumenter:
         self.shadows: dict = {}  # user class -> its shadow class (follow.py)
         self.shadow_objects: dict = {}  # id(user object) -> (object, its shadow)
         self.constant_names: dict = {}  # id(ndarray) -> the name the user gave it
+        # After a LiftNeeded (tracer.py): the user's constant arrays (globals, closure
+        # cells, defaults) become constant tracers of the current builder.
+        self.lift = False
+        self.lifted: dict = {}  # id(ndarray) -> (ndarray, its constant tracer)
         self.numpy = _NumpyView()
         self.numpy.polynomial = follow(self, np.polynomial)  # np.polynomial.polyval, ...
         scipy_frontends()  # SciPy's ufuncs trace once the user's program imported SciPy
@@ -213,6 +217,8 @@ class Instrumenter:
             return _ARRAYLIKE_BY_ID[id(value)]  # from numpy import asarray
         if isinstance(value, types.FunctionType):
             return self.instrument(value) if self._is_user_function(value) else value
+        if self.lift and isinstance(value, np.ndarray):
+            return self._lifted(value)
         if isinstance(value, (int, float, str, bytes, np.ndarray, np.generic, Tracer)):
             return value
         return follow(self, value)
@@ -269,6 +275,25 @@ class Instrumenter:
         clone.__module__ = fn.__module__
         return clone
 
+    def _lifted(self, value: np.ndarray):
+        """`value` as a constant tracer (the same one wherever it is used), or itself
+        when it cannot be one (a string array, too large to embed)."""
+        from .builder import current_builder
+        if id(value) not in self.lifted:
+            lifted = value
+            if value.ndim and value.dtype.kind in "fiub":
+                builder = current_builder()
+                try:
+                    lifted = builder.tracer(builder.constant(value))
+                except ConstantTooLargeError:
+                    pass
+            self.lifted[id(value)] = (value, lifted)
+        return self.lifted[id(value)][1]
+
     def _remember_constant(self, name: str, value) -> None:
+        if isinstance(value, Tracer) and name.isidentifier():  # lifted: name its node
+            attrs = value._builder.graph.nodes[value._node]
+            if attrs["op"] == "const" and attrs.get("name") is None:
+                attrs["name"] = name
         if isinstance(value, (np.ndarray, np.generic)) and name.isidentifier():
             self.constant_names.setdefault(id(value), name)

@@ -1,8 +1,9 @@
 """Exact source text for constants: Python scalars, NumPy scalars and arrays.
 
 Array constants are embedded exactly: all-zero arrays as `np.zeros`, all-equal ones as
-`np.full`, ranges as `np.arange`, identities as `np.eye`, others as `np.array([...])` of `repr` floats (round-trip exact), with
-`np.nan`/`np.inf` for non-finite values.
+`np.full`, ranges as `np.arange`, identities as `np.eye`, grids of a range repeated
+along other axes (np.meshgrid's) as `np.tile`, others as `np.array([...])` of `repr`
+floats (round-trip exact), with `np.nan`/`np.inf` for non-finite values.
 """
 
 from __future__ import annotations
@@ -89,6 +90,30 @@ def _built(array: np.ndarray, dtype: str) -> str | None:
     if array.ndim == 2 and array.shape[0] == array.shape[1] and \
             np.array_equal(array, np.eye(array.shape[0])) and not np.any(np.signbit(array)):
         return f"np.eye({array.shape[0]}, {dtype})"
+    if array.ndim >= 2 and array.size > 64:  # smaller grids read better as digits
+        return _tiled_range(array, dtype)
+    return None
+
+
+def is_built(array: np.ndarray) -> bool:
+    """Whether the array's literal is built from a short expression, not its digits."""
+    return _built(array, f"dtype=np.{array.dtype.name}") is not None
+
+
+def _tiled_range(array: np.ndarray, dtype: str) -> str | None:
+    """A range along one axis repeated along the others (np.meshgrid's and
+    np.indices' grids of cell coordinates), as `np.tile(np.arange(n)..., reps)`."""
+    for axis in range(array.ndim):
+        line = np.moveaxis(array, axis, 0).reshape(array.shape[axis], -1)[:, 0]
+        text = _built(line, dtype) if line.size >= 2 else None
+        if text is None or not np.array_equal(array, np.broadcast_to(
+                line.reshape([-1 if k == axis else 1 for k in range(array.ndim)]),
+                array.shape)):
+            continue
+        if axis != array.ndim - 1:
+            text += "[" + ", ".join([":"] + ["None"] * (array.ndim - 1 - axis)) + "]"
+        reps = array.shape[:axis] + (1,) + array.shape[axis + 1:]
+        return f"np.tile({text}, {reps!r})"
     return None
 
 

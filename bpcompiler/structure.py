@@ -10,6 +10,7 @@ module unpacks the parameter readably and builds its gradient with the same stru
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 
@@ -74,8 +75,9 @@ def path_text(name: str, path: tuple) -> str:
 
 
 def leaf_name(name: str, path: tuple) -> str:
-    """An identifier for a leaf when the source does not name it: `params_0_1`."""
-    parts = [name] + [str(key) for _, key in path]
+    """An identifier for a leaf when the source does not name it: `params_0_1`, and
+    `params_log_proportions` for the key "log proportions"."""
+    parts = [name] + [re.sub(r"\W", "_", str(key)) for _, key in path]
     text = "_".join(parts)
     return text if text.isidentifier() else name + "_" + "_".join(
         str(i) for i in range(len(path)))

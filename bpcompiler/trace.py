@@ -33,7 +33,7 @@ from .signature import Leaf, bind, is_literal
 from .structure import check_structure, flatten, is_structure, leaf_name, path_text
 from .ops.registry import dtype_name
 from .structured import is_structured, pack_output
-from .tracer import Tracer
+from .tracer import LiftNeeded, Tracer
 
 # The largest forward graph a trace may build. A loop that unrolls further (or never
 # ends) is refused with TraceLimitError after several seconds of tracing. Issue 6 asks
@@ -147,14 +147,17 @@ def trace(fn, args, wrt=None, arrays: bool = False):
                             hint="pass a function defined with def or lambda (or a method, "
                                  "functools.partial or lru_cache of one)")
     static: frozenset = frozenset()
+    lift = False
     while True:
         try:
             with autograd_traced():  # before instrumenting: clones copy autograd's globals
-                return _trace(fn, args, wrt, static, arrays)
+                return _trace(fn, args, wrt, static, arrays, lift)
         except StaticNeeded as need:
             if need.names <= static:  # NOTE: cannot happen: constants are not inputs
                 raise InternalError(f"internal error in trace: {need} stayed traced")
             static |= need.names
+        except LiftNeeded:
+            lift = True  # (raised only while lift is False)
 
 
 def _leaves(fn, sig, file, first) -> list:
@@ -197,12 +200,14 @@ def _leaves(fn, sig, file, first) -> list:
                 raise NonFiniteError(f"the example value of {where!r} contains NaN or inf",
                                      file=file, line=first, hint="pass finite example values")
             name = leaf_name(p.name, path) if path else p.name
+            while path and any(leaf.name == name for leaf in sig.leaves):
+                name += "_"  # two keys that read the same as identifiers
             sig.leaves.append(Leaf(index, path, name, value))
             avals.append(aval)
     return avals
 
 
-def _trace(fn, args, wrt, static, arrays=False):
+def _trace(fn, args, wrt, static, arrays=False, lift=False):
     given, target = fn, underlying_function(fn)
     file, first = source_file(target), _first_line(target)
     sig = bind(given, args, static, file=file, line=first)
@@ -214,7 +219,7 @@ def _trace(fn, args, wrt, static, arrays=False):
 
     graph = new_graph(target.__name__, file, names)
     instrumenter = Instrumenter()
-    clone = instrumenter.entry(given)
+    clone = None if lift else instrumenter.entry(given)
 
     shown: dict[str, str | None] = {}  # co_filename -> display path (relpath is slow)
 
@@ -245,6 +250,11 @@ def _trace(fn, args, wrt, static, arrays=False):
     graph.graph.update(inputs=tuple(inputs), wrt=wrt, signature=sig, wrt_params=wrt_params)
     builder.mutable = {node for node, leaf in zip(inputs, sig.leaves)
                        if isinstance(leaf.value, np.ndarray)}
+    builder.lift_constants = lift
+    if lift:  # the constant arrays become constant tracers, numbered after the inputs
+        instrumenter.lift = True
+        with builder.active():
+            clone = instrumenter.entry(given)
 
     namer = _LocalNamer(graph, instrumenter.codes, fn.__code__)
     with builder.active():

@@ -19,8 +19,16 @@ from .errors import (ConcreteValueError, ConstantTooLargeError, InPlaceMutationE
 from .ops import registry
 
 
+class LiftNeeded(BaseException):
+    """A constant array is indexed by a traced integer (`TABLE[i]`): NumPy's own indexing
+    asked for the index's numbers. trace() traces again with the function's constant
+    arrays as constant tracers, which index like any traced array. A BaseException, so
+    no `except Exception` in the user's code swallows it."""
+
+
 class Tracer:
-    __slots__ = ("_builder", "_node", "shape", "_dtype", "_python")
+    # __weakref__: the builder keeps weak references to find the live values of a node
+    __slots__ = ("_builder", "_node", "shape", "_dtype", "_python", "__weakref__")
 
     def __init__(self, builder, node: int, shape: tuple, dtype: str, python: bool):
         self._builder = builder
@@ -106,6 +114,11 @@ class Tracer:
                          "value (the number of iterations would have to be known)",
                          "loop a fixed number of times (for _ in range(N), N a constant) "
                          "and freeze the finished steps: x = np.where(done, x, step(x))")
+        if _breaks_loop(sys._getframe(1)):
+            self._refuse(TracedBranchError, "a loop's exit (if ...: break) depends on a "
+                         "traced value (the number of iterations would have to be known)",
+                         "loop a fixed number of times and freeze the finished steps: "
+                         "done = done | cond; x = np.where(done, x, step(x))")
         self._refuse(TracedBranchError,
                      "Python control flow (if/while/and/or) depends on a traced value",
                      "compute both branches and select with np.where(cond, a, b)")
@@ -296,6 +309,9 @@ class Tracer:
             # NOTE: an integer traced value is almost always an index: `TABLE[i]` and
             # `np.take(TABLE, i)` on a constant TABLE are NumPy's own code, which never
             # hands the index to bpcompiler, but np.take_along_axis dispatches on it.
+            if getattr(self._builder, "lift_constants", True) is False:
+                getattr(self._builder, "concrete_needed", lambda t: None)(self)
+                raise LiftNeeded()  # trace again with TABLE a constant tracer
             self._refuse(ConcreteValueError, f"{named} a concrete NumPy array, as when a "
                          "constant array is indexed by a traced integer",
                          "index a constant with np.take_along_axis(TABLE, i, axis=0), i with "
@@ -355,6 +371,20 @@ def _is_while(frame) -> bool:
     import linecache
     text = linecache.getline(frame.f_code.co_filename, frame.f_lineno).lstrip()
     return text.startswith("while ") or text.startswith("while(")
+
+
+def _breaks_loop(frame) -> bool:
+    """Whether `frame` is testing an `if` whose body starts with `break` (the Taylor
+    series that stops at a small term), read from its source lines."""
+    import linecache
+    name, line = frame.f_code.co_filename, frame.f_lineno
+    text = linecache.getline(name, line).split("#")[0].strip()
+    if not text.startswith(("if ", "if(", "elif ")):
+        return False
+    if not text.endswith(":"):  # `if cond: break` on one line
+        return text.rsplit(":", 1)[-1].strip() == "break"
+    after = linecache.getline(name, line + 1).split("#")[0].strip()
+    return after == "break"
 
 
 def _called_explicitly(frame) -> bool:

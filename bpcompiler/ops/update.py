@@ -74,7 +74,35 @@ def owned(t) -> bool:
     if id(t) in getattr(b, "owned", {}):
         return True
     op = b.graph.nodes[t._node]["op"]
-    return not t._python and op != "input" and op not in _VIEWS
+    if op in _VIEWS:
+        return _unobserved_view(t)
+    return not t._python and op != "input"
+
+
+def _unobserved_view(t) -> bool:
+    """Whether `t` views an array the function made that no other live value shows
+    (`vx = np.reshape(flat, shape)` returned by a helper whose `flat` is gone): NumPy's
+    write through the view changes only memory nobody reads, so it is a value update."""
+    g = t._builder.graph
+    root = t._node
+    while g.nodes[root]["op"] in _VIEWS:
+        root = g.nodes[root]["args"][0]
+    if t._python or g.nodes[root]["op"] == "input":
+        return False
+    family, stack = {root}, [root]  # the array and every view of it, through views
+    while stack:
+        node = stack.pop()
+        for user in g.successors(node):
+            if user not in family and g.nodes[user]["op"] in _VIEWS \
+                    and g.nodes[user]["args"][0] == node:
+                family.add(user)
+                stack.append(user)
+    for node in family:
+        for ref in t._builder.tracers_of.get(node, ()):
+            other = ref()
+            if other is not None and other is not t and other._node == node:
+                return False
+    return True
 
 
 def own(t):
@@ -133,7 +161,7 @@ def setitem(self, key, value):
     if _is_tracer(value) and value._dtype != self._dtype:
         value = value.astype(self._dtype)
     new = _builder().apply("setitem", (self, value, *arrays), {"index": index}, python=False)
-    self._node = new._node
+    _builder().repoint(self, new._node)
 
 
 def _stores_subscript(frame) -> bool:
@@ -177,7 +205,7 @@ def inplace(self, name: str, symbol: str, other, frame=None):
             _refuse(UnsupportedOperationError, f"`{symbol}=` of a {result._dtype} value into "
                     f"a {self._dtype} array", f"write `x = x {symbol} ...`")
         result = result.astype(self._dtype)
-    self._node = result._node
+    _builder().repoint(self, result._node)
     return self
 
 
@@ -191,8 +219,8 @@ def add_at(a, indices, b):
     index, arrays = _encode(indices)
     added = F.scatter_add(b, *arrays, index=index, shape=a.shape)
     setitem_result = _builder().apply("add", (a, added), python=False)
-    a._node = setitem_result._node if setitem_result._dtype == a._dtype else \
-        setitem_result.astype(a._dtype)._node
+    _builder().repoint(a, setitem_result._node if setitem_result._dtype == a._dtype
+                       else setitem_result.astype(a._dtype)._node)
 
 
 def copy(self, order="K"):
