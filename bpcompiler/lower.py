@@ -25,6 +25,7 @@ from . import modes_lower, portable, portable_guards
 from .body import Line, lower_body
 from .comments import provenance
 from .graph import outputs
+from .hoist import hoist, recipe_text
 from .guards import guard_lines, module_lines, result_check_lines
 from .literals import array_literal, is_zeros, literal_needs_math
 from .naming import ADJOINT_PREFIX, Namespace, base_names
@@ -71,6 +72,8 @@ def lower(g, target: str = "numpy") -> Module:
     arrays = portable.array_valued(g) if target == "array-api" else None
     if arrays is not None:
         portable.refuse_unportable(g, arrays, g.graph["file"])
+    else:
+        g, _ = hoist(g)  # constant sub-expressions computed once, at import
     dims = {d for axes in g.graph.get("symbolic_dims", {}).values() for d in axes.values()}
     sig = of_graph(g)  # the source's own parameters (a structured one's leaves are params)
     bound = portable.BOUND if arrays is not None else ()
@@ -165,10 +168,12 @@ def _constants(g, space: Namespace, lists: bool = False) -> tuple[dict, list[str
         attrs = g._node[node]
         value = attrs["params"].get("value") if attrs["op"] == "const" else None
         if attrs["op"] == "const" and not attrs["python"] and np.ndim(value) > 0 \
-                and not isinstance(value, SymArray) and not is_zeros(value):
+                and not isinstance(value, SymArray) and \
+                (not is_zeros(value) or "recipe" in attrs["params"]):
             name = space.claim((attrs["name"] or "CONST").upper())
+            text = recipe_text(g, node, constants) if "recipe" in attrs["params"] else \
+                portable.list_literal(value) if lists else array_literal(value)
             constants[node] = name
-            text = portable.list_literal(value) if lists else array_literal(value)
             lines.append(f"{name} = {text}")
     return constants, lines
 
