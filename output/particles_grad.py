@@ -94,6 +94,7 @@ OFF_DIAGONAL = np.array(
     ],
     dtype=np.float64,
 )
+OFF_DIAGONAL_TIMES_TWO = OFF_DIAGONAL * 2.0
 
 
 def forward(positions):
@@ -139,22 +140,18 @@ def value_and_grad(positions):
     energy = 0.5 * np.sum(4.0 * (s6 * s6 - s6) * OFF_DIAGONAL) + 0.05 * np.sum(
         positions * positions
     )
-    # grad of line 31: pair = 4.0 * EPSILON * (s6**2 - s6) * OFF_DIAGONAL
-    d_s6_times_s6_minus_s6 = OFF_DIAGONAL * 2.0
     # grad of lines 31, 30: s6 = (SIGMA**2 / r2) ** 3
     d_one_over_r2 = (
-        (d_s6_times_s6_minus_s6 * s6 - OFF_DIAGONAL)
+        (OFF_DIAGONAL_TIMES_TWO * s6 - OFF_DIAGONAL)
         * 2.0
         * 3
         * (one_over_r2 * one_over_r2)
     )
     # grad of lines 30, 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances;...
-    t = np.reshape(-(d_one_over_r2 * one_over_r2) / r2, (8, 8, 1)) * diff
-    # grad of line 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances; 1 on...
-    d_diff = t * 2.0
+    d_diff = (-(d_one_over_r2 * one_over_r2) / r2)[..., None] * diff * 2.0
     # grad of line 28: diff = positions[:, None, :] - positions[None, :, :]  # (N, N,...
     d_positions_part = np.sum(d_diff, axis=1, keepdims=True)
-    d_positions_part_1 = np.reshape(-np.sum(d_diff, axis=0), (1, 8, 3))
+    d_positions_part_1 = -np.sum(d_diff, axis=0, keepdims=True)
     d_positions = np.zeros((8, 3), dtype=np.float64)
     d_positions[None, :, :] = d_positions_part_1
     # grad of lines 32, 28: diff = positions[:, None, :] - positions[None, :, :]  # (...
