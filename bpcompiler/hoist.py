@@ -19,6 +19,8 @@ import numpy as np
 
 from .graph import _clear_cache, outputs
 from .literals import is_zeros, literal
+from .named import NamedFloat
+from .named import words as named_words
 from .naming import _NUMBER_WORDS, base_name
 from .ops import REGISTRY
 from .ops.registry import PREC_ATOM, Aval, Expr
@@ -106,6 +108,8 @@ def _words(g, node: int, depth: int) -> str | None:
     attrs = g._node[node]
     if attrs["op"] == "const":
         value = attrs["params"]["value"]
+        if isinstance(value, NamedFloat):
+            return named_words(value, _NUMBER_WORDS)
         if type(value) in (float, int):
             return _NUMBER_WORDS.get(value)
         return attrs["name"].lower() if attrs["name"] else None

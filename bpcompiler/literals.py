@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .ops.registry import PREC_ADD, PREC_ATOM, PREC_MUL, PREC_UNARY, Expr
+from .named import NamedFloat
 from .symbolic import Dim, SymFloat
 
 
@@ -23,11 +24,15 @@ def literal(value, python: bool, np_alias: str = "np") -> Expr:
                     text.startswith("np.") else PREC_ADD if " + " in text or " - " in text
                     else PREC_MUL)
     if python:
+        if isinstance(value, NamedFloat):  # 0.5 * L2: the source's names (named.py)
+            return value.printed()
         if isinstance(value, float) and not math.isfinite(value):
             text = "math.nan" if math.isnan(value) else ("math.inf" if value > 0 else "-math.inf")
         else:
             text = repr(value)
         return Expr(text, PREC_UNARY if text.startswith("-") else PREC_ATOM)
+    if isinstance(value, NamedFloat):
+        return Expr(f"{np_alias}.float64({value.printed().text})", PREC_ATOM)
     array = np.asarray(value)
     item = array.item()
     inner = repr(float(item)) if array.dtype.kind == "f" else repr(item)

@@ -26,6 +26,7 @@ from .body import Line, lower_body
 from .comments import provenance
 from .graph import outputs
 from .hoist import hoist, recipe_text
+from .named import named_constants
 from .guards import guard_lines, module_lines, result_check_lines
 from .literals import array_literal, is_zeros, literal_needs_math
 from .naming import ADJOINT_PREFIX, Namespace, base_names
@@ -82,6 +83,7 @@ def lower(g, target: str = "numpy") -> Module:
     inputs = _parameter_names(g, space, bound)
     extra = modes_lower.claim_inputs(g, space)
     inputs.update(extra.nodes)
+    g, named_lines = named_constants(g, space)
     constants, constant_lines = _constants(g, space, arrays is not None)
     uses = Counter(a for n in g for a in g._node[n]["args"])
     def_lines = {(g._node[n]["file"], g._node[n]["line"]) for n in inputs}
@@ -93,11 +95,12 @@ def lower(g, target: str = "numpy") -> Module:
     grads, named = _gradient_names(g, both, space, standard=arrays is not None)
     if arrays is None:
         imports = _imports(g, constant_lines)
-        constant_lines = module_lines(g, g.graph.get("command", "")) + constant_lines
+        constant_lines = module_lines(g, g.graph.get("command", "")) + named_lines + \
+            constant_lines
         preamble = _preamble(g, inputs, imports)
     else:
         imports, preamble, constant_lines = _portable_parts(
-            g, inputs, constant_lines, [fwd.statements, both.statements, named])
+            g, inputs, named_lines + constant_lines, [fwd.statements, both.statements, named])
     wrt_params = g.graph.get("wrt_params", g.graph["wrt"])
     if g.graph["grads"]:  # (a module of jvp or jacobian only has none)
         grads = gradient_texts(sig, wrt_params, dict(zip(g.graph["wrt"], grads)))
