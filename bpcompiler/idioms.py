@@ -9,6 +9,7 @@ changed, and each is decided from the nodes' shapes, never from printed text.
 
 from __future__ import annotations
 
+from .graph import outputs
 from .ops import REGISTRY
 from .ops.registry import PREC_ATOM, Expr, elementwise_rule, paren
 
@@ -22,11 +23,12 @@ def keepdims_chains(g, nodes, module_uses) -> tuple[set, set]:
     operands (`-np.sum(x, axis=1)`), each read only on that path, and whose shape is
     the reduction's with the reduced axes kept as 1."""
     identity, kept = set(), set()
+    returned = set(outputs(g))  # (a returned value is read by the caller too)
     for n in sorted(nodes):
         attrs = g._node[n]
         if attrs["op"] != "reshape" or attrs["python"]:
             continue
-        source = _reduction_under(g, attrs["args"][0], module_uses)
+        source = _reduction_under(g, attrs["args"][0], module_uses, returned)
         if source is None:
             continue
         r = g._node[source]
@@ -41,10 +43,10 @@ def keepdims_chains(g, nodes, module_uses) -> tuple[set, set]:
     return identity, kept
 
 
-def _reduction_under(g, node, module_uses) -> int | None:
+def _reduction_under(g, node, module_uses, returned) -> int | None:
     """The reduction at the bottom of a chain of elementwise ops from `node`, every node
-    of it read once in the module; else None."""
-    while module_uses.get(node) == 1:
+    of it read once in the module and none returned; else None."""
+    while module_uses.get(node) == 1 and node not in returned:
         attrs = g._node[node]
         op = attrs["op"]
         if op in KEEPDIMS_REDUCTIONS and not attrs["params"].get("keepdims") \
