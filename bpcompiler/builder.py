@@ -16,6 +16,7 @@ import numpy as np
 from .errors import (CompileError, ConstantTooLargeError, TraceLimitError,
                      UnsupportedOperationError)
 from .graph import add_node
+from .recipes import recipe
 from .ops.registry import PREC_ATOM, REGISTRY, Aval, Expr, dtype_name
 from .tracer import Tracer
 
@@ -82,11 +83,13 @@ class Builder:
         if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "fiub":
             array = np.array(value, copy=True)
             name = self.constant_names.get(id(value))
-            if array.size > MAX_CONSTANT_ELEMENTS and not _uniform(array):
+            if array.size > MAX_CONSTANT_ELEMENTS and not _uniform(array) and \
+                    recipe(array) is None:  # (np.arange(2000.0) is built, not printed)
                 raise ConstantTooLargeError(
                     f"the array constant {name or ''} of shape {array.shape} "
                     f"({array.size} elements) is too large to embed in the module "
-                    f"(limit {MAX_CONSTANT_ELEMENTS} elements unless all are equal)",
+                    f"(limit {MAX_CONSTANT_ELEMENTS} elements unless all are equal or it "
+                    "is a range or an identity the module can build)",
                     file=file, line=line,
                     hint="make it a parameter of the function and pass it as an argument")
             self._count(file, line)

@@ -105,7 +105,8 @@ class ConstantTooLargeError(CompileError):
     """An array constant the function uses (a closure or module variable, or an array it
     builds from constants) has more than `builder.MAX_CONSTANT_ELEMENTS` elements that
     are not all equal: embedded, it would bury the module in digits. Pass it as an
-    argument instead. (All-equal arrays of any size are embedded as `np.full`.)"""
+    argument instead. (All-equal arrays of any size are embedded as `np.full`, and
+    ranges, identities and the like are built by the module: recipes.py.)"""
 
 
 class VerificationError(CompileError):

@@ -1,7 +1,8 @@
 """Exact source text for constants: Python scalars, NumPy scalars and arrays.
 
 Array constants are embedded exactly: all-zero arrays as `np.zeros`, all-equal ones as
-`np.full`, ranges as `np.arange`, identities as `np.eye`, others as `np.array([...])` of `repr` floats (round-trip exact), with
+`np.full`, ranges, identities and the like as the expression that builds them
+(recipes.py), others as `np.array([...])` of `repr` floats (round-trip exact), with
 `np.nan`/`np.inf` for non-finite values.
 """
 
@@ -13,6 +14,7 @@ import numpy as np
 
 from .ops.registry import PREC_ADD, PREC_ATOM, PREC_MUL, PREC_UNARY, Expr
 from .named import NamedFloat
+from .recipes import recipe
 from .symbolic import Dim, SymFloat
 
 
@@ -72,29 +74,10 @@ def array_literal(value: np.ndarray) -> str:
         same = len(set(np.signbit(array.reshape(-1)).tolist())) == 1
     if same:
         return f"np.full({array.shape!r}, {_element(flat[0])}, {dtype})"
-    built = _built(array, dtype)
+    built = recipe(array)  # a range or an identity, built rather than printed
     if built is not None:
         return built
     return f"np.array({_nested(as_python.tolist())}, {dtype})"
-
-
-def _built(array: np.ndarray, dtype: str) -> str | None:
-    """A range or an identity, built rather than printed (`np.arange(32)` is not a
-    34-line literal), when that reproduces the array exactly."""
-    if array.dtype.kind not in "if" or array.size < 2 or not np.all(np.isfinite(array)):
-        return None
-    if array.ndim == 1 and np.all(array == np.round(array)):
-        start, step = int(array[0]), int(array[1] - array[0])
-        if step != 0 and np.array_equal(array, np.arange(start, start + step * array.size,
-                                                          step, dtype=array.dtype)) \
-                and not (array.dtype.kind == "f" and np.any(np.signbit(array) & (array == 0))):
-            bounds = (f"{start + step * array.size}" if start == 0 and step == 1 else
-                      f"{start}, {start + step * array.size}" + (f", {step}" if step != 1 else ""))
-            return f"np.arange({bounds}, {dtype})"
-    if array.ndim == 2 and array.shape[0] == array.shape[1] and \
-            np.array_equal(array, np.eye(array.shape[0])) and not np.any(np.signbit(array)):
-        return f"np.eye({array.shape[0]}, {dtype})"
-    return None
 
 
 def is_zeros(value) -> bool:
