@@ -83,20 +83,8 @@ def _wrong_dimension(name, value, axis, dim, size):
 EPSILON = 1.0
 SIGMA = 1.0
 TRAP = 0.1
-EYE = np.eye(8, dtype=np.float64)
-OFF_DIAGONAL = np.array(
-    [
-        [0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
-        [1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
-        [1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0],
-        [1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0],
-        [1.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0],
-        [1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0],
-        [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0],
-        [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0],
-    ],
-    dtype=np.float64,
-)
+EYE = np.eye(8)
+OFF_DIAGONAL = 1.0 - np.eye(8)
 OFF_DIAGONAL_TIMES_TWO_EPSILON = OFF_DIAGONAL * (2.0 * EPSILON)
 
 
