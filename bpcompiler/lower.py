@@ -106,8 +106,10 @@ def lower(g, target: str = "numpy") -> Module:
         grads = gradient_texts(sig, wrt_params, dict(zip(g.graph["wrt"], grads)))
     if named:  # under one comment: where the gradients of the parameters are made
         first = g._node[g.graph["inputs"][0]] if g.graph["inputs"] else {}
-        named[0].comment = provenance(("adjoint", first.get("file"), first.get("line")), (),
-                                      g.graph["file"], def_lines)
+        comment = provenance(("adjoint", first.get("file"), first.get("line")), (),
+                             g.graph["file"], def_lines)
+        previous = [s.comment for s in both.statements if s.comment is not None]
+        named[0].comment = comment if not previous or previous[-1] != comment else None
     value = both.text(output)
     functions = [
         Function("forward", f"The value of `{g.graph['function']}`, as the source computes it.",
