@@ -7,8 +7,6 @@ autograd, so a spelling that changes the value fails."""
 from __future__ import annotations
 
 import ast
-import importlib.util
-import pathlib
 
 import autograd
 import autograd.numpy as anp
@@ -16,8 +14,8 @@ import numpy as np
 import pytest
 
 from bpcompiler import compile_grad
+from support.examples import example
 
-EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 RNG = np.random.default_rng(7)
 WEIGHTS = np.linspace(0.5, 2.0, 64).reshape(8, 8)  # a module constant too large to fold
 
@@ -105,9 +103,7 @@ def test_a_constant_gradient_factor_is_computed_once_at_import():
 
 
 def test_particles_factor_is_a_module_constant():
-    spec = importlib.util.spec_from_file_location("particles", EXAMPLES / "particles.py")
-    particles = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(particles)
+    particles = example("particles")
     positions = np.random.default_rng(0).uniform(-2, 2, size=(8, 3))
     c = compile_grad(particles.energy, (positions,))
     assert "\nOFF_DIAGONAL_TIMES_TWO_EPSILON = OFF_DIAGONAL * (2.0 * EPSILON)\n" in c.source

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import importlib.util
-import pathlib
 import pickle
 
 import autograd
@@ -18,9 +16,10 @@ import numpy as np
 import pytest
 
 from bpcompiler import compile_grad
+from support.examples import example
 from bpcompiler.named import NamedFloat
+from support.fd import central_differences
 
-EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 RNG = np.random.default_rng(3)
 
 L2 = 0.01
@@ -75,31 +74,24 @@ def test_the_name_is_a_module_constant_read_everywhere():
 
 
 def test_particles_read_epsilon_trap_and_sigma_by_name():
-    spec = importlib.util.spec_from_file_location("particles", EXAMPLES / "particles.py")
-    particles = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(particles)
+    particles = example("particles")
     positions = np.random.default_rng(0).uniform(-2, 2, size=(8, 3))
     c = compile_grad(particles.energy, (positions,))
     assigns = _module_assigns(c.source)
     assert {assigns[n] for n in ("EPSILON", "SIGMA", "TRAP")} == {"1.0", "0.1"}
-    module = c.module
-    for epsilon, trap in ((1.0, 0.1), (2.0, 0.3)):
-        module.EPSILON, module.TRAP = epsilon, trap
-        if "OFF_DIAGONAL_TIMES_TWO_EPSILON" in assigns:  # hoisted at import: recompute
-            module.OFF_DIAGONAL_TIMES_TWO_EPSILON = module.OFF_DIAGONAL * (2.0 * epsilon)
-        particles.EPSILON, particles.TRAP = epsilon, trap
-        _, (d_positions,) = module.value_and_grad(positions)
-        np.testing.assert_allclose(d_positions, _fd_energy(particles.energy, positions),
-                                   rtol=1e-6, atol=1e-8)
-
-
-def _fd_energy(f, x, h=1e-6):
-    out = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        e = np.zeros_like(x)
-        e[i] = h
-        out[i] = (f(x + e) - f(x - e)) / (2 * h)
-    return out
+    module, saved = c.module, (particles.EPSILON, particles.TRAP)
+    try:
+        for epsilon, trap in ((1.0, 0.1), (2.0, 0.3)):
+            module.EPSILON, module.TRAP = epsilon, trap
+            if "OFF_DIAGONAL_TIMES_TWO_EPSILON" in assigns:  # hoisted at import: recompute
+                module.OFF_DIAGONAL_TIMES_TWO_EPSILON = module.OFF_DIAGONAL * (2.0 * epsilon)
+            particles.EPSILON, particles.TRAP = epsilon, trap  # the reference follows
+            _, (d_positions,) = module.value_and_grad(positions)
+            np.testing.assert_allclose(
+                d_positions, central_differences(particles.energy, (positions,), 0),
+                rtol=1e-6, atol=1e-8)
+    finally:  # (the example module is shared with other tests)
+        particles.EPSILON, particles.TRAP = saved
 
 
 def test_python_floats_and_a_taken_name():
