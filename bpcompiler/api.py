@@ -245,14 +245,14 @@ def _build(f, args, wrt, debug, report: CompileReport | None = None, enter=None,
     return forward, joint
 
 
-def _make_symbolic(f, args, wrt, debug, joint, shapes: "SymbolicShapes", emit):
+def _make_symbolic(f, args, wrt, debug, joint, shapes: "SymbolicShapes", emit, latest):
     """Compile again with each symbolic dimension larger and write the sizes in the joint
     graph as formulas of the dimensions (see symbolic.py); returns that graph.
 
     An example size can be degenerate: a gradient's constant that is exactly 1.0 there
     (4 / N at N = 4) is simplified away, so that graph differs from every other size's.
-    Then the graph of every dimension one larger is the one emitted (the module is still
-    verified at the example's own sizes)."""
+    Then the graph of every dimension one larger is the one emitted, and verified at
+    those sizes with its own traced graph (`latest["traced"]`, for the complex step)."""
     def variants_of(base_args, sizes):
         return {dim: [_build(f, variant_args(base_args, shapes.axes, shapes.names, sizes,
                                              dim, step), wrt, debug, emit=emit)[1]
@@ -264,7 +264,7 @@ def _make_symbolic(f, args, wrt, debug, joint, shapes: "SymbolicShapes", emit):
         shifted, sizes = args, {d: n + 1 for d, n in shapes.sizes.items()}
         for dim in shapes.sizes:
             shifted = variant_args(shifted, shapes.axes, shapes.names, shapes.sizes, dim, 1)
-        joint = _build(f, shifted, wrt, debug, emit=emit)[1]
+        joint = _build(f, shifted, wrt, debug, latest=latest, emit=emit)[1]
         try:
             annotate(joint, variants_of(shifted, sizes), sizes)
         except SymbolicShapeError:
@@ -368,7 +368,7 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes, emits,
                                 latest, emits)
         if shapes.sizes:
             stages.enter("symbolic dimensions")
-            joint = _make_symbolic(f, args, wrt, debug, joint, shapes, emits)
+            joint = _make_symbolic(f, args, wrt, debug, joint, shapes, emits, latest)
             stages.phase("symbolic")
         stages.enter("emit")
         base = underlying_function(f) or f  # a method's or partial's own function

@@ -94,3 +94,35 @@ def noisy(x):
 def test_a_large_constant_without_a_recipe_is_still_refused():
     with pytest.raises(ConstantTooLargeError, match="too large to embed"):
         compile_grad(noisy, (np.ones(2000),))
+
+
+def sized(x, W):
+    n = x.shape[0]
+    return np.sum(x * np.arange(n)) + np.sum(np.eye(n) * W * np.tanh(x))
+
+
+def sized_ref(x, W):
+    n = x.shape[0]
+    return anp.sum(x * np.arange(n)) + anp.sum(np.eye(n) * W * anp.tanh(x))
+
+
+def test_ranges_of_a_symbolic_dimension_are_built_with_it():
+    rng = np.random.default_rng(4)
+    c = compile_grad(sized, (rng.normal(size=6), rng.normal(size=(6, 6))),
+                     specs={"x": "f64[N]", "W": "f64[N,N]"})
+    assert "np.arange(N)" in c.source and "np.eye(N)" in c.source
+    for n in (3, 9):  # one module for every size
+        x, W = rng.normal(size=n), rng.normal(size=(n, n))
+        value, grads = c.module.value_and_grad(x, W)
+        assert value == pytest.approx(sized_ref(x, W), rel=1e-12)
+        for i, g in enumerate(grads):
+            np.testing.assert_allclose(g, autograd.grad(sized_ref, i)(x, W), rtol=1e-12)
+
+
+def test_a_symbolic_array_no_recipe_writes_is_refused_naming_the_line():
+    from bpcompiler.symbolic import SymbolicShapeError
+    x = np.ones(5)
+    with pytest.raises(SymbolicShapeError) as info:
+        compile_grad(lambda x: np.sum(x * np.sqrt(np.arange(x.shape[0]) + 2.0)), (x,),
+                     specs={"x": "f64[N]"})
+    assert info.value.line is not None
