@@ -7,10 +7,11 @@ are sizes, the compile is repeated with each dimension one and two larger
 (`variant_args`): the graphs must have the same nodes, and a number that changes
 with `N` is fitted to a formula of it (`a * N + b` for integers; `c * (N + j) ** e`
 for floats) that the third size must confirm. Each such number is replaced in the
-graph by a value that prints as its formula (`Dim`, `SymFloat`, `SymArray`), so the
-emitter writes `np.reshape(d_z, (N, 1))` and `0.5 / N`, reading `N` from the
-arguments (guards.py binds it). A graph whose structure changes with a size (a loop
-over it, `np.eye(N)`) cannot be symbolic and is refused naming the line.
+graph by a value that prints as its formula (`Dim`, `SymFloat`, `SymArray`, and
+`SymRecipe` for `np.arange(N)` and `np.eye(N)`), so the emitter writes
+`np.reshape(d_z, (N, 1))` and `0.5 / N`, reading `N` from the arguments (guards.py
+binds it). A graph whose structure changes with a size (a loop over it) cannot be
+symbolic and is refused naming the line.
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ def _same_structure(base, other, dim: str, size: int) -> None:
                 f"what the function computes depends on the size of the dimension {dim} "
                 f"(traced at {size} and larger, the operations differ)",
                 file=where["file"] if where else None, line=where["line"] if where else None,
-                hint=f"a loop, a Python branch or np.eye/np.arange over {dim} fixes the "
+                hint=f"a loop or a Python branch over {dim} fixes the "
                      f"program to one size: give that axis a number in the spec "
                      f"(e.g. f64[{size},...]) or compute without it")
 
