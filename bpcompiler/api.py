@@ -29,22 +29,21 @@ from .autodiff import differentiate
 from .emit import emit
 from .errors import ArgumentError, CompileError, InternalError
 from .follow import underlying_function
-from .fingerprint import source_hash
 from .format import format_source
 from .graph import check_graph, dump
-from .modes import NEED_SCALAR, add_modes, check_emit, modes_header, name_results
+from .header import header_lines, with_verification
+from .modes import NEED_SCALAR, add_modes, check_emit, name_results
 from .verify_modes import perturb, verify_modes
 from .passes import optimize
 from .portable import check_target
 from .progress import logger, phase_reporter
-from .replay import api_command
 from .shapes import SymbolicShapes, default_wrt_from_examples, resolve_shapes
 from .symbolic import VARIANT_STEPS, SymbolicShapeError, annotate, variant_args
 from .signature import def_items, of_graph
 from .trace import source_file, trace
-from .twin import widen
+from .twin import float32_use, widen
 from .verify import VerificationReport, verify
-from .writer import MARKER, check_writable, write_atomically
+from .writer import check_writable, write_atomically
 
 # How much of the graph an internal-error dump holds.
 DUMP_NODES = 500
@@ -246,14 +245,14 @@ def _build(f, args, wrt, debug, report: CompileReport | None = None, enter=None,
     return forward, joint
 
 
-def _make_symbolic(f, args, wrt, debug, joint, shapes: "SymbolicShapes", emit):
+def _make_symbolic(f, args, wrt, debug, joint, shapes: "SymbolicShapes", emit, latest):
     """Compile again with each symbolic dimension larger and write the sizes in the joint
     graph as formulas of the dimensions (see symbolic.py); returns that graph.
 
     An example size can be degenerate: a gradient's constant that is exactly 1.0 there
     (4 / N at N = 4) is simplified away, so that graph differs from every other size's.
-    Then the graph of every dimension one larger is the one emitted (the module is still
-    verified at the example's own sizes)."""
+    Then the graph of every dimension one larger is the one emitted, and verified at
+    those sizes with its own traced graph (`latest["traced"]`, for the complex step)."""
     def variants_of(base_args, sizes):
         return {dim: [_build(f, variant_args(base_args, shapes.axes, shapes.names, sizes,
                                              dim, step), wrt, debug, emit=emit)[1]
@@ -265,7 +264,7 @@ def _make_symbolic(f, args, wrt, debug, joint, shapes: "SymbolicShapes", emit):
         shifted, sizes = args, {d: n + 1 for d, n in shapes.sizes.items()}
         for dim in shapes.sizes:
             shifted = variant_args(shifted, shapes.axes, shapes.names, shapes.sizes, dim, 1)
-        joint = _build(f, shifted, wrt, debug, emit=emit)[1]
+        joint = _build(f, shifted, wrt, debug, latest=latest, emit=emit)[1]
         try:
             annotate(joint, variants_of(shifted, sizes), sizes)
         except SymbolicShapeError:
@@ -335,112 +334,93 @@ def _verify_at_sizes(f, check, leaves, shapes, sig, args):
     return verification, extra
 
 
+class _Stages:
+    """Times each phase into the report and remembers the stage an error happens in."""
+
+    def __init__(self, report: CompileReport, progress):
+        self.report, self.progress = report, progress
+        self.clock = time.perf_counter()
+        self.stage = "trace"
+
+    def phase(self, name: str) -> None:
+        now = time.perf_counter()
+        self.report.seconds[name] = self.report.seconds.get(name, 0.0) + now - self.clock
+        self.clock = now
+
+    def enter(self, name: str) -> str:
+        self.stage = name
+        if self.progress is not None:
+            self.progress(name)
+        return name
+
+
 def _compile(f, args, wrt, out, command, force, debug, progress, shapes, emits,
              specs, target: str = "numpy") -> Compiled:
     report = CompileReport()
-    clock = time.perf_counter()
+    stages = _Stages(report, progress)
     protected = own_sources(f)
     if out is not None:
         check_writable(str(out), force, protected)  # refuse before doing the work
-
-    def phase(name):
-        nonlocal clock
-        now = time.perf_counter()
-        report.seconds[name] = report.seconds.get(name, 0.0) + now - clock
-        clock = now
-
-    def enter(name):
-        nonlocal stage  # what an internal error names
-        stage = name
-        if progress is not None:
-            progress(name)
-        return name
-
-    stage = enter("trace")
+    stages.enter("trace")
     latest: dict = {}
     try:
-        forward, joint = _build(f, args, wrt, debug, report, enter, phase, latest, emits)
+        forward, joint = _build(f, args, wrt, debug, report, stages.enter, stages.phase,
+                                latest, emits)
         if shapes.sizes:
-            stage = enter("symbolic dimensions")
-            joint = _make_symbolic(f, args, wrt, debug, joint, shapes, emits)
-            phase("symbolic")
-        stage = enter("emit")
+            stages.enter("symbolic dimensions")
+            joint = _make_symbolic(f, args, wrt, debug, joint, shapes, emits, latest)
+            stages.phase("symbolic")
+        stages.enter("emit")
         base = underlying_function(f) or f  # a method's or partial's own function
-        file = source_file(base)
-        name = base.__name__
-        params = joint.graph["params"]
-        wrt_names = joint.graph["wrt"]
-        sig = of_graph(joint)
-        recorded = None if command or out is None else \
-            api_command(f, params, args, wrt_names, str(out), specs or {})
-        regenerate = command or (recorded[0] if recorded else
-                                 f"compile_grad({name}, ...) from Python (no command recorded)")
-        joint.graph["regenerate"] = regenerate
-        joint.graph["command"] = command or (recorded[0] if recorded else
-                                             f"compile_grad({name}, ...) at the new shape")
-        # NOTE: the module is emitted, formatted and imported once. The verification
-        # result goes into a header comment after the fact: a comment line changes no
-        # code and no line number, so the module verified is the module written.
-        pending = "# Verified: (pending)"
-        header = [f"{MARKER} {__version__}. Do not edit: regenerate instead.",
-                  f"# Source: {file}:{name} (sha256 {source_hash(base)})",
-                  f"# Regenerate: {regenerate}", pending]
-        if emits != ("grad",):
-            header.insert(3, modes_header(joint))
-            if any(p.structured or p.static for p in sig.params):
-                raise ArgumentError(
-                    f"emit={emits!r} needs plain parameters: {name} has a structured or "
-                    "compile-time constant parameter", file=file,
-                    line=getattr(base, "__code__", None) and base.__code__.co_firstlineno,
-                    hint="emit grad only, or pass each array as its own parameter")
+        name, sig = base.__name__, of_graph(joint)
+        header, recorded = header_lines(f, base, joint, args, out, command, specs, emits, sig)
         text = emit(joint, header, _docstring(name, def_items(sig), joint.graph["wrt_params"],
                                               emits) + PORTABLE_NOTE.get(target, ""), target)
-        phase("emit")
-        stage = enter("format")
+        stages.phase("emit")
+        stages.enter("format")
         source = format_source(text)
         report.lines = source.count("\n")
-        phase("format")
-        stage = enter("verify")
+        stages.phase("format")
+        stages.enter("verify")
         path = None if out is None else str(out)
-        filename = path or f"<bpcompiler {name}_grad>"
-        module = load_module(source, f"{name}_grad", filename)
-        float32 = any(a["dtype"] == "float32" for _, a in forward.nodes(data=True))
-        casts32 = any(a["dtype"] == "float32" and a["op"] in ("astype", "const")
-                      for _, a in forward.nodes(data=True))
-        traced = latest["traced"]
-        check = _checks(f, module, params, wrt_names, emits, float32, casts32,
-                        dict(graph=traced, twin=lambda: float64_twin(traced, name)),
-                        shapes.bounds, sig, joint.graph["wrt_params"])
-        verification, extra = _verify_at_sizes(f, check, sig.leaf_values(), shapes, sig,
-                                               args)
-        report.verification = verification
-        verified = f"# Verified: {verification.summary() if verification else ''}"
-        if extra is not None:
-            verified += ("; " if verification else "") + extra.summary()
-            report.modes_verification = extra
-        if pending not in source or "\n" in verified:
-            raise InternalError("internal error: the header's verification line is missing")
-        source = source.replace(pending, verified, 1)
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        phase("verify")
+        source, module = _verified(f, args, source, path, name, forward, latest["traced"],
+                                   joint, shapes, sig, emits, report)
+        stages.phase("verify")
         if path is not None:
-            stage = enter("write")
+            stages.enter("write")
             if recorded:  # the example arguments the recorded command reads
                 write_atomically(recorded[1], recorded[2], force=True, protected=protected)
             write_atomically(path, source, force=force, protected=protected)
-            phase("write")
+            stages.phase("write")
     except InternalError as exc:
         if getattr(exc, "dump_path", None):
             raise
-        graph = latest.get("graph")
-        raise internal_error(exc.problem, stage, f, graph, exc) from exc
+        raise internal_error(exc.problem, stages.stage, f, latest.get("graph"), exc) from exc
     except CompileError:
         raise
     except Exception as exc:
-        graph = latest.get("graph")
-        raise internal_error(f"internal error in {stage}: {type(exc).__name__}: {exc}",
-                             stage, f, graph, exc) from exc
+        raise internal_error(f"internal error in {stages.stage}: {type(exc).__name__}: {exc}",
+                             stages.stage, f, latest.get("graph"), exc) from exc
     return Compiled(source=source, module=module, graph=joint, path=path, report=report)
+
+
+def _verified(f, args, source, path, name, forward, traced, joint, shapes, sig, emits,
+              report):
+    """(source with its verification line, the module imported): the module checked
+    against `f` at the example and the other sizes (raises VerificationError)."""
+    filename = path or f"<bpcompiler {name}_grad>"
+    module = load_module(source, f"{name}_grad", filename)
+    float32, casts32 = float32_use(forward)
+    check = _checks(f, module, joint.graph["params"], joint.graph["wrt"], emits, float32,
+                    casts32, dict(graph=traced, twin=lambda: float64_twin(traced, name)),
+                    shapes.bounds, sig, joint.graph["wrt_params"])
+    verification, extra = _verify_at_sizes(f, check, sig.leaf_values(), shapes, sig, args)
+    report.verification = verification
+    if extra is not None:
+        report.modes_verification = extra
+    source = with_verification(source, verification, extra)
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    return source, module
 
 
 def float64_twin(traced: nx.DiGraph, name: str) -> types.ModuleType:

@@ -22,7 +22,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-from . import comments, portable
+from . import comments, idioms, portable
 from .literals import literal
 from .naming import Namespace, Statement, reuse_names
 from .ops import REGISTRY
@@ -119,6 +119,9 @@ class _Plan:
                 first = self.accumulate[first][0]
             self.buffer_of[first] = n
         self.bases = {n: self._base(n) for n in self.nodes}
+        # keepdims=True rather than a reshape restoring the axes (idioms.py)
+        self.identity, self.kept = idioms.keepdims_chains(g, self.nodes, ctx.module_uses) \
+            if ctx.arrays is None else (set(), set())
         self.foldable = {n for n in self.nodes if self._may_fold(n)}
         if keep_named:
             self.foldable -= self._named_with_gradients()
@@ -285,7 +288,16 @@ class _Plan:
         spec = REGISTRY[attrs["op"]]
         operands = [exprs[a] for a in attrs["args"]]
         if self.ctx.arrays is None:
-            return spec.spell(operands, attrs["params"], _aval(attrs))
+            if node in self.identity:
+                return operands[0]
+            if attrs["op"] == "reshape":
+                unit = idioms.unit_axis(self.g._node[attrs["args"][0]]["shape"],
+                                        attrs["shape"], operands[0])
+                if unit is not None:
+                    return unit
+            params = idioms.keepdims_params(attrs["params"]) if node in self.kept \
+                else attrs["params"]
+            return spec.spell(operands, params, _aval(attrs))
         if node in self.ctx.arrays:
             return portable.spell(self.g, node, operands, self.ctx.arrays)
         return portable.scalar_spell(attrs, operands, self.ctx.main_file)

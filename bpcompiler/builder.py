@@ -17,7 +17,7 @@ import numpy as np
 from .errors import (CompileError, ConstantTooLargeError, TraceLimitError,
                      UnsupportedOperationError)
 from .graph import add_node
-from .literals import is_built
+from .recipes import recipe
 from .ops.registry import PREC_ATOM, REGISTRY, Aval, Expr, dtype_name
 from .tracer import Tracer
 
@@ -95,11 +95,12 @@ class Builder:
             array = np.array(value, copy=True)
             name = self.constant_names.get(id(value))
             if array.size > MAX_CONSTANT_ELEMENTS and not _uniform(array) and \
-                    not is_built(array):  # (np.arange(2000.0) is short to write)
+                    recipe(array) is None:  # (np.arange(2000.0) is built, not printed)
                 raise ConstantTooLargeError(
                     f"the array constant {name or ''} of shape {array.shape} "
                     f"({array.size} elements) is too large to embed in the module "
-                    f"(limit {MAX_CONSTANT_ELEMENTS} elements unless all are equal)",
+                    f"(limit {MAX_CONSTANT_ELEMENTS} elements unless all are equal or it "
+                    "is a range or an identity the module can build)",
                     file=file, line=line,
                     hint="make it a parameter of the function and pass it as an argument")
             self._count(file, line)
@@ -160,7 +161,7 @@ class Builder:
         if isinstance(value, np.ndarray) and value.dtype.kind not in "fiub":
             return None
         if np.size(value) > MAX_CONSTANT_ELEMENTS and not _uniform(np.asarray(value)) \
-                and not is_built(np.asarray(value)):
+                and recipe(np.asarray(value)) is None:
             # too large to embed (`mask = np.zeros((40, 60)); mask[10:30, 10:30] = 1.0`):
             # the op stays in the graph, and the module builds the array the same way
             return None

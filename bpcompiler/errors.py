@@ -106,8 +106,9 @@ class ConstantTooLargeError(CompileError):
     NumPy computes for it from constants) has more than `builder.MAX_CONSTANT_ELEMENTS`
     elements that are not all equal: embedded, it would bury the module in digits. Pass
     it as an argument instead. (All-equal arrays of any size are embedded as `np.full`;
-    one the function writes into, `mask = np.zeros(n); mask[a:b] = 1.0`, is built by
-    the module the same way.)"""
+    ranges, identities, grids and the like are built by the module (recipes.py); one
+    the function writes into, `mask = np.zeros(n); mask[a:b] = 1.0`, is built by the
+    module the same way.)"""
 
 
 class VerificationError(CompileError):

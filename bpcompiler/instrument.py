@@ -27,6 +27,7 @@ import numpy as np
 from . import arraylike, polynomial
 from .errors import ConstantTooLargeError, RandomnessError, UnsupportedOperationError
 from .follow import follow, is_library_file
+from .named import NamedFloat
 from .ops import F, MATH_FUNCTIONS
 from .ops.special import installed as scipy_frontends
 from .tracer import Tracer
@@ -249,6 +250,8 @@ class Instrumenter:
             if name in env:
                 env[name] = self.substitute(env[name])
                 self._remember_constant(name, env[name])
+                if type(env[name]) is float and not library and name.isidentifier():
+                    env[name] = NamedFloat.source(name, env[name])  # kept by name
             elif name in ("min", "max") and name not in env:
                 env[name] = _traced_extremum(name, getattr(builtins, name))
         if fn.__closure__:

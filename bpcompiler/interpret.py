@@ -4,20 +4,47 @@ that optimisation passes preserve values."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from .named import NamedArray, NamedFloat, named_scalar
 from .ops import REGISTRY
 
 
 def evaluate_node(attrs: dict, operand_values: list):
     op = REGISTRY[attrs["op"]]
+    named = _with_names(op, attrs, operand_values)
+    if named is not None:
+        return named
     with np.errstate(all="ignore"):
         value = op.impl(attrs["python"])(*operand_values, **attrs["params"])
     return _as_kind(value, attrs)
 
 
+def _with_names(op, attrs, values):
+    """A float64 scalar op on scalars one of which is a source's named float (named.py),
+    computed on Python floats so that the result remembers the names; else None."""
+    values = [named_scalar(v) for v in values]
+    if attrs["dtype"] != "float64" or math.prod(attrs["shape"]) != 1 or \
+            not any(isinstance(v, NamedFloat) for v in values) or \
+            not all(np.ndim(v) == 0 and np.asarray(v).dtype.kind == "f" for v in values):
+        return None
+    if op.shape_only and len(values) == 1:  # a reshape of a scalar to (1,)
+        return values[0] if attrs["shape"] == () else NamedArray.of(values[0], attrs["shape"])
+    if op.py_fn is None or attrs["shape"] != ():
+        return None
+    try:
+        value = op.py_fn(*[v if isinstance(v, NamedFloat) else float(v) for v in values])
+    except (ArithmeticError, ValueError, TypeError):
+        return None  # (1.0 / 0.0 raises where NumPy gives inf)
+    return value if isinstance(value, NamedFloat) else None
+
+
 def _as_kind(value, attrs):
     if attrs["python"]:
+        if isinstance(value, NamedFloat) and attrs["dtype"] == "float64":
+            return value  # keeps the source's names (named.py)
         return {"float64": float, "int64": int, "bool": bool}[attrs["dtype"]](value)
     if np.ndim(value) == 0:
         return np.asarray(value, dtype=attrs["dtype"])[()]

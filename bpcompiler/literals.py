@@ -1,9 +1,9 @@
 """Exact source text for constants: Python scalars, NumPy scalars and arrays.
 
 Array constants are embedded exactly: all-zero arrays as `np.zeros`, all-equal ones as
-`np.full`, ranges as `np.arange`, identities as `np.eye`, grids of a range repeated
-along other axes (np.meshgrid's) as `np.tile`, others as `np.array([...])` of `repr`
-floats (round-trip exact), with `np.nan`/`np.inf` for non-finite values.
+`np.full`, ranges, identities and the like as the expression that builds them
+(recipes.py), others as `np.array([...])` of `repr` floats (round-trip exact), with
+`np.nan`/`np.inf` for non-finite values.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import math
 import numpy as np
 
 from .ops.registry import PREC_ADD, PREC_ATOM, PREC_MUL, PREC_UNARY, Expr
+from .named import NamedFloat
+from .recipes import recipe
 from .symbolic import Dim, SymFloat
 
 
@@ -24,11 +26,15 @@ def literal(value, python: bool, np_alias: str = "np") -> Expr:
                     text.startswith("np.") else PREC_ADD if " + " in text or " - " in text
                     else PREC_MUL)
     if python:
+        if isinstance(value, NamedFloat):  # 0.5 * L2: the source's names (named.py)
+            return value.printed()
         if isinstance(value, float) and not math.isfinite(value):
             text = "math.nan" if math.isnan(value) else ("math.inf" if value > 0 else "-math.inf")
         else:
             text = repr(value)
         return Expr(text, PREC_UNARY if text.startswith("-") else PREC_ATOM)
+    if isinstance(value, NamedFloat):
+        return Expr(f"{np_alias}.float64({value.printed().text})", PREC_ATOM)
     array = np.asarray(value)
     item = array.item()
     inner = repr(float(item)) if array.dtype.kind == "f" else repr(item)
@@ -68,53 +74,10 @@ def array_literal(value: np.ndarray) -> str:
         same = len(set(np.signbit(array.reshape(-1)).tolist())) == 1
     if same:
         return f"np.full({array.shape!r}, {_element(flat[0])}, {dtype})"
-    built = _built(array, dtype)
+    built = recipe(array)  # a range or an identity, built rather than printed
     if built is not None:
         return built
     return f"np.array({_nested(as_python.tolist())}, {dtype})"
-
-
-def _built(array: np.ndarray, dtype: str) -> str | None:
-    """A range or an identity, built rather than printed (`np.arange(32)` is not a
-    34-line literal), when that reproduces the array exactly."""
-    if array.dtype.kind not in "if" or array.size < 2 or not np.all(np.isfinite(array)):
-        return None
-    if array.ndim == 1 and np.all(array == np.round(array)):
-        start, step = int(array[0]), int(array[1] - array[0])
-        if step != 0 and np.array_equal(array, np.arange(start, start + step * array.size,
-                                                          step, dtype=array.dtype)) \
-                and not (array.dtype.kind == "f" and np.any(np.signbit(array) & (array == 0))):
-            bounds = (f"{start + step * array.size}" if start == 0 and step == 1 else
-                      f"{start}, {start + step * array.size}" + (f", {step}" if step != 1 else ""))
-            return f"np.arange({bounds}, {dtype})"
-    if array.ndim == 2 and array.shape[0] == array.shape[1] and \
-            np.array_equal(array, np.eye(array.shape[0])) and not np.any(np.signbit(array)):
-        return f"np.eye({array.shape[0]}, {dtype})"
-    if array.ndim >= 2 and array.size > 64:  # smaller grids read better as digits
-        return _tiled_range(array, dtype)
-    return None
-
-
-def is_built(array: np.ndarray) -> bool:
-    """Whether the array's literal is built from a short expression, not its digits."""
-    return _built(array, f"dtype=np.{array.dtype.name}") is not None
-
-
-def _tiled_range(array: np.ndarray, dtype: str) -> str | None:
-    """A range along one axis repeated along the others (np.meshgrid's and
-    np.indices' grids of cell coordinates), as `np.tile(np.arange(n)..., reps)`."""
-    for axis in range(array.ndim):
-        line = np.moveaxis(array, axis, 0).reshape(array.shape[axis], -1)[:, 0]
-        text = _built(line, dtype) if line.size >= 2 else None
-        if text is None or not np.array_equal(array, np.broadcast_to(
-                line.reshape([-1 if k == axis else 1 for k in range(array.ndim)]),
-                array.shape)):
-            continue
-        if axis != array.ndim - 1:
-            text += "[" + ", ".join([":"] + ["None"] * (array.ndim - 1 - axis)) + "]"
-        reps = array.shape[:axis] + (1,) + array.shape[axis + 1:]
-        return f"np.tile({text}, {reps!r})"
-    return None
 
 
 def is_zeros(value) -> bool:

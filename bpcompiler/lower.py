@@ -25,6 +25,8 @@ from . import modes_lower, portable, portable_guards
 from .body import Line, lower_body
 from .comments import provenance
 from .graph import outputs
+from .hoist import hoist, recipe_text
+from .named import named_constants
 from .guards import guard_lines, module_lines, result_check_lines
 from .literals import array_literal, is_zeros, literal_needs_math
 from .naming import ADJOINT_PREFIX, Namespace, base_names
@@ -71,6 +73,8 @@ def lower(g, target: str = "numpy") -> Module:
     arrays = portable.array_valued(g) if target == "array-api" else None
     if arrays is not None:
         portable.refuse_unportable(g, arrays, g.graph["file"])
+    else:
+        g, _ = hoist(g)  # constant sub-expressions computed once, at import
     dims = {d for axes in g.graph.get("symbolic_dims", {}).values() for d in axes.values()}
     sig = of_graph(g)  # the source's own parameters (a structured one's leaves are params)
     bound = portable.BOUND if arrays is not None else ()
@@ -79,6 +83,7 @@ def lower(g, target: str = "numpy") -> Module:
     inputs = _parameter_names(g, space, bound)
     extra = modes_lower.claim_inputs(g, space)
     inputs.update(extra.nodes)
+    g, named_lines = named_constants(g, space)
     constants, constant_lines = _constants(g, space, arrays is not None)
     uses = Counter(a for n in g for a in g._node[n]["args"])
     def_lines = {(g._node[n]["file"], g._node[n]["line"]) for n in inputs}
@@ -90,18 +95,21 @@ def lower(g, target: str = "numpy") -> Module:
     grads, named = _gradient_names(g, both, space, standard=arrays is not None)
     if arrays is None:
         imports = _imports(g, constant_lines)
-        constant_lines = module_lines(g, g.graph.get("command", "")) + constant_lines
+        constant_lines = module_lines(g, g.graph.get("command", "")) + named_lines + \
+            constant_lines
         preamble = _preamble(g, inputs, imports)
     else:
         imports, preamble, constant_lines = _portable_parts(
-            g, inputs, constant_lines, [fwd.statements, both.statements, named])
+            g, inputs, named_lines + constant_lines, [fwd.statements, both.statements, named])
     wrt_params = g.graph.get("wrt_params", g.graph["wrt"])
     if g.graph["grads"]:  # (a module of jvp or jacobian only has none)
         grads = gradient_texts(sig, wrt_params, dict(zip(g.graph["wrt"], grads)))
     if named:  # under one comment: where the gradients of the parameters are made
         first = g._node[g.graph["inputs"][0]] if g.graph["inputs"] else {}
-        named[0].comment = provenance(("adjoint", first.get("file"), first.get("line")), (),
-                                      g.graph["file"], def_lines)
+        comment = provenance(("adjoint", first.get("file"), first.get("line")), (),
+                             g.graph["file"], def_lines)
+        previous = [s.comment for s in both.statements if s.comment is not None]
+        named[0].comment = comment if not previous or previous[-1] != comment else None
     value = both.text(output)
     functions = [
         Function("forward", f"The value of `{g.graph['function']}`, as the source computes it.",
@@ -165,10 +173,12 @@ def _constants(g, space: Namespace, lists: bool = False) -> tuple[dict, list[str
         attrs = g._node[node]
         value = attrs["params"].get("value") if attrs["op"] == "const" else None
         if attrs["op"] == "const" and not attrs["python"] and np.ndim(value) > 0 \
-                and not isinstance(value, SymArray) and not is_zeros(value):
+                and not isinstance(value, SymArray) and \
+                (not is_zeros(value) or "recipe" in attrs["params"]):
             name = space.claim((attrs["name"] or "CONST").upper())
+            text = recipe_text(g, node, constants) if "recipe" in attrs["params"] else \
+                portable.list_literal(value) if lists else array_literal(value)
             constants[node] = name
-            text = portable.list_literal(value) if lists else array_literal(value)
             lines.append(f"{name} = {text}")
     return constants, lines
 

@@ -18,6 +18,8 @@ import keyword
 import unicodedata
 from dataclasses import dataclass
 
+from .named import NamedFloat
+from .named import words as named_words
 from .ops import REGISTRY
 
 RESERVED = (set(keyword.kwlist) | set(keyword.softkwlist) | set(dir(builtins))
@@ -152,6 +154,8 @@ def _described(g, node: int, depth: int, memo=None) -> str | None:
         return None if inner is None else inner + "_np"
     if attrs["op"] == "const":
         value = attrs["params"]["value"]
+        if isinstance(value, NamedFloat):  # the source's L2 reads as l2
+            return named_words(value, _NUMBER_WORDS)
         return _NUMBER_WORDS.get(value) if type(value) in (float, int) else None
     own = _own_name(g, node, memo) if depth < 2 else None
     if own is not None or depth == 0:

@@ -25,7 +25,7 @@ from .literals import literal
 from .ops import REGISTRY
 from .ops.registry import PREC_ATOM, Aval, Expr, elementwise_rule
 from .ops.standard import zeros
-from .symbolic import SymArray
+from .symbolic import SymArray, SymRecipe
 
 TARGETS = ("numpy", "array-api")
 # Names a portable body binds in its preamble; a parameter so named is read as `<name>_arg`.
@@ -202,6 +202,8 @@ def constant(attrs, module_name: str | None) -> Expr:
     dtype = attrs["dtype"]
     if module_name is not None:
         return Expr(f"xp.asarray({module_name}, dtype=xp.{dtype}, device=device)", PREC_ATOM)
+    if isinstance(value, SymRecipe):  # xp.arange(N), xp.eye(N)
+        return Expr(value.text("xp", device=True), PREC_ATOM)
     if isinstance(value, SymArray):  # zeros or a fill of a symbolic shape
         first = value.value.reshape(-1)[0].item() if value.value.size else 0
         if first == 0 and not np.signbit(first):

@@ -7,10 +7,11 @@ are sizes, the compile is repeated with each dimension one and two larger
 (`variant_args`): the graphs must have the same nodes, and a number that changes
 with `N` is fitted to a formula of it (`a * N + b` for integers; `c * (N + j) ** e`
 for floats) that the third size must confirm. Each such number is replaced in the
-graph by a value that prints as its formula (`Dim`, `SymFloat`, `SymArray`), so the
-emitter writes `np.reshape(d_z, (N, 1))` and `0.5 / N`, reading `N` from the
-arguments (guards.py binds it). A graph whose structure changes with a size (a loop
-over it, `np.eye(N)`) cannot be symbolic and is refused naming the line.
+graph by a value that prints as its formula (`Dim`, `SymFloat`, `SymArray`, and
+`SymRecipe` for `np.arange(N)` and `np.eye(N)`), so the emitter writes
+`np.reshape(d_z, (N, 1))` and `0.5 / N`, reading `N` from the arguments (guards.py
+binds it). A graph whose structure changes with a size (a loop over it) cannot be
+symbolic and is refused naming the line.
 """
 
 from __future__ import annotations
@@ -72,6 +73,22 @@ class SymArray:
         return f"{np_alias}.full({self.shape!r}, {self.fill!r}, {dtype})"
 
 
+class SymRecipe(SymArray):
+    """A range or an identity whose size follows the dimensions: `np.arange(N)`,
+    `np.eye(N)` (`call`, `size` a Dim); `value` is the example's array."""
+
+    def __init__(self, value: np.ndarray, call: str, size):
+        super().__init__(value, value.shape, None)
+        self.call, self.size = call, size
+
+    def text(self, np_alias: str = "np", device: bool = False) -> str:
+        default = "int64" if self.call == "arange" else "float64"
+        dtype = "" if self.value.dtype.name == default and not device else \
+            f", dtype={np_alias}.{self.value.dtype.name}"
+        return f"{np_alias}.{self.call}({self.size!r}{dtype}" + \
+            (", device=device)" if device else ")")
+
+
 def is_symbolic(value) -> bool:
     return isinstance(value, (Dim, SymFloat, SymArray))
 
@@ -123,7 +140,7 @@ def _same_structure(base, other, dim: str, size: int) -> None:
                 f"what the function computes depends on the size of the dimension {dim} "
                 f"(traced at {size} and larger, the operations differ)",
                 file=where["file"] if where else None, line=where["line"] if where else None,
-                hint=f"a loop, a Python branch or np.eye/np.arange over {dim} fixes the "
+                hint=f"a loop or a Python branch over {dim} fixes the "
                      f"program to one size: give that axis a number in the spec "
                      f"(e.g. f64[{size},...]) or compute without it")
 
@@ -195,14 +212,35 @@ def _fit_array(value: np.ndarray, others: dict, sizes: dict, g, node):
         np.size(o) > 0 and np.all(np.asarray(o) == np.asarray(o).reshape(-1)[0])
         for os in others.values() for o in os)
     if not repeated:
+        built = _fit_recipe(value, others, sizes, g, node)
+        if built is not None:
+            return built
         _refuse(g, node, f"a constant array's entries change with {', '.join(sorted(others))} "
-                         "(np.arange or np.eye of the size?)")
+                         "in a way bpcompiler cannot write (only np.arange(N) and np.eye(N) "
+                         "of a dimension can be)")
     shapes = {d: [np.shape(o) for o in os] for d, os in others.items()}
     shape = _fit_params(tuple(value.shape), shapes, sizes, g, node)
     fills = {d: [np.asarray(o).reshape(-1)[0].item() for o in os] for d, os in others.items()}
     fill = _fit_number(flat[0].item(), fills, sizes, g, node,
                        _FLOAT32_RTOL if value.dtype == np.float32 else _FLOAT_RTOL)
     return SymArray(value, shape, fill)
+
+
+def _fit_recipe(value: np.ndarray, others: dict, sizes: dict, g, node):
+    """`np.arange(N)` or `np.eye(N)` of a size that follows the dimensions, when the array
+    is exactly that at every size traced; else None."""
+    for call, ndim in (("arange", 1), ("eye", 2)):
+        make = getattr(np, call)
+
+        def built(a, make=make, ndim=ndim) -> bool:
+            a = np.asarray(a)
+            return a.ndim == ndim and a.shape[0] == a.shape[-1] and \
+                np.array_equal(a, make(a.shape[0], dtype=a.dtype)) and a.dtype == value.dtype
+        if built(value) and all(built(o) for os in others.values() for o in os):
+            counts = {d: [np.shape(o)[0] for o in os] for d, os in others.items()}
+            size = _fit_number(value.shape[0], counts, sizes, g, node)
+            return SymRecipe(value, call, size)
+    return None
 
 
 def _formula(v0: float, changing: dict, sizes: dict, integer: bool,

@@ -98,3 +98,11 @@ def verify_float32(v, ref, graph, twin):
     _over_points(v, ref, run)
     v.report.float32 = (f"float64 twin checked so; float32 module against the twin and the "
                         f"function within {rtol32:.2g} (float32 epsilon, depth {d})")
+
+
+def float32_use(graph) -> tuple[bool, bool]:
+    """(whether the program computes in float32, whether it makes float32 values itself:
+    a cast or a constant), which choose how verification checks it."""
+    dtypes = [(a["dtype"], a["op"]) for _, a in graph.nodes(data=True)]
+    return (any(d == "float32" for d, _ in dtypes),
+            any(d == "float32" and op in ("astype", "const") for d, op in dtypes))

@@ -81,6 +81,9 @@ def _wrong_dimension(name, value, axis, dim, size):
     )
 
 
+L2 = 0.01
+
+
 def forward(w, b, X, y):
     """The value of `loss`, as the source computes it."""
     # The arguments must be what this module was compiled for (ARGUMENTS).
@@ -101,7 +104,7 @@ def forward(w, b, X, y):
     exp_z = np.exp(z)
     exp_z_plus_one = 1.0 + exp_z
     # lines 27, 28: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
-    loss = np.mean(np.log(exp_z_plus_one) - y * z) + 0.005 * np.sum(w * w)
+    loss = np.mean(np.log(exp_z_plus_one) - y * z) + 0.5 * L2 * np.sum(w * w)
     return loss
 
 
@@ -125,14 +128,14 @@ def value_and_grad(w, b, X, y):
     exp_z = np.exp(z)
     exp_z_plus_one = 1.0 + exp_z
     # lines 27, 28: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
-    loss = np.mean(np.log(exp_z_plus_one) - y * z) + 0.005 * np.sum(w * w)
+    loss = np.mean(np.log(exp_z_plus_one) - y * z) + 0.5 * L2 * np.sum(w * w)
     # grad of line 27: nll = np.log(1.0 + np.exp(z)) - y * z
     d_exp_z_plus_one = 1.0 / N / exp_z_plus_one
     d_z = -1.0 / N * y + d_exp_z_plus_one * exp_z
     # grad of line 25: z = X @ w + b
     d_b = float(np.sum(d_z, axis=0))
     # grad of lines 28, 25: z = X @ w + b
-    d_w = w * 0.01 + X.T @ d_z
+    d_w = w * L2 + X.T @ d_z
     return loss, (d_w, d_b)
 
 

@@ -152,11 +152,11 @@ def value_and_grad(W1, b1, W2, b2, X, Y):
     # grad of line 33: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
     d_t = -1.0 / N * Y
     # grad of line 20: return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdi...
-    d_t_1 = np.reshape(-np.sum(d_t, axis=1), (N, 1))
+    d_t_1 = -np.sum(d_t, axis=1, keepdims=True)
     d_sum_exp_shifted = d_t_1 / sum_exp_shifted
     d_shifted = d_t + d_sum_exp_shifted * exp_shifted
     # grad of line 19: shifted = logits - np.mean(logits, axis=1, keepdims=True)
-    d_mean_logits = np.reshape(-np.sum(d_shifted, axis=1), (N, 1))
+    d_mean_logits = -np.sum(d_shifted, axis=1, keepdims=True)
     d_logits = d_shifted + d_mean_logits / 5.0
     # grad of line 32: logits = hidden @ W2 + b2
     d_b2 = np.sum(d_logits, axis=0)

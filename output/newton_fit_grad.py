@@ -81,6 +81,9 @@ def _wrong_dimension(name, value, axis, dim, size):
     )
 
 
+L2 = 0.001
+
+
 def forward(theta, X, y):
     """The value of `loss`, as the source computes it."""
     # The arguments must be what this module was compiled for (ARGUMENTS).
@@ -104,7 +107,7 @@ def forward(theta, X, y):
     # line 28: nll = np.logaddexp(0.0, z) - y * z
     logaddexp_zero_z = np.logaddexp(0.0, z)
     # lines 28, 29: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
-    loss = np.mean(logaddexp_zero_z - y * z) + 0.0005 * np.sum(w * w)
+    loss = np.mean(logaddexp_zero_z - y * z) + 0.5 * L2 * np.sum(w * w)
     return loss
 
 
@@ -131,7 +134,7 @@ def value_and_grad(theta, X, y):
     # line 28: nll = np.logaddexp(0.0, z) - y * z
     logaddexp_zero_z = np.logaddexp(0.0, z)
     # lines 28, 29: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
-    loss = np.mean(logaddexp_zero_z - y * z) + 0.0005 * np.sum(w * w)
+    loss = np.mean(logaddexp_zero_z - y * z) + 0.5 * L2 * np.sum(w * w)
     # grad of line 28: nll = np.logaddexp(0.0, z) - y * z
     t = np.exp(z - logaddexp_zero_z)
     d_z = -1.0 / N * y + 1.0 / N * t
@@ -141,7 +144,7 @@ def value_and_grad(theta, X, y):
     d_theta = np.zeros((6,), dtype=np.float64)
     d_theta[-1] = np.sum(d_z, axis=0)
     # grad of line 25: w, b = theta[:-1], theta[-1]
-    d_theta[:-1] += w * 0.001 + X_T @ d_z
+    d_theta[:-1] += w * L2 + X_T @ d_z
     return loss, (d_theta,)
 
 
@@ -187,5 +190,5 @@ def hvp(theta, X, y, vectors):
     hvp_theta = np.zeros((6,), dtype=np.float64)
     hvp_theta[-1] = np.sum(t_d_z, axis=0)
     # line 25: w, b = theta[:-1], theta[-1]
-    hvp_theta[:-1] += 0.0005 * t_w * 2.0 + X_T @ t_d_z
+    hvp_theta[:-1] += 0.5 * L2 * t_w * 2.0 + X_T @ t_d_z
     return (hvp_theta,)

@@ -80,20 +80,12 @@ def _wrong_dimension(name, value, axis, dim, size):
     )
 
 
-EYE = np.eye(8, dtype=np.float64)
-OFF_DIAGONAL = np.array(
-    [
-        [0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
-        [1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
-        [1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0],
-        [1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0],
-        [1.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0],
-        [1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0],
-        [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0],
-        [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0],
-    ],
-    dtype=np.float64,
-)
+EPSILON = 1.0
+SIGMA = 1.0
+TRAP = 0.1
+EYE = np.eye(8)
+OFF_DIAGONAL = 1.0 - np.eye(8)
+OFF_DIAGONAL_TIMES_TWO_EPSILON = OFF_DIAGONAL * (2.0 * EPSILON)
 
 
 def forward(positions):
@@ -110,12 +102,12 @@ def forward(positions):
     # line 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances; 1 on...
     r2 = np.sum(diff * diff, axis=2) + EYE
     # line 30: s6 = (SIGMA**2 / r2) ** 3
-    one_over_r2 = 1.0 / r2
-    s6 = one_over_r2**3
+    sigma2_over_r2 = SIGMA**2 / r2
+    s6 = sigma2_over_r2**3
     # lines 31, 32, 33: return 0.5 * np.sum(pair) + trap
-    energy = 0.5 * np.sum(4.0 * (s6 * s6 - s6) * OFF_DIAGONAL) + 0.05 * np.sum(
-        positions * positions
-    )
+    energy = 0.5 * np.sum(
+        4.0 * EPSILON * (s6 * s6 - s6) * OFF_DIAGONAL
+    ) + 0.5 * TRAP * np.sum(positions * positions)
     return energy
 
 
@@ -133,32 +125,27 @@ def value_and_grad(positions):
     # line 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances; 1 on...
     r2 = np.sum(diff * diff, axis=2) + EYE
     # line 30: s6 = (SIGMA**2 / r2) ** 3
-    one_over_r2 = 1.0 / r2
-    s6 = one_over_r2**3
+    sigma2_over_r2 = SIGMA**2 / r2
+    s6 = sigma2_over_r2**3
     # lines 31, 32, 33: return 0.5 * np.sum(pair) + trap
-    energy = 0.5 * np.sum(4.0 * (s6 * s6 - s6) * OFF_DIAGONAL) + 0.05 * np.sum(
-        positions * positions
-    )
+    energy = 0.5 * np.sum(
+        4.0 * EPSILON * (s6 * s6 - s6) * OFF_DIAGONAL
+    ) + 0.5 * TRAP * np.sum(positions * positions)
     # grad of line 31: pair = 4.0 * EPSILON * (s6**2 - s6) * OFF_DIAGONAL
-    d_s6_times_s6_minus_s6 = OFF_DIAGONAL * 2.0
-    # grad of lines 31, 30: s6 = (SIGMA**2 / r2) ** 3
-    d_one_over_r2 = (
-        (d_s6_times_s6_minus_s6 * s6 - OFF_DIAGONAL)
-        * 2.0
-        * 3
-        * (one_over_r2 * one_over_r2)
-    )
+    d_s6 = OFF_DIAGONAL_TIMES_TWO_EPSILON * s6 * 2.0 - OFF_DIAGONAL_TIMES_TWO_EPSILON
+    # grad of line 30: s6 = (SIGMA**2 / r2) ** 3
+    d_sigma2_over_r2 = d_s6 * 3 * (sigma2_over_r2 * sigma2_over_r2)
     # grad of lines 30, 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances;...
-    t = np.reshape(-(d_one_over_r2 * one_over_r2) / r2, (8, 8, 1)) * diff
+    t = (-(d_sigma2_over_r2 * sigma2_over_r2) / r2)[..., None] * diff
     # grad of line 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances; 1 on...
     d_diff = t * 2.0
     # grad of line 28: diff = positions[:, None, :] - positions[None, :, :]  # (N, N,...
     d_positions_part = np.sum(d_diff, axis=1, keepdims=True)
-    d_positions_part_1 = np.reshape(-np.sum(d_diff, axis=0), (1, 8, 3))
+    d_positions_part_1 = -np.sum(d_diff, axis=0, keepdims=True)
     d_positions = np.zeros((8, 3), dtype=np.float64)
     d_positions[None, :, :] = d_positions_part_1
     # grad of lines 32, 28: diff = positions[:, None, :] - positions[None, :, :]  # (...
-    d_positions += positions * 0.1
+    d_positions += positions * TRAP
     # grad of line 28: diff = positions[:, None, :] - positions[None, :, :]  # (N, N,...
     d_positions[:, None, :] += d_positions_part
     return energy, (d_positions,)

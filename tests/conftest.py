@@ -1,13 +1,9 @@
 import os
-import sys
-
-# Test helpers (opcases.py) live next to the tests.
-sys.path.insert(0, os.path.dirname(__file__))
 
 # Property tests draw the same examples on every run, so CI is repeatable: a run that fails
 # fails again. `HYPOTHESIS_PROFILE=explore` draws fresh (and more) examples each run to
 # hunt for new failures (the fuzz soak, tests/fuzz/soak.py, does the same at scale).
-from hypothesis import settings  # noqa: E402
+from hypothesis import settings
 
 settings.register_profile("repeatable", derandomize=True)
 settings.register_profile("explore", max_examples=500)

@@ -116,7 +116,7 @@ def corpus_programs():
 
 def op_case_program(op):
     """The first float64 generated case of the op: f = sum(weights * op(x...))."""
-    import opcases
+    from support import opcases
     import test_ops
     cases = [c for c in opcases.op_cases() if c[1] is op and c[4] == "float64"]
     # the case with the most elements: signs and ties of its operands vary most

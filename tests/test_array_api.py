@@ -10,18 +10,18 @@ from __future__ import annotations
 import functools
 import inspect
 import re
-import sys
 import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from array_libraries import LIBRARIES, Dask, Jax
+from support.array_libraries import LIBRARIES, Dask, Jax
 from bpcompiler import compile_grad
 from bpcompiler.portable import UnportableError
 from bpcompiler.sources import load_function
 from bpcompiler.specs import default_wrt, example_args, specs_for
+from support.examples import example as load_example
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ["seed_network.py:seed_network", "mlp.py:loss", "logistic_regression.py:loss",
@@ -32,8 +32,7 @@ UNPORTABLE: dict = {}
 
 
 def _corpus():
-    sys.path.insert(0, str(Path(__file__).parent))
-    import test_corpus
+    import test_corpus  # (tests/ is on the path: pyproject.toml)
     return {c.name: c for c in test_corpus.CASES}
 
 
@@ -151,10 +150,9 @@ def test_portable_module_reads_no_numpy():
 def test_dask_example_fits_as_numpy_does(dask_client, capsys):
     """examples/dask_logistic_regression.py on the test's cluster, small: the weights it
     fits on Dask arrays are the NumPy target's on the same data in memory."""
-    sys.path.insert(0, str(ROOT / "examples"))
-    import dask_logistic_regression as example
-    example.main(["--scheduler", dask_client.scheduler.address, "--rows", "20_000",
-                  "--chunk", "5_000", "--steps", "3", "--compare-numpy"])
+    load_example("dask_logistic_regression").main([
+        "--scheduler", dask_client.scheduler.address, "--rows", "20_000", "--chunk", "5_000",
+        "--steps", "3", "--compare-numpy"])
     out = capsys.readouterr().out
     assert "in 4 chunks" in out
     difference = float(re.search(r"largest weight difference from dask (\S+)", out).group(1))

@@ -34,6 +34,7 @@ from bpcompiler import compile_grad
 from bpcompiler.errors import InternalError, UnsupportedOperationError, VerificationError
 from bpcompiler.passes import optimize
 from bpcompiler.passes.rebuild import hashable
+from support.style import style_problems
 
 # ---------------------------------------------------------------------------------------
 # Module-level constants the corpus functions read.
@@ -777,6 +778,7 @@ def test_matches_autograd(case):
 
     c = compile_grad(case.fn, args=args, wrt=case.wrt)
     assert c.module.WRT == wrt
+    assert style_problems(c.source) == []  # names, comments, d_<param> (support/style.py)
     value, grads = c.module.value_and_grad(*args)
     for before, after in zip(copies, args):
         np.testing.assert_array_equal(before, after)  # inputs left alone

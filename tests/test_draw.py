@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import pytest
 
 from bpcompiler import compile_grad
 from bpcompiler.draw import render, scene
 from bpcompiler.specs import example_args, specs_for
+from support.examples import example
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "examples"))
-
-import logistic_regression  # noqa: E402
-import mlp  # noqa: E402
-import particles  # noqa: E402
-import seed_network  # noqa: E402
+logistic_regression, mlp, particles, seed_network = (
+    example(n) for n in ("logistic_regression", "mlp", "particles", "seed_network"))
 
 FUNCTIONS = {"seed": seed_network.seed_network, "mlp": mlp.loss,
              "logistic": logistic_regression.loss, "particles": particles.energy}

@@ -6,64 +6,20 @@ fresh compiles of the examples' kinds of code."""
 
 from __future__ import annotations
 
-import ast
 import glob
 import os
-import re
+import tempfile
 
 import numpy as np
 import pytest
 
-from bpcompiler import compile_grad
-from bpcompiler.ops import REGISTRY
+from bpcompiler import CompileError, compile_grad
 from bpcompiler.writer import is_generated
+from fuzz import programs
+from support.style import style_problems
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODULES = sorted(p for p in glob.glob(os.path.join(ROOT, "output", "*.py")) if is_generated(p))
-OP_NAMED = re.compile(rf"^(d_)?({'|'.join(sorted(REGISTRY, key=len, reverse=True))})(_\d+)?$")
-
-
-def style_problems(source: str) -> list[str]:
-    problems = []
-    tree = ast.parse(source)
-    for fn in (n for n in tree.body if isinstance(n, ast.FunctionDef)):
-        params = {a.arg for a in fn.args.args}
-        for node in ast.walk(fn):
-            if isinstance(node, ast.Assign):
-                for target in node.targets:
-                    if isinstance(target, ast.Name) and OP_NAMED.match(target.id) \
-                            and target.id not in params and \
-                            target.id.removeprefix("d_") not in params:
-                        problems.append(f"{fn.name}: op-named temporary {target.id}")
-        problems += _comment_problems(fn.name, source.splitlines()[fn.lineno:fn.end_lineno])
-        if fn.name == "value_and_grad":
-            problems += _gradient_name_problems(tree, fn)
-    return problems
-
-
-def _comment_problems(name: str, lines: list[str]) -> list[str]:
-    problems, previous = [], None
-    code = [line.strip() for line in lines if line.strip()]
-    for i, line in enumerate(code):
-        if not line.startswith("#"):
-            continue
-        following = code[i + 1] if i + 1 < len(code) else "return"
-        if following.startswith(("#", "return", "del ")):
-            problems.append(f"{name}: comment with nothing under it: {line}")
-        if line == previous:
-            problems.append(f"{name}: comment repeated: {line}")
-        previous = line
-    return problems
-
-
-def _gradient_name_problems(tree, fn) -> list[str]:
-    wrt = next(ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
-               and getattr(n.targets[0], "id", None) == "WRT")
-    returned = fn.body[-1].value
-    grads = returned.elts[1].elts
-    names = [g.id if isinstance(g, ast.Name) else ast.unparse(g) for g in grads]
-    return [f"gradient of {p} returned as {n}" for p, n in zip(wrt, names)
-            if not re.fullmatch(rf"d_{re.escape(p)}(_\d+)?", n)]
 
 
 @pytest.mark.parametrize("path", MODULES, ids=os.path.basename)
@@ -91,6 +47,25 @@ def pieces(x, y):
 ], ids=["softmax", "pieces"])
 def test_fresh_modules_read_as_written_by_hand(f, args):
     assert style_problems(compile_grad(f, args).source) == []
+
+
+@pytest.fixture(scope="module")
+def directory():
+    with tempfile.TemporaryDirectory(prefix="bpcompiler-style-") as d:
+        yield d
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_fuzzer_programs_read_as_written_by_hand(directory, seed):
+    """Random programs over the whole registry (tests/fuzz/programs.py): whatever ops
+    they meet, the modules name, comment and return the same way."""
+    program = programs.generate(programs.RandomChooser(20_000 + seed), 10)
+    f = programs.load(program.source, directory).f
+    try:
+        compiled = compile_grad(f, program.args, wrt=program.wrt)
+    except CompileError as exc:  # (an expected refusal: test_fuzz.py judges those)
+        pytest.skip(f"not compiled: {type(exc).__name__}")
+    assert style_problems(compiled.source) == [], program.source
 
 
 def test_the_check_finds_each_problem():

@@ -29,7 +29,7 @@ from bpcompiler.builder import MAX_CONSTANT_ELEMENTS
 V = np.array([0.5, -1.0, 2.0])
 M = np.ones((2, 3))
 RNG = np.random.default_rng(0)
-BIG = np.linspace(0.0, 1.0, MAX_CONSTANT_ELEMENTS + 1)
+BIG = np.sqrt(np.linspace(0.0, 1.0, MAX_CONSTANT_ELEMENTS + 1))  # (no recipe rebuilds it)
 HUGE_UNIFORM = np.full(MAX_CONSTANT_ELEMENTS * 4, 0.5)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 
 import numpy as np
 import pytest
@@ -15,12 +13,11 @@ from bpcompiler.emit import emit
 from bpcompiler.format import _black, _format_fast, format_source
 from bpcompiler.passes import optimize
 
-sys.path.insert(0, os.path.dirname(__file__))
-from test_passes import example_args, programs, run_program  # noqa: E402
+from support.examples import example
+from support.graph_programs import programs, run_program  # noqa: E402
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples"))
-from mlp import loss  # noqa: E402
-from seed_network import seed_network  # noqa: E402
+loss = example("mlp").loss
+seed_network = example("seed_network").seed_network
 
 
 def rosenbrock(x0, x1, x2, x3, x4, x5):

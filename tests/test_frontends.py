@@ -11,8 +11,8 @@ import pytest
 
 from bpcompiler import compile_grad
 
-from opcases import frontend_reduction_cases
-from test_numpy_coverage import central_differences
+from support.fd import central_differences
+from support.opcases import frontend_reduction_cases
 
 X = np.random.default_rng(42).uniform(0.5, 1.5, (2, 3, 4))
 

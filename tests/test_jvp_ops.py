@@ -14,8 +14,7 @@ from bpcompiler.graph import add_node, new_graph
 from bpcompiler.interpret import interpret
 from bpcompiler.ops import REGISTRY, F
 
-from opcases import op_cases
-from test_ops import _autograd_lacks, reference
+from support.opcases import op_cases, reference
 
 try:  # JAX is an optional reference: these checks skip without it
     import jax

@@ -24,7 +24,7 @@ KEEP = np.array([True, False, True, True, False, True])
 TOKENS = np.array([0, 2, 2, 1, 0])  # repeated indices: gradients must accumulate
 
 
-from opcases import numeric_gradient as central_differences  # noqa: E402
+from support.fd import central_differences  # noqa: E402
 
 
 def check(f, args, wrt=None, rtol=1e-6, atol=1e-8):

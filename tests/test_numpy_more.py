@@ -10,7 +10,7 @@ import pytest
 
 from bpcompiler import compile_grad
 
-from test_scipy import check
+from support.fd import check
 
 RNG = np.random.default_rng(11)
 V = RNG.normal(size=6)

@@ -15,7 +15,8 @@ from bpcompiler.ops import REGISTRY, F, Op
 from bpcompiler.ops.registry import elementwise_rule, register
 from bpcompiler.tracer import Tracer
 
-from opcases import numeric_gradient, op_cases
+from support.fd import central_differences as numeric_gradient
+from support.opcases import autograd_lacks as _autograd_lacks, op_cases, reference
 
 CASES = op_cases()
 
@@ -29,27 +30,6 @@ def build(op, params, python, weights):
             y = op.impl(python)(*xs, **params)
         return y * weights if python else np.sum(y * weights)
     return f
-
-
-def _autograd_lacks(op, params, shapes) -> bool:
-    """Where autograd has no VJP for an op, or a wrong one (facts about autograd, not
-    about the op): JAX checks these instead."""
-    name = op.name
-    return (name == "where" and len(set(shapes)) > 1  # no sum of broadcast gradients
-            or name in ("cbrt", "clip", "fmod", "take_along_axis", "cumprod")
-            or name == "sort" and len(shapes[0]) > 1
-            or name == "norm" and params["keepdims"]  # the VJP's shape is wrong
-            or name == "tile" and len(params["reps"]) < len(shapes[0]))  # wrong VJP
-
-
-def reference(op, params, xp):
-    """The op written with namespace `xp` (its declared `Op.reference`; an elementwise
-    op's default is the ufunc of that name), or None when `xp` has no such function."""
-    if op.reference is not None:
-        return op.reference(xp, params)
-    if op.shape_rule is elementwise_rule and op.np_fn is not None and not op.cases:
-        return getattr(xp, op.np_fn.__name__, None)
-    return None
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])

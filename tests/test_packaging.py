@@ -37,7 +37,7 @@ def test_the_sdist_holds_what_its_tests_need(sdist):
         names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
         info = email.message_from_bytes(tar.extractfile(f"{sdist.name[:-7]}/PKG-INFO").read())
     for needed in ("LICENSE", "README.md", "pyproject.toml", ".pre-commit-hooks.yaml",
-                   "bpcompiler/py.typed", "tests/conftest.py", "tests/opcases.py",
+                   "bpcompiler/py.typed", "tests/conftest.py", "tests/support/opcases.py",
                    "tests/fuzz/programs.py", "examples/seed_network.py",
                    "examples/regenerate.sh", "output/seed_network_grad.py",
                    "output/seed_network_graph.svg"):

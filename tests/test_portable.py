@@ -12,6 +12,7 @@ import pytest
 
 from bpcompiler import compile_grad
 from bpcompiler.portable import TargetError, UnportableError
+from support.examples import example
 
 ROOT = Path(__file__).resolve().parent.parent
 strict = pytest.importorskip("array_api_strict")
@@ -67,8 +68,7 @@ def test_cli_compiles_for_the_target_and_records_it(tmp_path):
 
 
 def _logistic():
-    sys.path.insert(0, str(ROOT / "examples"))
-    from logistic_regression import loss
+    loss = example("logistic_regression").loss
     return compile_grad(loss, specs={"b": "float"}, target="array-api").module
 
 

@@ -14,7 +14,7 @@ from bpcompiler.bench import peak_memory
 from bpcompiler.graph import add_node, new_graph
 from bpcompiler.naming import Namespace, Statement, reuse_names
 from bpcompiler.schedule import schedule
-from handwritten import rosenbrock_floats
+from support.handwritten import rosenbrock_floats
 
 
 def float_graph(n_inputs: int):

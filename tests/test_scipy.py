@@ -12,26 +12,7 @@ import scipy.stats as st
 from scipy.special import logsumexp
 
 from bpcompiler import compile_grad
-
-
-def numeric_grad(f, x, h=1e-6):
-    x = np.array(x, dtype=float)
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[i] += h
-        down[i] -= h
-        g[i] = (f(up) - f(down)) / (2 * h)
-    return g
-
-
-def check(f, x, rtol=1e-6, atol=1e-7):
-    c = compile_grad(f, (x,))
-    for point in (x, x * 0.7 + 0.05):
-        value, (g,) = c.module.value_and_grad(point)
-        assert value == pytest.approx(f(point), rel=1e-10, abs=1e-12)
-        np.testing.assert_allclose(g, numeric_grad(f, point), rtol=rtol, atol=atol)
-    return c
+from support.fd import check
 
 
 RNG = np.random.default_rng(7)

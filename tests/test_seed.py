@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import math
-import os
 import re
 
 import pytest
 
 from bpcompiler import compile_grad
 
-import sys
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples"))
-from seed_network import seed_network  # noqa: E402
+from support.examples import example
+
+seed_network = example("seed_network").seed_network
 
 PARAMS = ("w10", "b10", "w11", "b11", "w20_0", "w20_1", "b20_0", "b20_1")
 ARGS = (0.5, 0.1, -0.3, 0.2, 0.8, -0.6, 0.05, -0.02, 1.5, -0.7)

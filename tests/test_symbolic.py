@@ -140,12 +140,26 @@ def test_a_loop_over_a_symbolic_dimension_is_refused_with_the_line():
     assert info.value.line is not None and "N" in str(info.value)
 
 
-def test_an_identity_of_the_symbolic_size_is_refused():
+def test_an_identity_of_the_symbolic_size_is_built_with_it():
     def gram(w, X):
         n = X.shape[0]
         return np.sum((X @ X.T + np.eye(n)) * w[0])
+    c = compile_grad(gram, (rng.normal(size=1), rng.normal(size=(4, 3))),
+                     specs={"X": "f64[N,3]"})
+    assert "np.eye(N)" in c.source
+    for n in (2, 7):
+        w, X = rng.normal(size=1), rng.normal(size=(n, 3))
+        assert c.module.forward(w, X) == pytest.approx(gram(w, X), rel=1e-12)
+        d_w = c.module.grad(w, X)[0]
+        assert d_w == pytest.approx([np.sum(X @ X.T + np.eye(n))], rel=1e-12)
+
+
+def test_a_constant_that_changes_with_the_size_otherwise_is_refused():
+    def weighted(w, X):
+        n = X.shape[0]
+        return np.sum(X * w[0] * np.sqrt(np.arange(n) + 1.0)[:, None])
     with pytest.raises(CompileError, match="N"):
-        compile_grad(gram, (rng.normal(size=1), rng.normal(size=(4, 3))),
+        compile_grad(weighted, (rng.normal(size=1), rng.normal(size=(4, 3))),
                      specs={"X": "f64[N,3]"})
 
 

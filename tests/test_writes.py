@@ -10,7 +10,7 @@ import scipy.optimize
 
 from bpcompiler import InPlaceMutationError, UnsupportedOperationError, compile_grad
 
-from test_scipy import check
+from support.fd import check
 
 RNG = np.random.default_rng(3)
 

@@ -11,8 +11,9 @@ from ..interpret import evaluate_node
 from ..ops import REGISTRY
 from ..ops.reductions import kept_shape
 from ..ops.registry import Aval, elementwise_rule
+from ..named import NamedFloat, named_scalar
 from .fold import MAX_FOLDED_SIZE
-from .rebuild import constant, is_const_equal, new, rebuild
+from .rebuild import constant, hashable, is_const_equal, new, rebuild
 
 # Phases of derivative nodes (adjoints, forward-mode tangents): a zero there is a
 # symbolic zero, so products with it vanish.
@@ -249,7 +250,7 @@ def _fold_through_broadcast(h, attrs, ops):
 def _python_const(h, node):
     a = h._node[node]
     return a["params"]["value"] if a["op"] == "const" and a["python"] and \
-        type(a["params"]["value"]) is float else None
+        type(a["params"]["value"]) in (float, NamedFloat) else None
 
 
 def _merge_scales(h, attrs, ops):
@@ -290,8 +291,8 @@ def _factor_scale(h, attrs, ops):
             return None
         terms.append(term)
     (a, c), (b, d) = terms
-    if _python_const(h, c) != _python_const(h, d):
-        return None
+    if hashable(_python_const(h, c)) != hashable(_python_const(h, d)):
+        return None  # (2.0 and 2.0 * EPSILON are different constants: named.py)
     inner = new(attrs["op"], (a, b), {}, attrs)
     return dict(attrs, op="multiply", args=(inner, c), params={})
 
@@ -340,7 +341,9 @@ def _scalarize_constants(h, attrs):
         if c["op"] != "const" or c["python"] or np.size(c["params"]["value"]) != 1 \
                 or c["dtype"] not in ("float64", "int64", "bool"):
             continue
-        value = np.asarray(c["params"]["value"]).reshape(()).item()
+        value = named_scalar(c["params"]["value"])
+        if not isinstance(value, NamedFloat):  # (which is a Python float already)
+            value = np.asarray(value).reshape(()).item()
         avals = [Aval((), b["dtype"], True) if isinstance(b, dict) else
                  Aval(nodes[b]["shape"], nodes[b]["dtype"], nodes[b]["python"])
                  for b in args]

@@ -23,6 +23,7 @@ import networkx as nx
 import numpy as np
 
 from ..graph import add_node, empty_like, outputs
+from ..named import NamedFloat, named_scalar
 
 Rule = Callable[[nx.DiGraph, dict], "int | dict | None"]
 
@@ -184,6 +185,9 @@ def hashable(value):
     if isinstance(value, (np.ndarray, np.generic)):
         array = np.asarray(value)
         return ("array", array.dtype.name, array.shape, array.tobytes())
+    if isinstance(named_scalar(value), NamedFloat):  # 0.01 and L2 stay apart (named.py)
+        return ("named", np.shape(value), named_scalar(value).printed().text,
+                float(named_scalar(value)).hex())
     if isinstance(value, float):
         return ("float", value.hex())
     if isinstance(value, (bool, int)):
@@ -207,4 +211,6 @@ def is_const_equal(g: nx.DiGraph, node: int, number: float) -> bool:
         return False
     if type(value) in (float, int, bool):  # NOTE: the common case, without NumPy's overhead
         return value == number
+    if isinstance(named_scalar(value), NamedFloat):
+        return False  # `x * EPSILON` stays, whatever EPSILON is today (named.py)
     return bool(np.all(np.asarray(value) == number))

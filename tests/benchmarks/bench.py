@@ -45,7 +45,7 @@ sys.path.insert(0, os.path.join(ROOT, "examples"))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 
 from bpcompiler import compile_grad  # noqa: E402
-from handwritten import rosenbrock_floats  # noqa: E402
+from support.handwritten import rosenbrock_floats  # noqa: E402
 from bpcompiler.bench import (format_bytes, format_seconds, measure_interleaved,  # noqa: E402
                               peak_memory)
 

@@ -7,8 +7,6 @@ their own `cases` in the registry. Values are drawn from each operand's declared
 
 from __future__ import annotations
 
-import numpy as np
-
 from bpcompiler.ops import REGISTRY
 from bpcompiler.ops.registry import elementwise_rule
 
@@ -61,16 +59,22 @@ def frontend_reduction_cases():
     return out
 
 
-def numeric_gradient(f, args, i, h=1e-6):
-    """Element-by-element central differences of `f` with respect to `args[i]`, in float64
-    (a Python-float argument stays a Python float)."""
-    x = np.asarray(args[i], dtype=np.float64)
-    out = np.zeros(x.shape)
-    for k in np.ndindex(x.shape):
-        step = np.zeros(x.shape)
-        step[k] = h
-        plus, minus = list(args), list(args)
-        plus[i] = x + step if x.shape else float(x + h)
-        minus[i] = x - step if x.shape else float(x - h)
-        out[k] = (f(*plus) - f(*minus)) / (2 * h)
-    return out
+def autograd_lacks(op, params, shapes) -> bool:
+    """Where autograd has no VJP for an op, or a wrong one (facts about autograd, not
+    about the op): JAX checks these instead."""
+    name = op.name
+    return (name == "where" and len(set(shapes)) > 1  # no sum of broadcast gradients
+            or name in ("cbrt", "clip", "fmod", "take_along_axis", "cumprod")
+            or name == "sort" and len(shapes[0]) > 1
+            or name == "norm" and params["keepdims"]  # the VJP's shape is wrong
+            or name == "tile" and len(params["reps"]) < len(shapes[0]))  # wrong VJP
+
+
+def reference(op, params, xp):
+    """The op written with namespace `xp` (its declared `Op.reference`; an elementwise
+    op's default is the ufunc of that name), or None when `xp` has no such function."""
+    if op.reference is not None:
+        return op.reference(xp, params)
+    if op.shape_rule is elementwise_rule and op.np_fn is not None and not op.cases:
+        return getattr(xp, op.np_fn.__name__, None)
+    return None

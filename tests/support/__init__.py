@@ -1,0 +1,1 @@
+"""Helpers the tests share (importable because pytest puts tests/ on the path)."""
