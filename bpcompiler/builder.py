@@ -15,7 +15,8 @@ import numpy as np
 
 from .errors import (CompileError, ConstantTooLargeError, TraceLimitError,
                      UnsupportedOperationError)
-from .graph import add_node
+from .graph import MULTI_DTYPE, add_node
+from .ops.multi import proj_params
 from .ops.registry import PREC_ATOM, REGISTRY, Aval, Expr, dtype_name
 from .tracer import Tracer
 
@@ -120,7 +121,7 @@ class Builder:
             python = name == "to_float" or all(a.python for a in avals) and \
                 op.py_fn is not None  # (float() always gives a Python float)
         if self.phase == "forward" and attrs and all(a["op"] == "const" for a in attrs) and \
-                any(isinstance(v, Tracer) for v in operands):
+                any(isinstance(v, Tracer) for v in operands) and not op.outputs:
             folded = self._fold(op, attrs, params, python)
             if folded is not None:
                 return folded
@@ -132,9 +133,37 @@ class Builder:
             if exc.file is None:
                 exc.__init__(exc.problem, file=file, line=line, hint=exc.hint)
             raise
+        if op.outputs:  # one node for the tuple, a proj node per field (ops/multi.py)
+            node = add_node(self.graph, name, nodes, params, shape=(), dtype=MULTI_DTYPE,
+                            python=False, phase=self.phase, file=file, line=line)
+            return self.parts(node, tuple(zip(shape, dtype)))
         node = add_node(self.graph, name, nodes, params, shape=shape, dtype=dtype,
                         python=python, phase=self.phase, file=file, line=line)
         return self.tracer(node)
+
+    def parts(self, whole: int, avals: tuple | None = None) -> tuple:
+        """The fields of multi-output node `whole` as tracers: its proj nodes, those the
+        graph lacks built (with `avals`, the (shape, dtype) of each, or from the rule)."""
+        op = REGISTRY[self.graph._node[whole]["op"]]
+        found = {}
+        for user in self.graph._succ[whole]:
+            attrs = self.graph._node[user]
+            if attrs["op"] == "proj":
+                found.setdefault(attrs["params"]["index"], user)
+        if avals is None and len(found) < len(op.outputs):
+            attrs = self.graph._node[whole]
+            operands = [self.graph._node[a] for a in attrs["args"]]
+            shapes, dtypes = op.shape_rule(op, [Aval(a["shape"], a["dtype"], a["python"])
+                                                for a in operands], attrs["params"], False)
+            avals = tuple(zip(shapes, dtypes))
+        out = []
+        for i in range(len(op.outputs)):
+            if i in found:
+                out.append(self.tracer(found[i]))
+            else:
+                out.append(self.apply("proj", (self.tracer(whole),),
+                                      proj_params(op, i, *avals[i]), python=False))
+        return tuple(out)
 
     def _fold(self, op, attrs, params, python):
         """An op on constant tracers (np.zeros(n) in traced code, see ops/update.py) is

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .graph import MULTI_DTYPE
 from .ops import REGISTRY
 
 
@@ -17,6 +18,8 @@ def evaluate_node(attrs: dict, operand_values: list):
 
 
 def _as_kind(value, attrs):
+    if attrs["dtype"] == MULTI_DTYPE:  # a tuple of arrays, each read by a proj node
+        return value
     if attrs["python"]:
         return {"float64": float, "int64": int, "bool": bool}[attrs["dtype"]](value)
     if np.ndim(value) == 0:
@@ -116,6 +119,8 @@ def interpret_complex(g, args, batched: bool = False, real: dict | None = None,
         if not any(a in complex_nodes for a in operands):
             values[node] = _real_node(attrs, vals, batched)
             continue
+        if attrs["dtype"] == MULTI_DTYPE:
+            raise NotAnalytic(attrs)  # a decomposition (of float parts): no complex step
         if ctype is None:  # a comparison, an index: from the real parts
             values[node] = _real_node(attrs, [np.real(v) for v in vals], batched)
             continue

@@ -1,0 +1,145 @@
+"""det, inv and solve, and what the other matrix modules share: `swap_last`, the shape
+rule from identity stand-ins, `square` (the front ends' check) and `linalg_op`, the
+declaration of a one-result matrix function.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ShapeError
+from .registry import PREC_ATOM, Expr, F, Op, numpy_function, register
+from .shape import _builder, _refuse
+
+
+def swap_last(x):
+    """The matrix transpose of (a stack of) matrices."""
+    axes = list(range(x.ndim))
+    axes[-1], axes[-2] = axes[-2], axes[-1]
+    return F.transpose(x, axes=tuple(axes))
+
+
+_swap_last = swap_last
+
+
+def _expand2(t):
+    """A batch of scalars as (..., 1, 1), to scale a batch of matrices."""
+    return F.reshape(t, shape=t.shape + (1, 1))
+
+
+def _det_vjp(g, y, x):
+    # d det / dX = det * inv(X)^T. NOTE: needs an invertible X.
+    return (_expand2(g * y) * _swap_last(F.inv(x)),)
+
+
+def _last_two(x):
+    return (x.ndim - 2, x.ndim - 1)
+
+
+def _det_jvp(tangents, y, x):
+    # d det = det * trace(inv(X) dX). NOTE: needs an invertible X, as the VJP.
+    return y * F.sum(_swap_last(F.inv(x)) * tangents[0], axis=_last_two(x), keepdims=False)
+
+
+def _inv_jvp(tangents, y, x):
+    return -F.matmul(F.matmul(y, tangents[0]), y)
+
+
+def _solve_jvp(tangents, y, a, b):
+    # x = A^-1 b: dx = A^-1 (db - dA x).
+    ta, tb = tangents
+    rhs = tb
+    if ta is not None:
+        if b.ndim == 1:  # x is one vector per matrix: dA x as a sum over the last axis
+            dax = F.sum(ta * F.reshape(y, shape=y.shape[:-1] + (1,) + y.shape[-1:]),
+                        axis=(max(ta.ndim, y.ndim + 1) - 1,), keepdims=False)
+        else:
+            dax = F.matmul(ta, y)
+        rhs = -dax if rhs is None else rhs - dax
+    if b.ndim == 1 and rhs.ndim > 1:  # solve each row of rhs as a column
+        column = F.solve(a, F.reshape(rhs, shape=rhs.shape + (1,)))
+        return F.reshape(column, shape=rhs.shape)
+    return F.solve(a, rhs)
+
+
+def _inv_vjp(g, y, x):
+    yt = _swap_last(y)
+    return (-F.matmul(F.matmul(yt, g), yt),)
+
+
+def _solve_vjp(g, y, a, b):
+    at = _swap_last(a)
+    if b.ndim == 1:
+        # NOTE: b is one vector even for a stack of matrices, but g then has the stack's
+        # shape (..., n), which solve would read as a stack of (n, k) matrices: solve
+        # for g as columns.
+        gb = F.solve(at, g) if a.ndim == 2 else \
+            F.reshape(F.solve(at, F.reshape(g, shape=g.shape + (1,))), shape=g.shape)
+        return (-(F.reshape(gb, shape=gb.shape + (1,)) *
+                  F.reshape(y, shape=y.shape[:-1] + (1,) + y.shape[-1:])), gb)
+    gb = F.solve(at, g)
+    return (-F.matmul(gb, _swap_last(y)), gb)
+
+
+def _matrix_rule(op, avals, params, python):
+    """Shape and dtype from identity stand-ins (ones would be singular)."""
+    dummies = []
+    for a in avals:
+        if len(a.shape) >= 2 and a.shape[-1] == a.shape[-2]:
+            dummies.append(np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape))
+        else:
+            dummies.append(np.broadcast_to(np.ones((), dtype=a.dtype), a.shape))
+    try:
+        result = op.np_fn(*dummies)
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        listed = ", ".join(str(a.shape) for a in avals)
+        raise ShapeError(f"{op.name} cannot take operands of shapes {listed}: {exc}")
+    return tuple(np.shape(result)), np.asarray(result).dtype.name
+
+
+def _linalg(name, fn, vjp, spelled, cases, doc="", differentiable=True, arity=1, shape=None,
+            reference=None, jvp=None):
+    register(Op(name=name, arity=arity, np_fn=fn, py_fn=None,
+                spell=lambda args, params, aval: Expr(
+                    spelled.format(*(a.text for a in args)), PREC_ATOM),
+                shape_rule=shape or _matrix_rule, vjp=vjp, jvp=jvp,
+                differentiable=differentiable,
+                spellings=(spelled.split("(")[0],),
+                cases=cases, doc=doc, domain="matrix", reference=reference))
+
+
+_SQUARE = ((((3, 3),), {}), (((2, 2, 2),), {}), (((1, 1),), {}))
+_linalg("det", np.linalg.det, _det_vjp, "np.linalg.det({0})", _SQUARE,
+        doc="the rule uses inv(X): X must be invertible", jvp=_det_jvp,
+        reference=lambda xp, p: xp.linalg.det)
+_linalg("inv", np.linalg.inv, _inv_vjp, "np.linalg.inv({0})", _SQUARE, jvp=_inv_jvp,
+        reference=lambda xp, p: xp.linalg.inv)
+_linalg("solve", np.linalg.solve, _solve_vjp, "np.linalg.solve({0}, {1})",
+        ((((3, 3), (3,)), {}), (((3, 3), (3, 2)), {}), (((2, 3, 3), (2, 3, 1)), {})), arity=2,
+        jvp=_solve_jvp,
+        reference=lambda xp, p: xp.linalg.solve)
+
+
+def square(name, x):
+    """Refuse (naming the user's line) unless `x` is a (stack of) square matrices."""
+    shape = np.shape(x)
+    if len(shape) < 2 or shape[-1] != shape[-2]:
+        _refuse(ShapeError, f"np.linalg.{name} needs square matrices, got shape {shape}")
+
+
+@numpy_function(np.linalg.det)
+def _np_det(a):
+    square("det", a)
+    return _builder().apply("det", (a,), python=False)
+
+
+@numpy_function(np.linalg.inv)
+def _np_inv(a):
+    square("inv", a)
+    return _builder().apply("inv", (a,), python=False)
+
+
+@numpy_function(np.linalg.solve)
+def _np_solve(a, b):
+    square("solve", a)
+    return _builder().apply("solve", (a, b), python=False)
