@@ -24,8 +24,8 @@ def op_cases():
     """(id, op, operand shapes, params, dtype, python) for every testable op."""
     out = []
     for name, op in sorted(REGISTRY.items()):
-        if op.arity == 0 or not op.differentiable:
-            continue
+        if op.arity == 0 or not op.differentiable or name == "proj":
+            continue  # (proj, a field of a multi-output op, is tested with each of them)
         if op.shape_rule is elementwise_rule and not op.cases:
             cases = [(shapes, {}) for shapes in ELEMENTWISE_SHAPES[op.arity]]
         else:
@@ -59,6 +59,33 @@ def frontend_reduction_cases():
                     out.append((f"{'.' if method else 'np.'}{name}-axis={axis}-"
                                 f"keepdims={keepdims}", name, axis, keepdims, method))
     return out
+
+
+def fields(op, y) -> tuple:
+    """An op's result as a tuple of arrays: its fields for a multi-output op (eigh)."""
+    return tuple(y) if op.outputs else (y,)
+
+
+def weighed(op, y, weights, python=False):
+    """sum(weights * y) (a multi-output op: the sum of that over its fields, `weights`
+    one array per field), the scalar the generated gradient tests differentiate."""
+    if python:
+        return y * weights
+    if not op.outputs:
+        return np.sum(y * weights)
+    return sum(np.sum(part * w) for part, w in zip(y, weights))
+
+
+def weights_for(op, avals, params, python, dtype, rng):
+    """Random weights of the op's result's shape (one array per field of a multi-output
+    op), in `dtype`."""
+    if python:
+        return 0.7
+    shapes = op.shape_rule(op, avals, params, python)[0]
+    if not op.outputs:
+        shapes = (shapes,)
+    ws = tuple(np.asarray(rng.uniform(-1, 1, size=s), dtype=dtype) for s in shapes)
+    return ws if op.outputs else ws[0]
 
 
 def numeric_gradient(f, args, i, h=1e-6):

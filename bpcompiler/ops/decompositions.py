@@ -12,7 +12,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import ShapeError, UnsupportedOperationError
 from .inverse import square, swap_last
 from .registry import PREC_ATOM, Expr, F, Op, numpy_function, register
 from .shape import _builder, _refuse
@@ -169,3 +169,168 @@ def _np_eigvalsh(a, UPLO="L"):
 
 
 EighResult = namedtuple("EighResult", "eigenvalues eigenvectors")
+
+
+# -- qr: A = Q R, Q with orthonormal columns, R upper triangular (reduced, m >= n) ------
+def _right_solve_rt(x, r):
+    """x @ inv(R).T, as a solve: solve(R, x.T).T."""
+    return swap_last(F.solve(r, swap_last(x)))
+
+
+def _symmetrized_lower(m):
+    """The symmetric matrix with m's lower triangle: tril(m) + tril(m, -1).T."""
+    strict, diagonal = _triangles(m.shape[-1], False)
+    lower = F.where(strict, m, 0.0)
+    return lower + swap_last(lower) + F.where(diagonal, m, 0.0)
+
+
+def _qr_vjp(g, y, a, mode):
+    # With M = R gR^T - gQ^T Q: gA = (gQ + Q sym(tril M)) R^-T (m >= n).
+    gq, gr = g
+    q, r = y
+    m = None if gr is None else F.matmul(r, swap_last(gr))
+    if gq is not None:
+        qtq = F.matmul(swap_last(gq), q)
+        m = -qtq if m is None else m - qtq
+    inner = F.matmul(q, _symmetrized_lower(m))
+    return (_right_solve_rt(inner if gq is None else gq + inner, r),)
+
+
+def _qr_jvp(tangents, y, a, mode):
+    # With C = Q^T dA R^-1 and W = tril(C, -1) - tril(C, -1)^T (skew):
+    # dQ = Q (W - C) + dA R^-1, dR = (C - W) R.
+    q, r = y
+    n = r.shape[-1]
+    da_rinv = F.solve(swap_last(r), swap_last(tangents[0]))  # (dA R^-1)^T
+    da_rinv = swap_last(da_rinv)
+    c = F.matmul(swap_last(q), da_rinv)
+    strict = np.tril(np.ones((n, n), dtype=bool), -1)
+    lower = F.where(strict, c, 0.0)
+    w = lower - swap_last(lower)
+    return F.matmul(q, w - c) + da_rinv, F.matmul(c - w, r)
+
+
+_TALL = ((((3, 3),), {"mode": "reduced"}), (((4, 2),), {"mode": "reduced"}),
+         (((2, 4, 3),), {"mode": "reduced"}))
+decomposition("qr", lambda x, mode: np.linalg.qr(x, mode=mode), ("Q", "R"), _qr_vjp, _qr_jvp,
+              _TALL, defaults={"mode": "reduced"}, spelled="np.linalg.qr",
+              reference=lambda xp, p: lambda x: xp.linalg.qr(x),
+              doc="reduced, of square and tall matrices (more rows than columns)")
+
+
+@numpy_function(np.linalg.qr)
+def _np_qr(a, mode="reduced"):
+    shape = np.shape(a)
+    if len(shape) < 2 or shape[-2] < shape[-1]:
+        _refuse(ShapeError, f"np.linalg.qr of shape {shape}: only square and tall matrices "
+                            "(rows >= columns) have a gradient here",
+                "factor the transpose: Q, R = np.linalg.qr(A.T) gives A = R.T @ Q.T")
+    if mode not in ("reduced", "r") and not (mode == "complete" and shape[-2] == shape[-1]):
+        _refuse(UnsupportedOperationError, f"np.linalg.qr(..., mode={mode!r})",
+                "use mode='reduced' (the default) or 'r'")
+    q, r = _builder().apply("qr", (a,), {"mode": "reduced"}, python=False)
+    return r if mode == "r" else QRResult(q, r)
+
+
+QRResult = namedtuple("QRResult", "Q R")
+
+
+# -- svd: A = U diag(S) Vh, the reduced factors (full_matrices=False) ------------------
+def _svd_gaps(s):
+    """F_ij = 1 / (s_j^2 - s_i^2) off the diagonal, 0 on it. NOTE: infinite where
+    singular values repeat (the singular vectors are not unique there)."""
+    return _inverse_gaps(s * s)
+
+
+def _svd_vjp(g, y, a, full_matrices):
+    # gA = U [(J + J^T) S + diag(gS) + S (K + K^T)] V^T, J = F o (U^T gU) and
+    # K = F o (V^T gV), plus, for a tall A, (I - U U^T) gU S^-1 V^T and, for a wide one,
+    # U S^-1 gV^T (I - V V^T) (Townsend, "Differentiating the SVD", 2016).
+    gu, gs, gvh = g
+    u, s, vh = y
+    m, n = a.shape[-2], a.shape[-1]
+    inner = None if gs is None else F.reshape(gs, shape=gs.shape + (1,)) * np.eye(s.shape[-1])
+    ut, v = swap_last(u), swap_last(vh)
+    if gu is not None:
+        j = _svd_gaps(s) * F.matmul(ut, gu)
+        term = (j + swap_last(j)) * _rows(s)
+        inner = term if inner is None else inner + term
+    gv = None if gvh is None else swap_last(gvh)
+    if gv is not None:
+        k = _svd_gaps(s) * F.matmul(vh, gv)
+        term = F.reshape(s, shape=s.shape + (1,)) * (k + swap_last(k))
+        inner = term if inner is None else inner + term
+    out = F.matmul(F.matmul(u, inner), vh)
+    if gu is not None and m > n:
+        rest = gu - F.matmul(u, F.matmul(ut, gu))
+        out = out + F.matmul(rest / _rows(s), vh)
+    if gv is not None and n > m:
+        rest = gv - F.matmul(v, F.matmul(vh, gv))
+        out = out + F.matmul(u / _rows(s), swap_last(rest))
+    return (out,)
+
+
+def _svd_jvp(tangents, y, a, full_matrices):
+    # With dP = U^T dA V: dS = diag(dP), dU = U (F o (dP S + S dP^T)) and
+    # dV = V (F o (S dP + dP^T S)), plus the parts outside the span of U (or V).
+    u, s, vh = y
+    da = tangents[0]
+    m, n = a.shape[-2], a.shape[-1]
+    ut, v = swap_last(u), swap_last(vh)
+    dp = F.matmul(F.matmul(ut, da), v)
+    ds = F.sum(dp * np.eye(s.shape[-1]), axis=(dp.ndim - 1,), keepdims=False)
+    gaps, column = _svd_gaps(s), F.reshape(s, shape=s.shape + (1,))
+    dps = dp * _rows(s)
+    sdp = column * dp
+    du = F.matmul(u, gaps * (dps + swap_last(dps)))
+    dv = F.matmul(v, gaps * (sdp + swap_last(sdp)))
+    if m > n:
+        dav = F.matmul(da, v)
+        du = du + (dav - F.matmul(u, F.matmul(ut, dav))) / _rows(s)
+    if n > m:
+        datu = F.matmul(swap_last(da), u)
+        dv = dv + (datu - F.matmul(v, F.matmul(vh, datu))) / _rows(s)
+    return du, ds, swap_last(dv)
+
+
+_ANY = ((((3, 3),), {"full_matrices": False}), (((4, 2),), {"full_matrices": False}),
+        (((2, 4),), {"full_matrices": False}), (((2, 3, 2),), {"full_matrices": False}))
+decomposition("svd", lambda x, full_matrices: np.linalg.svd(x, full_matrices=full_matrices),
+              ("U", "S", "Vh"), _svd_vjp, _svd_jvp, _ANY, spelled="np.linalg.svd",
+              reference=lambda xp, p: lambda x: xp.linalg.svd(x, full_matrices=False),
+              doc="the reduced factors (full_matrices=False); the gradient needs distinct "
+                  "nonzero singular values, as the factors are not unique otherwise")
+
+
+def singular_values(a):
+    """The singular values of (a stack of) matrices, largest first: the svd node's S."""
+    shape = np.shape(a)
+    if len(shape) < 2:
+        _refuse(ShapeError, f"singular values need a matrix, got shape {shape}")
+    return _builder().apply("svd", (a,), {"full_matrices": False}, python=False)[1]
+
+
+@numpy_function(np.linalg.svd)
+def _np_svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+    if hermitian:
+        _refuse(UnsupportedOperationError, "np.linalg.svd(..., hermitian=True)",
+                "use np.linalg.eigh for symmetric matrices, or drop hermitian=")
+    if not compute_uv:
+        return singular_values(a)
+    shape = np.shape(a)
+    if full_matrices and len(shape) >= 2 and shape[-1] != shape[-2]:
+        _refuse(UnsupportedOperationError, "np.linalg.svd with full_matrices=True of a "
+                f"non-square matrix (shape {shape}): the extra singular vectors are not "
+                "unique, so they have no gradient",
+                "pass full_matrices=False (the reduced factors)")
+    if len(shape) < 2:
+        singular_values(a)  # (refuses)
+    return SVDResult(*_builder().apply("svd", (a,), {"full_matrices": False}, python=False))
+
+
+@numpy_function(np.linalg.svdvals)
+def _np_svdvals(x, /):
+    return singular_values(x)
+
+
+SVDResult = namedtuple("SVDResult", "U S Vh")
