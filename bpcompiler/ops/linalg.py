@@ -222,9 +222,11 @@ def _np_norm(x, ord=None, axis=None, keepdims=False):
             _refuse(ShapeError, "the Frobenius norm needs a matrix (two axes)")
         return b.apply("norm", (x,), {"axis": normalized, "keepdims": bool(keepdims)},
                        python=False)
+    if len(axes) == 2:
+        return _matrix_norm(x, ord, axes, keepdims)
     if len(axes) != 1:
-        _refuse(UnsupportedOperationError, f"np.linalg.norm of a matrix with ord={ord!r}",
-                "spectral and nuclear norms need an SVD; use ord=None (Frobenius)")
+        _refuse(ShapeError, f"np.linalg.norm with ord={ord!r} over {len(axes)} axes",
+                "pass axis= one axis (a vector norm) or two (a matrix norm)")
     ax = {"axis": axes, "keepdims": bool(keepdims)}
     magnitude = b.apply("absolute", (x,), python=False)
     if ord == np.inf:
@@ -238,6 +240,32 @@ def _np_norm(x, ord=None, axis=None, keepdims=False):
         return total ** (1.0 / float(ord))
     _refuse(UnsupportedOperationError, f"np.linalg.norm with ord={ord!r}",
             "use ord=None, 1, 2, inf, -inf or a positive p")
+
+
+def _matrix_norm(x, ord, axes, keepdims):
+    """The matrix norms beyond Frobenius: 2 and -2 (the largest and smallest singular
+    value), 'nuc' (their sum), and 1, -1, inf, -inf (column or row sums of |x|)."""
+    from .decompositions import singular_values
+    from .shape import _np_moveaxis, _reshape
+    if axes[0] == axes[1]:
+        _refuse(ShapeError, "np.linalg.norm: the two axes of a matrix norm must differ")
+    if ord in (1, -1, np.inf, -np.inf):
+        rows, columns = axes if ord in (1, -1) else axes[::-1]
+        sums = np.sum(abs(x), axis=rows, keepdims=True)  # (traced: the tracer dispatches)
+        result = (np.max if ord > 0 else np.min)(sums, axis=columns, keepdims=True)
+    elif ord in (2, -2, "nuc"):
+        s = singular_values(_np_moveaxis(x, axes, (-2, -1)))
+        result = s[..., 0] if ord == 2 else s[..., -1] if ord == -2 else np.sum(s, axis=-1)
+        kept = [n for i, n in enumerate(np.shape(x)) if i not in axes]
+        for i in sorted(axes):  # (as keepdims=True would leave it)
+            kept.insert(i, 1)
+        result = _reshape(result, tuple(kept))
+    else:
+        _refuse(UnsupportedOperationError, f"np.linalg.norm of a matrix with ord={ord!r}",
+                "use ord=None or 'fro', 'nuc', 1, -1, 2, -2, inf or -inf")
+    if keepdims:
+        return result
+    return _reshape(result, tuple(n for i, n in enumerate(np.shape(x)) if i not in axes))
 
 
 # -- front ends written with the ops above ------------------------------------------------
