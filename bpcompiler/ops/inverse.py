@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import ShapeError, UnsupportedOperationError
 from .registry import PREC_ATOM, Expr, F, Op, numpy_function, register
 from .shape import _builder, _refuse
 
@@ -27,9 +27,24 @@ def _expand2(t):
     return F.reshape(t, shape=t.shape + (1, 1))
 
 
+def _rows(t):
+    """A batch of vectors as (..., 1, n): one row per matrix, to scale its columns."""
+    return F.reshape(t, shape=t.shape[:-1] + (1,) + t.shape[-1:])
+
+
+def _cofactors(x):
+    """The cofactor matrix adj(X).T, d det / dX, defined at singular X too: with
+    X = U S Vh, it is det(U) det(Vh) U diag(prod_{j != i} s_j) Vh."""
+    u, s, vh = F.svd(x, full_matrices=False)
+    n = s.shape[-1]
+    others = F.prod(F.where(np.eye(n, dtype=bool), 1.0, _rows(s)), axis=(s.ndim,),
+                    keepdims=False)
+    sign = F.slogdet(u)[0] * F.slogdet(vh)[0]  # +-1: U and Vh are orthogonal
+    return _expand2(sign) * F.matmul(u * _rows(others), vh)
+
+
 def _det_vjp(g, y, x):
-    # d det / dX = det * inv(X)^T. NOTE: needs an invertible X.
-    return (_expand2(g * y) * _swap_last(F.inv(x)),)
+    return (_expand2(g) * _cofactors(x),)
 
 
 def _last_two(x):
@@ -37,8 +52,8 @@ def _last_two(x):
 
 
 def _det_jvp(tangents, y, x):
-    # d det = det * trace(inv(X) dX). NOTE: needs an invertible X, as the VJP.
-    return y * F.sum(_swap_last(F.inv(x)) * tangents[0], axis=_last_two(x), keepdims=False)
+    # d det = trace(adj(X) dX) = sum(cofactors * dX)
+    return F.sum(_cofactors(x) * tangents[0], axis=_last_two(x), keepdims=False)
 
 
 def _inv_jvp(tangents, y, x):
@@ -110,7 +125,8 @@ def _linalg(name, fn, vjp, spelled, cases, doc="", differentiable=True, arity=1,
 
 _SQUARE = ((((3, 3),), {}), (((2, 2, 2),), {}), (((1, 1),), {}))
 _linalg("det", np.linalg.det, _det_vjp, "np.linalg.det({0})", _SQUARE,
-        doc="the rule uses inv(X): X must be invertible", jvp=_det_jvp,
+        doc="the gradient is the cofactor matrix (from an SVD): defined at singular X too",
+        jvp=_det_jvp,
         reference=lambda xp, p: xp.linalg.det)
 _linalg("inv", np.linalg.inv, _inv_vjp, "np.linalg.inv({0})", _SQUARE, jvp=_inv_jvp,
         reference=lambda xp, p: xp.linalg.inv)
@@ -118,6 +134,37 @@ _linalg("solve", np.linalg.solve, _solve_vjp, "np.linalg.solve({0}, {1})",
         ((((3, 3), (3,)), {}), (((3, 3), (3, 2)), {}), (((2, 3, 3), (2, 3, 1)), {})), arity=2,
         jvp=_solve_jvp,
         reference=lambda xp, p: xp.linalg.solve)
+
+
+def _pinv_jvp(tangents, p, a):
+    # dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P (full rank).
+    da = tangents[0]
+    pt, dat = swap_last(p), swap_last(da)
+    left = F.matmul(p, pt)  # P P^T
+    right = F.matmul(pt, p)  # P^T P
+    return -F.matmul(F.matmul(p, da), p) + \
+        F.matmul(F.matmul(left, dat), _minus_product(a, p)) + \
+        F.matmul(F.matmul(_minus_product(p, a), dat), right)
+
+
+def _minus_product(a, b):
+    """I - a @ b."""
+    ab = F.matmul(a, b)
+    return np.eye(ab.shape[-1]) - ab
+
+
+def _pinv_vjp(g, p, a):
+    # The transpose of the JVP: -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A).
+    pt, gt = swap_last(p), swap_last(g)
+    return (-F.matmul(F.matmul(pt, g), pt) +
+            F.matmul(F.matmul(_minus_product(a, p), gt), F.matmul(p, pt)) +
+            F.matmul(F.matmul(F.matmul(pt, p), gt), _minus_product(p, a)),)
+
+
+_linalg("pinv", np.linalg.pinv, _pinv_vjp, "np.linalg.pinv({0})",
+        ((((3, 3),), {}), (((4, 2),), {}), (((2, 4),), {}), (((2, 3, 2),), {})),
+        jvp=_pinv_jvp, reference=lambda xp, p: xp.linalg.pinv,
+        doc="of full-rank matrices (the pseudo-inverse jumps where the rank drops)")
 
 
 def square(name, x):
@@ -143,3 +190,13 @@ def _np_inv(a):
 def _np_solve(a, b):
     square("solve", a)
     return _builder().apply("solve", (a, b), python=False)
+
+
+@numpy_function(np.linalg.pinv)
+def _np_pinv(a, rcond=None, hermitian=False, *, rtol=None):
+    if len(np.shape(a)) < 2:
+        _refuse(ShapeError, f"np.linalg.pinv needs a matrix, got shape {np.shape(a)}")
+    if rcond is not None or hermitian or rtol is not None:
+        _refuse(UnsupportedOperationError, "np.linalg.pinv with rcond=, rtol= or hermitian=",
+                "drop the argument: the gradient is that of a full-rank pseudo-inverse")
+    return _builder().apply("pinv", (a,), python=False)
