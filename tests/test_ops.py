@@ -36,7 +36,7 @@ def _autograd_lacks(op, params, shapes) -> bool:
     about the op): JAX checks these instead."""
     name = op.name
     return (name == "where" and len(set(shapes)) > 1  # no sum of broadcast gradients
-            or name in ("cbrt", "clip", "fmod", "take_along_axis", "cumprod", "qr")
+            or name in ("cbrt", "clip", "fmod", "take_along_axis", "cumprod", "qr", "lstsq")
             or name == "sort" and len(shapes[0]) > 1
             or name == "norm" and params["keepdims"]  # the VJP's shape is wrong
             or name == "tile" and len(params["reps"]) < len(shapes[0]))  # wrong VJP

@@ -22,10 +22,9 @@ def _parts_rule(op, avals, params, python):
     """Each field's (shape, dtype), from NumPy's result on identity stand-ins."""
     dummies = []
     for a in avals:
-        if len(a.shape) >= 2 and a.shape[-1] == a.shape[-2]:
-            dummies.append(np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape))
-        else:
-            dummies.append(np.broadcast_to(np.eye(*a.shape[-2:], dtype=a.dtype), a.shape))
+        eye = np.eye(*a.shape[-2:], dtype=a.dtype) if len(a.shape) >= 2 else \
+            np.ones((), dtype=a.dtype)  # (full rank: a rectangular one has ones on its diagonal)
+        dummies.append(np.broadcast_to(eye, a.shape))
     try:
         result = tuple(op.np_fn(*dummies, **params))
     except (ValueError, np.linalg.LinAlgError) as exc:
@@ -40,15 +39,17 @@ def _keywords(params, defaults) -> str:
 
 
 def decomposition(name, fn, fields, vjp, jvp, cases, *, spelled=None, doc="", defaults=None,
-                  reference=None, domain="matrix", attributes=True):
+                  reference=None, domain="matrix", attributes=True, arity=1, spellings=()):
     """Register NumPy function `fn` (spelled `np.linalg.<name>`, keyword params that
     differ from `defaults` written out) as one node with `fields`."""
     text, defaults = spelled or f"np.linalg.{name}", defaults or {}
     return register(Op(
-        name=name, arity=1, np_fn=fn, py_fn=None,
+        name=name, arity=arity, np_fn=fn, py_fn=None,
         spell=lambda args, params, aval: Expr(
-            f"{text}({args[0].text}{_keywords(params, defaults)})", PREC_ATOM),
-        shape_rule=_parts_rule, vjp=vjp, jvp=jvp, spellings=(text,), cases=cases, doc=doc,
+            f"{text}({', '.join(a.text for a in args)}{_keywords(params, defaults)})",
+            PREC_ATOM),
+        shape_rule=_parts_rule, vjp=vjp, jvp=jvp, spellings=(text,) + spellings,
+        cases=cases, doc=doc,
         domain=domain, reference=reference, outputs=tuple(fields),
         output_attributes=attributes))
 
@@ -150,7 +151,7 @@ _SYMMETRIC = ((((3, 3),), {"UPLO": "L"}), (((2, 3, 3),), {"UPLO": "L"}),
               (((3, 3),), {"UPLO": "U"}))
 decomposition("eigh", lambda x, UPLO: np.linalg.eigh(x, UPLO=UPLO),
               ("eigenvalues", "eigenvectors"), _eigh_vjp, _eigh_jvp, _SYMMETRIC,
-              spelled="np.linalg.eigh", defaults={"UPLO": "L"},
+              spelled="np.linalg.eigh", defaults={"UPLO": "L"}, spellings=("np.linalg.eigvalsh",),
               doc="reads one triangle (UPLO), as NumPy does, so the gradient lands there; "
                   "the eigenvectors' is infinite where eigenvalues repeat")
 
@@ -297,6 +298,7 @@ _ANY = ((((3, 3),), {"full_matrices": False}), (((4, 2),), {"full_matrices": Fal
         (((2, 4),), {"full_matrices": False}), (((2, 3, 2),), {"full_matrices": False}))
 decomposition("svd", lambda x, full_matrices: np.linalg.svd(x, full_matrices=full_matrices),
               ("U", "S", "Vh"), _svd_vjp, _svd_jvp, _ANY, spelled="np.linalg.svd",
+              spellings=("np.linalg.svdvals", "np.linalg.norm (ord 2, -2, 'nuc')"),
               reference=lambda xp, p: lambda x: xp.linalg.svd(x, full_matrices=False),
               doc="the reduced factors (full_matrices=False); the gradient needs distinct "
                   "nonzero singular values, as the factors are not unique otherwise")
