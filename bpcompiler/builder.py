@@ -50,6 +50,7 @@ class Builder:
         self.mutable: set[int] = set()  # input nodes whose example value is an ndarray
         self.max_nodes: int | None = None  # refuse to grow the graph past this
         self.static_candidates: dict[int, str] = {}  # int inputs that may become constants
+        self.example: list | None = None  # the example's value of each input (trace.py)
 
     @contextlib.contextmanager
     def active(self):
@@ -176,6 +177,21 @@ class Builder:
         if isinstance(value, np.ndarray) and value.dtype.kind not in "fiub":
             return None
         return self.tracer(self.constant(value))
+
+    def example_value(self, tracer):
+        """`tracer`'s value at the example arguments, or None when tracing has none (a
+        value check at trace time: eig refuses a complex spectrum)."""
+        if self.example is None or self.phase != "forward":
+            return None
+        from .interpret import interpret
+        nodes = self.graph._node
+        needed, stack = {tracer._node}, [tracer._node]
+        while stack:
+            for a in nodes[stack.pop()]["args"]:
+                if a not in needed:
+                    needed.add(a)
+                    stack.append(a)
+        return interpret(self.graph.subgraph(needed), self.example)[tracer._node]
 
     def concrete_needed(self, tracer) -> None:
         """Raise StaticNeeded when `tracer`'s value follows from int (or bool) parameters

@@ -1,6 +1,6 @@
 """The op registry and the op tables. Importing this package registers every op."""
 
-from . import (combine, core, decompositions, einsum, elementwise, indexing,  # noqa: F401
+from . import (combine, core, decompositions, eig, einsum, elementwise, indexing,  # noqa: F401
                inverse, linalg, lstsq, multi, reductions, shape,
                unsupported)  # (importing registers the ops)
 # Issue 11's additions, after the ops they list SciPy/NumPy spellings under:

@@ -13,9 +13,6 @@ RANDOM_ADVICE = ("draw the random numbers outside the function and pass them in 
 
 
 for _fn, _advice in [
-        (np.linalg.eig, "no gradient for general (non-symmetric) eigenproblems: for "
-                        "symmetric matrices use np.linalg.eigh"),
-        (np.linalg.eigvals, "for symmetric matrices use np.linalg.eigvalsh"),
         (np.linalg.matrix_rank, "the rank is not differentiable; compute it outside f"),
         (np.linalg.cond, "use np.linalg.norm(A) * np.linalg.norm(np.linalg.inv(A))"),
         (np.convolve, "write the convolution as a sum of shifted slices"),
