@@ -53,10 +53,11 @@ def tangent_sweep(g: nx.DiGraph, seeds: dict, restrict: set | None = None) -> di
                     (restrict is not None and node not in restrict):
                 continue
             op = REGISTRY[attrs["op"]]
-            if op.name == "proj":
-                t = fields.get(attrs["args"][0], ())[attrs["params"]["index"]:][:1]
-                if t and t[0] is not None:
-                    tangents[node] = fit(t[0], attrs["shape"], attrs["dtype"], False)._node
+            if op.name == "proj":  # its part of the primitive's tangents, if any
+                whole = fields.get(attrs["args"][0])
+                t = None if whole is None else whole[attrs["params"]["index"]]
+                if t is not None:
+                    tangents[node] = fit(t, attrs["shape"], attrs["dtype"], False)._node
                     _name(g, tangents[node], node)
                 continue
             ts = [tangents.get(a) for a in attrs["args"]]
