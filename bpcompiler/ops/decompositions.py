@@ -13,7 +13,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..errors import ShapeError, UnsupportedOperationError
-from .inverse import square, swap_last
+from .inverse import identity, square, strictly_lower, swap_last
 from .registry import PREC_ATOM, Expr, F, Op, numpy_function, register
 from .shape import _builder, _refuse
 
@@ -97,33 +97,31 @@ SlogdetResult = namedtuple("SlogdetResult", "sign logabsdet")
 # -- eigh: eigenvalues and eigenvectors of a symmetric matrix ---------------------------
 # NumPy's eigh reads one triangle (UPLO="L": the lower), so the function it computes is
 # eig(S) with S = tril(A) + tril(A, -1).T, and the gradient lands on that triangle.
-def _triangles(n: int, upper: bool):
-    strict = np.triu(np.ones((n, n), dtype=bool), 1) if upper else \
-        np.tril(np.ones((n, n), dtype=bool), -1)
-    return strict, np.eye(n, dtype=bool)
+def _triangles(x, upper: bool):
+    """(the strict triangle, the diagonal) as 0/1 masks of x's matrices' shape."""
+    n = x.shape[-1]
+    return strictly_lower(n, x._dtype, upper), identity(n, x._dtype)
 
 
 def _fold(gbar, upper: bool):
     """The gradient with respect to A of a function of S(A), from its gradient gbar
     with respect to S: gbar + gbar.T on the triangle read, gbar's diagonal, 0 elsewhere."""
-    strict, diagonal = _triangles(gbar.shape[-1], upper)
-    return F.where(strict, gbar + swap_last(gbar), F.where(diagonal, gbar, 0.0))
+    strict, diagonal = _triangles(gbar, upper)
+    return (gbar + swap_last(gbar)) * strict + gbar * diagonal
 
 
 def _symmetric_tangent(t, upper: bool):
     """The tangent of S(A) from A's: what eigh reads of it."""
-    strict, diagonal = _triangles(t.shape[-1], upper)
-    part = F.where(strict, t, 0.0)
-    return part + swap_last(part) + F.where(diagonal, t, 0.0)
+    strict, diagonal = _triangles(t, upper)
+    part = t * strict
+    return part + swap_last(part) + t * diagonal
 
 
 def _inverse_gaps(w):
-    """F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it. NOTE: infinite where
-    eigenvalues repeat (the eigenvectors are not unique there)."""
-    n = w.shape[-1]
-    gap = _rows(w) - F.reshape(w, shape=w.shape + (1,))
-    off = ~np.eye(n, dtype=bool)
-    return F.where(off, 1.0 / F.where(off, gap, 1.0), 0.0)
+    """F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it, as 1 / (gap + I) - I. NOTE:
+    infinite where eigenvalues repeat (the eigenvectors are not unique there)."""
+    eye = identity(w.shape[-1], w._dtype)
+    return 1.0 / (_rows(w) - F.reshape(w, shape=w.shape + (1,)) + eye) - eye
 
 
 def _eigh_vjp(g, y, a, UPLO):
@@ -134,7 +132,7 @@ def _eigh_vjp(g, y, a, UPLO):
     if gv is not None:
         inner = _inverse_gaps(w) * F.matmul(swap_last(v), gv)
     if gw is not None:
-        diagonal = F.reshape(gw, shape=gw.shape + (1,)) * np.eye(w.shape[-1])
+        diagonal = F.reshape(gw, shape=gw.shape + (1,)) * identity(w.shape[-1], w._dtype)
         inner = diagonal if inner is None else inner + diagonal
     return (_fold(F.matmul(F.matmul(v, inner), swap_last(v)), UPLO == "U"),)
 
@@ -180,9 +178,7 @@ def _right_solve_rt(x, r):
 
 def _symmetrized_lower(m):
     """The symmetric matrix with m's lower triangle: tril(m) + tril(m, -1).T."""
-    strict, diagonal = _triangles(m.shape[-1], False)
-    lower = F.where(strict, m, 0.0)
-    return lower + swap_last(lower) + F.where(diagonal, m, 0.0)
+    return _symmetric_tangent(m, False)
 
 
 def _qr_vjp(g, y, a, mode):
@@ -205,8 +201,7 @@ def _qr_jvp(tangents, y, a, mode):
     da_rinv = F.solve(swap_last(r), swap_last(tangents[0]))  # (dA R^-1)^T
     da_rinv = swap_last(da_rinv)
     c = F.matmul(swap_last(q), da_rinv)
-    strict = np.tril(np.ones((n, n), dtype=bool), -1)
-    lower = F.where(strict, c, 0.0)
+    lower = c * strictly_lower(n, c._dtype)
     w = lower - swap_last(lower)
     return F.matmul(q, w - c) + da_rinv, F.matmul(c - w, r)
 
@@ -250,7 +245,8 @@ def _svd_vjp(g, y, a, full_matrices):
     gu, gs, gvh = g
     u, s, vh = y
     m, n = a.shape[-2], a.shape[-1]
-    inner = None if gs is None else F.reshape(gs, shape=gs.shape + (1,)) * np.eye(s.shape[-1])
+    inner = None if gs is None else \
+        F.reshape(gs, shape=gs.shape + (1,)) * identity(s.shape[-1], s._dtype)
     ut, v = swap_last(u), swap_last(vh)
     if gu is not None:
         j = _svd_gaps(s) * F.matmul(ut, gu)
@@ -279,7 +275,7 @@ def _svd_jvp(tangents, y, a, full_matrices):
     m, n = a.shape[-2], a.shape[-1]
     ut, v = swap_last(u), swap_last(vh)
     dp = F.matmul(F.matmul(ut, da), v)
-    ds = F.sum(dp * np.eye(s.shape[-1]), axis=(dp.ndim - 1,), keepdims=False)
+    ds = F.sum(dp * identity(s.shape[-1], s._dtype), axis=(dp.ndim - 1,), keepdims=False)
     gaps, column = _svd_gaps(s), F.reshape(s, shape=s.shape + (1,))
     dps = dp * _rows(s)
     sdp = column * dp

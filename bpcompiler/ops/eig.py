@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import UnsupportedOperationError
 from .decompositions import _inverse_gaps, _rows, decomposition
 from .domains import Domain
-from .inverse import square, swap_last
+from .inverse import identity, square, swap_last
 from .registry import F, numpy_function
 from .shape import _builder, _refuse
 
@@ -35,7 +35,7 @@ def _eig_vjp(g, y, a):
     if gv is not None:
         inner = _inverse_gaps(w) * F.matmul(swap_last(v), _keep_norm(gv, v))
     if gw is not None:
-        diagonal = F.reshape(gw, shape=gw.shape + (1,)) * np.eye(w.shape[-1])
+        diagonal = F.reshape(gw, shape=gw.shape + (1,)) * identity(w.shape[-1], w._dtype)
         inner = diagonal if inner is None else inner + diagonal
     return (F.matmul(F.matmul(swap_last(F.inv(v)), inner), swap_last(v)),)
 
@@ -43,7 +43,7 @@ def _eig_vjp(g, y, a):
 def _eig_jvp(tangents, y, a):
     w, v = y
     m = F.matmul(F.matmul(F.inv(v), tangents[0]), v)
-    dw = F.sum(m * np.eye(w.shape[-1]), axis=(m.ndim - 1,), keepdims=False)
+    dw = F.sum(m * identity(w.shape[-1], w._dtype), axis=(m.ndim - 1,), keepdims=False)
     return dw, _keep_norm(F.matmul(v, _inverse_gaps(w) * m), v)
 
 

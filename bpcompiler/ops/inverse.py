@@ -22,6 +22,27 @@ def swap_last(x):
 _swap_last = swap_last
 
 
+# Masks of matrix rules are ops, not constants: an n x n literal would be refused past
+# 1000 elements (builder.MAX_CONSTANT_ELEMENTS), and a symbolic n could not be written.
+register(Op(name="tri", arity=0, np_fn=lambda n, m, k, dtype: np.tri(n, m, k, dtype=dtype),
+            py_fn=None, spell=lambda args, params, aval: Expr(
+                f"np.tri({params['n']}, {params['m']}, k={params['k']}, "
+                f"dtype=np.{params['dtype']})", PREC_ATOM),
+            shape_rule=lambda op, avals, params, python: ((params["n"], params["m"]),
+                                                          params["dtype"]),
+            differentiable=False, doc="ones on and below diagonal k: built by rules"))
+
+
+def identity(n: int, dtype: str):
+    return F.eye(n=n, m=n, k=0, dtype=dtype)
+
+
+def strictly_lower(n: int, dtype: str, upper: bool = False):
+    """1.0 below the diagonal (above it with `upper`), else 0.0."""
+    lower = F.tri(n=n, m=n, k=-1, dtype=dtype)
+    return swap_last(lower) if upper else lower
+
+
 def _expand2(t):
     """A batch of scalars as (..., 1, 1), to scale a batch of matrices."""
     return F.reshape(t, shape=t.shape + (1, 1))
@@ -36,9 +57,8 @@ def _cofactors(x):
     """The cofactor matrix adj(X).T, d det / dX, defined at singular X too: with
     X = U S Vh, it is det(U) det(Vh) U diag(prod_{j != i} s_j) Vh."""
     u, s, vh = F.svd(x, full_matrices=False)
-    n = s.shape[-1]
-    others = F.prod(F.where(np.eye(n, dtype=bool), 1.0, _rows(s)), axis=(s.ndim,),
-                    keepdims=False)
+    eye, row = identity(s.shape[-1], s._dtype), _rows(s)
+    others = F.prod(row - eye * row + eye, axis=(s.ndim,), keepdims=False)  # 1 for s_i
     sign = F.slogdet(u)[0] * F.slogdet(vh)[0]  # +-1: U and Vh are orthogonal
     return _expand2(sign) * F.matmul(u * _rows(others), vh)
 
@@ -150,7 +170,7 @@ def _pinv_jvp(tangents, p, a):
 def _minus_product(a, b):
     """I - a @ b."""
     ab = F.matmul(a, b)
-    return np.eye(ab.shape[-1]) - ab
+    return identity(ab.shape[-1], ab._dtype) - ab
 
 
 def _pinv_vjp(g, p, a):

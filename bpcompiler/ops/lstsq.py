@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import ShapeError, UnsupportedOperationError
 from .decompositions import decomposition
-from .inverse import _pinv_jvp, _pinv_vjp, swap_last
+from .inverse import _pinv_jvp, _pinv_vjp, identity, swap_last
 from .registry import F, numpy_function
 from .shape import _builder, _refuse
 
@@ -63,7 +63,7 @@ def _lstsq_jvp(tangents, y, a, b, rcond):
     if ta is not None:
         u, s, vh = F.svd(a, full_matrices=False)
         rotated = F.matmul(F.matmul(swap_last(u), ta), swap_last(vh))
-        ds = F.sum(rotated * np.eye(s.shape[-1]), axis=(1,), keepdims=False)
+        ds = F.sum(rotated * identity(s.shape[-1], s._dtype), axis=(1,), keepdims=False)
     return dx, dres, None, ds
 
 
