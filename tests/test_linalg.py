@@ -245,3 +245,30 @@ def test_batched_inv_and_solve():
                            anp.sum(anp.linalg.solve(A, b) ** 2), argnum=(0, 1))(A, b)
     np.testing.assert_allclose(ga, ra, rtol=1e-8)
     np.testing.assert_allclose(gb, rb, rtol=1e-8)
+
+
+def test_decompositions_of_large_matrices_compile_and_verify():
+    """Past 31 x 31 the rules' n x n masks would be refused as constants; the masks
+    are ops (np.eye, np.tri), and the tuple a decomposition binds is never freed early."""
+    n = 40
+    B = RNG.normal(size=(n, n))
+    A = B @ B.T + n * np.eye(n)
+
+    def f(A):
+        return (np.sum(np.linalg.eigh(A)[0] ** 3) + np.linalg.slogdet(A)[1] +
+                np.linalg.det(A / n) + np.sum(np.linalg.qr(A)[1] ** 2) +
+                np.sum(np.linalg.svd(A, compute_uv=False)) + np.sum(np.linalg.cholesky(A)))
+
+    c = compile_grad(f, (A,), emit=("grad", "jvp"))
+    assert "np.eye(40, 40" in c.source and "np.tri(40, 40" in c.source
+
+
+def test_a_square_symbolic_dimension_through_eigh_and_det():
+    def f(A):
+        return np.sum(np.linalg.eigvalsh(A) ** 2) + np.linalg.det(A)
+
+    c = compile_grad(f, (A4,), specs={"A": "f64[N,N]"})
+    for n in (3, 6):
+        x = RNG.normal(size=(n, n)) + n * np.eye(n)
+        np.testing.assert_allclose(c.module.forward(x), f(x), rtol=1e-12)
+        np.testing.assert_allclose(c.module.grad(x)[0], _numeric(f, x), rtol=1e-6, atol=1e-6)
