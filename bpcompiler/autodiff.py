@@ -16,7 +16,7 @@ import networkx as nx
 import numpy as np
 
 from .builder import Builder
-from .graph import is_float
+from .graph import is_float, is_multi
 from .ops import REGISTRY, F
 
 
@@ -38,7 +38,7 @@ def active_nodes(g: nx.DiGraph, sources=None, output: int | None = None) -> set:
     for n in reversed(order):
         if n in needed:
             needed.update(nodes[n]["args"])
-    return {n for n in reached & needed if is_float(nodes[n])}
+    return {n for n in reached & needed if is_float(nodes[n]) or is_multi(nodes[n])}
 
 
 def _wrt_nodes(g: nx.DiGraph) -> list[int]:
@@ -119,6 +119,15 @@ def _masked(total, c):
     return F.where(total == 0, 0.0, c)
 
 
+def _collect(contributions: dict, attrs: dict, total, active: set) -> None:
+    """Add a proj node's cotangent to its primitive's {field index: cotangent}."""
+    whole = attrs["args"][0]
+    if whole in active:
+        fields = contributions.setdefault(whole, {})
+        i = attrs["params"]["index"]
+        fields[i] = fields[i] + total if i in fields else total
+
+
 def differentiate(forward: nx.DiGraph) -> nx.DiGraph:
     """Return a new graph: `forward` plus adjoint nodes, with `graph["grads"]` set."""
     g = forward.copy()
@@ -159,10 +168,15 @@ def backward(g: nx.DiGraph, seed: int | None = None, active: set | None = None, 
                 continue
             attrs = g.nodes[node]
             where[0] = (attrs["file"], attrs["line"])
-            if phase == "adjoint" and g.nodes[total._node]["adjoint_of"] is None:
+            op = REGISTRY[attrs["op"]]
+            if op.outputs:  # {field: cotangent}, from the proj nodes below
+                total = tuple(total.get(i) for i in range(len(op.outputs)))
+            elif phase == "adjoint" and g.nodes[total._node]["adjoint_of"] is None:
                 g.nodes[total._node]["adjoint_of"] = node
             totals[node] = total
-            op = REGISTRY[attrs["op"]]
+            if attrs["op"] == "proj":  # a field's cotangent waits for its primitive's rule
+                _collect(contributions, attrs, total, active)
+                continue
             if not attrs["args"]:
                 continue
             operands = [builder.tracer(a) for a in attrs["args"]]
@@ -171,7 +185,8 @@ def backward(g: nx.DiGraph, seed: int | None = None, active: set | None = None, 
                 # (inf or nan under a mask, never ZeroDivisionError or a math domain error).
                 operands = [builder.tracer(builder.numpy_scalar(o._node)) if o._python else o
                             for o in operands]
-            results = op.vjp(total, builder.tracer(node), *operands, **attrs["params"])
+            y = builder.parts(node) if op.outputs else builder.tracer(node)
+            results = op.vjp(total, y, *operands, **attrs["params"])
             if op.singular and _may_be_masked(g, total._node, masked_memo):
                 results = tuple(None if c is None else _masked(total, c) for c in results)
             # An operand read twice (`x * x`) gets its two parts summed here, as one

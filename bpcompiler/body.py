@@ -327,12 +327,17 @@ class _Plan:
         """`del` each large array's name after the last statement that names it (a
         statement binding it or reading a value bound to it), unless a return reads it
         (`kept`)."""
-        last: dict[str, int] = {}
+        last: dict[str, tuple[int, int]] = {}  # name -> (its last statement, the value)
         for i, s in enumerate(self.statements):
             v = s.node
             if s.binds and _is_big(self.g._node[v]) and names[v] not in kept:
-                last[names[v]] = max(last.get(names[v], i), i, last_read.get(v, i))
-        for name, i in sorted(last.items()):
+                end = max(i, last_read.get(v, i))
+                if names[v] not in last or end > last[names[v]][0]:
+                    last[names[v]] = (end, v)
+        for name, (i, v) in sorted(last.items()):
+            s = self.statements[i]
+            if s.binds and s.node != v and names[s.node] == name:
+                continue  # that statement reads the value and rebinds its name: freed
             lines[i].free.append(name)
 
 

@@ -16,7 +16,8 @@ import numpy as np
 
 from .errors import (CompileError, ConstantTooLargeError, TraceLimitError,
                      UnsupportedOperationError)
-from .graph import add_node
+from .graph import MULTI_DTYPE, add_node
+from .ops.multi import proj_params
 from .recipes import recipe
 from .ops.registry import PREC_ATOM, REGISTRY, Aval, Expr, dtype_name
 from .tracer import Tracer
@@ -54,6 +55,7 @@ class Builder:
         # node -> weak references to the tracers made for it (ops/update.py asks whether
         # any value still shows an array before a write through one of its views)
         self.tracers_of: dict[int, list] = {}
+        self.example: list | None = None  # the example's value of each input (trace.py)
 
     @contextlib.contextmanager
     def active(self):
@@ -134,7 +136,7 @@ class Builder:
             python = name == "to_float" or all(a.python for a in avals) and \
                 op.py_fn is not None  # (float() always gives a Python float)
         if self.phase == "forward" and attrs and all(a["op"] == "const" for a in attrs) and \
-                any(isinstance(v, Tracer) for v in operands):
+                any(isinstance(v, Tracer) for v in operands) and not op.outputs:
             folded = self._fold(op, attrs, params, python)
             if folded is not None:
                 return folded
@@ -146,9 +148,37 @@ class Builder:
             if exc.file is None:
                 exc.__init__(exc.problem, file=file, line=line, hint=exc.hint)
             raise
+        if op.outputs:  # one node for the tuple, a proj node per field (ops/multi.py)
+            node = add_node(self.graph, name, nodes, params, shape=(), dtype=MULTI_DTYPE,
+                            python=False, phase=self.phase, file=file, line=line)
+            return self.parts(node, tuple(zip(shape, dtype)))
         node = add_node(self.graph, name, nodes, params, shape=shape, dtype=dtype,
                         python=python, phase=self.phase, file=file, line=line)
         return self.tracer(node)
+
+    def parts(self, whole: int, avals: tuple | None = None) -> tuple:
+        """The fields of multi-output node `whole` as tracers: its proj nodes, those the
+        graph lacks built (with `avals`, the (shape, dtype) of each, or from the rule)."""
+        op = REGISTRY[self.graph._node[whole]["op"]]
+        found = {}
+        for user in self.graph._succ[whole]:
+            attrs = self.graph._node[user]
+            if attrs["op"] == "proj":
+                found.setdefault(attrs["params"]["index"], user)
+        if avals is None and len(found) < len(op.outputs):
+            attrs = self.graph._node[whole]
+            operands = [self.graph._node[a] for a in attrs["args"]]
+            shapes, dtypes = op.shape_rule(op, [Aval(a["shape"], a["dtype"], a["python"])
+                                                for a in operands], attrs["params"], False)
+            avals = tuple(zip(shapes, dtypes))
+        out = []
+        for i in range(len(op.outputs)):
+            if i in found:
+                out.append(self.tracer(found[i]))
+            else:
+                out.append(self.apply("proj", (self.tracer(whole),),
+                                      proj_params(op, i, *avals[i]), python=False))
+        return tuple(out)
 
     def _fold(self, op, attrs, params, python):
         """An op on constant tracers (np.zeros(n) in traced code, see ops/update.py) is
@@ -166,6 +196,21 @@ class Builder:
             # the op stays in the graph, and the module builds the array the same way
             return None
         return self.tracer(self.constant(value))
+
+    def example_value(self, tracer):
+        """`tracer`'s value at the example arguments, or None when tracing has none (a
+        value check at trace time: eig refuses a complex spectrum)."""
+        if self.example is None or self.phase != "forward":
+            return None
+        from .interpret import interpret
+        nodes = self.graph._node
+        needed, stack = {tracer._node}, [tracer._node]
+        while stack:
+            for a in nodes[stack.pop()]["args"]:
+                if a not in needed:
+                    needed.add(a)
+                    stack.append(a)
+        return interpret(self.graph.subgraph(needed), self.example)[tracer._node]
 
     def concrete_needed(self, tracer) -> None:
         """Raise StaticNeeded when `tracer`'s value follows from int (or bool) parameters

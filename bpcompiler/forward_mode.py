@@ -18,7 +18,7 @@ import networkx as nx
 
 from .builder import Builder
 from .errors import UnsupportedOperationError
-from .graph import is_float
+from .graph import is_float, is_multi
 from .ops import REGISTRY, F
 
 TANGENT_PREFIX = "t_"
@@ -43,14 +43,23 @@ def tangent_sweep(g: nx.DiGraph, seeds: dict, restrict: set | None = None) -> di
     where = [(g.graph["file"], None)]
     builder = Builder(g, "tangent", lambda: where[0])
     tangents = dict(seeds)
+    fields: dict[int, tuple] = {}  # a multi-output node's tangent: one per field, or None
     order = sorted(g)  # ids are topological; the tangents added come after them all
     with builder.active():
         for node in order:
             attrs = g._node[node]
-            if node in tangents or not attrs["args"] or not is_float(attrs) or \
+            if node in tangents or not attrs["args"] or \
+                    not (is_float(attrs) or is_multi(attrs)) or \
                     (restrict is not None and node not in restrict):
                 continue
             op = REGISTRY[attrs["op"]]
+            if op.name == "proj":  # its part of the primitive's tangents, if any
+                whole = fields.get(attrs["args"][0])
+                t = None if whole is None else whole[attrs["params"]["index"]]
+                if t is not None:
+                    tangents[node] = fit(t, attrs["shape"], attrs["dtype"], False)._node
+                    _name(g, tangents[node], node)
+                continue
             ts = [tangents.get(a) for a in attrs["args"]]
             if not op.differentiable or all(t is None for t in ts):
                 continue  # locally constant (a sign, a mask), or independent of the seeds
@@ -61,9 +70,12 @@ def tangent_sweep(g: nx.DiGraph, seeds: dict, restrict: set | None = None) -> di
                     file=attrs["file"], line=attrs["line"],
                     hint="emit grad or vjp (reverse mode) instead, or add a jvp= rule "
                          "to the op's declaration")
+            y = builder.parts(node) if op.outputs else builder.tracer(node)
             result = op.jvp(tuple(None if t is None else builder.tracer(t) for t in ts),
-                            builder.tracer(node), *[builder.tracer(a) for a in attrs["args"]],
-                            **attrs["params"])
+                            y, *[builder.tracer(a) for a in attrs["args"]], **attrs["params"])
+            if op.outputs:
+                fields[node] = tuple(result)
+                continue
             if result is None:
                 continue
             result = fit(result, attrs["shape"], attrs["dtype"], attrs["python"])

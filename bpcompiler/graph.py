@@ -43,6 +43,9 @@ import networkx as nx
 from .errors import InternalError
 
 FLOAT_DTYPES = ("float64", "float32")
+# The dtype of a multi-output primitive's node (eigh, slogdet, qr): its value is a tuple,
+# read only by `proj` nodes (ops/multi.py), which carry each part's shape and dtype.
+MULTI_DTYPE = "tuple"
 # What networkx's own mutators call after a change (backend caches; networkx >= 3.3).
 _clear_cache = getattr(nx, "_clear_cache", lambda g: None)
 
@@ -98,6 +101,11 @@ def is_float(attrs: dict) -> bool:
     return attrs["dtype"] in FLOAT_DTYPES
 
 
+def is_multi(attrs: dict) -> bool:
+    """A multi-output primitive's node: a tuple of values (see MULTI_DTYPE)."""
+    return attrs["dtype"] == MULTI_DTYPE
+
+
 def check_graph(g: nx.DiGraph, stage: str) -> None:
     """Raise InternalError naming `stage` if `g` breaks an invariant of the IR."""
     from .ops import REGISTRY, Aval  # local: ops imports graph helpers indirectly
@@ -125,6 +133,8 @@ def check_graph(g: nx.DiGraph, stage: str) -> None:
             avals = [Aval(g.nodes[a]["shape"], g.nodes[a]["dtype"], g.nodes[a]["python"])
                      for a in attrs["args"]]
             rule = op.shape_rule(op, avals, attrs["params"], attrs["python"])
+            if op.outputs:  # the parts' shapes are on its proj nodes
+                rule = ((), MULTI_DTYPE)
             if tuple(rule) != (attrs["shape"], attrs["dtype"]):
                 fail(f"node {node} ({attrs['op']}) records {attrs['dtype']}{attrs['shape']} "
                      f"but its operands give {rule[1]}{rule[0]}")

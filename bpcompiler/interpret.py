@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from .graph import MULTI_DTYPE
 from .named import NamedArray, NamedFloat, named_scalar
 from .ops import REGISTRY
 
@@ -42,6 +43,8 @@ def _with_names(op, attrs, values):
 
 
 def _as_kind(value, attrs):
+    if attrs["dtype"] == MULTI_DTYPE:  # a tuple of arrays, each read by a proj node
+        return value
     if attrs["python"]:
         if isinstance(value, NamedFloat) and attrs["dtype"] == "float64":
             return value  # keeps the source's names (named.py)
@@ -143,6 +146,8 @@ def interpret_complex(g, args, batched: bool = False, real: dict | None = None,
         if not any(a in complex_nodes for a in operands):
             values[node] = _real_node(attrs, vals, batched)
             continue
+        if attrs["dtype"] == MULTI_DTYPE:
+            raise NotAnalytic(attrs)  # a decomposition (of float parts): no complex step
         if ctype is None:  # a comparison, an index: from the real parts
             values[node] = _real_node(attrs, [np.real(v) for v in vals], batched)
             continue

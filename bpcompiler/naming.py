@@ -168,5 +168,5 @@ def _described(g, node: int, depth: int, memo=None) -> str | None:
     if not parts or None in parts:
         return None
     if spec.names_as is not None:
-        return spec.names_as.format(*parts)
+        return spec.names_as.format(*parts, **attrs["params"])
     return "_".join([attrs["op"]] + parts)

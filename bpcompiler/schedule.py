@@ -35,7 +35,8 @@ def value_bytes(attrs: dict) -> int:
     """About what a value costs to keep alive."""
     if attrs["python"]:
         return _FLOAT_BYTES
-    if REGISTRY[attrs["op"]].view:  # shares its operand's memory: no buffer of its own
+    if REGISTRY[attrs["op"]].view or REGISTRY[attrs["op"]].outputs:
+        # a view shares its operand's memory; a tuple's parts are its fields' (proj) size
         return _OBJECT_BYTES
     return _OBJECT_BYTES + math.prod(attrs["shape"]) * np.dtype(attrs["dtype"]).itemsize
 

@@ -235,6 +235,7 @@ def _trace(fn, args, wrt, static, arrays=False, lift=False):
         return file, None
 
     builder = Builder(graph, "forward", where)
+    builder.example = [leaf.value for leaf in sig.leaves]  # (for ops that check values)
     builder.constant_names = instrumenter.constant_names
     builder.max_nodes = MAX_TRACE_NODES
     inputs = []

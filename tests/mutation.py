@@ -128,8 +128,8 @@ def op_case_program(op):
         if python:
             args = [float(a) for a in args]
         wrt = tuple(f"x{i}" for i, d in enumerate(doms) if not d.integer)
-        shape = op.shape_rule(op, [test_ops._aval(a) for a in args], params, python)[0]
-        weights = 0.7 if python else rng.uniform(-1, 1, size=shape)
+        weights = opcases.weights_for(op, [test_ops._aval(a) for a in args], params, python,
+                                      "float64", rng)  # (one array per field of eigh & co.)
         f = test_ops.build(op, params, python, weights)
         f.__signature__ = test_ops._signature(len(args))
         f.__name__ = f"case_{op.name}"

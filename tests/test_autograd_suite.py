@@ -24,8 +24,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 VERSION = "1.9.1"
 CACHE = os.path.join(os.path.expanduser("~"), ".cache", "bpcompiler")
-# Measured when the adapter was written (README): a lower count is a regression.
-EXPECTED_PASSES = 349
+# Measured (README; 349 when the adapter was written, 362 with SVD, pinv, nuclear norms
+# and eigh(UPLO="U")): a lower count is a regression.
+EXPECTED_PASSES = 362
 
 
 def _sdist() -> str | None:

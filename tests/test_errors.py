@@ -84,7 +84,7 @@ def constant_indexed_by_traced_index(x):
 
 def unsupported_numpy(x):
     y = np.tanh(x)
-    return np.sum(np.linalg.svd(np.outer(y, y))[1])  # <-
+    return np.linalg.cond(np.outer(y, y) + np.eye(y.size))  # <-
 
 
 def unknown_numpy(x):

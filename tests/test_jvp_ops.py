@@ -14,7 +14,7 @@ from bpcompiler.graph import add_node, new_graph
 from bpcompiler.interpret import interpret
 from bpcompiler.ops import REGISTRY, F
 
-from support.opcases import op_cases, reference
+from support.opcases import autograd_lacks as _autograd_lacks, fields, op_cases, reference
 
 try:  # JAX is an optional reference: these checks skip without it
     import jax
@@ -42,11 +42,14 @@ def tangent_of(op, params, args, tangents, python):
             seeds[nodes[i]] = add_node(g, "input", (), {"index": len(args) + len(seeds)},
                                        shape=np.shape(t), dtype=_dtype(t), python=python,
                                        phase="tangent", name=f"t_x{i}")
-    g.graph.update(inputs=tuple(nodes), output=y._node)
+    parts = fields(op, y)  # a multi-output op's fields: each is checked
+    g.graph.update(inputs=tuple(nodes), output=parts[0]._node)
     found = tangent_sweep(g, seeds)
     values = interpret(g, list(args) + [t for t in tangents if t is not None])
-    t = values[found[y._node]] if y._node in found else np.zeros(y.shape, y._dtype)
-    return values[y._node], t
+    ts = tuple(values[found[p._node]] if p._node in found else np.zeros(p.shape, p._dtype)
+               for p in parts)
+    value = tuple(values[p._node] for p in parts)
+    return (value, ts) if op.outputs else (value[0], ts[0])
 
 
 def _dtype(a):
@@ -66,9 +69,10 @@ def test_op_jvp(case):
                  rng.uniform(-1, 1, size=np.shape(a)).astype(dtype))
                 for d, a in zip(doms, args)]
     value, t = tangent_of(op, params, args, tangents, python)
-    assert np.shape(t) == np.shape(value)
-    if not python and np.ndim(value):
-        assert np.asarray(t).dtype == np.asarray(value).dtype
+    for vk, tk in zip(fields(op, value), fields(op, t)):
+        assert np.shape(tk) == np.shape(vk)
+        if not python and np.ndim(vk):
+            assert np.asarray(tk).dtype == np.asarray(vk).dtype
 
     # Independent check 1: central differences of the real op along the tangents.
     args64 = [a if python or a.dtype.kind != "f" else a.astype(np.float64) for a in args]
@@ -82,10 +86,12 @@ def test_op_jvp(case):
         xs = [a if u is None else a + s * u for a, u in zip(args64, ts64)]
         if python:
             xs = [float(x) for x in xs]
-        return np.asarray(fn(*xs, **params), dtype=np.float64)
+        return np.concatenate([np.asarray(y, dtype=np.float64).reshape(-1)
+                               for y in fields(op, fn(*xs, **params))])
     numeric = (along(h) - along(-h)) / (2 * h)
     tol = dict(rtol=2e-3, atol=2e-3) if single else dict(rtol=1e-6, atol=1e-7)
-    np.testing.assert_allclose(np.asarray(t, dtype=np.float64), numeric, **tol)
+    t = _flat(op, t)
+    np.testing.assert_allclose(t, numeric, **tol)
 
     # Independent check 2: jax.jvp of the op written with jax.numpy.
     if python or jax is None:
@@ -102,11 +108,20 @@ def test_op_jvp(case):
         return ref(*full)
     _, expected = jax.jvp(of, tuple(jnp.asarray(args64[i]) for i in active),
                           tuple(jnp.asarray(ts64[i]) for i in active))
-    expected = np.asarray(expected)
+    expected = _flat(op, expected)
     if np.isnan(expected).any() and np.isfinite(numeric).all():
         return  # JAX's NaN where the op is not differentiable (std of one element): the
         # op's documented convention (0) has been checked against the differences above
-    np.testing.assert_allclose(np.asarray(t, dtype=np.float64), expected, **tol)
+    np.testing.assert_allclose(t, expected, **tol)
+
+
+def _flat(op, value):
+    """All of an op's result (every field of a multi-output op) as one float64 vector
+    (JAX's tangent of an int field, of dtype float0, as zeros)."""
+    return np.concatenate([np.zeros(np.size(y)) if jax is not None and
+                           getattr(y, "dtype", None) == jax.dtypes.float0
+                           else np.asarray(y, dtype=np.float64).reshape(-1)
+                           for y in fields(op, value)])
 
 
 def test_every_differentiable_op_has_a_jvp_rule_and_cases():
@@ -114,7 +129,7 @@ def test_every_differentiable_op_has_a_jvp_rule_and_cases():
     for name, op in REGISTRY.items():
         if op.differentiable:
             assert op.jvp is not None, f"op {name} has no JVP rule"
-            if op.arity > 0:
+            if op.arity > 0 and name != "proj":  # (tested with each multi-output op)
                 assert name in tested, f"op {name} has no generated JVP test"
 
 

@@ -1,7 +1,8 @@
 """The op registry and the op tables. Importing this package registers every op."""
 
-from . import (combine, core, elementwise, indexing, linalg, reductions,  # noqa: F401
-               shape, unsupported)  # (importing registers the ops)
+from . import (combine, core, decompositions, eig, einsum, elementwise, indexing,  # noqa: F401
+               inverse, linalg, lstsq, multi, reductions, shape,
+               unsupported)  # (importing registers the ops)
 # Issue 11's additions, after the ops they list SciPy/NumPy spellings under:
 from . import cholesky, numpy_more, special, update  # noqa: F401,E402
 from .registry import (ARRAY_METHODS, MATH_FUNCTIONS, NUMPY_FUNCTIONS, NUMPY_UFUNCS, REGISTRY,

@@ -21,27 +21,29 @@ def _swap_last(x):
     return F.transpose(x, axes=axes)
 
 
-def _weights(n: int, diagonal: float) -> np.ndarray:
-    return np.tril(np.ones((n, n))) - (1.0 - diagonal) * np.eye(n)
+def _weights(like, diagonal: float):
+    """The lower triangle's weights, `diagonal` on it: ops, not an n x n constant (which
+    would be refused past 1000 elements)."""
+    n, dtype = like.shape[-1], like._dtype
+    return F.tri(n=n, m=n, k=0, dtype=dtype) - F.eye(n=n, m=n, k=0, dtype=dtype) * \
+        (1.0 - diagonal)
 
 
 def _cholesky_vjp(g, y, a):
-    n = y.shape[-1]
     lt = _swap_last(y)
-    p = F.matmul(lt, g) * _weights(n, 0.5)  # Phi(L^T G)
+    p = F.matmul(lt, g) * _weights(y, 0.5)  # Phi(L^T G)
     s = _swap_last(F.solve(lt, _swap_last(F.solve(lt, p))))  # L^-T P L^-1
-    return ((s + _swap_last(s)) * _weights(n, 0.5),)
+    return ((s + _swap_last(s)) * _weights(y, 0.5),)
 
 
 def _cholesky_jvp(tangents, y, a):
     # dL = L Phi(L^-1 dS L^-T), dS the symmetric matrix of t's lower triangle (what
     # cholesky reads) and Phi the lower triangle with half the diagonal.
     t = tangents[0]
-    n = y.shape[-1]
-    lower = F.where(np.tril(np.ones((n, n), dtype=bool), -1), t, 0.0)
-    ds = lower + _swap_last(lower) + F.where(np.eye(n, dtype=bool), t, 0.0)
+    lower = t * _weights(t, 0.0)  # (the strict lower triangle)
+    ds = lower + _swap_last(lower) + t * F.eye(n=t.shape[-1], m=t.shape[-1], k=0, dtype=t._dtype)
     inner = F.solve(y, _swap_last(F.solve(y, ds)))  # L^-1 dS L^-T (dS symmetric)
-    return F.matmul(y, inner * _weights(n, 0.5))
+    return F.matmul(y, inner * _weights(y, 0.5))
 
 
 def _rule(op, avals, params, python):

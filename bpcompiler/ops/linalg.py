@@ -1,15 +1,12 @@
-"""Linear algebra: matrix products, einsum, trace, norms, det/slogdet, inv, solve.
+"""Linear algebra: matrix products, trace, norms, multi_dot, cross.
 
 `np.dot` and `.dot()` on operands of at most two dimensions are the same as `matmul`
-(or `multiply` when one side is a scalar), so they trace to those ops; `np.inner`,
-`np.vdot`, `np.outer` and `np.tensordot` trace to matmul, multiply or einsum, whichever
-reads best in the emitted code. einsum subscripts are fixed at compile time (ellipses
-are expanded to letters), and its VJP for each operand is another einsum.
+(or `multiply` when one side is a scalar), so they trace to those ops; of more, they
+are einsums (einsum.py). det, inv and solve are in inverse.py; the decompositions
+(eigh, slogdet, qr, svd, eig) in decompositions.py.
 """
 
 from __future__ import annotations
-
-from collections import namedtuple
 
 import numpy as np
 
@@ -17,6 +14,7 @@ from ..errors import ShapeError, UnsupportedOperationError
 from .tangents import linear, product
 from .registry import (PREC_ATOM, PREC_MUL, Expr, F, Op, array_method, evaluated_rule, infix,
                        numpy_function, register)
+from .einsum import _np_tensordot
 from .shape import _builder, _refuse
 
 
@@ -125,185 +123,6 @@ from .registry import NUMPY_UFUNCS  # noqa: E402  (matmul is a ufunc in NumPy 2)
 NUMPY_UFUNCS[np.matmul] = _np_matmul
 
 
-# -- einsum ---------------------------------------------------------------------------
-_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def _einsum_spell(args, params, aval):
-    return Expr(f"np.einsum({params['subscripts']!r}, {', '.join(a.text for a in args)})",
-                PREC_ATOM)
-
-
-def _einsum_vjp(g, y, *xs, subscripts):
-    inputs, output = subscripts.split("->")
-    terms = inputs.split(",")
-    out = []
-    for i, x in enumerate(xs):
-        others = [t for j, t in enumerate(terms) if j != i]
-        available = set(output).union(*others) if others else set(output)
-        target = "".join(c for c in terms[i] if c in available)
-        operands = [xs[j] for j in range(len(xs)) if j != i]
-        if output:
-            c = einsum_of([g] + operands, [output] + others, target)
-        else:  # a scalar result: scale by g instead of passing it through einsum
-            c = g * einsum_of(operands, others, target) if operands else g
-        if target != terms[i]:  # letters summed in x alone: broadcast over them
-            c = F.reshape(c, shape=tuple(n if l in target else 1
-                                         for l, n in zip(terms[i], x.shape)))
-            c = F.broadcast_to(c, shape=x.shape)
-        out.append(c)
-    return tuple(out)
-
-
-def einsum_of(operands, terms, target):
-    """einsum(terms -> target) of `operands`, as a plain sum/transpose when it is one."""
-    if len(operands) == 1:
-        (x,), (term,) = operands, terms
-        summed = tuple(k for k, l in enumerate(term) if l not in target)
-        if summed:
-            x = F.sum(x, axis=summed, keepdims=False)
-        kept = "".join(l for l in term if l in target)
-        if kept != target:
-            x = F.transpose(x, axes=tuple(kept.index(l) for l in target))
-        return x
-    return F.einsum(*operands, subscripts=",".join(terms) + "->" + target)
-
-
-register(Op(name="einsum", arity=-1, np_fn=lambda *xs, subscripts: np.einsum(subscripts, *xs),
-            py_fn=None, spell=_einsum_spell, shape_rule=evaluated_rule, vjp=_einsum_vjp,
-            jvp=product("einsum"),
-            spellings=("np.einsum", "np.tensordot", "np.inner", "np.dot (n-d)"),
-            doc="subscripts are constants; a letter repeated inside one operand (a "
-                "diagonal, 'ii->') is taken as np.diagonal first",
-            cases=((((2, 3), (3, 4)), {"subscripts": "ij,jk->ik"}),
-                   (((2, 3),), {"subscripts": "ij->j"}),
-                   (((2, 3), (4,)), {"subscripts": "ij,k->ikj"}),
-                   (((3,), (3,)), {"subscripts": "i,i->"}),
-                   (((2, 3, 4), (2, 4, 5)), {"subscripts": "bij,bjk->bik"}),
-                   (((2, 3), (3,), (2,)), {"subscripts": "ij,j,i->"})),
-            reference=lambda xp, p: lambda *xs: xp.einsum(p["subscripts"], *xs), analytic=True))
-
-
-def _normalize_subscripts(subscripts: str, shapes) -> str:
-    s = subscripts.replace(" ", "")
-    inputs, arrow, output = s.partition("->")
-    terms = inputs.split(",")
-    if len(terms) != len(shapes):
-        _refuse(ShapeError, f"einsum subscripts {subscripts!r} name {len(terms)} operands "
-                            f"but {len(shapes)} were given")
-    used = set(c for c in s if c.isalpha())
-    spare = [c for c in _LETTERS if c not in used]
-    ell_ndim = max([len(shape) - len(t.replace("...", "")) for t, shape in zip(terms, shapes)
-                    if "..." in t] + [0])
-    ell = "".join(spare[:ell_ndim])
-    expanded = []
-    for t, shape in zip(terms, shapes):
-        if "..." in t:
-            k = len(shape) - len(t.replace("...", ""))
-            t = t.replace("...", ell[ell_ndim - k:] if k else "")
-        if len(t) != len(shape):
-            _refuse(ShapeError, f"einsum term {t!r} does not fit an operand of shape {shape}")
-        expanded.append(t)
-    if arrow:
-        output = output.replace("...", ell)
-    else:
-        counts = {}
-        for t in expanded:
-            for c in t:
-                counts[c] = counts.get(c, 0) + 1
-        output = ell + "".join(sorted(c for c, k in counts.items() if k == 1 and c not in ell))
-    return ",".join(expanded) + "->" + output
-
-
-@numpy_function(np.einsum)
-def _np_einsum(*operands, out=None, optimize=False, **kwargs):
-    if operands and not isinstance(operands[0], str):
-        from .numpy_more import einsum_subscripts
-        operands = einsum_subscripts(operands)  # the interleaved (operand, axes) form
-    if not operands or not isinstance(operands[0], str):
-        _refuse(UnsupportedOperationError, "einsum in the interleaved (operand, axes) form",
-                "pass the subscripts as a string first: np.einsum('ij,jk->ik', a, b)")
-    if out is not None or kwargs:
-        _refuse(UnsupportedOperationError, "np.einsum with out=, dtype= or order=",
-                "drop the argument")
-    subscripts, arrays = operands[0], list(operands[1:])
-    spec = _normalize_subscripts(subscripts, [tuple(np.shape(a)) for a in arrays])
-    inputs, output = spec.split("->")
-    terms = inputs.split(",")
-    for i, term in enumerate(terms):  # a letter repeated in one operand: its diagonal
-        arrays[i], terms[i] = _take_diagonals(arrays[i], term)
-    spec = ",".join(terms) + "->" + output
-    if len(arrays) == 1 and len(set(output)) == len(output):
-        return einsum_of(arrays, terms, output)
-    return _builder().apply("einsum", tuple(arrays), {"subscripts": spec}, python=False)
-
-
-def _take_diagonals(x, term: str):
-    """(x with the diagonal taken for every letter it repeats, the new term): 'ii' -> 'i'."""
-    from .indexing import _np_diagonal
-    from .shape import _np_moveaxis
-    while len(set(term)) != len(term):
-        letter = next(c for c in term if term.count(c) > 1)
-        i = term.index(letter)
-        j = term.index(letter, i + 1)
-        if np.shape(x)[i] != np.shape(x)[j]:
-            _refuse(ShapeError, f"einsum: the axes labelled {letter!r} differ in length")
-        x = _np_moveaxis(x, (i, j), (-2, -1))
-        x = _np_diagonal(x, 0, -2, -1)  # the diagonal axis comes last
-        term = "".join(c for k, c in enumerate(term) if k not in (i, j)) + letter
-    return x, term
-
-
-@numpy_function(np.tensordot)
-def _np_tensordot(a, b, axes=2):
-    na, nb = len(np.shape(a)), len(np.shape(b))
-    if isinstance(axes, (int, np.integer)):
-        axes_a, axes_b = tuple(range(na - axes, na)), tuple(range(axes))
-    else:
-        axes_a, axes_b = axes
-        axes_a = (axes_a,) if isinstance(axes_a, (int, np.integer)) else tuple(axes_a)
-        axes_b = (axes_b,) if isinstance(axes_b, (int, np.integer)) else tuple(axes_b)
-    axes_a = tuple(int(i) % na for i in axes_a)
-    axes_b = tuple(int(i) % nb for i in axes_b)
-    ta = list(_LETTERS[:na])
-    tb = list(_LETTERS[na:na + nb])
-    for i, j in zip(axes_a, axes_b):
-        tb[j] = ta[i]
-    out = [c for i, c in enumerate(ta) if i not in axes_a] + \
-        [c for j, c in enumerate(tb) if j not in axes_b]
-    spec = f"{''.join(ta)},{''.join(tb)}->{''.join(out)}"
-    return _builder().apply("einsum", (a, b), {"subscripts": spec}, python=False)
-
-
-@numpy_function(np.inner)
-def _np_inner(a, b):
-    na, nb = len(np.shape(a)), len(np.shape(b))
-    if na == 0 or nb == 0:
-        return _builder().apply("multiply", (a, b), python=False)
-    if na == 1 and nb == 1:
-        return _np_matmul(a, b)
-    return _np_tensordot(a, b, ((na - 1,), (nb - 1,)))
-
-
-def _flat(a):
-    from .shape import _reshape
-    return _reshape(a, (int(np.prod(np.shape(a))),))
-
-
-@numpy_function(np.vdot)
-def _np_vdot(a, b):
-    return _np_matmul(_flat(a), _flat(b))
-
-
-@numpy_function(np.outer)
-def _np_outer(a, b, out=None):
-    if out is not None:
-        _refuse(UnsupportedOperationError, "np.outer(..., out=...) writes in place",
-                "drop out= and use the returned value")
-    column = _flat(a)[:, None]
-    return _builder().apply("multiply", (column, _flat(b)[None, :]), python=False)
-
-
 # -- trace ----------------------------------------------------------------------------
 def _trace_vjp(g, y, x, offset):
     n, m = x.shape[0], x.shape[1]
@@ -403,9 +222,11 @@ def _np_norm(x, ord=None, axis=None, keepdims=False):
             _refuse(ShapeError, "the Frobenius norm needs a matrix (two axes)")
         return b.apply("norm", (x,), {"axis": normalized, "keepdims": bool(keepdims)},
                        python=False)
+    if len(axes) == 2:
+        return _matrix_norm(x, ord, axes, keepdims)
     if len(axes) != 1:
-        _refuse(UnsupportedOperationError, f"np.linalg.norm of a matrix with ord={ord!r}",
-                "spectral and nuclear norms need an SVD; use ord=None (Frobenius)")
+        _refuse(ShapeError, f"np.linalg.norm with ord={ord!r} over {len(axes)} axes",
+                "pass axis= one axis (a vector norm) or two (a matrix norm)")
     ax = {"axis": axes, "keepdims": bool(keepdims)}
     magnitude = b.apply("absolute", (x,), python=False)
     if ord == np.inf:
@@ -421,152 +242,30 @@ def _np_norm(x, ord=None, axis=None, keepdims=False):
             "use ord=None, 1, 2, inf, -inf or a positive p")
 
 
-# -- det, slogdet, inv, solve -----------------------------------------------------------
-def _expand2(t):
-    """A batch of scalars as (..., 1, 1), to scale a batch of matrices."""
-    return F.reshape(t, shape=t.shape + (1, 1))
-
-
-def _det_vjp(g, y, x):
-    # d det / dX = det * inv(X)^T. NOTE: needs an invertible X.
-    return (_expand2(g * y) * _swap_last(F.inv(x)),)
-
-
-def _logabsdet_vjp(g, y, x):
-    return (_expand2(g) * _swap_last(F.inv(x)),)
-
-
-def _last_two(x):
-    return (x.ndim - 2, x.ndim - 1)
-
-
-def _det_jvp(tangents, y, x):
-    # d det = det * trace(inv(X) dX). NOTE: needs an invertible X, as the VJP.
-    return y * F.sum(_swap_last(F.inv(x)) * tangents[0], axis=_last_two(x), keepdims=False)
-
-
-def _logabsdet_jvp(tangents, y, x):
-    return F.sum(_swap_last(F.inv(x)) * tangents[0], axis=_last_two(x), keepdims=False)
-
-
-def _inv_jvp(tangents, y, x):
-    return -F.matmul(F.matmul(y, tangents[0]), y)
-
-
-def _solve_jvp(tangents, y, a, b):
-    # x = A^-1 b: dx = A^-1 (db - dA x).
-    ta, tb = tangents
-    rhs = tb
-    if ta is not None:
-        if b.ndim == 1:  # x is one vector per matrix: dA x as a sum over the last axis
-            dax = F.sum(ta * F.reshape(y, shape=y.shape[:-1] + (1,) + y.shape[-1:]),
-                        axis=(max(ta.ndim, y.ndim + 1) - 1,), keepdims=False)
-        else:
-            dax = F.matmul(ta, y)
-        rhs = -dax if rhs is None else rhs - dax
-    if b.ndim == 1 and rhs.ndim > 1:  # solve each row of rhs as a column
-        column = F.solve(a, F.reshape(rhs, shape=rhs.shape + (1,)))
-        return F.reshape(column, shape=rhs.shape)
-    return F.solve(a, rhs)
-
-
-def _inv_vjp(g, y, x):
-    yt = _swap_last(y)
-    return (-F.matmul(F.matmul(yt, g), yt),)
-
-
-def _solve_vjp(g, y, a, b):
-    at = _swap_last(a)
-    if b.ndim == 1:
-        # NOTE: b is one vector even for a stack of matrices, but g then has the stack's
-        # shape (..., n), which solve would read as a stack of (n, k) matrices: solve
-        # for g as columns.
-        gb = F.solve(at, g) if a.ndim == 2 else \
-            F.reshape(F.solve(at, F.reshape(g, shape=g.shape + (1,))), shape=g.shape)
-        return (-(F.reshape(gb, shape=gb.shape + (1,)) *
-                  F.reshape(y, shape=y.shape[:-1] + (1,) + y.shape[-1:])), gb)
-    gb = F.solve(at, g)
-    return (-F.matmul(gb, _swap_last(y)), gb)
-
-
-def _matrix_rule(op, avals, params, python):
-    """Shape and dtype from identity stand-ins (ones would be singular)."""
-    dummies = []
-    for a in avals:
-        if len(a.shape) >= 2 and a.shape[-1] == a.shape[-2]:
-            dummies.append(np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape))
-        else:
-            dummies.append(np.broadcast_to(np.ones((), dtype=a.dtype), a.shape))
-    try:
-        result = op.np_fn(*dummies)
-    except (ValueError, np.linalg.LinAlgError) as exc:
-        listed = ", ".join(str(a.shape) for a in avals)
-        raise ShapeError(f"{op.name} cannot take operands of shapes {listed}: {exc}")
-    return tuple(np.shape(result)), np.asarray(result).dtype.name
-
-
-def _linalg(name, fn, vjp, spelled, cases, doc="", differentiable=True, arity=1, shape=None,
-            reference=None, jvp=None):
-    register(Op(name=name, arity=arity, np_fn=fn, py_fn=None,
-                spell=lambda args, params, aval: Expr(
-                    spelled.format(*(a.text for a in args)), PREC_ATOM),
-                shape_rule=shape or _matrix_rule, vjp=vjp, jvp=jvp,
-                differentiable=differentiable,
-                spellings=(spelled.split("(")[0],),
-                cases=cases, doc=doc, domain="matrix", reference=reference))
-
-
-_SQUARE = ((((3, 3),), {}), (((2, 2, 2),), {}), (((1, 1),), {}))
-_linalg("det", np.linalg.det, _det_vjp, "np.linalg.det({0})", _SQUARE,
-        doc="the rule uses inv(X): X must be invertible", jvp=_det_jvp,
-        reference=lambda xp, p: xp.linalg.det)
-_linalg("slogdet", lambda x: np.linalg.slogdet(x).logabsdet, _logabsdet_vjp,
-        "np.linalg.slogdet({0}).logabsdet", _SQUARE, jvp=_logabsdet_jvp,
-        doc="np.linalg.slogdet(X) traces to a sign (no gradient) and this log|det X|",
-        reference=lambda xp, p: lambda x: xp.linalg.slogdet(x)[1])
-_linalg("slogdet_sign", lambda x: np.linalg.slogdet(x).sign, None,
-        "np.linalg.slogdet({0}).sign", (), differentiable=False)
-_linalg("inv", np.linalg.inv, _inv_vjp, "np.linalg.inv({0})", _SQUARE, jvp=_inv_jvp,
-        reference=lambda xp, p: xp.linalg.inv)
-_linalg("solve", np.linalg.solve, _solve_vjp, "np.linalg.solve({0}, {1})",
-        ((((3, 3), (3,)), {}), (((3, 3), (3, 2)), {}), (((2, 3, 3), (2, 3, 1)), {})), arity=2,
-        jvp=_solve_jvp,
-        reference=lambda xp, p: xp.linalg.solve)
-
-
-def _square(name, x):
-    shape = np.shape(x)
-    if len(shape) < 2 or shape[-1] != shape[-2]:
-        _refuse(ShapeError, f"np.linalg.{name} needs square matrices, got shape {shape}")
-
-
-@numpy_function(np.linalg.det)
-def _np_det(a):
-    _square("det", a)
-    return _builder().apply("det", (a,), python=False)
-
-
-@numpy_function(np.linalg.inv)
-def _np_inv(a):
-    _square("inv", a)
-    return _builder().apply("inv", (a,), python=False)
-
-
-@numpy_function(np.linalg.slogdet)
-def _np_slogdet(a):
-    _square("slogdet", a)
-    b = _builder()
-    return SlogdetResult(b.apply("slogdet_sign", (a,), python=False),
-                         b.apply("slogdet", (a,), python=False))
-
-
-@numpy_function(np.linalg.solve)
-def _np_solve(a, b):
-    _square("solve", a)
-    return _builder().apply("solve", (a, b), python=False)
-
-
-SlogdetResult = namedtuple("SlogdetResult", "sign logabsdet")
+def _matrix_norm(x, ord, axes, keepdims):
+    """The matrix norms beyond Frobenius: 2 and -2 (the largest and smallest singular
+    value), 'nuc' (their sum), and 1, -1, inf, -inf (column or row sums of |x|)."""
+    from .decompositions import singular_values
+    from .shape import _np_moveaxis, _reshape
+    if axes[0] == axes[1]:
+        _refuse(ShapeError, "np.linalg.norm: the two axes of a matrix norm must differ")
+    if ord in (1, -1, np.inf, -np.inf):
+        rows, columns = axes if ord in (1, -1) else axes[::-1]
+        sums = np.sum(abs(x), axis=rows, keepdims=True)  # (traced: the tracer dispatches)
+        result = (np.max if ord > 0 else np.min)(sums, axis=columns, keepdims=True)
+    elif ord in (2, -2, "nuc"):
+        s = singular_values(_np_moveaxis(x, axes, (-2, -1)))
+        result = s[..., 0] if ord == 2 else s[..., -1] if ord == -2 else np.sum(s, axis=-1)
+        kept = [n for i, n in enumerate(np.shape(x)) if i not in axes]
+        for i in sorted(axes):  # (as keepdims=True would leave it)
+            kept.insert(i, 1)
+        result = _reshape(result, tuple(kept))
+    else:
+        _refuse(UnsupportedOperationError, f"np.linalg.norm of a matrix with ord={ord!r}",
+                "use ord=None or 'fro', 'nuc', 1, -1, 2, -2, inf or -inf")
+    if keepdims:
+        return result
+    return _reshape(result, tuple(n for i, n in enumerate(np.shape(x)) if i not in axes))
 
 
 # -- front ends written with the ops above ------------------------------------------------
@@ -594,87 +293,3 @@ def _np_cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     return _np_stack([x[1] * y[2] - x[2] * y[1], x[2] * y[0] - x[0] * y[2],
                       x[0] * y[1] - x[1] * y[0]], axis=-1)
 
-
-# -- eigh: eigenvalues and eigenvectors of a symmetric matrix ---------------------------
-# NumPy's eigh reads only the lower triangle (UPLO="L"), so the function it computes is
-# eig(S) with S = tril(A) + tril(A, -1).T, and the gradient lands on the lower triangle.
-def _fold_lower(gbar):
-    """The gradient with respect to A of a function of S(A), from its gradient gbar
-    with respect to S: dA = tril(gbar + gbar.T, -1) + diag(gbar)."""
-    n = gbar.shape[-1]
-    both = gbar + _swap_last(gbar)
-    strict = np.tril(np.ones((n, n), dtype=bool), -1)
-    diagonal = np.eye(n, dtype=bool)
-    return F.where(strict, both, F.where(diagonal, gbar, 0.0))
-
-
-def _eigvalsh_vjp(g, w, a):
-    v = F.eigh_vectors(a)
-    return (_fold_lower(F.matmul(v * F.reshape(g, shape=g.shape[:-1] + (1,) + g.shape[-1:]),
-                                 _swap_last(v))),)
-
-
-def _symmetric_tangent(t):
-    # The tangent of S(A) = tril(A) + tril(A, -1).T: what eigh reads of A's tangent.
-    n = t.shape[-1]
-    strict = np.tril(np.ones((n, n), dtype=bool), -1)
-    lower = F.where(strict, t, 0.0)
-    return lower + _swap_last(lower) + F.where(np.eye(n, dtype=bool), t, 0.0)
-
-
-def _eigvalsh_jvp(tangents, w, a):
-    # dw_i = v_i^T dS v_i
-    v = F.eigh_vectors(a)
-    return F.sum(v * F.matmul(_symmetric_tangent(tangents[0]), v), axis=(v.ndim - 2,),
-                 keepdims=False)
-
-
-def _eigvecs_jvp(tangents, v, a):
-    # dV = V (F o (V^T dS V)), F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it.
-    w = F.eigh_values(a)
-    n = w.shape[-1]
-    gap = F.reshape(w, shape=w.shape[:-1] + (1, n)) - F.reshape(w, shape=w.shape + (1,))
-    off = ~np.eye(n, dtype=bool)
-    inverse_gap = F.where(off, 1.0 / F.where(off, gap, 1.0), 0.0)
-    rotated = F.matmul(F.matmul(_swap_last(v), _symmetric_tangent(tangents[0])), v)
-    return F.matmul(v, inverse_gap * rotated)
-
-
-def _eigvecs_vjp(g, v, a):
-    # dV = V (F o (V^T dS V)) with F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it.
-    # NOTE: infinite where eigenvalues repeat (the eigenvectors are not unique there).
-    w = F.eigh_values(a)
-    n = w.shape[-1]
-    gap = F.reshape(w, shape=w.shape[:-1] + (1, n)) - F.reshape(w, shape=w.shape + (1,))
-    off = ~np.eye(n, dtype=bool)
-    inverse_gap = F.where(off, 1.0 / F.where(off, gap, 1.0), 0.0)
-    inner = inverse_gap * F.matmul(_swap_last(v), g)
-    return (_fold_lower(F.matmul(F.matmul(v, inner), _swap_last(v))),)
-
-
-_SYMMETRIC = ((((3, 3),), {}), (((2, 3, 3),), {}))
-_linalg("eigh_values", lambda x: np.linalg.eigh(x).eigenvalues, _eigvalsh_vjp,
-        "np.linalg.eigh({0}).eigenvalues", _SYMMETRIC, jvp=_eigvalsh_jvp,
-        doc="np.linalg.eigh(A) traces to eigenvalues and eigenvectors; like NumPy it reads "
-            "only the lower triangle, so the gradient lands there")
-_linalg("eigh_vectors", lambda x: np.linalg.eigh(x).eigenvectors, _eigvecs_vjp,
-        "np.linalg.eigh({0}).eigenvectors", _SYMMETRIC, jvp=_eigvecs_jvp,
-        doc="the gradient is infinite where eigenvalues repeat")
-
-
-@numpy_function(np.linalg.eigh)
-def _np_eigh(a, UPLO="L"):
-    _square("eigh", a)
-    if UPLO != "L":
-        a = _swap_last(a)  # the upper triangle of A is the lower triangle of A.T
-    b = _builder()
-    return EighResult(b.apply("eigh_values", (a,), python=False),
-                      b.apply("eigh_vectors", (a,), python=False))
-
-
-@numpy_function(np.linalg.eigvalsh)
-def _np_eigvalsh(a, UPLO="L"):
-    return _np_eigh(a, UPLO).eigenvalues
-
-
-EighResult = namedtuple("EighResult", "eigenvalues eigenvectors")

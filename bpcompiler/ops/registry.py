@@ -121,6 +121,14 @@ class Op:
     # line, with the real derivative there: verification differentiates paths made of
     # such ops exactly, by the complex step, with no step size to choose.
     analytic: bool = False
+    # A multi-output primitive (eigh, slogdet, qr) names its results' fields here: its
+    # node is one tuple value, each field a `proj` node (ops/multi.py); its shape rule
+    # gives (shapes, dtypes), one per field; its VJP rule receives a tuple of cotangents
+    # (None for an unused field) and `y` as the tuple of fields, and its JVP rule returns
+    # a tuple of tangents (None for zero). `output_attributes`: the emitted code reads a
+    # field as an attribute (`eigh_A.eigenvalues`), else by index (`lstsq_A_b[0]`).
+    outputs: tuple[str, ...] = ()
+    output_attributes: bool = True
 
     def __post_init__(self):
         object.__setattr__(self, "domain", resolve(self.domain))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..graph import MULTI_DTYPE
 from ..interpret import evaluate_node
 from .rebuild import const_value, rebuild
 
@@ -16,7 +17,8 @@ MAX_FOLDED_SIZE = 16
 
 def fold_rule(h, attrs):
     """The rule behind fold_constants (see rebuild.py)."""
-    if attrs["op"] in ("input", "const", "to_array") or not attrs["args"]:
+    if attrs["op"] in ("input", "const", "to_array") or not attrs["args"] or \
+            attrs["dtype"] == MULTI_DTYPE:  # (a tuple cannot be a constant node)
         return None  # (a 0-d array constant would print as a NumPy scalar)
     nodes = h._node
     for a in attrs["args"]:

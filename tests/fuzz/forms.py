@@ -514,6 +514,14 @@ def linalg(name: str):
                                f"np.linalg.slogdet({m})[0] * np.exp(np.linalg.slogdet({m})[1])"])
         elif name == "inv":
             text = f"np.linalg.inv({m})"
+        elif name == "pinv":
+            text = f"np.linalg.pinv({m})"
+        elif name == "qr":  # (LAPACK's signs are stable near a well-conditioned matrix)
+            text = b.c.choice([f"np.linalg.qr({m}).R ** 2", f"np.linalg.qr({m})[0] ** 2"])
+        elif name == "lstsq":  # one matrix, not a stack
+            if len(_shape(v)) > 2:
+                return None
+            text = f"np.linalg.lstsq({m}, {b.value_of_shape((n,)).name})[0]"
         else:  # solve: a right-hand side of the matrix's shape or one vector
             rhs = b.same_shape(v) if len(_shape(v)) >= 2 and b.c.boolean() else \
                 b.value_of_shape((n,))
@@ -540,6 +548,26 @@ def eigh(b, v):
             return False
         w = np.linalg.eigvalsh(_f64(b.evaluate(m)))
         return bool(np.all(np.diff(w, axis=-1) > GAP))
+    return text, check
+
+
+def svd(b, v):
+    made = _matrix(b, v)
+    if made is None:
+        return None
+    m, n = made
+    stack = len(_shape(v)) > 2
+    forms = [f"np.linalg.svd({m}, compute_uv=False)", f"np.linalg.svdvals({m})",
+             f"np.linalg.svd({m}, full_matrices=False).U ** 2"]
+    if not stack:
+        forms += [f"np.linalg.norm({m}, ord='nuc')", f"np.linalg.norm({m}, 2)"]
+    text = b.c.choice(forms)
+
+    def check():  # distinct singular values: the factors (and the 2-norm) are smooth
+        if not _conditioned(b, m):
+            return False
+        s = np.linalg.svd(_f64(b.evaluate(m)), compute_uv=False)
+        return bool(np.all(-np.diff(s, axis=-1) > GAP))
     return text, check
 
 
@@ -689,10 +717,14 @@ FORMS: dict[str, Form] = {
     "matmul": Form(("matmul",), matmul),
     "trace": Form(("trace",), trace),
     "det": Form(("det",), linalg("det")),
-    "slogdet": Form(("slogdet", "slogdet_sign"), linalg("slogdet")),
+    "slogdet": Form(("slogdet", "proj"), linalg("slogdet")),
     "inv": Form(("inv",), linalg("inv")),
     "solve": Form(("solve",), linalg("solve")),
-    "eigh": Form(("eigh_values", "eigh_vectors"), eigh),
+    "eigh": Form(("eigh", "proj"), eigh),
+    "pinv": Form(("pinv",), linalg("pinv")),
+    "qr": Form(("qr", "proj"), linalg("qr")),
+    "lstsq": Form(("lstsq", "proj"), linalg("lstsq")),
+    "svd": Form(("svd", "proj"), svd),
     "reshape": Form(("reshape",), reshape),
     "transpose": Form(("transpose",), transpose),
     "broadcast_to": Form(("broadcast_to",), broadcast_to),
