@@ -7,6 +7,8 @@ their own `cases` in the registry. Values are drawn from each operand's declared
 
 from __future__ import annotations
 
+import numpy as np
+
 from bpcompiler.ops import REGISTRY
 from bpcompiler.ops.registry import elementwise_rule
 
