@@ -25,6 +25,7 @@ from . import modes_lower, portable, portable_guards
 from .body import Line, lower_body
 from .comments import provenance
 from .graph import outputs
+from .hints import Hints, annotate, typing_imports
 from .guards import guard_lines, module_lines, result_check_lines
 from .literals import array_literal, is_zeros, literal_needs_math
 from .naming import ADJOINT_PREFIX, Namespace, base_names
@@ -53,6 +54,7 @@ class Function:
     checks: list = field(default_factory=list)  # lines just before the return (guards.py)
     extra_params: tuple = ()  # after the function's own (jvp's tangents; modes_lower.py)
     result: str | None = None  # the returned expression, when not value/grads
+    returns: str = ""  # the return type hint (hints.py)
 
 
 @dataclass
@@ -121,7 +123,13 @@ def lower(g, target: str = "numpy") -> Module:
     if "modes" in g.graph:  # emit= beyond grad (modes.py)
         functions = functions[:1] + functions[1:] * ("grad" in g.graph["emit"]) + \
             modes_lower.functions(g, ctx, preamble, extra, space)
-    return Module(g.graph["function"], tuple(def_items(sig)), tuple(wrt_params),
+    hints = Hints(g, target)
+    annotate(hints, functions)
+    params = tuple(def_items(sig, hints.parameters()))
+    imports = typing_imports(imports, "\n".join(params + tuple(
+        p for f in functions for p in (f.returns,) + f.extra_params)) + "\n" +
+        "\n".join(constant_lines))
+    return Module(g.graph["function"], params, tuple(wrt_params),
                   imports, constant_lines, functions, call=tuple(call_items(sig)))
 
 
