@@ -4,11 +4,11 @@ Every hint says what the value is at run time, as the graph knows it:
 
     a Python scalar          float, int, bool
     a NumPy array            npt.NDArray[np.float64] (the dtype the module was compiled for)
-    a NumPy 0-d value        np.floating[Any] | npt.NDArray[np.float64]: a NumPy scalar,
+    a NumPy 0-d value        Float64Scalar, an alias the module defines as
+                             np.floating[Any] | npt.NDArray[np.float64]: a NumPy scalar,
                              or a 0-d array where NumPy makes one (np.where on scalars),
-                             and NumPy's stubs type `u @ v` of vectors as an array;
-                             np.float32, np.int32, np.bool for those dtypes, and
-                             np.signedinteger[Any] for int64 (see `_SCALARS`)
+                             and NumPy's stubs type `u @ v` of vectors as an array
+                             (see `_SCALARS` for the other dtypes)
     a structured parameter   its containers: list[tuple[npt.NDArray[np.float64], ...]],
                              dict[str, ...]; Any for a NamedTuple or dataclass, whose
                              class the standalone module cannot import
@@ -32,6 +32,9 @@ from .signature import of_graph
 _SCALARS = {"float64": "np.floating[Any]", "float32": "np.float32",
             "int64": "np.signedinteger[Any]", "int32": "np.int32", "bool": "np.bool"}
 _PYTHON = {"f": "float", "i": "int", "u": "int", "b": "bool"}
+SCALAR_NOTE = ("# A NumPy scalar, or a 0-d array: NumPy returns either (np.where of "
+               "scalars makes a\n# 0-d array), and its stubs type np.sum(x) and u @ v "
+               "as either.")
 # The array API standard defines no static type that the arrays of every library it
 # covers (NumPy, PyTorch, JAX, CuPy, Dask) are instances of.
 ARRAY_API_ARRAY = "Any"
@@ -42,8 +45,10 @@ ARRAY_API_NOTE = ("# Arrays are hinted Any: the array API standard has no static
 class Hints:
     """The hint of each value, parameter and result of one module's functions."""
 
-    def __init__(self, g, target: str = "numpy"):
+    def __init__(self, g, target: str = "numpy", space=None):
         self.g, self.portable = g, target == "array-api"
+        self.space = space  # the module's namespace, for the aliases' names
+        self.aliases: dict[str, str] = {}  # dtype -> the alias of its 0-d values
         self.sig = of_graph(g)
         self.leaf_node = dict(zip(g.graph["params"], g.graph["inputs"]))
         self.arrays = None
@@ -60,10 +65,27 @@ class Hints:
             return _PYTHON.get(kind, "float")
         if self.portable:
             return ARRAY_API_ARRAY
-        array = f"npt.NDArray[np.{attrs['dtype']}]"
         if not attrs["shape"]:
-            return f"{_SCALARS.get(attrs['dtype'], 'Any')} | {array}"
-        return array
+            return self._scalar(attrs["dtype"])
+        return f"npt.NDArray[np.{attrs['dtype']}]"
+
+    def _scalar(self, dtype: str) -> str:
+        """The alias of NumPy's 0-d values of `dtype` (`Float64Scalar`), claimed in the
+        module's namespace the first time a hint needs it."""
+        if dtype not in self.aliases:
+            words = "".join(w.capitalize() for w in re.findall(r"[a-z]+|\d+", dtype))
+            name = words + "Scalar"
+            self.aliases[dtype] = name if self.space is None else self.space.claim(name)
+        return self.aliases[dtype]
+
+    def alias_lines(self) -> list[str]:
+        """The module-level definitions of the aliases the hints used."""
+        if not self.aliases:
+            return []
+        lines = [SCALAR_NOTE]
+        for dtype, name in self.aliases.items():
+            lines.append(f"{name} = {_SCALARS.get(dtype, 'Any')} | npt.NDArray[np.{dtype}]")
+        return ["\n".join(lines) + "\n"]  # (a blank line before what follows)
 
     def output(self) -> str:
         """The function's value: one node, or a structured result's leaves."""
@@ -204,6 +226,8 @@ def typing_imports(imports: list[str], text: str) -> list[str]:
     if names:
         standard.append(f"from typing import {', '.join(names)}")
     third = [line for line in imports if line not in standard]
+    if re.search(r"\bnp\.", text) and "import numpy as np" not in third:
+        third.insert(0, "import numpy as np")  # (a module whose hints alone need NumPy)
     if re.search(r"\bnpt\.", text):
         third.append("import numpy.typing as npt")
     return standard + ([""] if standard and third else []) + third

@@ -123,9 +123,10 @@ def lower(g, target: str = "numpy") -> Module:
     if "modes" in g.graph:  # emit= beyond grad (modes.py)
         functions = functions[:1] + functions[1:] * ("grad" in g.graph["emit"]) + \
             modes_lower.functions(g, ctx, preamble, extra, space)
-    hints = Hints(g, target)
+    hints = Hints(g, target, space)
     annotate(hints, functions)
     params = tuple(def_items(sig, hints.parameters()))
+    constant_lines = hints.alias_lines() + constant_lines
     imports = typing_imports(imports, "\n".join(params + tuple(
         p for f in functions for p in (f.returns,) + f.extra_params)) + "\n" +
         "\n".join(constant_lines))
@@ -258,8 +259,10 @@ def _imports(g, constant_lines) -> list[str]:
         if key not in probed:
             probed[key] = _spelled_modules(attrs)
         needed |= probed[key]
-    # (the code says scipy.special.<name>: importing the submodule binds `scipy`)
-    return [f"import {MODULES[m]}" + (" as np" if m == "np" else "")
+    # (the code says scipy.special.<name>: importing the submodule binds `scipy`; SciPy
+    # ships no type stubs, so mypy is told, and not told off where scipy-stubs are found)
+    untyped = {"scipy": "  # type: ignore[import-untyped, unused-ignore]"}
+    return [f"import {MODULES[m]}" + (" as np" if m == "np" else "") + untyped.get(m, "")
             for m in ("math", "np", "scipy") if m in needed]
 
 
