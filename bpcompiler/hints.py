@@ -94,6 +94,13 @@ class Hints:
             return self.of_node(self.g.graph["output"])
         return self.structure_of_result([self.of_node(n) for n in leaves])
 
+    def cotangent(self) -> str:
+        """vjp's cotangent: shaped like the value, in its structure."""
+        leaves = self.g.graph.get("output_leaves")
+        if leaves is None:
+            return self.direction(self.g.graph["output"])
+        return self.structure_of_result([self.direction(n) for n in leaves])
+
     def structure_of_result(self, items: list[str]) -> str:
         kind, spec = self.g.graph["output_structure"]
         if kind == "tuple":
@@ -129,8 +136,17 @@ class Hints:
         return out
 
     def wrt_inputs(self) -> list[str]:
-        """The hints of the WRT leaves (a tangent or vector is shaped like its leaf)."""
-        return [self.of_node(self.leaf_node[name]) for name in self.g.graph["wrt"]]
+        """The hints of the tangents or vectors, one per WRT leaf and shaped like it."""
+        return [self.direction(self.leaf_node[name]) for name in self.g.graph["wrt"]]
+
+    def direction(self, node: int) -> str:
+        """A tangent, cotangent or vector shaped like `node`: a 0-d one is a Python
+        float (NumPy scalars are floats too), which keeps the arithmetic on arrays
+        typed as the arrays' dtype."""
+        attrs = self.g._node[node]
+        if not self.portable and not attrs["shape"] and _kind(attrs["dtype"]) == "f":
+            return "float"
+        return self.of_node(node)
 
 
 def type_key(attrs: dict) -> tuple:
@@ -194,7 +210,8 @@ def annotate(hints: Hints, functions: list) -> None:
         else:
             f.returns = _mode_result(hints, f.name, modes[f.name]["outputs"], value)
             if f.extra_params:
-                extra = value if f.name == "vjp" else tuple_of(hints.wrt_inputs())
+                extra = hints.cotangent() if f.name == "vjp" else \
+                    tuple_of(hints.wrt_inputs())
                 f.extra_params = (f"{f.extra_params[0]}: {extra}",)
 
 

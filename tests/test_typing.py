@@ -171,6 +171,15 @@ def _conforms(value, hint) -> bool:
     return isinstance(value, hint)
 
 
+def _direction(value):
+    """A tangent, cotangent or vector like `value`, its 0-d parts as Python floats."""
+    if isinstance(value, (tuple, list)):
+        return type(value)(_direction(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _direction(v) for k, v in value.items()}
+    return float(value) if np.ndim(value) == 0 else value
+
+
 def _calls(c, args):
     """(function name, positional arguments, keyword arguments) for each function."""
     m = c.module
@@ -180,7 +189,8 @@ def _calls(c, args):
     leaf = {lf.name: lf.value for lf in sig.leaves}
     wrt = tuple(leaf[name] for name in g.graph["wrt"])
     value = m.forward(*pos, **kw)
-    extra = {"jvp": (wrt,), "hvp": (wrt,), "vjp": (value,)}
+    extra = {"jvp": (_direction(wrt),), "hvp": (_direction(wrt),),
+             "vjp": (_direction(value),)}
     return [(name, pos + list(extra.get(name, ())), kw)
             for name in ("forward", "value_and_grad", "grad") + tuple(extra) +
             ("jacobian", "hessian") if hasattr(m, name)]
