@@ -10,6 +10,7 @@ and `grad`. A function body is its preamble (the first lines; see
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from .literals import array_literal, is_zeros, literal  # noqa: F401  (re-exported)
@@ -66,12 +67,15 @@ def _annotated_binding(f: Function) -> dict[str, str]:
     Any, and mypy --strict refuses to return an Any where a type is declared, so the
     returned local is declared as what the function returns (`loss: float = ...`)."""
     value = f.value if f.result is None and f.grads is None else None
-    if not f.returns or value is None or not value.isidentifier():
+    if f.returns in ("", "Any") or value is None or not value.isidentifier():
         return {}
-    bindings = [code for s in f.statements for code in s.code
-                if code.startswith(f"{value} = ")]
+    codes = [code for s in f.statements for code in s.code]
+    bindings = [code for code in codes if code.startswith(f"{value} = ")]
     if len(bindings) != 1:  # (bound twice, or a parameter: already of a declared type)
         return {}
+    if f.returns in ("float", "int", "bool") and not any(
+            re.search(r"\*\*|\b(np|xp|scipy)\.", code) for code in codes):
+        return {}  # (math and arithmetic on Python numbers are typed; float ** float is not)
     code = bindings[0]
     return {code: f"{value}: {f.returns}{code[len(value):]}"}
 

@@ -92,9 +92,8 @@ _SCALAR = '''
 def _wrong_argument(name: str, value: object) -> None:
     """Raise for an argument this module was not compiled for (see ARGUMENTS)."""
     need = ARGUMENTS[name]
-    if isinstance(value, (int, float) if need == "float" else int) and (
-        need != "int" or not isinstance(value, bool)
-    ):
+    allowed = (int, float) if need == "float" else (int,)
+    if isinstance(value, allowed) and (need != "int" or not isinstance(value, bool)):
         return  # an int for a float, a float subclass: computed the same way
     raise TypeError(
         f"{name} must be a Python {need} (this module was compiled for {name}: {need}), "

@@ -39,7 +39,7 @@ SCALAR_NOTE = ("# A NumPy scalar, or a 0-d array: NumPy returns either (np.where
 # covers (NumPy, PyTorch, JAX, CuPy, Dask) are instances of.
 ARRAY_API_ARRAY = "Any"
 ARRAY_API_NOTE = ("# Arrays are hinted Any: the array API standard has no static type "
-                  "that NumPy, PyTorch, JAX, CuPy and Dask arrays all share.")
+                  "that NumPy,\n# PyTorch, JAX, CuPy and Dask arrays all share.")
 
 
 class Hints:
@@ -80,6 +80,8 @@ class Hints:
 
     def alias_lines(self) -> list[str]:
         """The module-level definitions of the aliases the hints used."""
+        if self.portable and self.arrays:
+            return [ARRAY_API_NOTE + "\n"]
         if not self.aliases:
             return []
         lines = [SCALAR_NOTE]
