@@ -89,6 +89,14 @@ class Hints:
             lines.append(f"{name} = {_SCALARS.get(dtype, 'Any')} | npt.NDArray[np.{dtype}]")
         return ["\n".join(lines) + "\n"]  # (a blank line before what follows)
 
+    def of_input(self, node: int) -> str:
+        """A parameter: a 0-d one is the 0-d array its guard checks for (`type(T) is
+        not np.ndarray`; a NumPy scalar is accepted too, as an int is for a float)."""
+        attrs = self.g._node[node]
+        if not self.portable and not attrs["python"] and not attrs["shape"]:
+            return f"npt.NDArray[np.{attrs['dtype']}]"
+        return self.of_node(node)
+
     def output(self) -> str:
         """The function's value: one node, or a structured result's leaves."""
         leaves = self.g.graph.get("output_leaves")
@@ -117,7 +125,7 @@ class Hints:
         p = self.sig.params[index]
         if p.static:
             return _literal_type(p.value)
-        leaves = {leaf.path: self.of_node(self.leaf_node[leaf.name])
+        leaves = {leaf.path: self.of_input(self.leaf_node[leaf.name])
                   for leaf in self.sig.leaves if leaf.param == index}
         if not p.structured:
             return leaves[()]
