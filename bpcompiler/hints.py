@@ -4,11 +4,13 @@ Every hint says what the value is at run time, as the graph knows it:
 
     a Python scalar          float, int, bool
     a NumPy array            npt.NDArray[np.float64] (the dtype the module was compiled for)
-    a NumPy 0-d value        Float64Scalar, an alias the module defines as
+    a NumPy 0-d result       Float64Scalar, an alias the module defines as
                              np.floating[Any] | npt.NDArray[np.float64]: a NumPy scalar,
                              or a 0-d array where NumPy makes one (np.where on scalars),
                              and NumPy's stubs type `u @ v` of vectors as an array
                              (see `_SCALARS` for the other dtypes)
+    a 0-d parameter          npt.NDArray[np.float64], the 0-d array its guard checks for
+    a 0-d direction          float: a tangent, cotangent or vector of a 0-d value
     a structured parameter   its containers: list[tuple[npt.NDArray[np.float64], ...]],
                              dict[str, ...]; Any for a NamedTuple or dataclass, whose
                              class the standalone module cannot import
@@ -170,7 +172,8 @@ def tuple_of(items: list[str]) -> str:
 
 
 def _kind(dtype: str) -> str:
-    return {"float": "f", "int": "i", "bool": "b"}.get(dtype.rstrip("0123456789"), "f")
+    return {"float": "f", "int": "i", "uint": "u", "bool": "b"}.get(
+        dtype.rstrip("0123456789"), "f")
 
 
 def _common(items: list[str]) -> str:
@@ -246,6 +249,7 @@ def _mode_result(hints: Hints, mode: str, nodes, value: str) -> str:
 def typing_imports(imports: list[str], text: str) -> list[str]:
     """`imports` with what the hints and helpers in `text` need (`from typing import
     Any`, `import numpy.typing as npt`), standard library first, as isort orders them."""
+    text = re.sub(r'"[^"\n]*"|\'[^\'\n]*\'', "", text)  # (not what strings say)
     names = [n for n in ("Any", "NoReturn") if re.search(rf"\b{n}\b", text)]
     standard = [line for line in imports if line == "import math"]
     if re.search(r"\bModuleType\b", text):
