@@ -18,7 +18,7 @@ import time
 import traceback
 import types
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +33,7 @@ from .format import format_source
 from .graph import check_graph, dump
 from .header import header_lines, with_verification
 from .modes import NEED_SCALAR, add_modes, check_emit, name_results
-from .verify_modes import perturb, verify_modes
+from .verify_modes import ModesReport, perturb, verify_modes
 from .passes import optimize
 from .portable import check_target
 from .progress import logger, phase_reporter
@@ -62,7 +62,7 @@ class CompileReport:
     # op -> how many nodes of that op optimisation removed from the joint graph
     removed: dict = field(default_factory=dict)
     verification: VerificationReport | None = None
-    modes_verification: object = None  # verify_modes.ModesReport, with emit= beyond grad
+    modes_verification: ModesReport | None = None  # with emit= beyond grad
     seconds: dict = field(default_factory=dict)
 
     def summary(self) -> str:
@@ -144,7 +144,7 @@ PORTABLE_NOTE = {"array-api": "\n" + "\n".join(textwrap.wrap(
     88)) + "\n"}
 
 
-def compile_grad(f: Callable[..., Any], args: Sequence[Any] | None = None,
+def compile_grad(f: Callable[..., Any], args: Sequence[Any] | Mapping[str, Any] | None = None,
                  wrt: str | Sequence[str] | None = None, out: str | os.PathLike[str] | None = None,
                  *, specs: dict[str, str] | None = None, emit: Sequence[str] = ("grad",),
                  command: str | None = None, force: bool = False, debug: bool = False,

@@ -23,6 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import comments, idioms, portable
+from .hints import type_key
 from .literals import literal
 from .naming import Namespace, Statement, reuse_names
 from .ops import REGISTRY
@@ -84,7 +85,7 @@ def lower_body(ctx: _Context, roots: tuple[int, ...], keep_named: bool = False) 
     last_read = _liveness(plan.statements)
     pinned = set(roots) | set(plan.accumulate) | set(plan.buffer_of)
     names = reuse_names(plan.statements, plan.bases.__getitem__, pinned, ctx.space.copy(),
-                        last_read)
+                        last_read, kind=lambda n: type_key(ctx.g._node[n]))
     return plan.spell(names, last_read)
 
 

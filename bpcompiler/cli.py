@@ -29,7 +29,7 @@ import os
 import shlex
 import sys
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .config import load_config
@@ -146,19 +146,20 @@ def run_compile(options: argparse.Namespace, write: bool = True,
     except MemoryError:
         raise UsageError("the example arguments do not fit in memory (give smaller "
                          "shapes in the specs)") from None
-    args = dict(zip(specs, args))
+    by_name = dict(zip(specs, args))
     if options.args_npz:
-        args.update(load_npz(options.args_npz, all_specs))
+        by_name.update(load_npz(options.args_npz, all_specs))
     names = list(parameters)
-    if list(args) == names[:len(args)] and not any(
-            parameters[n].kind == parameters[n].KEYWORD_ONLY for n in args):
-        args = tuple(args.values())  # (positional: symbolic dimensions follow them)
+    given: tuple[Any, ...] | dict[str, Any] = by_name
+    if list(by_name) == names[:len(by_name)] and not any(
+            parameters[n].kind == parameters[n].KEYWORD_ONLY for n in by_name):
+        given = tuple(by_name.values())  # (positional: symbolic dimensions follow them)
     wrt = tuple(w.strip() for w in options.wrt.split(",")) if options.wrt else \
         default_wrt(specs)
     options.out = options.out or default_output(options.target, config.output)
     emit = tuple(e.strip() for e in options.emit.split(",")) if getattr(
         options, "emit", None) else ("grad",)
-    return compile_grad(fn, args, wrt=wrt, out=options.out if write else None, specs=specs,
+    return compile_grad(fn, given, wrt=wrt, out=options.out if write else None, specs=specs,
                         emit=emit, command=compile_command(options), force=options.force,
                         debug=options.debug, progress=progress,
                         target=getattr(options, "array_target", "numpy"))

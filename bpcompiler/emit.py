@@ -10,6 +10,7 @@ and `grad`. A function body is its preamble (the first lines; see
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from .literals import array_literal, is_zeros, literal  # noqa: F401  (re-exported)
@@ -33,8 +34,10 @@ def print_module(module: Module, header_lines: list[str], docstring: str) -> str
 
 def imports_sentence(imports: list[str]) -> str:
     """What the module needs, from what it imports."""
-    names = ["NumPy" if "numpy" in line else "SciPy (scipy.special)" if "scipy" in line
-             else line.split()[1] for line in imports]
+    names = list(dict.fromkeys(
+        "NumPy" if "numpy" in line else "SciPy (scipy.special)" if "scipy" in line
+        else line.split()[1] for line in imports
+        if line.startswith("import ")))  # (the hints' typing and types are not named)
     if not names:
         return "This module imports nothing: it is plain Python."
     return f"This module imports only {' and '.join(names)}."
@@ -42,18 +45,39 @@ def imports_sentence(imports: list[str]) -> str:
 
 def _function(module: Module, f: Function) -> str:
     lines = list(f.preamble)
+    returned = _annotated_binding(f)
     for s in f.statements:
         if s.comment is not None:
             lines.append(s.comment)
-        lines += s.code
+        lines += [returned.get(code, code) for code in s.code]
         if s.free:
             lines.append("del " + ", ".join(s.free))
     lines += f.checks
     lines.append(_return(module, f))
     body = "\n".join("    " + row if row.strip() else row
                      for line in lines for row in line.split("\n"))
-    head = _bracketed(f"def {f.name}", list(module.params) + list(f.extra_params), ":")
+    returns = f" -> {f.returns}:" if f.returns else ":"
+    head = _bracketed(f"def {f.name}", list(module.params) + list(f.extra_params), returns)
     return f'{head}\n    """{f.doc}"""\n{body}'
+
+
+def _annotated_binding(f: Function) -> dict[str, str]:
+    """{statement: the statement with a hint} for the one binding of a function's
+    returned name: NumPy's stubs type many expressions (`np.sum(x, axis=0)`, `x[i]`) as
+    Any, and mypy --strict refuses to return an Any where a type is declared, so the
+    returned local is declared as what the function returns (`loss: float = ...`)."""
+    value = f.value if f.result is None and f.grads is None else None
+    if f.returns in ("", "Any") or value is None or not value.isidentifier():
+        return {}
+    codes = [code for s in f.statements for code in s.code]
+    bindings = [code for code in codes if code.startswith(f"{value} = ")]
+    if len(bindings) != 1:  # (bound twice, or a parameter: already of a declared type)
+        return {}
+    if f.returns in ("float", "int", "bool") and not any(
+            re.search(r"\*\*|\b(np|xp|scipy)\.", code) for code in codes):
+        return {}  # (math and arithmetic on Python numbers are typed; float ** float is not)
+    code = bindings[0]
+    return {code: f"{value}: {f.returns}{code[len(value):]}"}
 
 
 def _return(module: Module, f: Function) -> str:

@@ -131,6 +131,9 @@ class InternalError(CompileError):
     failed and gives the path of a file holding a bounded dump of the graph and the
     traceback, to attach to a bug report."""
 
+    dump_path: str | None = None  # the dump's file (None when it could not be written)
+    stage: str | None = None  # the stage or pass that failed
+
 
 class UsageError(Exception):
     """A malformed command line (not a CompileError: nothing was compiled). The CLI

@@ -175,7 +175,8 @@ def _fill(template_out: str, names: list):
 
 def _format_fast(source: str) -> str | None:
     lines = _agree_across_versions(source).split("\n")
-    skeleton, runs = [], []
+    skeleton: list[str] = []
+    runs: list[list[str]] = []
     in_def = in_doc = False
     depth = 0  # brackets open across lines (an exploded `def f(` or `return (`)
     i = 0
@@ -256,7 +257,8 @@ def _collapse_lists(skeleton: list[str]):
         j = i
         while j < len(skeleton) and _SIMPLE_ITEM.match(skeleton[j]):
             j += 1
-        indent = {_SIMPLE_ITEM.match(line).group(1) for line in skeleton[i:j]}
+        # (every line of skeleton[i:j] matched: its indent is its leading spaces)
+        indent = {line[:len(line) - len(line.lstrip(' '))] for line in skeleton[i:j]}
         if j - i > 2 and len(indent) == 1 and i > 0 and skeleton[i - 1].endswith("("):
             out += skeleton[i:i + 2]
             groups.append(skeleton[i:j])

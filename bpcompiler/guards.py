@@ -27,10 +27,12 @@ from __future__ import annotations
 import networkx as nx
 
 from .ops import REGISTRY
+from .guard_helpers import array_helpers, scalar_helpers
 from .structure import path_text
 from .ops.registry import PREC_ATOM, Aval, Expr
 
 HELPER = "_wrong_argument"
+ARRAY_HINT = "npt.NDArray[Any]"  # what `_wrong_dimension` takes (guard_helpers.py)
 _SHORT = {"f64": "float64", "f32": "float32", "i64": "int64", "i32": "int32", "bool": "bool"}
 
 
@@ -177,7 +179,7 @@ def module_lines(g: nx.DiGraph, command: str) -> list[str]:
     if result_check_lines(g, "value"):
         return ["# What each parameter must be, as a spec: the entry points check every call.",
                 _arguments(kinds), f"RECOMPILE = {command!r}",
-                (_SCALAR_HELPER + _SCALARS_HELPER).strip("\n")]
+                scalar_helpers(check_all=True)]
     if not guard_lines(g):
         return ["# What each parameter must be, as a spec (math itself refuses anything "
                 "else).", _arguments(kinds)]
@@ -189,83 +191,11 @@ def module_lines(g: nx.DiGraph, command: str) -> list[str]:
         used = {describe_kind(*kind).partition("[")[0] for kind in kinds.values()}
         dtypes = ", ".join(f'"{k}": np.{v}' for k, v in _SHORT.items() if k in used)
         lines.append(f"DTYPES = {{{dtypes}}}")
-    return lines + [(_ARRAY_HELPER if uses_numpy else _SCALAR_HELPER).strip("\n")]
+    return lines + [array_helpers("numpy", ARRAY_HINT) if uses_numpy else
+                    scalar_helpers(check_all=False)]
 
 
 def _arguments(kinds: dict) -> str:
     rows = [f"    {name!r}: {describe_kind(*kind)!r}," for name, kind in kinds.items()]
-    return "ARGUMENTS = {\n" + "\n".join(rows) + "\n}" if rows else "ARGUMENTS = {}"
-
-
-# The helpers are emitted as written here: plain Python, so the module stays standalone.
-_SCALAR_HELPER = '''
-def _wrong_argument(name, value):
-    """Raise for an argument this module was not compiled for (see ARGUMENTS)."""
-    need = ARGUMENTS[name]
-    allowed = (int, float) if need == "float" else (int,)
-    if isinstance(value, allowed) and (need != "int" or not isinstance(value, bool)):
-        return  # an int for a float, a float subclass: computed the same way
-    raise TypeError(
-        f"{name} must be a Python {need} (this module was compiled for {name}: {need}), "
-        f"not {type(value).__name__}; pass {need}({name}), or recompile for it with: "
-        f"{RECOMPILE}"
-    )
-'''
-
-_SCALARS_HELPER = '''
-
-def _check_scalars(local_values):
-    """Raise for the first argument that is not the Python scalar ARGUMENTS says."""
-    for name in ARGUMENTS:
-        _wrong_argument(name, local_values[name])
-'''
-
-_ARRAY_HELPER = '''
-def _wrong_argument(name, value):
-    """Raise for an argument this module was not compiled for (see ARGUMENTS)."""
-    need = ARGUMENTS[name]
-    kind, _, dims = need.partition("[")
-    if not dims:  # a Python scalar
-        allowed = (int, float, np.floating, np.integer) if kind == "float" else (int, np.integer)
-        if isinstance(value, allowed):
-            return  # an int for a float, a NumPy scalar: computed the same way
-        raise TypeError(
-            f"{name} must be a Python {kind} (this module was compiled for {name}: "
-            f"{need}), not {type(value).__name__}; pass {kind}({name}), or recompile for "
-            f"it with: {RECOMPILE}"
-        )
-    dims = [d for d in dims.rstrip("]").split(",") if d]
-    dtype = DTYPES[kind]
-    if not isinstance(value, (np.ndarray, np.generic)):
-        raise TypeError(
-            f"{name} must be a NumPy array {need}, not {type(value).__name__}; convert "
-            f"it with np.asarray({name}, dtype=np.{dtype.__name__})"
-        )
-    shape = value.shape
-    if len(shape) != len(dims) or any(
-        d.isdigit() and int(d) != n for d, n in zip(dims, shape)
-    ):
-        got = kind + "[" + ",".join(str(n) for n in shape) + "]"
-        flag = f" --arg {name}='{got}'" if RECOMPILE.startswith("bpcompiler ") else ""
-        raise ValueError(
-            f"{name} has shape {shape}, but this module was compiled for {name}: "
-            f"{need}; recompile for this shape with: {RECOMPILE}{flag}"
-        )
-    if value.dtype.kind in "iu" and kind in ("i64", "i32"):
-        return  # integer data of any width indexes and multiplies the same way
-    if value.dtype != dtype:
-        raise TypeError(
-            f"{name} has dtype {value.dtype}, but this module was compiled for {name}: "
-            f"{need}; pass {name}.astype(np.{dtype.__name__}), or recompile with: "
-            f"{RECOMPILE}"
-        )
-
-
-def _wrong_dimension(name, value, axis, dim, size):
-    """Raise for an argument whose symbolic dimension disagrees with an earlier one."""
-    raise ValueError(
-        f"{name} has shape {value.shape}: its axis {axis} is the dimension {dim} "
-        f"({name}: {ARGUMENTS[name]}), which an earlier argument gave as {size}; every "
-        f"parameter's {dim} must be the same size"
-    )
-'''
+    return "ARGUMENTS = {\n" + "\n".join(rows) + "\n}" if rows else \
+        "ARGUMENTS: dict[str, str] = {}"

@@ -25,6 +25,7 @@ from . import modes_lower, portable, portable_guards
 from .body import Line, lower_body
 from .comments import provenance
 from .graph import outputs
+from .hints import Hints, annotate, typing_imports
 from .hoist import hoist, recipe_text
 from .named import named_constants
 from .guards import guard_lines, module_lines, result_check_lines
@@ -55,6 +56,7 @@ class Function:
     checks: list = field(default_factory=list)  # lines just before the return (guards.py)
     extra_params: tuple = ()  # after the function's own (jvp's tangents; modes_lower.py)
     result: str | None = None  # the returned expression, when not value/grads
+    returns: str = ""  # the return type hint (hints.py)
 
 
 @dataclass
@@ -129,7 +131,14 @@ def lower(g, target: str = "numpy") -> Module:
     if "modes" in g.graph:  # emit= beyond grad (modes.py)
         functions = functions[:1] + functions[1:] * ("grad" in g.graph["emit"]) + \
             modes_lower.functions(g, ctx, preamble, extra, space)
-    return Module(g.graph["function"], tuple(def_items(sig)), tuple(wrt_params),
+    hints = Hints(g, target, space)
+    annotate(hints, functions)
+    params = tuple(def_items(sig, hints.parameters()))
+    constant_lines = hints.alias_lines() + constant_lines
+    imports = typing_imports(imports, "\n".join(params + tuple(
+        p for f in functions for p in (f.returns,) + f.extra_params)) + "\n" +
+        "\n".join(constant_lines))
+    return Module(g.graph["function"], params, tuple(wrt_params),
                   imports, constant_lines, functions, call=tuple(call_items(sig)))
 
 
@@ -260,8 +269,10 @@ def _imports(g, constant_lines) -> list[str]:
         if key not in probed:
             probed[key] = _spelled_modules(attrs)
         needed |= probed[key]
-    # (the code says scipy.special.<name>: importing the submodule binds `scipy`)
-    return [f"import {MODULES[m]}" + (" as np" if m == "np" else "")
+    # (the code says scipy.special.<name>: importing the submodule binds `scipy`; SciPy
+    # ships no type stubs, so mypy is told, and not told off where scipy-stubs are found)
+    untyped = {"scipy": "  # type: ignore[import-untyped, unused-ignore]"}
+    return [f"import {MODULES[m]}" + (" as np" if m == "np" else "") + untyped.get(m, "")
             for m in ("math", "np", "scipy") if m in needed]
 
 

@@ -64,12 +64,14 @@ class Statement:
 
 
 def reuse_names(statements: list[Statement], base, pinned: set, space: Namespace,
-                last_read: dict | None = None) -> dict:
+                last_read: dict | None = None, kind=None) -> dict:
     """{node: name} for the statements of one function, in order. A value's name is free
     once the last statement reading it has run (`last_read`: {value: statement index},
     computed from the statements when not given), unless it is `pinned` (returned, or a
     buffer written in place); the next value with the same `base(node)` takes the
-    earliest-claimed free name of that base, else claims a new one from `space`."""
+    earliest-claimed free name of that base, else claims a new one from `space`. With
+    `kind`, only a value of the same `kind(node)` takes a name (one type per name, as a
+    type checker requires)."""
     if last_read is None:
         last_read = {}
         for i, s in enumerate(statements):
@@ -80,26 +82,27 @@ def reuse_names(statements: list[Statement], base, pinned: set, space: Namespace
         if v not in pinned:
             dying.setdefault(i, []).append(v)
     names: dict[int, str] = {}
-    kind: dict[str, str] = {}  # name -> the base it was claimed for
+    key = base if kind is None else (lambda n: (base(n), kind(n)))
+    claimed: dict[str, object] = {}  # name -> the key it was claimed for
     order: dict[str, int] = {}  # name -> when it was first claimed
-    free: dict[str, list] = {}  # base -> heap of (claim order, name)
+    free: dict[object, list] = {}  # key -> heap of (claim order, name)
 
     def release(i: int) -> None:
         for v in dying.get(i, ()):
             if v in names:
                 name = names[v]
-                heapq.heappush(free.setdefault(kind[name], []), (order[name], name))
+                heapq.heappush(free.setdefault(claimed[name], []), (order[name], name))
 
     for i, s in enumerate(statements):
         if s.reads_first:
             release(i)
         if s.binds:
-            b = base(s.node)
-            if free.get(b):
-                names[s.node] = heapq.heappop(free[b])[1]
+            k = key(s.node)
+            if free.get(k):
+                names[s.node] = heapq.heappop(free[k])[1]
             else:
-                name = space.claim(b)
-                kind[name], order[name] = b, len(order)
+                name = space.claim(base(s.node))
+                claimed[name], order[name] = k, len(order)
                 names[s.node] = name
         if not s.reads_first:
             release(i)

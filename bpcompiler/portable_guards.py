@@ -16,8 +16,10 @@ dimensions are bound from the arguments the same way.
 from __future__ import annotations
 
 from . import guards
+from .guard_helpers import array_helpers
 from .guards import (_arguments, _checked_by_math, _rank_and_static_tests, _scalars_only,
                      parameter_kinds)
+from .hints import ARRAY_API_ARRAY
 from .portable import COMPAT, DEVICE, NAMESPACE
 
 
@@ -68,49 +70,4 @@ def module_lines(g, command: str) -> list[str]:
     return ["# What each parameter must be, as a spec: the entry points check every call.",
             _arguments(parameter_kinds(g)), f"RECOMPILE = {command!r}",
             'DTYPES = {"f64": "float64", "f32": "float32", "i64": "int64", "i32": "int32", '
-            '"bool": "bool"}', _HELPER.strip("\n")]
-
-
-# Emitted as written: it reads only the arguments' own namespace.
-_HELPER = '''
-def _wrong_argument(name, value, xp):
-    """Raise for an argument this module was not compiled for (see ARGUMENTS)."""
-    need = ARGUMENTS[name]
-    kind, _, dims = need.partition("[")
-    if not dims:  # a Python scalar
-        if isinstance(value, (int, float) if kind == "float" else int):
-            return  # an int for a float: computed the same way
-        raise TypeError(
-            f"{name} must be a Python {kind} (this module was compiled for {name}: "
-            f"{need}), not {type(value).__name__}; pass {kind}({name}), or recompile for "
-            f"it with: {RECOMPILE}"
-        )
-    dims = [d for d in dims.rstrip("]").split(",") if d]
-    shape = tuple(value.shape)
-    if len(shape) != len(dims) or any(
-        d.isdigit() and int(d) != n for d, n in zip(dims, shape)
-    ):
-        got = kind + "[" + ",".join(str(n) for n in shape) + "]"
-        flag = f" --arg {name}='{got}'" if RECOMPILE.startswith("bpcompiler ") else ""
-        raise ValueError(
-            f"{name} has shape {shape}, but this module was compiled for {name}: "
-            f"{need}; recompile for this shape with: {RECOMPILE}{flag}"
-        )
-    if kind in ("i64", "i32") and xp.isdtype(value.dtype, "integral"):
-        return  # integer data of any width indexes and multiplies the same way
-    if value.dtype != getattr(xp, DTYPES[kind]):
-        raise TypeError(
-            f"{name} has dtype {value.dtype}, but this module was compiled for {name}: "
-            f"{need}; pass xp.astype({name}, xp.{DTYPES[kind]}), or recompile with: "
-            f"{RECOMPILE}"
-        )
-
-
-def _wrong_dimension(name, value, axis, dim, size):
-    """Raise for an argument whose symbolic dimension disagrees with an earlier one."""
-    raise ValueError(
-        f"{name} has shape {tuple(value.shape)}: its axis {axis} is the dimension {dim} "
-        f"({name}: {ARGUMENTS[name]}), which an earlier argument gave as {size}; every "
-        f"parameter's {dim} must be the same size"
-    )
-'''
+            '"bool": "bool"}', array_helpers("array-api", ARRAY_API_ARRAY)]

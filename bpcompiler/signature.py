@@ -172,14 +172,18 @@ def is_literal(value) -> bool:
 
 
 # -- the emitted module's side -------------------------------------------------------
-def def_items(sig: Signature) -> list[str]:
-    """The parameter list of each emitted function: the source's, defaults and `*`."""
+def def_items(sig: Signature, hints: dict | None = None) -> list[str]:
+    """The parameter list of each emitted function: the source's, defaults and `*`,
+    each parameter with its type hint from `hints` (hints.py) when given."""
     items, star = [], False
     for p in sig.params:
         if p.keyword_only and not star:
             items.append("*")
             star = True
-        items.append(f"{p.name}={p.default!r}" if p.has_default else p.name)
+        hint = (hints or {}).get(p.name)
+        name = p.name if hint is None else f"{p.name}: {hint}"
+        eq = "=" if hint is None else " = "
+        items.append(f"{name}{eq}{p.default!r}" if p.has_default else name)
     return items
 
 

@@ -16,10 +16,16 @@ place, and returns 0-d arrays where the NumPy target returns floats.
 This module imports only array_api_compat.
 """
 
+from types import ModuleType
+from typing import Any, NoReturn
+
 import array_api_compat
 
 WRT = ("w", "b")
 
+
+# Arrays are hinted Any: the array API standard has no static type that NumPy,
+# PyTorch, JAX, CuPy and Dask arrays all share.
 
 # What each parameter must be, as a spec: the entry points check every call.
 ARGUMENTS = {
@@ -38,22 +44,23 @@ DTYPES = {
 }
 
 
-def _wrong_argument(name, value, xp):
+def _wrong_argument(name: str, value: Any, xp: ModuleType) -> None:
     """Raise for an argument this module was not compiled for (see ARGUMENTS)."""
     need = ARGUMENTS[name]
     kind, _, dims = need.partition("[")
     if not dims:  # a Python scalar
-        if isinstance(value, (int, float) if kind == "float" else int):
+        an_int = isinstance(value, int)
+        if an_int or kind == "float" and isinstance(value, float):
             return  # an int for a float: computed the same way
         raise TypeError(
             f"{name} must be a Python {kind} (this module was compiled for {name}: "
             f"{need}), not {type(value).__name__}; pass {kind}({name}), or recompile for "
             f"it with: {RECOMPILE}"
         )
-    dims = [d for d in dims.rstrip("]").split(",") if d]
+    sizes = [d for d in dims.rstrip("]").split(",") if d]
     shape = tuple(value.shape)
-    if len(shape) != len(dims) or any(
-        d.isdigit() and int(d) != n for d, n in zip(dims, shape)
+    if len(shape) != len(sizes) or any(
+        d.isdigit() and int(d) != n for d, n in zip(sizes, shape)
     ):
         got = kind + "[" + ",".join(str(n) for n in shape) + "]"
         flag = f" --arg {name}='{got}'" if RECOMPILE.startswith("bpcompiler ") else ""
@@ -71,7 +78,7 @@ def _wrong_argument(name, value, xp):
         )
 
 
-def _wrong_dimension(name, value, axis, dim, size):
+def _wrong_dimension(name: str, value: Any, axis: int, dim: str, size: int) -> NoReturn:
     """Raise for an argument whose symbolic dimension disagrees with an earlier one."""
     raise ValueError(
         f"{name} has shape {tuple(value.shape)}: its axis {axis} is the dimension {dim} "
@@ -83,7 +90,7 @@ def _wrong_dimension(name, value, axis, dim, size):
 L2 = 0.01
 
 
-def forward(w, b, X, y):
+def forward(w: Any, b: float, X: Any, y: Any) -> Any:
     """The value of `loss`, as the source computes it."""
     # The arguments must be what this module was compiled for (ARGUMENTS).
     xp = array_api_compat.array_namespace(w, X, y)
@@ -110,7 +117,7 @@ def forward(w, b, X, y):
     return loss
 
 
-def value_and_grad(w, b, X, y):
+def value_and_grad(w: Any, b: float, X: Any, y: Any) -> tuple[Any, tuple[Any, Any]]:
     """(value, gradients): the gradients in WRT order."""
     # The arguments must be what this module was compiled for (ARGUMENTS).
     xp = array_api_compat.array_namespace(w, X, y)
@@ -144,6 +151,6 @@ def value_and_grad(w, b, X, y):
     return loss, (d_w, d_b)
 
 
-def grad(w, b, X, y):
+def grad(w: Any, b: float, X: Any, y: Any) -> tuple[Any, Any]:
     """The gradients with respect to WRT, in that order."""
     return value_and_grad(w, b, X, y)[1]

@@ -13,7 +13,10 @@ jacobian(...), each documented below, derivatives in the order of WRT.
 This module imports only NumPy.
 """
 
+from typing import Any, NoReturn
+
 import numpy as np
+import numpy.typing as npt
 
 WRT = ("p",)
 
@@ -28,33 +31,29 @@ RECOMPILE = "bpcompiler compile examples/decay_fit.py:residuals -o output/decay_
 DTYPES = {"f64": np.float64}
 
 
-def _wrong_argument(name, value):
+def _wrong_argument(name: str, value: object) -> None:
     """Raise for an argument this module was not compiled for (see ARGUMENTS)."""
     need = ARGUMENTS[name]
     kind, _, dims = need.partition("[")
     if not dims:  # a Python scalar
-        allowed = (
-            (int, float, np.floating, np.integer)
-            if kind == "float"
-            else (int, np.integer)
-        )
-        if isinstance(value, allowed):
+        an_int = isinstance(value, (int, np.integer))
+        if an_int or kind == "float" and isinstance(value, (float, np.floating)):
             return  # an int for a float, a NumPy scalar: computed the same way
         raise TypeError(
             f"{name} must be a Python {kind} (this module was compiled for {name}: "
             f"{need}), not {type(value).__name__}; pass {kind}({name}), or recompile for "
             f"it with: {RECOMPILE}"
         )
-    dims = [d for d in dims.rstrip("]").split(",") if d]
+    sizes = [d for d in dims.rstrip("]").split(",") if d]
     dtype = DTYPES[kind]
     if not isinstance(value, (np.ndarray, np.generic)):
         raise TypeError(
             f"{name} must be a NumPy array {need}, not {type(value).__name__}; convert "
             f"it with np.asarray({name}, dtype=np.{dtype.__name__})"
         )
-    shape = value.shape
-    if len(shape) != len(dims) or any(
-        d.isdigit() and int(d) != n for d, n in zip(dims, shape)
+    shape = tuple(value.shape)
+    if len(shape) != len(sizes) or any(
+        d.isdigit() and int(d) != n for d, n in zip(sizes, shape)
     ):
         got = kind + "[" + ",".join(str(n) for n in shape) + "]"
         flag = f" --arg {name}='{got}'" if RECOMPILE.startswith("bpcompiler ") else ""
@@ -62,7 +61,7 @@ def _wrong_argument(name, value):
             f"{name} has shape {shape}, but this module was compiled for {name}: "
             f"{need}; recompile for this shape with: {RECOMPILE}{flag}"
         )
-    if value.dtype.kind in "iu" and kind in ("i64", "i32"):
+    if kind in ("i64", "i32") and value.dtype.kind in "iu":
         return  # integer data of any width indexes and multiplies the same way
     if value.dtype != dtype:
         raise TypeError(
@@ -72,16 +71,22 @@ def _wrong_argument(name, value):
         )
 
 
-def _wrong_dimension(name, value, axis, dim, size):
+def _wrong_dimension(
+    name: str, value: npt.NDArray[Any], axis: int, dim: str, size: int
+) -> NoReturn:
     """Raise for an argument whose symbolic dimension disagrees with an earlier one."""
     raise ValueError(
-        f"{name} has shape {value.shape}: its axis {axis} is the dimension {dim} "
+        f"{name} has shape {tuple(value.shape)}: its axis {axis} is the dimension {dim} "
         f"({name}: {ARGUMENTS[name]}), which an earlier argument gave as {size}; every "
         f"parameter's {dim} must be the same size"
     )
 
 
-def forward(p, t, y):
+def forward(
+    p: npt.NDArray[np.float64],
+    t: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
     """The value of `residuals`, as the source computes it."""
     # The arguments must be what this module was compiled for (ARGUMENTS).
     if type(p) is not np.ndarray or p.shape != (4,) or p.dtype != np.float64:
@@ -103,11 +108,16 @@ def forward(p, t, y):
     t_2 = p[2] * t + p[3]
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
     t_2 = np.cos(t_2)
-    residuals = t_1 * t_2 - y
+    residuals: npt.NDArray[np.float64] = t_1 * t_2 - y
     return residuals
 
 
-def jvp(p, t, y, tangents):
+def jvp(
+    p: npt.NDArray[np.float64],
+    t: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    tangents: tuple[npt.NDArray[np.float64]],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """(value, its tangent along `tangents`: one per WRT parameter): forward mode."""
     # The arguments must be what this module was compiled for (ARGUMENTS).
     if type(p) is not np.ndarray or p.shape != (4,) or p.dtype != np.float64:
@@ -140,7 +150,12 @@ def jvp(p, t, y, tangents):
     return residuals, t_out
 
 
-def vjp(p, t, y, cotangent):
+def vjp(
+    p: npt.NDArray[np.float64],
+    t: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    cotangent: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64], tuple[npt.NDArray[np.float64]]]:
     """(value, gradients): `cotangent` pulled back to each WRT parameter."""
     # The arguments must be what this module was compiled for (ARGUMENTS).
     if type(p) is not np.ndarray or p.shape != (4,) or p.dtype != np.float64:
@@ -182,7 +197,11 @@ def vjp(p, t, y, cotangent):
     return residuals, (d_p,)
 
 
-def jacobian(p, t, y):
+def jacobian(
+    p: npt.NDArray[np.float64],
+    t: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64]]:
     """The Jacobian for each WRT parameter: output.shape + parameter.shape."""
     # The arguments must be what this module was compiled for (ARGUMENTS).
     if type(p) is not np.ndarray or p.shape != (4,) or p.dtype != np.float64:

@@ -12,10 +12,17 @@ grad(...) the gradients, in the order of WRT.
 This module imports only NumPy.
 """
 
+from typing import Any, NoReturn
+
 import numpy as np
+import numpy.typing as npt
 
 WRT = ("w", "b")
 
+
+# A NumPy scalar, or a 0-d array: NumPy returns either (np.where of scalars makes a
+# 0-d array), and its stubs type np.sum(x) and u @ v as either.
+Float64Scalar = np.floating[Any] | npt.NDArray[np.float64]
 
 # What each parameter must be, as a spec: the entry points check every call.
 ARGUMENTS = {
@@ -28,33 +35,29 @@ RECOMPILE = "bpcompiler compile examples/logistic_regression.py:loss -o output/l
 DTYPES = {"f64": np.float64, "i64": np.int64}
 
 
-def _wrong_argument(name, value):
+def _wrong_argument(name: str, value: object) -> None:
     """Raise for an argument this module was not compiled for (see ARGUMENTS)."""
     need = ARGUMENTS[name]
     kind, _, dims = need.partition("[")
     if not dims:  # a Python scalar
-        allowed = (
-            (int, float, np.floating, np.integer)
-            if kind == "float"
-            else (int, np.integer)
-        )
-        if isinstance(value, allowed):
+        an_int = isinstance(value, (int, np.integer))
+        if an_int or kind == "float" and isinstance(value, (float, np.floating)):
             return  # an int for a float, a NumPy scalar: computed the same way
         raise TypeError(
             f"{name} must be a Python {kind} (this module was compiled for {name}: "
             f"{need}), not {type(value).__name__}; pass {kind}({name}), or recompile for "
             f"it with: {RECOMPILE}"
         )
-    dims = [d for d in dims.rstrip("]").split(",") if d]
+    sizes = [d for d in dims.rstrip("]").split(",") if d]
     dtype = DTYPES[kind]
     if not isinstance(value, (np.ndarray, np.generic)):
         raise TypeError(
             f"{name} must be a NumPy array {need}, not {type(value).__name__}; convert "
             f"it with np.asarray({name}, dtype=np.{dtype.__name__})"
         )
-    shape = value.shape
-    if len(shape) != len(dims) or any(
-        d.isdigit() and int(d) != n for d, n in zip(dims, shape)
+    shape = tuple(value.shape)
+    if len(shape) != len(sizes) or any(
+        d.isdigit() and int(d) != n for d, n in zip(sizes, shape)
     ):
         got = kind + "[" + ",".join(str(n) for n in shape) + "]"
         flag = f" --arg {name}='{got}'" if RECOMPILE.startswith("bpcompiler ") else ""
@@ -62,7 +65,7 @@ def _wrong_argument(name, value):
             f"{name} has shape {shape}, but this module was compiled for {name}: "
             f"{need}; recompile for this shape with: {RECOMPILE}{flag}"
         )
-    if value.dtype.kind in "iu" and kind in ("i64", "i32"):
+    if kind in ("i64", "i32") and value.dtype.kind in "iu":
         return  # integer data of any width indexes and multiplies the same way
     if value.dtype != dtype:
         raise TypeError(
@@ -72,10 +75,12 @@ def _wrong_argument(name, value):
         )
 
 
-def _wrong_dimension(name, value, axis, dim, size):
+def _wrong_dimension(
+    name: str, value: npt.NDArray[Any], axis: int, dim: str, size: int
+) -> NoReturn:
     """Raise for an argument whose symbolic dimension disagrees with an earlier one."""
     raise ValueError(
-        f"{name} has shape {value.shape}: its axis {axis} is the dimension {dim} "
+        f"{name} has shape {tuple(value.shape)}: its axis {axis} is the dimension {dim} "
         f"({name}: {ARGUMENTS[name]}), which an earlier argument gave as {size}; every "
         f"parameter's {dim} must be the same size"
     )
@@ -84,7 +89,12 @@ def _wrong_dimension(name, value, axis, dim, size):
 L2 = 0.01
 
 
-def forward(w, b, X, y):
+def forward(
+    w: npt.NDArray[np.float64],
+    b: float,
+    X: npt.NDArray[np.float64],
+    y: npt.NDArray[np.int64],
+) -> Float64Scalar:
     """The value of `loss`, as the source computes it."""
     # The arguments must be what this module was compiled for (ARGUMENTS).
     if type(w) is not np.ndarray or w.shape != (8,) or w.dtype != np.float64:
@@ -104,11 +114,18 @@ def forward(w, b, X, y):
     exp_z = np.exp(z)
     exp_z_plus_one = 1.0 + exp_z
     # lines 27, 28: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
-    loss = np.mean(np.log(exp_z_plus_one) - y * z) + 0.5 * L2 * np.sum(w * w)
+    loss: Float64Scalar = np.mean(np.log(exp_z_plus_one) - y * z) + 0.5 * L2 * np.sum(
+        w * w
+    )
     return loss
 
 
-def value_and_grad(w, b, X, y):
+def value_and_grad(
+    w: npt.NDArray[np.float64],
+    b: float,
+    X: npt.NDArray[np.float64],
+    y: npt.NDArray[np.int64],
+) -> tuple[Float64Scalar, tuple[npt.NDArray[np.float64], float]]:
     """(value, gradients): the gradients in WRT order."""
     # The arguments must be what this module was compiled for (ARGUMENTS).
     if type(w) is not np.ndarray or w.shape != (8,) or w.dtype != np.float64:
@@ -139,6 +156,11 @@ def value_and_grad(w, b, X, y):
     return loss, (d_w, d_b)
 
 
-def grad(w, b, X, y):
+def grad(
+    w: npt.NDArray[np.float64],
+    b: float,
+    X: npt.NDArray[np.float64],
+    y: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.float64], float]:
     """The gradients with respect to WRT, in that order."""
     return value_and_grad(w, b, X, y)[1]

@@ -12,10 +12,17 @@ gradients) and grad(...) the gradients, in the order of WRT.
 This module imports only NumPy.
 """
 
+from typing import Any, NoReturn
+
 import numpy as np
+import numpy.typing as npt
 
 WRT = ("W1", "b1", "W2", "b2")
 
+
+# A NumPy scalar, or a 0-d array: NumPy returns either (np.where of scalars makes a
+# 0-d array), and its stubs type np.sum(x) and u @ v as either.
+Float64Scalar = np.floating[Any] | npt.NDArray[np.float64]
 
 # What each parameter must be, as a spec: the entry points check every call.
 ARGUMENTS = {
@@ -30,33 +37,29 @@ RECOMPILE = "bpcompiler compile examples/mlp.py:loss -o output/mlp_grad.py"
 DTYPES = {"f64": np.float64}
 
 
-def _wrong_argument(name, value):
+def _wrong_argument(name: str, value: object) -> None:
     """Raise for an argument this module was not compiled for (see ARGUMENTS)."""
     need = ARGUMENTS[name]
     kind, _, dims = need.partition("[")
     if not dims:  # a Python scalar
-        allowed = (
-            (int, float, np.floating, np.integer)
-            if kind == "float"
-            else (int, np.integer)
-        )
-        if isinstance(value, allowed):
+        an_int = isinstance(value, (int, np.integer))
+        if an_int or kind == "float" and isinstance(value, (float, np.floating)):
             return  # an int for a float, a NumPy scalar: computed the same way
         raise TypeError(
             f"{name} must be a Python {kind} (this module was compiled for {name}: "
             f"{need}), not {type(value).__name__}; pass {kind}({name}), or recompile for "
             f"it with: {RECOMPILE}"
         )
-    dims = [d for d in dims.rstrip("]").split(",") if d]
+    sizes = [d for d in dims.rstrip("]").split(",") if d]
     dtype = DTYPES[kind]
     if not isinstance(value, (np.ndarray, np.generic)):
         raise TypeError(
             f"{name} must be a NumPy array {need}, not {type(value).__name__}; convert "
             f"it with np.asarray({name}, dtype=np.{dtype.__name__})"
         )
-    shape = value.shape
-    if len(shape) != len(dims) or any(
-        d.isdigit() and int(d) != n for d, n in zip(dims, shape)
+    shape = tuple(value.shape)
+    if len(shape) != len(sizes) or any(
+        d.isdigit() and int(d) != n for d, n in zip(sizes, shape)
     ):
         got = kind + "[" + ",".join(str(n) for n in shape) + "]"
         flag = f" --arg {name}='{got}'" if RECOMPILE.startswith("bpcompiler ") else ""
@@ -64,7 +67,7 @@ def _wrong_argument(name, value):
             f"{name} has shape {shape}, but this module was compiled for {name}: "
             f"{need}; recompile for this shape with: {RECOMPILE}{flag}"
         )
-    if value.dtype.kind in "iu" and kind in ("i64", "i32"):
+    if kind in ("i64", "i32") and value.dtype.kind in "iu":
         return  # integer data of any width indexes and multiplies the same way
     if value.dtype != dtype:
         raise TypeError(
@@ -74,16 +77,25 @@ def _wrong_argument(name, value):
         )
 
 
-def _wrong_dimension(name, value, axis, dim, size):
+def _wrong_dimension(
+    name: str, value: npt.NDArray[Any], axis: int, dim: str, size: int
+) -> NoReturn:
     """Raise for an argument whose symbolic dimension disagrees with an earlier one."""
     raise ValueError(
-        f"{name} has shape {value.shape}: its axis {axis} is the dimension {dim} "
+        f"{name} has shape {tuple(value.shape)}: its axis {axis} is the dimension {dim} "
         f"({name}: {ARGUMENTS[name]}), which an earlier argument gave as {size}; every "
         f"parameter's {dim} must be the same size"
     )
 
 
-def forward(W1, b1, W2, b2, X, Y):
+def forward(
+    W1: npt.NDArray[np.float64],
+    b1: npt.NDArray[np.float64],
+    W2: npt.NDArray[np.float64],
+    b2: npt.NDArray[np.float64],
+    X: npt.NDArray[np.float64],
+    Y: npt.NDArray[np.float64],
+) -> Float64Scalar:
     """The value of `loss`, as the source computes it."""
     # The arguments must be what this module was compiled for (ARGUMENTS).
     if type(W1) is not np.ndarray or W1.shape != (20, 32) or W1.dtype != np.float64:
@@ -114,11 +126,26 @@ def forward(W1, b1, W2, b2, X, Y):
     # lines 20, 33: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
     t = np.mean(np.sum(Y * (shifted - np.log(sum_exp_shifted)), axis=1))
     # line 33: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
-    loss = -t
+    loss: Float64Scalar = -t
     return loss
 
 
-def value_and_grad(W1, b1, W2, b2, X, Y):
+def value_and_grad(
+    W1: npt.NDArray[np.float64],
+    b1: npt.NDArray[np.float64],
+    W2: npt.NDArray[np.float64],
+    b2: npt.NDArray[np.float64],
+    X: npt.NDArray[np.float64],
+    Y: npt.NDArray[np.float64],
+) -> tuple[
+    Float64Scalar,
+    tuple[
+        npt.NDArray[np.float64],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.float64],
+    ],
+]:
     """(value, gradients): the gradients in WRT order."""
     # The arguments must be what this module was compiled for (ARGUMENTS).
     if type(W1) is not np.ndarray or W1.shape != (20, 32) or W1.dtype != np.float64:
@@ -171,6 +198,18 @@ def value_and_grad(W1, b1, W2, b2, X, Y):
     return loss, (d_W1, d_b1, d_W2, d_b2)
 
 
-def grad(W1, b1, W2, b2, X, Y):
+def grad(
+    W1: npt.NDArray[np.float64],
+    b1: npt.NDArray[np.float64],
+    W2: npt.NDArray[np.float64],
+    b2: npt.NDArray[np.float64],
+    X: npt.NDArray[np.float64],
+    Y: npt.NDArray[np.float64],
+) -> tuple[
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+]:
     """The gradients with respect to WRT, in that order."""
     return value_and_grad(W1, b1, W2, b2, X, Y)[1]

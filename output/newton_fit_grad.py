@@ -13,10 +13,17 @@ grad(...), hvp(...), each documented below, derivatives in the order of WRT.
 This module imports only NumPy.
 """
 
+from typing import Any, NoReturn
+
 import numpy as np
+import numpy.typing as npt
 
 WRT = ("theta",)
 
+
+# A NumPy scalar, or a 0-d array: NumPy returns either (np.where of scalars makes a
+# 0-d array), and its stubs type np.sum(x) and u @ v as either.
+Float64Scalar = np.floating[Any] | npt.NDArray[np.float64]
 
 # What each parameter must be, as a spec: the entry points check every call.
 ARGUMENTS = {
@@ -28,33 +35,29 @@ RECOMPILE = "bpcompiler compile examples/newton_fit.py:loss -o output/newton_fit
 DTYPES = {"f64": np.float64}
 
 
-def _wrong_argument(name, value):
+def _wrong_argument(name: str, value: object) -> None:
     """Raise for an argument this module was not compiled for (see ARGUMENTS)."""
     need = ARGUMENTS[name]
     kind, _, dims = need.partition("[")
     if not dims:  # a Python scalar
-        allowed = (
-            (int, float, np.floating, np.integer)
-            if kind == "float"
-            else (int, np.integer)
-        )
-        if isinstance(value, allowed):
+        an_int = isinstance(value, (int, np.integer))
+        if an_int or kind == "float" and isinstance(value, (float, np.floating)):
             return  # an int for a float, a NumPy scalar: computed the same way
         raise TypeError(
             f"{name} must be a Python {kind} (this module was compiled for {name}: "
             f"{need}), not {type(value).__name__}; pass {kind}({name}), or recompile for "
             f"it with: {RECOMPILE}"
         )
-    dims = [d for d in dims.rstrip("]").split(",") if d]
+    sizes = [d for d in dims.rstrip("]").split(",") if d]
     dtype = DTYPES[kind]
     if not isinstance(value, (np.ndarray, np.generic)):
         raise TypeError(
             f"{name} must be a NumPy array {need}, not {type(value).__name__}; convert "
             f"it with np.asarray({name}, dtype=np.{dtype.__name__})"
         )
-    shape = value.shape
-    if len(shape) != len(dims) or any(
-        d.isdigit() and int(d) != n for d, n in zip(dims, shape)
+    shape = tuple(value.shape)
+    if len(shape) != len(sizes) or any(
+        d.isdigit() and int(d) != n for d, n in zip(sizes, shape)
     ):
         got = kind + "[" + ",".join(str(n) for n in shape) + "]"
         flag = f" --arg {name}='{got}'" if RECOMPILE.startswith("bpcompiler ") else ""
@@ -62,7 +65,7 @@ def _wrong_argument(name, value):
             f"{name} has shape {shape}, but this module was compiled for {name}: "
             f"{need}; recompile for this shape with: {RECOMPILE}{flag}"
         )
-    if value.dtype.kind in "iu" and kind in ("i64", "i32"):
+    if kind in ("i64", "i32") and value.dtype.kind in "iu":
         return  # integer data of any width indexes and multiplies the same way
     if value.dtype != dtype:
         raise TypeError(
@@ -72,10 +75,12 @@ def _wrong_argument(name, value):
         )
 
 
-def _wrong_dimension(name, value, axis, dim, size):
+def _wrong_dimension(
+    name: str, value: npt.NDArray[Any], axis: int, dim: str, size: int
+) -> NoReturn:
     """Raise for an argument whose symbolic dimension disagrees with an earlier one."""
     raise ValueError(
-        f"{name} has shape {value.shape}: its axis {axis} is the dimension {dim} "
+        f"{name} has shape {tuple(value.shape)}: its axis {axis} is the dimension {dim} "
         f"({name}: {ARGUMENTS[name]}), which an earlier argument gave as {size}; every "
         f"parameter's {dim} must be the same size"
     )
@@ -84,7 +89,11 @@ def _wrong_dimension(name, value, axis, dim, size):
 L2 = 0.001
 
 
-def forward(theta, X, y):
+def forward(
+    theta: npt.NDArray[np.float64],
+    X: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+) -> Float64Scalar:
     """The value of `loss`, as the source computes it."""
     # The arguments must be what this module was compiled for (ARGUMENTS).
     if (
@@ -107,11 +116,15 @@ def forward(theta, X, y):
     # line 28: nll = np.logaddexp(0.0, z) - y * z
     logaddexp_zero_z = np.logaddexp(0.0, z)
     # lines 28, 29: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
-    loss = np.mean(logaddexp_zero_z - y * z) + 0.5 * L2 * np.sum(w * w)
+    loss: Float64Scalar = np.mean(logaddexp_zero_z - y * z) + 0.5 * L2 * np.sum(w * w)
     return loss
 
 
-def value_and_grad(theta, X, y):
+def value_and_grad(
+    theta: npt.NDArray[np.float64],
+    X: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+) -> tuple[Float64Scalar, tuple[npt.NDArray[np.float64]]]:
     """(value, gradients): the gradients in WRT order."""
     # The arguments must be what this module was compiled for (ARGUMENTS).
     if (
@@ -148,12 +161,21 @@ def value_and_grad(theta, X, y):
     return loss, (d_theta,)
 
 
-def grad(theta, X, y):
+def grad(
+    theta: npt.NDArray[np.float64],
+    X: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64]]:
     """The gradients with respect to WRT, in that order."""
     return value_and_grad(theta, X, y)[1]
 
 
-def hvp(theta, X, y, vectors):
+def hvp(
+    theta: npt.NDArray[np.float64],
+    X: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    vectors: tuple[npt.NDArray[np.float64]],
+) -> tuple[npt.NDArray[np.float64]]:
     """The Hessian times `vectors` (one per WRT parameter): forward over reverse."""
     # The arguments must be what this module was compiled for (ARGUMENTS).
     if (

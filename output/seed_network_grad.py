@@ -34,7 +34,18 @@ ARGUMENTS = {
 }
 
 
-def forward(w10, b10, w11, b11, w20_0, w20_1, b20_0, b20_1, x00, x01):
+def forward(
+    w10: float,
+    b10: float,
+    w11: float,
+    b11: float,
+    w20_0: float,
+    w20_1: float,
+    b20_0: float,
+    b20_1: float,
+    x00: float,
+    x01: float,
+) -> float:
     """The value of `seed_network`, as the source computes it."""
     # lines 24, 25: x10 = math.tanh(z10)
     x10 = math.tanh(w10 * x00 + b10)
@@ -45,7 +56,18 @@ def forward(w10, b10, w11, b11, w20_0, w20_1, b20_0, b20_1, x00, x01):
     return x20
 
 
-def value_and_grad(w10, b10, w11, b11, w20_0, w20_1, b20_0, b20_1, x00, x01):
+def value_and_grad(
+    w10: float,
+    b10: float,
+    w11: float,
+    b11: float,
+    w20_0: float,
+    w20_1: float,
+    b20_0: float,
+    b20_1: float,
+    x00: float,
+    x01: float,
+) -> tuple[float, tuple[float, float, float, float, float, float, float, float]]:
     """(value, gradients): the gradients in WRT order."""
     # line 24: z10 = w10 * x00 + b10
     z10 = w10 * x00 + b10
@@ -80,6 +102,17 @@ def value_and_grad(w10, b10, w11, b11, w20_0, w20_1, b20_0, b20_1, x00, x01):
     return x20, (d_w10, d_b10, d_w11, d_b11, d_w20_0, d_w20_1, d_b20_0, d_b20_1)
 
 
-def grad(w10, b10, w11, b11, w20_0, w20_1, b20_0, b20_1, x00, x01):
+def grad(
+    w10: float,
+    b10: float,
+    w11: float,
+    b11: float,
+    w20_0: float,
+    w20_1: float,
+    b20_0: float,
+    b20_1: float,
+    x00: float,
+    x01: float,
+) -> tuple[float, float, float, float, float, float, float, float]:
     """The gradients with respect to WRT, in that order."""
     return value_and_grad(w10, b10, w11, b11, w20_0, w20_1, b20_0, b20_1, x00, x01)[1]

@@ -46,7 +46,7 @@ def test_issue_example(tmp_path):
     assert c.module.WRT == ("W", "b")
     assert c.path == str(out) and out.read_text() == c.source
     assert isinstance(c.graph, nx.DiGraph)
-    assert imports_of(c.source) == {"numpy"}
+    assert imports_of(c.source) == {"numpy", "numpy.typing", "typing"}  # (typing: hints)
     assert c.report.forward_nodes > 0 and c.report.adjoint_nodes > 0
     assert set(c.report.seconds) >= {"trace", "differentiate", "emit", "verify"}
     grads = c.module.grad(W0, b0, x0, y0)

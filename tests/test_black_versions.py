@@ -34,7 +34,7 @@ def test_a_formatting_only_difference_is_current_and_names_black(tmp_path):
     (tmp_path / "output").mkdir()
     text = open(os.path.join(ROOT, "output", "mlp_grad.py"), encoding="utf-8").read()
     # What black 24 and 25 write after the imports when given two blank lines.
-    restyled = text.replace("import numpy as np\n\n", "import numpy as np\n\n\n", 1)
+    restyled = text.replace("\n\nWRT = ", "\n\n\nWRT = ", 1)
     assert restyled != text
     (tmp_path / "output" / "mlp_grad.py").write_text(restyled)
     env = dict(os.environ, PYTHONPATH=ROOT)
@@ -51,8 +51,7 @@ def test_a_code_difference_is_still_stale_whatever_the_formatting():
     from bpcompiler.check import compare
 
     text = open(os.path.join(ROOT, "output", "mlp_grad.py"), encoding="utf-8").read()
-    assert compare(text, text.replace("import numpy as np\n\n", "import numpy as np\n\n\n")) \
-        == "restyled"
+    assert compare(text, text.replace("\n\nWRT = ", "\n\n\nWRT = ", 1)) == "restyled"
     assert compare(text, text.replace("np.tanh", "np.sinh", 1)) == "stale"
 
 

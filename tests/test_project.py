@@ -54,7 +54,8 @@ def test_the_config_sets_the_output_directory_specs_and_flags(project):
     module = project / "src/theirs/grads/model_loss_grad.py"
     text = module.read_text()
     assert 'WRT = ("W",)' in text  # X is data by its configured spec, scale by annotation
-    assert "def forward(W, X, scale)" in text
+    assert "def forward(\n    W: npt.NDArray[np.float64],\n    X: npt.NDArray[np.float64],\n" \
+        "    scale: float,\n)" in text
     r = cli("compile", "model.py:loss", "-v", "-o", "other.py", cwd=project)
     assert r.returncode == 0 and "wrote other.py" in r.stdout and "trace..." in r.stderr
     r = cli("check", cwd=project)  # the configured output directory by default

@@ -208,7 +208,8 @@ def test_non_ascii_identifiers_work():
     rng = np.random.default_rng(1)
     args = (rng.normal(size=3), rng.normal(size=3), 0.7)
     c = compile_grad(unicode_names, args)
-    assert "def forward(α, βeta, größe):" in c.source
+    assert "def forward(\n    α: npt.NDArray[np.float64],\n    βeta: npt.NDArray[np.float64],\n" \
+        "    größe: float,\n) -> Float64Scalar:" in c.source
     assert "zwischen = np.tanh(α * βeta)" in c.source
     assert c.module.forward(*args) == pytest.approx(unicode_names(*args), rel=1e-14)
 

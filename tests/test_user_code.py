@@ -94,7 +94,7 @@ def test_compile_a_bound_method():
     c = compile_grad(m.fun, (X,))
     assert c.module.forward(X) == pytest.approx(m.fun(X))
     np.testing.assert_allclose(c.module.grad(X)[0], autograd.grad(_reference_fun)(X))
-    assert "def forward(x)" in c.source
+    assert "def forward(x: npt.NDArray[np.float64])" in c.source
 
 
 def test_a_method_called_from_f_is_instrumented():
@@ -135,7 +135,7 @@ def test_partial_and_lru_cache():
     assert c.module.grad(0.5)[0] == pytest.approx(
         2.0 * math.exp(0.5) + (1 - math.tanh(0.5) ** 2))
     # The partial's bound keyword is the module's default: other values work too.
-    assert "def forward(a, *, k=2.0)" in c.source
+    assert "def forward(a: float, *, k: float = 2.0) -> float:" in c.source
     assert c.module.grad(0.5, k=3.0)[0] == pytest.approx(
         3.0 * math.exp(0.5) + (1 - math.tanh(0.5) ** 2))
 
