@@ -21,6 +21,7 @@ import operator
 import numpy as np
 
 from ..errors import UnsupportedOperationError
+from ..tracer import _NOT_CONSTANT
 from .tangents import constant, diagonal, product
 from .registry import (PREC_ATOM, MATH_FUNCTIONS, NUMPY_UFUNCS, PREC_ADD, PREC_CMP, PREC_COND, PREC_MUL,
                        PREC_POW, Expr, F, Op, array_method, call, elementwise_rule, infix,
@@ -196,8 +197,21 @@ elementwise("divide", np.divide, operator.truediv,
             standard_spell=infix("/", PREC_MUL),
             domain=("real", "nonzero"), singular=True, also=("/", "np.true_divide"),
             linear_in=(0,), names_as="{0}_over_{1}", analytic=True)
-elementwise("power", np.power, operator.pow,
-            lambda g, y, a, b: (g * b * a ** (b - 1), g * y * F.log(a)), also=("**", "pow()"),
+def _power_vjp(g, y, a, b):
+    """As JAX: x ** 0 has gradient 0 in x even at x == 0 (not 0 * inf), an integer
+    exponent n that is 0 at run time too; and the gradient in the exponent is 0 where
+    the base is 0 (x ** y is 0 there for y > 0: log(0) is replaced by log(1))."""
+    n = b._concrete()
+    if n is not _NOT_CONSTANT and np.all(np.asarray(n) == 0):
+        da = None  # a constant: x ** 0 == 1
+    elif n is _NOT_CONSTANT and b._dtype.startswith("int"):
+        da = g * b * a ** F.where(b == 0, 1, b - 1)
+    else:
+        da = g * b * a ** (b - 1)
+    return da, g * y * F.log(F.where(a == 0, 1.0, a))
+
+
+elementwise("power", np.power, operator.pow, _power_vjp, also=("**", "pow()"),
             spell=infix("**", PREC_POW, assoc="right"), math_fns=(math.pow,),
             standard_spell=infix("**", PREC_POW, assoc="right"),
             domain=("positive", "real"), singular=True, names_as="{0}_pow_{1}", analytic=True)
@@ -295,8 +309,16 @@ elementwise("arccos", np.arccos, math.acos, lambda g, y, a: (-g / F.sqrt(1.0 - a
 elementwise("arctan2", np.arctan2, math.atan2,
             lambda g, y, a, b: (g * b / (a * a + b * b), -g * a / (a * a + b * b)),
             math_fns=(math.atan2,), domain=("nonzero", "nonzero"), singular=True)
-elementwise("hypot", np.hypot, math.hypot, lambda g, y, a, b: (g * a / y, g * b / y),
-            math_fns=(math.hypot,), domain=("nonzero", "nonzero"), singular=True)
+def _hypot_vjp(g, y, a, b):
+    # At (0, 0), where the cone has no derivative, 0.5 each, as JAX: never 0 / 0.
+    origin = y == 0
+    safe = F.where(origin, 1.0, y)
+    return g * F.where(origin, 0.5, a / safe), g * F.where(origin, 0.5, b / safe)
+
+
+elementwise("hypot", np.hypot, math.hypot, _hypot_vjp, math_fns=(math.hypot,),
+            domain=("nonzero", "nonzero"), kink=lambda a, b: np.hypot(a, b),
+            doc="at (0, 0) the gradient is 0.5 in each operand, as in JAX")
 elementwise("sinh", np.sinh, math.sinh, lambda g, y, a: (g * F.cosh(a),), math_fns=(math.sinh,),
             singular=True, analytic=True)
 elementwise("cosh", np.cosh, math.cosh, lambda g, y, a: (g * F.sinh(a),), math_fns=(math.cosh,),

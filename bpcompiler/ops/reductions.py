@@ -242,10 +242,34 @@ def _cumsum_vjp(g, y, x, axis):
     return (flip_axis(F.cumsum(flip_axis(g, axis), axis=axis), axis),)
 
 
+def _zeros_along(x, axis):
+    """(zero, first, safe): where x is 0, where its first 0 along `axis` is, and x with
+    its zeros replaced by 1 (so that dividing by it is safe)."""
+    zero = x == 0.0
+    seen = F.cumsum(F.astype(zero, dtype=x._dtype), axis=axis)
+    first = F.logical_and(zero, seen == 1.0)
+    return zero, first, seen, F.where(zero, 1.0, x)
+
+
 def _cumprod_vjp(g, y, x, axis):
-    # dy_k/dx_i = y_k / x_i for k >= i. NOTE: divides by x, so it needs nonzero x
-    # (a zero makes it inf/NaN); prod's rule does not have this limitation.
-    return (flip_axis(F.cumsum(flip_axis(g * y, axis), axis=axis), axis) / x,)
+    # dy_k/dx_i = y_k / x_i for k >= i where x_i != 0. With zeros, as JAX (exactly):
+    # at the first zero along the axis it is the product with that zero replaced by 1,
+    # at later zeros it is 0 (their products hold the first zero).
+    zero, first, _, safe = _zeros_along(x, axis)
+    tail = flip_axis(F.cumsum(flip_axis(g * y, axis), axis=axis), axis)
+    lifted = F.cumprod(F.where(first, 1.0, x), axis=axis)
+    at_first = flip_axis(F.cumsum(flip_axis(g * lifted, axis), axis=axis), axis)
+    return (F.where(first, at_first, F.where(zero, 0.0, tail / safe)),)
+
+
+def _cumprod_jvp(tangents, y, x, axis):
+    # Before the first zero y * cumsum(t / x); from it on, only the first zero's term
+    # survives: its tangent times the product with that zero replaced by 1.
+    zero, first, seen, safe = _zeros_along(x, axis)
+    t = tangents[0]
+    lifted = F.cumprod(F.where(first, 1.0, x), axis=axis)
+    t_first = F.sum(F.where(first, t, 0.0), axis=(axis,), keepdims=True)
+    return F.where(seen >= 1.0, t_first * lifted, y * F.cumsum(t / safe, axis=axis))
 
 
 _CUM_CASES = ((((4,),), {"axis": 0}), (((2, 3),), {"axis": 1}), (((2, 3),), {"axis": 0}),
@@ -259,9 +283,8 @@ register(Op(name="cumsum", arity=1, np_fn=lambda x, axis: np.cumsum(x, axis), py
 register(Op(name="cumprod", arity=1, np_fn=lambda x, axis: np.cumprod(x, axis), py_fn=None,
             spell=_cum_spell("cumprod"), shape_rule=evaluated_rule, vjp=_cumprod_vjp,
             array_api=standard.along_axis("cumulative_prod"),
-            jvp=lambda ts, y, x, axis: y * F.cumsum(ts[0] / x, axis=axis),  # x nonzero
-            spellings=("np.cumprod", ".cumprod()"), cases=_CUM_CASES, domain="nonzero",
-            doc="the gradient divides by x: it needs nonzero elements",
+            jvp=_cumprod_jvp, spellings=("np.cumprod", ".cumprod()"), cases=_CUM_CASES,
+            doc="the gradient is exact where elements are 0, as in JAX",
             reference=lambda xp, p: lambda x: xp.cumprod(x, axis=p["axis"]), analytic=True))
 
 
