@@ -20,7 +20,7 @@ import operator
 
 import numpy as np
 
-from ..errors import UnsupportedOperationError
+from ..errors import ShapeError, UnsupportedOperationError
 from ..tracer import _NOT_CONSTANT
 from .tangents import constant, diagonal, product
 from .registry import (PREC_ATOM, MATH_FUNCTIONS, NUMPY_UFUNCS, PREC_ADD, PREC_CMP, PREC_COND, PREC_MUL,
@@ -524,12 +524,14 @@ MATH_FUNCTIONS[math.hypot] = _math_hypot
 def _triangle(keep):
     def traced(m, k=0):
         shape = np.shape(m)
-        if len(shape) < 2:
+        if len(shape) == 0:
             b = _builder()
             file, line = b.where()
-            raise UnsupportedOperationError("np.triu/np.tril of a 1-d array", file=file,
-                                            line=line, hint="pass a matrix")
-        mask = keep(np.ones(shape[-2:], dtype=bool), k)
+            raise ShapeError(f"np.{keep.__name__} of a scalar", file=file, line=line,
+                             hint="pass a vector or a matrix")
+        # As NumPy: a 1-d m of length n is the (n, n) matrix whose rows are all m.
+        square = shape[-2:] if len(shape) > 1 else (shape[0], shape[0])
+        mask = keep(np.ones(square, dtype=bool), int(k))
         b = _builder()
         # x * mask, written as where so that inf/NaN entries outside the triangle vanish
         return b.apply("where", (mask, m, 0.0), python=False)

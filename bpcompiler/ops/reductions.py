@@ -312,10 +312,21 @@ def _reduction_frontend(name: str):
         dtype = _same_dtype(a, dtype)
         _no_extras(name, dtype=dtype, out=out, initial=initial,
                    where=None if where is True else where)
-        axis = normalize_axis(axis, len(np.shape(a)))
+        axis = _scalar_axis(name, a, axis)
         return _builder().apply(name, (a,), {"axis": axis, "keepdims": bool(keepdims)},
                                 python=False)
     return traced
+
+
+def _scalar_axis(name, a, axis):
+    """The normalised axes; on a 0-d value NumPy's sum, prod, max and min take an int
+    axis 0 or -1 as no axis (its mean refuses it, and so does a tuple)."""
+    ndim = len(np.shape(a))
+    if ndim == 0 and axis is not None and (name == "mean" or isinstance(axis, (tuple, list))):
+        _refuse(ShapeError, f"np.{name} of a 0-d value with axis={axis!r}: NumPy refuses it",
+                "use axis=None")
+    axis = normalize_axis(axis, ndim)
+    return None if ndim == 0 else axis
 
 
 def _extremum_frontend(name: str):
@@ -344,7 +355,7 @@ def _arg_frontend(name: str):
             _refuse(UnsupportedOperationError, f"np.{name} with keepdims=True is not supported",
                     "index with None to add the axis back")
         if axis is not None:
-            axis = normalize_axis(axis, len(np.shape(a)))[0]
+            axis = normalize_axis(axis, len(np.shape(a)))[0] if np.ndim(a) else None
         return _builder().apply(name, (a,), {"axis": axis}, python=False)
     return traced
 
@@ -352,7 +363,8 @@ def _arg_frontend(name: str):
 def _cumulative_frontend(name: str):
     def traced(a, axis=None, dtype=None, out=None):
         _no_extras(name, dtype=dtype, out=out)
-        if axis is None:
+        if axis is None or len(np.shape(a)) == 0:  # (a 0-d value takes axis 0 or -1)
+            normalize_axis(axis, len(np.shape(a)))
             if len(np.shape(a)) != 1:
                 a = _builder().apply("reshape", (a,), {"shape": (int(np.prod(a.shape)),)},
                                      python=False)
