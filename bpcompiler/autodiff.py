@@ -16,6 +16,7 @@ import networkx as nx
 import numpy as np
 
 from .builder import Builder
+from .errors import CompileError
 from .graph import is_float
 from .ops import REGISTRY, F
 
@@ -206,14 +207,17 @@ def backward(g: nx.DiGraph, seed: int | None = None,
             mark = g.graph["next_id"]
             results = op.vjp(total, builder.tracer(node), *operands, **attrs["params"])
             if _may_be_masked(g, total._node, masked_memo):
-                results = tuple(c if c is None or not (op.singular or _reads_nonfinite(
-                    g, c._node, mark, nonfinite_memo)) else _masked(total, c) for c in results)
+                results = tuple(c if c is None or isinstance(c, CompileError) or not (
+                    op.singular or _reads_nonfinite(g, c._node, mark, nonfinite_memo))
+                    else _masked(total, c) for c in results)
             # An operand read twice (`x * x`) gets its two parts summed here, as one
             # contribution: `g*x + g*x` becomes `(g*x) * 2` once CSE has merged them.
             own: dict[int, object] = {}
             for arg, c in zip(attrs["args"], results):
                 if c is None or arg not in active:
                     continue
+                if isinstance(c, CompileError):  # a rule's refusal for an operand that
+                    raise c                      # has no gradient (gammainc's a)
                 target = g.nodes[arg]
                 c = unbroadcast(c, target["shape"], target["dtype"], target["python"])
                 own[arg] = own[arg] + c if arg in own else c
