@@ -163,3 +163,21 @@ def test_pad_of_a_0d_value():
     check(lambda x: np.sum(np.pad(x[0] * 2.0, 2)) * x[1], V3)
     c = compile_grad(lambda x: np.pad(x * 2.0, 1) * 1.0, (1.5,))
     assert c.module.grad(1.5) == (2.0,)
+
+
+@pytest.mark.parametrize("axis", [0, 1, 2])
+@pytest.mark.parametrize("start", [0, 1, 2, 3, -1])
+def test_rollaxis(axis, start):
+    shape = np.rollaxis(T, axis, start).shape
+    weights = np.arange(float(T.size)).reshape(shape)
+    _against_jax(lambda np: lambda x: np.sum(np.rollaxis(x, axis, start) * weights), T)
+
+
+def test_any_and_all_are_masks():
+    f = lambda x: np.sum(np.where(np.any(x > 1.0, axis=1, keepdims=True), x, -x)) + \
+        x[0, 0, 0] * np.all(x > -5) + np.sum(x * x.any(axis=0)) + np.sum(x.all(2))  # noqa
+    check(f, T)
+
+
+def test_real_if_close_of_a_real_array():
+    check(lambda x: np.sum(np.real_if_close(x) ** 2), V3)

@@ -1,6 +1,7 @@
 """NumPy functions in every form NumPy allows: np.cross (2- and 3-vectors, axisa/axisb/
 axisc/axis, broadcasting), and np.partition (an op: its gradient follows argpartition's
-permutation, as sort's follows argsort's) with np.argpartition as an index.
+permutation, as sort's follows argsort's) with np.argpartition as an index; np.any and
+np.all (masks), np.rollaxis and np.real_if_close (of real values).
 
 np.cross is a composition of products and a stack, written component by component as
 NumPy defines it (this definition replaces the 3-vector-only one in linalg.py, which is
@@ -12,6 +13,7 @@ import numpy as np
 
 from ..errors import ShapeError, UnsupportedOperationError
 from .registry import Expr, F, Op, PREC_ATOM, array_method, numpy_function, register
+from .reductions import _reduction_spell
 from .shape import normalize_axis
 
 
@@ -128,3 +130,63 @@ def _partition_in_place(self, *args, **kwargs):
 
 
 array_method("partition")(_partition_in_place)
+
+
+# -- np.any / np.all (masks: no gradient), np.rollaxis, np.real_if_close ---------------------
+def _truth_frontend(name):
+    def traced(a, axis=None, out=None, keepdims=False, *, where=None):
+        if out is not None or where is not None:
+            _refuse(UnsupportedOperationError, f"np.{name} with out= or where=",
+                    "reduce the mask itself: np.{name}(mask & other)")
+        ndim = len(np.shape(a))
+        axis = normalize_axis(axis, ndim) if ndim else None
+        return _builder().apply(name, (a,), {"axis": axis, "keepdims": bool(keepdims)},
+                                python=False)
+    return traced
+
+
+for _name, _fn in (("any", np.any), ("all", np.all)):
+    register(Op(name=_name, arity=1,
+                np_fn=(lambda fn: lambda x, axis, keepdims: fn(x, axis=axis,
+                                                               keepdims=keepdims))(_fn),
+                py_fn=None, spell=_reduction_spell(_name),
+                shape_rule=lambda op, avals, params, python: _truth_shape(avals[0], params),
+                differentiable=False, spellings=(f"np.{_name}", f".{_name}()"),
+                doc="a boolean reduction: no gradient"))
+    numpy_function(_fn)(_truth_frontend(_name))
+    array_method(_name)(_truth_frontend(_name))
+
+
+def _truth_shape(aval, params):
+    axis, shape = params["axis"], aval.shape
+    axes = range(len(shape)) if axis is None else axis
+    if params["keepdims"]:
+        return tuple(1 if i in axes else n for i, n in enumerate(shape)), "bool"
+    return tuple(n for i, n in enumerate(shape) if i not in axes), "bool"
+
+
+@numpy_function(np.rollaxis)
+def _np_rollaxis(a, axis, start=0):
+    """NumPy's rollaxis: `axis` moved to before position `start`, a moveaxis."""
+    ndim = len(np.shape(a))
+    axis = normalize_axis(axis, ndim)[0]
+    start = int(start) + (ndim if start < 0 else 0)
+    if not 0 <= start <= ndim:
+        _refuse(ShapeError, f"np.rollaxis: start {start} is out of range for {ndim} dims")
+    if axis < start:
+        start -= 1
+    return a if axis == start else np.moveaxis(a, axis, start)
+
+
+@numpy_function(np.real_if_close)
+def _np_real_if_close(a, tol=100):
+    return a  # a real array is returned as it is
+
+
+def _listed():
+    from .special import _also
+    _also("transpose", "np.rollaxis")
+    _also("getitem", "np.real_if_close")
+
+
+_listed()

@@ -88,8 +88,7 @@ def _order_op(name, derivative, *, domain="real", singular=False, also=(), doc="
     def vjp(g, y, v, x):
         return no_gradient(name, "its order v"), g * derivative(y, v, x)
     _op(name, vjp, arity=2, domain=(ORDER, domain), singular=singular, also=also, doc=doc,
-        reference=name not in ("jv", "yv", "yn", "kv", "kve"),  # (no autograd/JAX rule)
-        without=(0,))
+        reference=False, without=(0,))  # (autograd's rules do not sum a broadcast x)
 
 
 _order_op("jv", lambda y, v, x: (F.jv(v - 1, x) - F.jv(v + 1, x)) / 2.0,

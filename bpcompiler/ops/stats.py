@@ -212,7 +212,9 @@ class Distribution:
                 raise UnsupportedOperationError(
                     f"scipy.stats.{self._name}.{attr} of traced values is not supported"
                     + _WHY_NOT.get((self._name, attr), ""), file=file, line=line,
-                    hint=f"traced: {', '.join(sorted(self._methods))}")
+                    hint=f"traced: {', '.join(sorted(self._methods))}" if self._methods
+                    else "the distributions traced are " + ", ".join(sorted(_TABLE)) +
+                    "; write the density with NumPy (and scipy.special) instead")
             # frozen: the data argument first, then the frozen parameters
             first, rest = args[:1], args[1:]
             bound = inspect.signature(traced).bind(*first, *args0, *rest,
@@ -222,7 +224,14 @@ class Distribution:
 
 
 def distributions(scipy_stats) -> dict:
-    """id(scipy.stats.<name>) -> its Distribution stand-in."""
-    return {id(getattr(scipy_stats, name)): Distribution(name, getattr(scipy_stats, name),
-                                                         methods())
-            for name, methods in _TABLE.items()}
+    """id(scipy.stats.<name>) -> its Distribution stand-in; the distributions not traced
+    get one without methods, so a call with traced values is refused by its name."""
+    kinds = tuple(k for k in (getattr(scipy_stats, "rv_continuous", None),
+                              getattr(scipy_stats, "rv_discrete", None),
+                              getattr(getattr(scipy_stats, "_multivariate", None),
+                                      "multi_rv_generic", None)) if k is not None)
+    out = {id(value): Distribution(name, value, {}) for name, value in vars(
+        scipy_stats).items() if not name.startswith("_") and isinstance(value, kinds)}
+    out.update({id(getattr(scipy_stats, name)): Distribution(
+        name, getattr(scipy_stats, name), methods()) for name, methods in _TABLE.items()})
+    return out
