@@ -20,8 +20,8 @@ import operator
 
 import numpy as np
 
-from ..errors import ShapeError, UnsupportedOperationError
-from ..tracer import _NOT_CONSTANT
+from ..errors import UnsupportedOperationError
+from .finite import hypot_vjp, power_vjp
 from .tangents import constant, diagonal, product
 from .registry import (PREC_ATOM, MATH_FUNCTIONS, NUMPY_UFUNCS, PREC_ADD, PREC_CMP, PREC_COND, PREC_MUL,
                        PREC_POW, Expr, F, Op, array_method, call, elementwise_rule, infix,
@@ -197,21 +197,7 @@ elementwise("divide", np.divide, operator.truediv,
             standard_spell=infix("/", PREC_MUL),
             domain=("real", "nonzero"), singular=True, also=("/", "np.true_divide"),
             linear_in=(0,), names_as="{0}_over_{1}", analytic=True)
-def _power_vjp(g, y, a, b):
-    """As JAX: x ** 0 has gradient 0 in x even at x == 0 (not 0 * inf), an integer
-    exponent n that is 0 at run time too; and the gradient in the exponent is 0 where
-    the base is 0 (x ** y is 0 there for y > 0: log(0) is replaced by log(1))."""
-    n = b._concrete()
-    if n is not _NOT_CONSTANT and np.all(np.asarray(n) == 0):
-        da = None  # a constant: x ** 0 == 1
-    elif n is _NOT_CONSTANT and b._dtype.startswith("int"):
-        da = g * b * a ** F.where(b == 0, 1, b - 1)
-    else:
-        da = g * b * a ** (b - 1)
-    return da, g * y * F.log(F.where(a == 0, 1.0, a))
-
-
-elementwise("power", np.power, operator.pow, _power_vjp, also=("**", "pow()"),
+elementwise("power", np.power, operator.pow, power_vjp, also=("**", "pow()"),
             spell=infix("**", PREC_POW, assoc="right"), math_fns=(math.pow,),
             standard_spell=infix("**", PREC_POW, assoc="right"),
             domain=("positive", "real"), singular=True, names_as="{0}_pow_{1}", analytic=True)
@@ -309,14 +295,7 @@ elementwise("arccos", np.arccos, math.acos, lambda g, y, a: (-g / F.sqrt(1.0 - a
 elementwise("arctan2", np.arctan2, math.atan2,
             lambda g, y, a, b: (g * b / (a * a + b * b), -g * a / (a * a + b * b)),
             math_fns=(math.atan2,), domain=("nonzero", "nonzero"), singular=True)
-def _hypot_vjp(g, y, a, b):
-    # At (0, 0), where the cone has no derivative, 0.5 each, as JAX: never 0 / 0.
-    origin = y == 0
-    safe = F.where(origin, 1.0, y)
-    return g * F.where(origin, 0.5, a / safe), g * F.where(origin, 0.5, b / safe)
-
-
-elementwise("hypot", np.hypot, math.hypot, _hypot_vjp, math_fns=(math.hypot,),
+elementwise("hypot", np.hypot, math.hypot, hypot_vjp, math_fns=(math.hypot,),
             domain=("nonzero", "nonzero"), kink=lambda a, b: np.hypot(a, b),
             doc="at (0, 0) the gradient is 0.5 in each operand, as in JAX")
 elementwise("sinh", np.sinh, math.sinh, lambda g, y, a: (g * F.cosh(a),), math_fns=(math.sinh,),
@@ -519,38 +498,3 @@ def _math_hypot(*coordinates):
 
 
 MATH_FUNCTIONS[math.hypot] = _math_hypot
-
-
-def _triangle(keep):
-    def traced(m, k=0):
-        shape = np.shape(m)
-        if len(shape) == 0:
-            b = _builder()
-            file, line = b.where()
-            raise ShapeError(f"np.{keep.__name__} of a scalar", file=file, line=line,
-                             hint="pass a vector or a matrix")
-        # As NumPy: a 1-d m of length n is the (n, n) matrix whose rows are all m.
-        square = shape[-2:] if len(shape) > 1 else (shape[0], shape[0])
-        mask = keep(np.ones(square, dtype=bool), int(k))
-        b = _builder()
-        # x * mask, written as where so that inf/NaN entries outside the triangle vanish
-        return b.apply("where", (mask, m, 0.0), python=False)
-    return traced
-
-
-numpy_function(np.triu)(_triangle(np.triu))
-numpy_function(np.tril)(_triangle(np.tril))
-
-
-@numpy_function(np.polyval)
-def _np_polyval(p, x):
-    """Horner's rule over the coefficients, highest power first, as NumPy defines it."""
-    if isinstance(p, (list, tuple)) and not any(hasattr(c, "_node") for c in p):
-        p = np.asarray(p)  # as NumPy does: float64 coefficients make a float64 result
-    coefficients = [p[i] for i in range(len(p))]
-    if len(coefficients) == 1:
-        return coefficients[0] + x * 0.0  # the constant, with x's shape
-    result = coefficients[0]
-    for c in coefficients[1:]:
-        result = result * x + c
-    return result

@@ -132,6 +132,25 @@ def _partition_in_place(self, *args, **kwargs):
 array_method("partition")(_partition_in_place)
 
 
+# -- np.triu / np.tril ---------------------------------------------------------------------
+def _triangle(keep):
+    def traced(m, k=0):
+        shape = np.shape(m)
+        if len(shape) == 0:
+            _refuse(ShapeError, f"np.{keep.__name__} of a scalar", "pass a vector or a matrix")
+        # As NumPy: a 1-d m of length n is the (n, n) matrix whose rows are all m.
+        square = shape[-2:] if len(shape) > 1 else (shape[0], shape[0])
+        mask = keep(np.ones(square, dtype=bool), int(k))
+        b = _builder()
+        # x * mask, written as where so that inf/NaN entries outside the triangle vanish
+        return b.apply("where", (mask, m, 0.0), python=False)
+    return traced
+
+
+numpy_function(np.triu)(_triangle(np.triu))
+numpy_function(np.tril)(_triangle(np.tril))
+
+
 # -- np.any / np.all (masks: no gradient), np.rollaxis, np.real_if_close ---------------------
 def _truth_frontend(name):
     def traced(a, axis=None, out=None, keepdims=False, *, where=None):
