@@ -25,7 +25,7 @@ from .builder import Builder, StaticNeeded
 from .errors import (ArgumentError, CompileError, FunctionRaisedError, InternalError,
                      NonFiniteError, ReturnValueError, TraceLimitError)
 from .graph import FLOAT_DTYPES, add_node, new_graph
-from .follow import underlying_function
+from .follow import is_library_file, underlying_function
 from .instrument import Instrumenter
 from .paths import display_path
 from .signature import Leaf, bind, is_literal
@@ -312,7 +312,8 @@ def library_callee(tb, codes) -> str | None:
             if following is not None:
                 inner = following.tb_frame
                 path = os.path.abspath(inner.f_code.co_filename)
-                if inner.f_code not in codes and not path.startswith(_PACKAGE_DIR + os.sep):
+                if inner.f_code not in codes and is_library_file(path) and \
+                        not path.startswith(_PACKAGE_DIR + os.sep):
                     callee = _spelled_call(tb) or _public_name(inner)
         tb = tb.tb_next
     return callee
