@@ -130,11 +130,13 @@ def _gammainc_vjp(sign):
 
 _op("gammainc", _gammainc_vjp(1.0), arity=2, domain=(SHAPE, "positive"), singular=True,
     without=(0,),
-    also=("scipy.stats.gamma.cdf", "scipy.stats.chi2.cdf", "scipy.stats.poisson.sf"),
+    also=("scipy.stats.gamma.cdf", "scipy.stats.gamma.logcdf", "scipy.stats.chi2.cdf",
+          "scipy.stats.chi2.logcdf", "scipy.stats.poisson.sf", "scipy.stats.poisson.logsf"),
     doc="the lower regularised incomplete gamma P(a, x); no gradient in a")
 _op("gammaincc", _gammainc_vjp(-1.0), arity=2, domain=(SHAPE, "positive"), singular=True,
     without=(0,),
-    also=("scipy.stats.gamma.sf", "scipy.stats.poisson.cdf"),
+    also=("scipy.stats.gamma.sf", "scipy.stats.gamma.logsf", "scipy.stats.chi2.sf",
+          "scipy.stats.chi2.logsf", "scipy.stats.poisson.cdf", "scipy.stats.poisson.logcdf"),
     doc="the upper regularised incomplete gamma Q(a, x); no gradient in a")
 
 
@@ -148,11 +150,12 @@ def _betainc_vjp(name, sign):
 
 
 _op("betainc", _betainc_vjp("betainc", 1.0), arity=3, domain=(SHAPE, SHAPE, "probability"),
-    singular=True, without=(0, 1), also=("scipy.stats.beta.cdf",),
+    singular=True, without=(0, 1), also=("scipy.stats.beta.cdf", "scipy.stats.beta.logcdf"),
     doc="the regularised incomplete beta I_x(a, b); no gradient in a, b")
 _op("betaincc", _betainc_vjp("betaincc", -1.0), arity=3,
     domain=(SHAPE, SHAPE, "probability"), singular=True, without=(0, 1),
-    also=("scipy.stats.beta.sf",), doc="1 - betainc(a, b, x); no gradient in a, b",
+    also=("scipy.stats.beta.sf", "scipy.stats.beta.logsf"),
+    doc="1 - betainc(a, b, x); no gradient in a, b",
     reference=False)
 
 
@@ -163,7 +166,8 @@ def _stdtr_vjp(g, df, t):
 
 _op("stdtr", lambda g, y, df, t: _stdtr_vjp(g, df, t), arity=2, domain=(SHAPE, "real"),
     without=(0,),
-    also=("scipy.stats.t.cdf", "scipy.stats.t.sf"),
+    also=("scipy.stats.t.cdf", "scipy.stats.t.logcdf", "scipy.stats.t.sf",
+          "scipy.stats.t.logsf"),
     doc="Student's t CDF; no gradient in the degrees of freedom", reference=False)
 
 
@@ -197,6 +201,7 @@ FUNCTIONS = {"multigammaln": _multigammaln}
 
 
 def _install():
+    special._also("gammaln", "scipy.stats.chi2.logpdf", "scipy.stats.chi2.pdf")
     special._UFUNCS.update(UFUNCS)
     from . import scipy_front
     scipy_front.MORE.update(FUNCTIONS)
