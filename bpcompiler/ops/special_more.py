@@ -37,8 +37,8 @@ def no_gradient(name: str, operand: str):
     return UnsupportedOperationError(
         f"scipy.special.{name} has no gradient with respect to {operand} here",
         file=file, line=line,
-        hint=f"make {operand} a constant, or a value that does not depend on the "
-             "differentiated parameters (wrt=)")
+        hint="pass a constant there, or a value that does not depend on the "
+             "differentiated parameters (see wrt=)")
 
 
 def _refusing(vjp, without):
