@@ -152,6 +152,8 @@ def overrides() -> dict[str, object]:
         for name in names:
             out[name] = _with_arrays(getattr(np, name), positions)
     out["where"] = _with_arrays(np.where, (0, 1, 2))
+    from .index_tricks import overrides as index_tricks
+    out.update(index_tricks())  # np.r_[...], np.c_[...]
     return out
 
 

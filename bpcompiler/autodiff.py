@@ -16,6 +16,7 @@ import networkx as nx
 import numpy as np
 
 from .builder import Builder
+from .errors import CompileError
 from .graph import is_float, is_multi
 from .ops import REGISTRY, F
 
@@ -110,6 +111,47 @@ def _may_be_masked(g: nx.DiGraph, node: int, memo: dict) -> bool:
     return memo[node]
 
 
+def _may_be_nonfinite(g: nx.DiGraph, node: int, memo: dict) -> bool:
+    """Whether forward value `node` can be inf or NaN at finite arguments: a singular op
+    (log, sqrt, /, exp, ...) computes it, or it is computed from such a value."""
+    stack = [node]
+    while stack:
+        n = stack[-1]
+        if n in memo:
+            stack.pop()
+            continue
+        attrs = g.nodes[n]
+        if REGISTRY[attrs["op"]].singular:
+            memo[n] = True
+            stack.pop()
+            continue
+        pending = [a for a in attrs["args"] if a not in memo]
+        if pending:
+            stack.extend(pending)
+            continue
+        memo[n] = any(memo[a] for a in attrs["args"])
+        stack.pop()
+    return memo[node]
+
+
+def _reads_nonfinite(g: nx.DiGraph, c: int, mark: int, memo: dict) -> bool:
+    """Whether contribution `c`, built by one VJP rule (its new nodes are numbered from
+    `mark`), multiplies by a forward value that may be inf or NaN: then a zero cotangent
+    from a mask would still give 0 * inf (`np.where(x > 0, np.log(x) ** 2, 0.0)`)."""
+    stack, seen = [c], set()
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        attrs = g.nodes[n]
+        if n >= mark:
+            stack.extend(attrs["args"])
+        elif attrs["phase"] != "adjoint" and _may_be_nonfinite(g, n, memo):
+            return True
+    return False
+
+
 def _masked(total, c):
     """`c` where the cotangent is nonzero, exactly 0 where it is 0: an untaken branch
     contributes nothing even where its derivative is infinite or NaN (0 * inf).
@@ -154,6 +196,7 @@ def backward(g: nx.DiGraph, seed: int | None = None, active: set | None = None, 
     contributions: dict[int, object] = {}
     totals: dict[int, object] = {}
     masked_memo: dict[int, bool] = {}
+    nonfinite_memo: dict[int, bool] = {}
     with builder.active():
         if output in active and seed is not None:
             contributions[output] = builder.tracer(seed)
@@ -185,16 +228,21 @@ def backward(g: nx.DiGraph, seed: int | None = None, active: set | None = None, 
                 # (inf or nan under a mask, never ZeroDivisionError or a math domain error).
                 operands = [builder.tracer(builder.numpy_scalar(o._node)) if o._python else o
                             for o in operands]
+            mark = g.graph["next_id"]
             y = builder.parts(node) if op.outputs else builder.tracer(node)
             results = op.vjp(total, y, *operands, **attrs["params"])
-            if op.singular and _may_be_masked(g, total._node, masked_memo):
-                results = tuple(None if c is None else _masked(total, c) for c in results)
+            if _may_be_masked(g, total._node, masked_memo):
+                results = tuple(c if c is None or isinstance(c, CompileError) or not (
+                    op.singular or _reads_nonfinite(g, c._node, mark, nonfinite_memo))
+                    else _masked(total, c) for c in results)
             # An operand read twice (`x * x`) gets its two parts summed here, as one
             # contribution: `g*x + g*x` becomes `(g*x) * 2` once CSE has merged them.
             own: dict[int, object] = {}
             for arg, c in zip(attrs["args"], results):
                 if c is None or arg not in active:
                     continue
+                if isinstance(c, CompileError):  # a rule's refusal for an operand that
+                    raise c                      # has no gradient (gammainc's a)
                 target = g.nodes[arg]
                 c = unbroadcast(c, target["shape"], target["dtype"], target["python"])
                 own[arg] = own[arg] + c if arg in own else c

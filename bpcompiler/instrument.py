@@ -24,7 +24,7 @@ import types
 
 import numpy as np
 
-from . import arraylike, polynomial
+from . import arraylike, index_tricks, polynomial
 from .errors import ConstantTooLargeError, RandomnessError, UnsupportedOperationError
 from .follow import follow, is_library_file
 from .named import NamedFloat
@@ -116,7 +116,7 @@ class _NumpyView(types.ModuleType):
 
 
 _ARRAYLIKE = arraylike.overrides()
-_ARRAYLIKE_BY_ID = {id(getattr(np, name)): fn for name, fn in _ARRAYLIKE.items()}
+_ARRAYLIKE_BY_ID = {id(getattr(np, name)): (name, fn) for name, fn in _ARRAYLIKE.items()}
 
 
 def _is_random_source(value) -> bool:
@@ -209,13 +209,17 @@ class Instrumenter:
         series = polynomial.substitute(value) if not isinstance(value, np.ndarray) else None
         if series is not None:  # numpy.polynomial: polyval, chebval, Polynomial(c)(x)
             return series
+        stand_in = index_tricks.autograd_stand_in(value)
+        if stand_in is not None:  # autograd.numpy.r_[...]
+            return stand_in
         raw = getattr(value, "fun", None)
         if raw is not None and getattr(value, "_is_autograd_primitive", False):
             if isinstance(value, types.MethodType):  # a primitive method (VSpace.add)
                 return types.MethodType(self.substitute(raw), value.__self__)
             return self.substitute(raw)  # autograd.numpy.sum is NumPy's sum, unboxed
-        if id(value) in _ARRAYLIKE_BY_ID and getattr(np, value.__name__, None) is value:
-            return _ARRAYLIKE_BY_ID[id(value)]  # from numpy import asarray
+        named = _ARRAYLIKE_BY_ID.get(id(value))
+        if named is not None and getattr(np, named[0], None) is value:
+            return named[1]  # from numpy import asarray (or r_)
         if isinstance(value, types.FunctionType):
             return self.instrument(value) if self._is_user_function(value) else value
         if self.lift and isinstance(value, np.ndarray):

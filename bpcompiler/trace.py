@@ -25,7 +25,7 @@ from .builder import Builder, StaticNeeded
 from .errors import (ArgumentError, CompileError, FunctionRaisedError, InternalError,
                      NonFiniteError, ReturnValueError, TraceLimitError)
 from .graph import FLOAT_DTYPES, add_node, new_graph
-from .follow import underlying_function
+from .follow import is_library_file, underlying_function
 from .instrument import Instrumenter
 from .nested import autograd_traced
 from .paths import display_path
@@ -263,7 +263,10 @@ def _trace(fn, args, wrt, static, arrays=False, lift=False):
         sys.settrace(namer.global_trace)
         try:
             result = sig.call(clone, [builder.tracer(n) for n in inputs])
-        except (CompileError, StaticNeeded):
+        except CompileError as exc:
+            _name_library(exc, instrumenter.codes)
+            raise
+        except StaticNeeded:
             raise
         except RecursionError:
             raise TraceLimitError(f"{fn.__name__} recursed past Python's recursion limit "
@@ -310,6 +313,59 @@ def _name_leaves(graph, sig) -> None:
     graph.graph["wrt"] = tuple(rename.get(w, w) for w in graph.graph["wrt"])
 
 
+def library_callee(tb, codes) -> str | None:
+    """The library function (`scipy.stats.entropy`) the user's innermost traced line in
+    traceback `tb` called, when the exception came from inside it; else None."""
+    callee = None
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code in codes:
+            callee = None
+            following = tb.tb_next
+            if following is not None:
+                inner = following.tb_frame
+                path = os.path.abspath(inner.f_code.co_filename)
+                if inner.f_code not in codes and is_library_file(path) and \
+                        not path.startswith(_PACKAGE_DIR + os.sep):
+                    callee = _spelled_call(tb) or _public_name(inner)
+        tb = tb.tb_next
+    return callee
+
+
+def _spelled_call(tb) -> str | None:
+    """The callee as the user's line spells it (`st.entropy` in `st.entropy(p)`), read
+    from the source positions of the call instruction traceback entry `tb` stopped at."""
+    import dis
+    import linecache
+    found = None  # the instruction at tb_lasti (or before it, past its inline caches)
+    for ins in dis.get_instructions(tb.tb_frame.f_code):
+        if ins.offset > tb.tb_lasti:
+            break
+        found = ins
+    p = found.positions if found is not None else None
+    if p is None or not p.lineno or p.col_offset is None:
+        return None
+    text = linecache.getline(tb.tb_frame.f_code.co_filename, p.lineno)[p.col_offset:]
+    name = text.split("(", 1)[0].strip()
+    return name if name and name.replace(".", "").replace("_", "").isalnum() else None
+
+
+def _public_name(frame) -> str:
+    """`scipy.linalg.expm` for a frame of scipy.linalg._matfuncs.expm."""
+    parts = (frame.f_globals.get("__name__", "") or "").split(".")
+    cut = next((i for i, p in enumerate(parts) if p.startswith("_")), len(parts))
+    return ".".join(parts[:cut] + [frame.f_code.co_name])
+
+
+def _name_library(exc: CompileError, codes) -> None:
+    """A refusal raised inside library code names the library function too: the user's
+    line is `st.entropy(p)`, and `.mask()` is entropy's, not theirs."""
+    callee = library_callee(exc.__traceback__, codes)
+    if callee and callee.split(".")[-1] not in exc.problem:
+        exc.__init__(f"inside {callee} (library code called on this line): {exc.problem}",
+                     file=exc.file, line=exc.line, hint=exc.hint)
+
+
 def _raise_user_error(exc: Exception, fn, codes, file, first) -> None:
     """Re-raise `exc`, from the user's function, as a FunctionRaisedError naming the
     user's line; an exception raised inside bpcompiler itself propagates unchanged."""
@@ -329,6 +385,9 @@ def _raise_user_error(exc: Exception, fn, codes, file, first) -> None:
             where_file, where_line = display_path(tb.tb_frame.f_code.co_filename), tb.tb_lineno
         tb = tb.tb_next
     message = str(exc).replace("Tracer", "traced value")
+    callee = library_callee(exc.__traceback__, codes)
+    if callee:
+        message = f"{message} (inside {callee}, library code called on this line)"
     hint = "the function must run on any values of the example's shapes and dtypes"
     if isinstance(exc, (TypeError, AttributeError)):
         hint = ("bpcompiler runs the function on traced stand-ins for its parameters; "

@@ -333,7 +333,8 @@ class Tracer:
             raise AttributeError(name) if name.startswith("__") else \
                 self._refuse(UnsupportedOperationError,
                              f"the ndarray method .{name}() is not supported",
-                             "run `bpcompiler ops` for the supported operations")
+                             "write it with supported operations (`bpcompiler ops` lists "
+                             "them), or compute it outside the function and pass it in")
         return lambda *args, **kwargs: method(self, *args, **kwargs)
 
 
@@ -405,10 +406,14 @@ def _is_operand(value) -> bool:
 def _ufunc_name(ufunc) -> str:
     """`scipy.special.gamma` for SciPy's ufuncs, `np.<name>` for NumPy's."""
     special = sys.modules.get("scipy.special")
-    if special is not None and getattr(special, ufunc.__name__, None) is ufunc and \
-            getattr(np, ufunc.__name__, None) is not ufunc:
-        return f"scipy.special.{ufunc.__name__}"
-    return f"np.{ufunc.__name__}"
+    name = ufunc.__name__
+    if special is not None and getattr(np, name, None) is not ufunc:
+        if getattr(special, name, None) is ufunc:
+            return f"scipy.special.{name}"
+        private = getattr(special, "_ufuncs", None)
+        if getattr(private, name, None) is ufunc:  # scipy.special.zeta calls _zeta
+            return f"scipy.special.{name.lstrip('_')}"
+    return f"np.{name}"
 
 
 def _unsupported_message(name: str, fn) -> str:
@@ -420,7 +425,8 @@ def _unsupported_message(name: str, fn) -> str:
 def _advice(fn) -> str:
     from .ops.special import ADVICE  # SciPy's, once SciPy is imported
     return registry.UNSUPPORTED.get(fn) or ADVICE.get(fn) or \
-        "run `bpcompiler ops` for the supported operations"
+        "write it with supported operations (`bpcompiler ops` lists them), or compute " \
+        "it outside the function and pass the value in as an argument"
 
 
 

@@ -258,6 +258,9 @@ def _np_pad(array, pad_width, mode="constant", **kwargs):
         _refuse(UnsupportedOperationError, "np.pad with per-axis or traced constant_values",
                 "pad with one constant and add the values separately")
     ndim = len(np.shape(array))
+    if ndim == 0:  # NumPy pads a 0-d value by nothing: a 0-d array of it
+        return array if not array._python else _builder().apply(
+            "to_array", (array,), {"dtype": array._dtype}, python=False)
     width = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (ndim, 2))
     width = tuple((int(a), int(b)) for a, b in width)
     return _builder().apply("pad", (array,), {"pad_width": width,

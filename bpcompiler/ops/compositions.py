@@ -1,7 +1,7 @@
 """Front ends that are compositions of registered elementwise ops, not ops of their own:
 `np.fix` (trunc), `math.log(x, base)` (a quotient of logs), `math.hypot` of more than two
-coordinates (nested hypots), `np.triu`/`np.tril` (a `where` with a constant mask) and
-`np.polyval` (Horner's rule). Their gradients follow from the ops they are made of.
+coordinates (nested hypots). Their gradients follow from the ops they are made of.
+(`np.triu`/`np.tril` are in numpy_forms.py, `np.polyval` in numpy_more.py.)
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import math
 
 import numpy as np
 
-from ..errors import UnsupportedOperationError
 from .elementwise import _builder, _math_frontend
 from .registry import MATH_FUNCTIONS, numpy_function
 
@@ -41,36 +40,3 @@ def _math_hypot(*coordinates):
 
 
 MATH_FUNCTIONS[math.hypot] = _math_hypot
-
-
-def _triangle(keep):
-    def traced(m, k=0):
-        shape = np.shape(m)
-        if len(shape) < 2:
-            b = _builder()
-            file, line = b.where()
-            raise UnsupportedOperationError("np.triu/np.tril of a 1-d array", file=file,
-                                            line=line, hint="pass a matrix")
-        mask = keep(np.ones(shape[-2:], dtype=bool), k)
-        b = _builder()
-        # x * mask, written as where so that inf/NaN entries outside the triangle vanish
-        return b.apply("where", (mask, m, 0.0), python=False)
-    return traced
-
-
-numpy_function(np.triu)(_triangle(np.triu))
-numpy_function(np.tril)(_triangle(np.tril))
-
-
-@numpy_function(np.polyval)
-def _np_polyval(p, x):
-    """Horner's rule over the coefficients, highest power first, as NumPy defines it."""
-    if isinstance(p, (list, tuple)) and not any(hasattr(c, "_node") for c in p):
-        p = np.asarray(p)  # as NumPy does: float64 coefficients make a float64 result
-    coefficients = [p[i] for i in range(len(p))]
-    if len(coefficients) == 1:
-        return coefficients[0] + x * 0.0  # the constant, with x's shape
-    result = coefficients[0]
-    for c in coefficients[1:]:
-        result = result * x + c
-    return result

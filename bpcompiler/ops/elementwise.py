@@ -21,6 +21,7 @@ import operator
 import numpy as np
 
 from ..errors import UnsupportedOperationError
+from .finite import hypot_vjp, power_vjp
 from .tangents import constant, diagonal, product
 from .registry import (PREC_ATOM, MATH_FUNCTIONS, NUMPY_UFUNCS, PREC_ADD, PREC_CMP, PREC_COND, PREC_MUL,
                        PREC_POW, Expr, F, Op, array_method, call, elementwise_rule, infix,
@@ -196,8 +197,7 @@ elementwise("divide", np.divide, operator.truediv,
             standard_spell=infix("/", PREC_MUL),
             domain=("real", "nonzero"), singular=True, also=("/", "np.true_divide"),
             linear_in=(0,), names_as="{0}_over_{1}", analytic=True)
-elementwise("power", np.power, operator.pow,
-            lambda g, y, a, b: (g * b * a ** (b - 1), g * y * F.log(a)), also=("**", "pow()"),
+elementwise("power", np.power, operator.pow, power_vjp, also=("**", "pow()"),
             spell=infix("**", PREC_POW, assoc="right"), math_fns=(math.pow,),
             standard_spell=infix("**", PREC_POW, assoc="right"),
             domain=("positive", "real"), singular=True, names_as="{0}_pow_{1}", analytic=True)
@@ -295,8 +295,9 @@ elementwise("arccos", np.arccos, math.acos, lambda g, y, a: (-g / F.sqrt(1.0 - a
 elementwise("arctan2", np.arctan2, math.atan2,
             lambda g, y, a, b: (g * b / (a * a + b * b), -g * a / (a * a + b * b)),
             math_fns=(math.atan2,), domain=("nonzero", "nonzero"), singular=True)
-elementwise("hypot", np.hypot, math.hypot, lambda g, y, a, b: (g * a / y, g * b / y),
-            math_fns=(math.hypot,), domain=("nonzero", "nonzero"), singular=True)
+elementwise("hypot", np.hypot, math.hypot, hypot_vjp, math_fns=(math.hypot,),
+            domain=("nonzero", "nonzero"), kink=lambda a, b: np.hypot(a, b),
+            doc="at (0, 0) the gradient is 0.5 in each operand, as in JAX")
 elementwise("sinh", np.sinh, math.sinh, lambda g, y, a: (g * F.cosh(a),), math_fns=(math.sinh,),
             singular=True, analytic=True)
 elementwise("cosh", np.cosh, math.cosh, lambda g, y, a: (g * F.sinh(a),), math_fns=(math.cosh,),
@@ -471,5 +472,5 @@ def _np_round(a, decimals=0, out=None):
 array_method("round")(_np_round)
 
 
-# Front ends composed of these ops (math.log with a base, np.triu, np.polyval, ...).
+# Front ends composed of these ops (math.log with a base, math.hypot of many, np.fix).
 from . import compositions  # noqa: E402,F401

@@ -312,15 +312,17 @@ array_method("argsort")(_sort_frontend("argsort"))
 # -- diagonals: advanced indexing with constant aranges ---------------------------------
 @numpy_function(np.diagonal)
 def _np_diagonal(a, offset=0, axis1=0, axis2=1):
+    """NumPy's diagonal over any two axes: they are removed and the diagonal is the
+    last axis of the result (a transpose to put them last, then two index arrays)."""
     ndim = len(np.shape(a))
     if ndim < 2:
         _refuse(ShapeError, "np.diagonal needs at least two dimensions")
     axes = (normalize_axis(axis1, ndim)[0], normalize_axis(axis2, ndim)[0])
-    if ndim > 2 and axes != (ndim - 2, ndim - 1):
-        _refuse(UnsupportedOperationError, "np.diagonal of a stack over axes other than the "
-                "last two", "move the axes last with np.moveaxis and pass axis1=-2, axis2=-1")
-    if ndim == 2 and axes == (1, 0):
-        a, axes = a.T, (0, 1)
+    if axes[0] == axes[1]:
+        _refuse(ShapeError, "np.diagonal: axis1 and axis2 cannot be the same axis")
+    rest = tuple(i for i in range(ndim) if i not in axes)
+    if rest + axes != tuple(range(ndim)):
+        a = np.transpose(a, rest + axes)
     n, m = np.shape(a)[-2:]
     k = int(offset)
     rows = np.arange(max(0, -k), max(0, min(n, m - k)), dtype=np.int64)
@@ -340,16 +342,23 @@ array_method("diagonal")(_np_diagonal)
 
 @numpy_function(np.diag)
 def _np_diag(v, k=0):
+    """A 2-d v: its k-th diagonal. A 1-d v: the square matrix with v on its k-th
+    diagonal, v times the identity padded by |k| rows and columns."""
     ndim = len(np.shape(v))
     if ndim == 2:
         return _np_diagonal(v, k)
-    if ndim != 1 or k != 0:
-        _refuse(UnsupportedOperationError, "np.diag(v, k) with k != 0 or v not 1-d/2-d",
-                "build the matrix as v * np.eye(n, k=k)")
+    if ndim != 1:
+        _refuse(ShapeError, f"np.diag takes a 1-d or 2-d array, not {ndim}-d",
+                "use np.diagonal (any axes) for a stack of matrices")
+    k = int(k)
     n = np.shape(v)[0]
     b = _builder()
     eye = b.tracer(b.constant(np.eye(n, dtype=v.dtype)))
-    return v * eye  # row i of eye picks v[i] on the diagonal
+    square = v * eye  # row i of eye picks v[i] on the diagonal
+    if k == 0:
+        return square
+    width = ((0, k), (k, 0)) if k > 0 else ((-k, 0), (0, -k))
+    return np.pad(square, width)
 
 
 # In-place ndarray methods: refused with the functional spelling to use instead.

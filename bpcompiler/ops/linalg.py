@@ -279,17 +279,3 @@ def _np_multi_dot(arrays, *, out=None):
         result = _np_dot(result, a)
     return result
 
-
-@numpy_function(np.cross)
-def _np_cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    """The cross product of 3-vectors along the last axis, component by component."""
-    if axis is not None or (axisa, axisb, axisc) != (-1, -1, -1) or \
-            np.shape(a)[-1:] != (3,) or np.shape(b)[-1:] != (3,):
-        _refuse(UnsupportedOperationError, "np.cross of other than 3-vectors along the last axis",
-                "move the vector axis last; 2-vectors: write a[0]*b[1] - a[1]*b[0]")
-    from .combine import _np_stack
-    x = [a[..., i] for i in range(3)]
-    y = [b[..., i] for i in range(3)]
-    return _np_stack([x[1] * y[2] - x[2] * y[1], x[2] * y[0] - x[0] * y[2],
-                      x[0] * y[1] - x[1] * y[0]], axis=-1)
-

@@ -198,6 +198,20 @@ def _np_imag(val):
     return np.zeros_like(val)
 
 
+@numpy_function(np.polyval)
+def _np_polyval(p, x):
+    """Horner's rule over the coefficients, highest power first, as NumPy defines it."""
+    if isinstance(p, (list, tuple)) and not any(hasattr(c, "_node") for c in p):
+        p = np.asarray(p)  # as NumPy does: float64 coefficients make a float64 result
+    coefficients = [p[i] for i in range(len(p))]
+    if len(coefficients) == 1:
+        return coefficients[0] + x * 0.0  # the constant, with x's shape
+    result = coefficients[0]
+    for c in coefficients[1:]:
+        result = result * x + c
+    return result
+
+
 @numpy_function(np.linalg.matrix_power)
 def _np_matrix_power(a, n):
     n = int(n)

@@ -242,10 +242,34 @@ def _cumsum_vjp(g, y, x, axis):
     return (flip_axis(F.cumsum(flip_axis(g, axis), axis=axis), axis),)
 
 
+def _zeros_along(x, axis):
+    """(zero, first, safe): where x is 0, where its first 0 along `axis` is, and x with
+    its zeros replaced by 1 (so that dividing by it is safe)."""
+    zero = x == 0.0
+    seen = F.cumsum(F.astype(zero, dtype=x._dtype), axis=axis)
+    first = F.logical_and(zero, seen == 1.0)
+    return zero, first, seen, F.where(zero, 1.0, x)
+
+
 def _cumprod_vjp(g, y, x, axis):
-    # dy_k/dx_i = y_k / x_i for k >= i. NOTE: divides by x, so it needs nonzero x
-    # (a zero makes it inf/NaN); prod's rule does not have this limitation.
-    return (flip_axis(F.cumsum(flip_axis(g * y, axis), axis=axis), axis) / x,)
+    # dy_k/dx_i = y_k / x_i for k >= i where x_i != 0. With zeros, as JAX (exactly):
+    # at the first zero along the axis it is the product with that zero replaced by 1,
+    # at later zeros it is 0 (their products hold the first zero).
+    zero, first, _, safe = _zeros_along(x, axis)
+    tail = flip_axis(F.cumsum(flip_axis(g * y, axis), axis=axis), axis)
+    lifted = F.cumprod(F.where(first, 1.0, x), axis=axis)
+    at_first = flip_axis(F.cumsum(flip_axis(g * lifted, axis), axis=axis), axis)
+    return (F.where(first, at_first, F.where(zero, 0.0, tail / safe)),)
+
+
+def _cumprod_jvp(tangents, y, x, axis):
+    # Before the first zero y * cumsum(t / x); from it on, only the first zero's term
+    # survives: its tangent times the product with that zero replaced by 1.
+    zero, first, seen, safe = _zeros_along(x, axis)
+    t = tangents[0]
+    lifted = F.cumprod(F.where(first, 1.0, x), axis=axis)
+    t_first = F.sum(F.where(first, t, 0.0), axis=(axis,), keepdims=True)
+    return F.where(seen >= 1.0, t_first * lifted, y * F.cumsum(t / safe, axis=axis))
 
 
 _CUM_CASES = ((((4,),), {"axis": 0}), (((2, 3),), {"axis": 1}), (((2, 3),), {"axis": 0}),
@@ -259,9 +283,8 @@ register(Op(name="cumsum", arity=1, np_fn=lambda x, axis: np.cumsum(x, axis), py
 register(Op(name="cumprod", arity=1, np_fn=lambda x, axis: np.cumprod(x, axis), py_fn=None,
             spell=_cum_spell("cumprod"), shape_rule=evaluated_rule, vjp=_cumprod_vjp,
             array_api=standard.along_axis("cumulative_prod"),
-            jvp=lambda ts, y, x, axis: y * F.cumsum(ts[0] / x, axis=axis),  # x nonzero
-            spellings=("np.cumprod", ".cumprod()"), cases=_CUM_CASES, domain="nonzero",
-            doc="the gradient divides by x: it needs nonzero elements",
+            jvp=_cumprod_jvp, spellings=("np.cumprod", ".cumprod()"), cases=_CUM_CASES,
+            doc="the gradient is exact where elements are 0, as in JAX",
             reference=lambda xp, p: lambda x: xp.cumprod(x, axis=p["axis"]), analytic=True))
 
 
@@ -289,10 +312,21 @@ def _reduction_frontend(name: str):
         dtype = _same_dtype(a, dtype)
         _no_extras(name, dtype=dtype, out=out, initial=initial,
                    where=None if where is True else where)
-        axis = normalize_axis(axis, len(np.shape(a)))
+        axis = _scalar_axis(name, a, axis)
         return _builder().apply(name, (a,), {"axis": axis, "keepdims": bool(keepdims)},
                                 python=False)
     return traced
+
+
+def _scalar_axis(name, a, axis):
+    """The normalised axes; on a 0-d value NumPy's sum, prod, max and min take an int
+    axis 0 or -1 as no axis (its mean refuses it, and so does a tuple)."""
+    ndim = len(np.shape(a))
+    if ndim == 0 and axis is not None and (name == "mean" or isinstance(axis, (tuple, list))):
+        _refuse(ShapeError, f"np.{name} of a 0-d value with axis={axis!r}: NumPy refuses it",
+                "use axis=None")
+    axis = normalize_axis(axis, ndim)
+    return None if ndim == 0 else axis
 
 
 def _extremum_frontend(name: str):
@@ -321,7 +355,7 @@ def _arg_frontend(name: str):
             _refuse(UnsupportedOperationError, f"np.{name} with keepdims=True is not supported",
                     "index with None to add the axis back")
         if axis is not None:
-            axis = normalize_axis(axis, len(np.shape(a)))[0]
+            axis = normalize_axis(axis, len(np.shape(a)))[0] if np.ndim(a) else None
         return _builder().apply(name, (a,), {"axis": axis}, python=False)
     return traced
 
@@ -329,7 +363,8 @@ def _arg_frontend(name: str):
 def _cumulative_frontend(name: str):
     def traced(a, axis=None, dtype=None, out=None):
         _no_extras(name, dtype=dtype, out=out)
-        if axis is None:
+        if axis is None or len(np.shape(a)) == 0:  # (a 0-d value takes axis 0 or -1)
+            normalize_axis(axis, len(np.shape(a)))
             if len(np.shape(a)) != 1:
                 a = _builder().apply("reshape", (a,), {"shape": (int(np.prod(a.shape)),)},
                                      python=False)

@@ -91,8 +91,12 @@ def _or_real(real, traced):
     return call
 
 
+# Further front ends other modules declare (special_more.py: multigammaln).
+MORE: dict = {}
+
+
 def functions(sc) -> dict:
     """scipy.special name -> front end (SciPy's own function without traced values)."""
     return {name: _or_real(getattr(sc, name), fn) for name, fn in (
         ("logsumexp", logsumexp), ("softmax", softmax), ("log_softmax", log_softmax),
-        ("polygamma", polygamma))}
+        ("polygamma", polygamma), *MORE.items())}

@@ -39,7 +39,7 @@ def normalize_axis(axis, ndim: int):
     for a in axes:
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
             _refuse(UnsupportedOperationError, f"axis must be a constant int, got {a!r}")
-        if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
+        if (ndim == 0 and a not in (0, -1)) or (ndim > 0 and not -ndim <= a < ndim):
             _refuse(ShapeError, f"axis {a} is out of range for an array with {ndim} dimensions",
                     f"use an axis in [-{ndim}, {ndim - 1}]" if ndim else "use axis=None")
         out.append(int(a) % max(ndim, 1))

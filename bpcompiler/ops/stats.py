@@ -1,5 +1,7 @@
 """scipy.stats distributions as compositions of ops: norm, t, multivariate_normal, gamma,
-beta and poisson (logpdf/logpmf, pdf/pmf, and for norm cdf, logcdf, sf, logsf, ppf),
+beta, chi2 and poisson (logpdf/logpmf, pdf/pmf, and for all but multivariate_normal cdf,
+logcdf, sf, logsf: differentiable in x, loc, scale and Poisson's rate, not in shape
+parameters or counts; norm also ppf),
 with SciPy's `loc`/`scale` (or `mean`/`cov`) arguments, positional or by keyword, and
 frozen distributions (`norm(0.0, 2.0).logpdf(x)`). A call without traced values is
 SciPy's own. Densities are written in NumPy; gammaln, xlogy, ndtr and friends are the
@@ -49,11 +51,73 @@ def _beta_logpdf(x, a, b, loc=0.0, scale=1.0):
             - np.log(scale))
 
 
-def _poisson_logpmf(k, mu, loc=0):
+def _count(k, loc):
+    """floor(k - loc), with no gradient: SciPy's discrete distributions are step
+    functions of k."""
     k = k - loc
-    if _traced(k):  # SciPy's pmf is a step function of k: its gradient in k is 0
-        k = np.floor(k)
-    return _sp("xlogy")(k, mu) - _sp("gammaln")(k + 1.0) - mu
+    if _traced(k):
+        from ..builder import current_builder
+        return current_builder().apply("count_floor", (k,), python=False)
+    return np.floor(k)
+
+
+def _poisson_logpmf(k, mu, loc=0):
+    n = _count(k, loc)
+    value = _sp("xlogy")(n, mu) - _sp("gammaln")(n + 1.0) - mu
+    return np.where(n == k - loc, value, -np.inf)  # as SciPy: -inf off the integers
+
+
+def _poisson_cdf(k, mu, loc=0):
+    return _sp("gammaincc")(_count(k, loc) + 1.0, mu)
+
+
+def _poisson_sf(k, mu, loc=0):
+    return _sp("gammainc")(_count(k, loc) + 1.0, mu)
+
+
+def _t_cdf(x, df, loc=0.0, scale=1.0):
+    return _sp("stdtr")(df, (x - loc) / scale)
+
+
+def _t_sf(x, df, loc=0.0, scale=1.0):
+    return _sp("stdtr")(df, -((x - loc) / scale))
+
+
+def _gamma_cdf(x, a, loc=0.0, scale=1.0):
+    return _sp("gammainc")(a, (x - loc) / scale)
+
+
+def _gamma_sf(x, a, loc=0.0, scale=1.0):
+    return _sp("gammaincc")(a, (x - loc) / scale)
+
+
+def _beta_cdf(x, a, b, loc=0.0, scale=1.0):
+    return _sp("betainc")(a, b, (x - loc) / scale)
+
+
+def _beta_sf(x, a, b, loc=0.0, scale=1.0):
+    return _sp("betaincc")(a, b, (x - loc) / scale)
+
+
+def _chi2_logpdf(x, df, loc=0.0, scale=1.0):  # gamma(df / 2, scale 2), as SciPy
+    return _gamma_logpdf(x, df / 2.0, loc, 2.0 * scale)
+
+
+def _chi2_cdf(x, df, loc=0.0, scale=1.0):
+    return _gamma_cdf(x, df / 2.0, loc, 2.0 * scale)
+
+
+def _chi2_sf(x, df, loc=0.0, scale=1.0):
+    return _gamma_sf(x, df / 2.0, loc, 2.0 * scale)
+
+
+def _log_of(fn):
+    return lambda *args, **kwargs: np.log(fn(*args, **kwargs))
+
+
+def _tails(cdf, sf):
+    """cdf, logcdf, sf and logsf from the two tails (the logs as SciPy's: log of each)."""
+    return {"cdf": cdf, "logcdf": _log_of(cdf), "sf": sf, "logsf": _log_of(sf)}
 
 
 def _mvn_logpdf(x, mean=None, cov=1, allow_singular=False):
@@ -96,12 +160,24 @@ def _norm_methods():
 
 _TABLE = {
     "norm": _norm_methods,
-    "t": lambda: {"logpdf": _t_logpdf, "pdf": _exp_of(_t_logpdf)},
-    "gamma": lambda: {"logpdf": _gamma_logpdf, "pdf": _exp_of(_gamma_logpdf)},
-    "beta": lambda: {"logpdf": _beta_logpdf, "pdf": _exp_of(_beta_logpdf)},
-    "poisson": lambda: {"logpmf": _poisson_logpmf, "pmf": _exp_of(_poisson_logpmf)},
+    "t": lambda: {"logpdf": _t_logpdf, "pdf": _exp_of(_t_logpdf), **_tails(_t_cdf, _t_sf)},
+    "gamma": lambda: {"logpdf": _gamma_logpdf, "pdf": _exp_of(_gamma_logpdf),
+                      **_tails(_gamma_cdf, _gamma_sf)},
+    "beta": lambda: {"logpdf": _beta_logpdf, "pdf": _exp_of(_beta_logpdf),
+                     **_tails(_beta_cdf, _beta_sf)},
+    "chi2": lambda: {"logpdf": _chi2_logpdf, "pdf": _exp_of(_chi2_logpdf),
+                     **_tails(_chi2_cdf, _chi2_sf)},
+    "poisson": lambda: {"logpmf": _poisson_logpmf, "pmf": _exp_of(_poisson_logpmf),
+                        **_tails(_poisson_cdf, _poisson_sf)},
     "multivariate_normal": lambda: {"logpdf": _mvn_logpdf, "pdf": _exp_of(_mvn_logpdf)},
 }
+
+
+# Methods refused for a reason worth saying.
+_WHY_NOT = {("multivariate_normal", "cdf"): ": SciPy estimates it by randomised "
+            "quasi-Monte Carlo integration, which has no sound gradient to compile",
+            ("multivariate_normal", "logcdf"): ": SciPy estimates it by randomised "
+            "quasi-Monte Carlo integration, which has no sound gradient to compile"}
 
 
 def _traced(*values) -> bool:
@@ -134,9 +210,11 @@ class Distribution:
                 from ..builder import current_builder
                 file, line = current_builder().where()
                 raise UnsupportedOperationError(
-                    f"scipy.stats.{self._name}.{attr} of traced values is not supported",
-                    file=file, line=line,
-                    hint=f"traced: {', '.join(sorted(self._methods))}")
+                    f"scipy.stats.{self._name}.{attr} of traced values is not supported"
+                    + _WHY_NOT.get((self._name, attr), ""), file=file, line=line,
+                    hint=f"traced: {', '.join(sorted(self._methods))}" if self._methods
+                    else "the distributions traced are " + ", ".join(sorted(_TABLE)) +
+                    "; write the density with NumPy (and scipy.special) instead")
             # frozen: the data argument first, then the frozen parameters
             first, rest = args[:1], args[1:]
             bound = inspect.signature(traced).bind(*first, *args0, *rest,
@@ -146,7 +224,14 @@ class Distribution:
 
 
 def distributions(scipy_stats) -> dict:
-    """id(scipy.stats.<name>) -> its Distribution stand-in."""
-    return {id(getattr(scipy_stats, name)): Distribution(name, getattr(scipy_stats, name),
-                                                         methods())
-            for name, methods in _TABLE.items()}
+    """id(scipy.stats.<name>) -> its Distribution stand-in; the distributions not traced
+    get one without methods, so a call with traced values is refused by its name."""
+    kinds = tuple(k for k in (getattr(scipy_stats, "rv_continuous", None),
+                              getattr(scipy_stats, "rv_discrete", None),
+                              getattr(getattr(scipy_stats, "_multivariate", None),
+                                      "multi_rv_generic", None)) if k is not None)
+    out = {id(value): Distribution(name, value, {}) for name, value in vars(
+        scipy_stats).items() if not name.startswith("_") and isinstance(value, kinds)}
+    out.update({id(getattr(scipy_stats, name)): Distribution(
+        name, getattr(scipy_stats, name), methods()) for name, methods in _TABLE.items()})
+    return out
