@@ -24,7 +24,7 @@ from typing import Any
 
 import networkx as nx
 
-from . import __version__, display
+from . import __version__, display, fused
 from .autodiff import differentiate
 from .emit import emit
 from .errors import ArgumentError, CompileError, InternalError
@@ -142,7 +142,7 @@ PORTABLE_NOTE = {"array-api": "\n" + "\n".join(textwrap.wrap(
     "Written in the Python array API standard: each function takes its array library "
     "(NumPy, CuPy, PyTorch, JAX, Dask, ...) and device from its array arguments, writes "
     "nothing in place, and returns 0-d arrays where the NumPy target returns floats.",
-    88)) + "\n"}
+    88)) + "\n", "numba": "\n" + "\n".join(textwrap.wrap(fused.NOTE, 88)) + "\n"}
 
 
 def compile_grad(f: Callable[..., Any], args: Sequence[Any] | None = None,
@@ -403,7 +403,16 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes, emits,
         stage = enter("verify")
         path = None if out is None else str(out)
         filename = path or f"<bpcompiler {name}_grad>"
-        module = load_module(source, f"{name}_grad", filename)
+        if target == "numba":  # (numba caches loops of modules that have a file)
+            module = fused.load_cached(source, f"{name}_grad", load_module)
+            if isinstance(args, (tuple, list)):
+                phase("verify")
+                stage = enter("jit")
+                fused.jit_phase(module, args)
+                phase("jit")
+                stage = enter("verify")
+        else:
+            module = load_module(source, f"{name}_grad", filename)
         float32 = any(a["dtype"] == "float32" for _, a in forward.nodes(data=True))
         casts32 = any(a["dtype"] == "float32" and a["op"] in ("astype", "const")
                       for _, a in forward.nodes(data=True))

@@ -1,0 +1,186 @@
+"""The numba target's loops: one region (passes/fusion.py) as the source of one
+`@numba.njit(cache=True)` function.
+
+The function reads its extents from an operand of the loop's own shape, allocates its
+array outputs with `np.empty`, and walks the elements once: each member is a scalar
+local written with its op's `math` spelling (the scalar emitter's), a member read once
+is folded into its reader as the NumPy body folds, an operand of a smaller shape is
+indexed as it broadcasts (`b1[i1]`), and a full reduction is accumulated in a local.
+It returns its outputs in the region's order, a tuple when there are several.
+
+`error_model="numpy"` makes `x / 0.0` give inf or nan as NumPy does, not raise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .literals import literal
+from .naming import Namespace
+from .ops.registry import PREC_ATOM, Expr
+from .passes.fusion import Region, math_spelling
+from .symbolic import Dim, SymFloat
+
+MAX_INLINE_CHARS = 60
+DECORATOR = '@numba.njit(cache=True, error_model="numpy")'
+
+
+@dataclass
+class Loop:
+    """A region as written: its function's name and text, and how the body calls it."""
+    name: str
+    source: str
+    args: list  # the region inputs the call passes, in order
+    casts: tuple  # per argument: "float"/"bool" to pass a 0-d value as a number, or ""
+
+
+def inlined(g, node: int) -> bool:
+    """A constant the loop writes as a literal instead of taking it as an argument."""
+    attrs = g._node[node]
+    if attrs["op"] != "const":
+        return False
+    value = attrs["params"]["value"]
+    if isinstance(value, (Dim, SymFloat)):
+        return False  # (a formula of the sizes: the body has the sizes, the loop not)
+    if attrs["python"]:
+        return type(value) in (float, int, bool)
+    return not attrs["shape"] and attrs["dtype"] in ("float64", "bool")
+
+
+def _number(g, node: int) -> Expr:
+    attrs = g._node[node]
+    value = attrs["params"]["value"]
+    if not attrs["python"]:
+        import numpy as np
+        value = np.asarray(value).item()
+    return literal(value, True)
+
+
+def write_loop(g, region: Region, name: str, bases: dict) -> Loop:
+    """The njit function computing `region` (see the module docstring)."""
+    bases = dict(bases)
+    if g._node[g.graph["output"]]["name"] is None:  # the value is the function's
+        bases[g.graph["output"]] = g.graph["function"]
+    space = Namespace(fixed=(name, "np", "numba", "math", "range"))
+    rank = len(region.shape)
+    index = ["i"] if rank == 1 else [f"i{k}" for k in range(rank)]
+    extents = ["n"] if rank == 1 else [f"n{k}" for k in range(rank)]
+    for claimed in index + extents:
+        space.claim(claimed)
+    args = [a for a in region.inputs if not inlined(g, a)]
+    params = {a: space.claim(_clean(bases.get(a, "a"))) for a in args}
+    casts = tuple(("bool" if g._node[a]["dtype"] == "bool" else "float")
+                  if not g._node[a]["shape"] and not g._node[a]["python"] else ""
+                  for a in args)
+    full = next(a for a in args if g._node[a]["shape"] == region.shape
+                and not g._node[a]["python"])
+    exprs: dict[int, Expr] = {}
+    for a in region.inputs:
+        exprs[a] = _number(g, a) if a not in params else \
+            Expr(_element(params[a], g._node[a], region.shape, index), PREC_ATOM)
+    outputs = {n: space.claim(_clean(bases.get(n, "t")) + ("" if _scalar(g, n) else "_out"))
+               for n in region.outputs}
+    inside = set(region.nodes)
+    uses = {n: sum(len(edge["positions"]) for r, edge in g._succ[n].items() if r in inside)
+            for n in region.nodes}
+    head, body, tail = [], [], []
+    for n in region.nodes:
+        attrs = g._node[n]
+        if attrs["op"] == "broadcast_to":  # read by index: the broadcast is the indexing
+            source = attrs["args"][0]
+            exprs[n] = _rebroadcast(g, source, exprs[source], params, region.shape, index)
+            continue
+        if attrs["op"] in ("sum", "mean"):
+            acc = outputs[n]
+            head.append(f"{acc} = 0.0")
+            body.append(f"{acc} += {exprs[attrs['args'][0]].text}")
+            if attrs["op"] == "mean":
+                tail.append(f"{acc} = {acc} / {' * '.join(extents)}")
+            continue
+        text = math_spelling(attrs, [exprs[a] for a in attrs["args"]])
+        expr = Expr(text, _precedence(g, n, text, exprs))
+        if n in outputs:
+            local = space.claim(_clean(bases.get(n, "t")))
+            body.append(f"{local} = {text}")
+            body.append(f"{outputs[n]}[{', '.join(index)}] = {local}")
+            exprs[n] = Expr(local, PREC_ATOM)
+        elif uses[n] == 1 and len(text) <= MAX_INLINE_CHARS:
+            exprs[n] = expr
+        else:
+            local = space.claim(_clean(bases.get(n, "t")))
+            body.append(f"{local} = {text}")
+            exprs[n] = Expr(local, PREC_ATOM)
+    for n, out in outputs.items():
+        if not _scalar(g, n):
+            dtype = "np.bool_" if g._node[n]["dtype"] == "bool" else "np.float64"
+            head.append(f"{out} = np.empty({_tuple(extents)}, dtype={dtype})")
+    lines = [DECORATOR, f"def {name}({', '.join(params[a] for a in args)}):",
+             f'    """{_doc(g, region)}"""',
+             f"    {_tuple(extents) if rank > 1 else extents[0]} = "
+             f"{params[full]}.shape{'' if rank > 1 else '[0]'}"]
+    lines += [f"    {h}" for h in head]
+    indent = "    "
+    for k in range(rank):
+        lines.append(f"{indent}for {index[k]} in range({extents[k]}):")
+        indent += "    "
+    lines += [indent + b for b in body]
+    lines += [f"    {t}" for t in tail]
+    returned = [outputs[n] for n in region.outputs]
+    lines.append(f"    return {', '.join(returned)}")
+    return Loop(name, "\n".join(lines), args, casts)
+
+
+def _scalar(g, n) -> bool:
+    return not g._node[n]["shape"]
+
+
+def _clean(base: str) -> str:
+    return base if base.isidentifier() else "t"
+
+
+def _tuple(items: list) -> str:
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
+def _element(param: str, attrs, shape: tuple, index: list) -> str:
+    """An operand's element at the loop's index, indexed as it broadcasts."""
+    if attrs["python"] or not attrs["shape"]:
+        return param
+    own = attrs["shape"]
+    offset = len(shape) - len(own)
+    parts = ["0" if own[k] == 1 and shape[offset + k] != 1 else index[offset + k]
+             for k in range(len(own))]
+    return f"{param}[{', '.join(parts)}]"
+
+
+def _rebroadcast(g, source, expr: Expr, params, shape, index) -> Expr:
+    """A broadcast member: its operand's element (the operand is a loop input)."""
+    attrs = g._node[source]
+    if source in params:
+        return Expr(_element(params[source], attrs, shape, index), PREC_ATOM)
+    return expr  # a literal, or a member of the loop (broadcast of a computed scalar)
+
+
+def _precedence(g, n, text: str, exprs) -> int:
+    from .ops import REGISTRY
+    spec = REGISTRY[g._node[n]["op"]]
+    return spec.spell([exprs[a] for a in g._node[n]["args"]], g._node[n]["params"],
+                      _aval(g._node[n])).prec
+
+
+def _aval(attrs):
+    from .ops.registry import Aval
+    return Aval((), attrs["dtype"], True)
+
+
+def _doc(g, region: Region) -> str:
+    lines = sorted({g._node[n]["line"] for n in region.nodes if g._node[n]["line"]})
+    phases = {g._node[n]["phase"] for n in region.nodes}
+    where = "" if not lines else (f"line {lines[0]}" if len(lines) == 1 else
+                                  f"lines {', '.join(map(str, lines[:6]))}"
+                                  + (", ..." if len(lines) > 6 else ""))
+    what = "forward and backward" if len(phases) > 1 else \
+        "backward" if "adjoint" in phases else "forward"
+    count = len(region.compute(g))
+    return (f"{count} elementwise ops ({what}{', ' + where if where else ''}) in one "
+            "pass over the elements.")
