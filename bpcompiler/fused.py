@@ -24,6 +24,8 @@ import tempfile
 import time
 import types
 
+import networkx as nx
+
 from .errors import CompileError
 from .fused_emit import Loop, write_loop
 from .graph import _clear_cache, add_node
@@ -124,7 +126,7 @@ def replace_regions(g, regions: list[tuple[Region, Loop]], bases: dict):
         _set_args(h, node, tuple(replaced.get(a, a) for a in h._node[node]["args"]))
     _redirect_roots(h, replaced)
     _remove(h, members, bases)
-    return h
+    return _renumbered(h)
 
 
 def _set_args(h, node: int, args: tuple) -> None:
@@ -163,6 +165,27 @@ def _remove(h, members: set, bases: dict) -> None:
             continue
         h.remove_node(n)
     _clear_cache(h)
+
+
+def _renumbered(h):
+    """`h` with node ids in a topological order again, as the scheduler and the body
+    expect (a call comes after readers of its outputs by id, being new)."""
+    order = list(nx.lexicographical_topological_sort(h))
+    new = {old: i for i, old in enumerate(order)}
+    out = nx.DiGraph()
+    out.graph.update(h.graph)
+    out.graph["next_id"] = 0
+    for old in order:
+        attrs = dict(h._node[old])
+        node = add_node(out, attrs.pop("op"), tuple(new[a] for a in attrs.pop("args")),
+                        attrs.pop("params"), **attrs)
+        if out._node[node]["adjoint_of"] is not None:
+            out._node[node]["adjoint_of"] = new.get(out._node[node]["adjoint_of"])
+    for key in ("inputs", "grads", "output_leaves"):
+        if key in out.graph:
+            out.graph[key] = tuple(new[n] for n in out.graph[key])
+    out.graph["output"] = new[out.graph["output"]]
+    return out
 
 
 def load_cached(source: str, name: str, load) -> types.ModuleType:
