@@ -95,7 +95,8 @@ def write_loop(g, region: Region, name: str, bases: dict) -> Loop:
             head.append(f"{acc} = 0.0")
             body.append(f"{acc} += {exprs[attrs['args'][0]].text}")
             if attrs["op"] == "mean":
-                tail.append(f"{acc} = {acc} / {' * '.join(extents)}")
+                size = extents[0] if rank == 1 else f"({' * '.join(extents)})"
+                tail.append(f"{acc} = {acc} / {size}")
             continue
         text = math_spelling(attrs, [exprs[a] for a in attrs["args"]])
         expr = Expr(text, _precedence(g, n, text, exprs))
