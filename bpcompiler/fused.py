@@ -31,7 +31,7 @@ from .fused_emit import Loop, write_loop
 from .graph import _clear_cache, add_node
 from .lower import Module, lower
 from .naming import Namespace, base_names
-from .passes.fusion import Region, select_regions
+from .passes.fusion import Region, restrict, select_regions
 
 NOTE = ("Elementwise regions, forward and backward together, run as loops compiled by "
         "numba (`@numba.njit(cache=True)`: compiled at the first call, then cached in "
@@ -71,8 +71,8 @@ def lower_fused(g) -> Module:
         if key not in loops:
             loops[key] = write_loop(g, region, space.claim("_loop"), bases)
         return loops[key]
-    forward_regions = select_regions(g, forward_roots)
     joint_regions = select_regions(g, joint_roots)
+    forward_regions = restrict(g, joint_regions, forward_roots)
     forward_graph = replace_regions(g, [(r, loop_of(r)) for r in forward_regions], bases)
     joint_graph = replace_regions(g, [(r, loop_of(r)) for r in joint_regions], bases)
     module = lower(joint_graph)

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import math
+
 import networkx as nx
 
 from ..ops import REGISTRY
@@ -46,8 +48,10 @@ REDUCTIONS = ("sum", "mean")
 LOOP_DTYPES = ("float64", "bool")
 # Nanoseconds per element, measured on one core (tests/benchmarks/bench.py's machine):
 # a NumPy pass (allocate, read, write) and a transcendental ufunc's SIMD loop, against
-# a compiled loop's arithmetic and its scalar `math` call.
+# a compiled loop's arithmetic and its scalar `math` call; and per call, a ufunc's and
+# a compiled loop's (numba's dispatch on the argument types), on the safe side.
 NUMPY_PASS, NUMPY_CALL, LOOP_ARITHMETIC, LOOP_CALL = 1.0, 3.5, 0.3, 11.0
+UFUNC_CALL, LOOP_CALL_OVERHEAD = 500.0, 3000.0
 
 
 @dataclass
@@ -111,16 +115,30 @@ def _feeds(g, node: int) -> bool:
 
 
 def select_regions(g, roots: tuple) -> list[Region]:
-    """The regions worth a loop among the ancestors of `roots` (see the module doc)."""
+    """The regions worth a loop among the ancestors of `roots` (see the module doc).
+    Where a region is not worth it, its `math` calls stay NumPy's and the arithmetic
+    around them is chosen again (a second selection over the whole graph, so its
+    levels, and the acyclicity they give, hold for every region together)."""
     nodes = _ancestors(g, roots)
     order = [n for n in nx.lexicographical_topological_sort(g) if n in nodes]
+    first, rejected = _select(g, roots, nodes, order, frozenset())
+    if not rejected:
+        return first
+    calls = frozenset(n for n in rejected if g._node[n]["op"] not in ARITHMETIC)
+    return _select(g, roots, nodes, order, calls)[0]
+
+
+def _select(g, roots, nodes, order, excluded) -> tuple[list[Region], set]:
+    """(regions worth a loop, members of the regions that are not)."""
     kind = {}
     for n in order:
+        if n in excluded:
+            continue
         if loopable(g, n) or _feeds(g, n):
             kind[n] = "map"
         elif is_full_reduction(g, n) and kind.get(g._node[n]["args"][0]) == "map":
             kind[n] = "reduce"
-    level, top = _levels(g, order, kind)
+    level = _raised(g, order, kind, _levels(g, order, kind), nodes)
     parent = {n: n for n in kind}
 
     def find(n):
@@ -140,10 +158,32 @@ def select_regions(g, roots: tuple) -> list[Region]:
     readers = {n: [r for r in g._succ[n] if r in nodes] for n in nodes}
     regions = [_region(g, members, kind, readers, set(roots), level[members[0]])
                for members in groups.values()]
-    return [r for r in regions if r is not None and worth_a_loop(g, r)]
+    regions = [r for r in regions if r is not None]
+    kept = [r for r in regions if worth_a_loop(g, r)]
+    return kept, {n for r in regions if r not in kept for n in r.nodes}
 
 
-def _levels(g, order, kind) -> tuple[dict, dict]:
+def restrict(g, regions: list[Region], roots: tuple) -> list[Region]:
+    """The parts of `regions` (chosen for the joint graph) that `roots` need: the
+    forward's loops compute its value with the very operations, in the very order, of
+    the joint loops, so `forward` and `value_and_grad` agree to the last bit. (A part
+    of a convex region is convex: a path between two of its members through a member
+    left out would make that member an ancestor of the roots.)"""
+    nodes = _ancestors(g, roots)
+    readers = {n: [r for r in g._succ[n] if r in nodes] for n in nodes}
+    kind = {n: "reduce" if g._node[n]["op"] in REDUCTIONS else "map"
+            for r in regions for n in r.nodes}
+    parts = []
+    for r in regions:
+        members = [n for n in r.nodes if n in nodes]
+        part = _region(g, members, kind, readers, set(roots), r.level) if members else None
+        if part is not None:
+            parts.append(part)
+    return parts
+
+
+def _levels(g, order, kind) -> dict:
+    """Each candidate's level, as soon as its operands allow (see the module doc)."""
     level, top = {}, {}
     for n in order:
         args = g._node[n]["args"]
@@ -160,7 +200,36 @@ def _levels(g, order, kind) -> tuple[dict, dict]:
             else:
                 here = max(here, (level[a] if a in kind else top[a]) + 1)
         level[n] = here
-    return level, top
+    return level
+
+
+def _raised(g, order, kind, level, nodes) -> dict:
+    """Each level raised as late as its readers allow: `1 - t * t` of a backward joins
+    the loop of the adjoint that reads it, not the (earlier) loop of `t`. A candidate
+    may take its same-shape readers' level and must stay below any other candidate
+    downstream; one with a reduction among its readers stays (the reduction is tied
+    to it). Every edge keeps its order, so the regions still form a DAG."""
+    level = dict(level)
+    low: dict = {}  # a non-candidate: the lowest level of a candidate downstream
+    for n in reversed(order):
+        readers = [r for r in g._succ[n] if r in nodes]
+        if n not in kind:
+            low[n] = min((level[r] if r in kind else low[r] for r in readers),
+                         default=None) if readers else None
+            if low[n] is None:
+                low[n] = float("inf")
+            continue
+        if kind[n] == "reduce" or any(kind.get(r) == "reduce" for r in readers):
+            continue
+        bound = float("inf")
+        for r in readers:
+            if kind.get(r) == "map" and g._node[r]["shape"] == g._node[n]["shape"]:
+                bound = min(bound, level[r])
+            else:
+                bound = min(bound, (level[r] if r in kind else low[r]) - 1)
+        if bound != float("inf") and bound > level[n]:
+            level[n] = int(bound)
+    return level
 
 
 def _shape_of(g, n, kind) -> tuple:
@@ -190,15 +259,18 @@ def _region(g, members, kind, readers, roots, level) -> Region | None:
 
 
 def worth_a_loop(g, region: Region) -> bool:
-    """Whether the loop is cheaper than NumPy's passes, per element (see the constants):
-    NumPy makes a pass per computing member; the loop writes each output once."""
+    """Whether the loop is cheaper than NumPy's passes (see the constants): NumPy makes
+    a pass per computing member, each a call; the loop is one call that writes each
+    array output once."""
+    size = math.prod(region.shape)
     numpy = loop = 0.0
     for n in region.compute(g):
         op = g._node[n]["op"]
         cheap = op in ARITHMETIC or op in REDUCTIONS
-        numpy += NUMPY_PASS + (0.0 if cheap else NUMPY_CALL)
-        loop += LOOP_ARITHMETIC if cheap else LOOP_CALL
-    loop += NUMPY_PASS * len([n for n in region.outputs if g._node[n]["shape"]])
+        numpy += UFUNC_CALL + size * (NUMPY_PASS + (0.0 if cheap else NUMPY_CALL))
+        loop += size * (LOOP_ARITHMETIC if cheap else LOOP_CALL)
+    outputs = len([n for n in region.outputs if g._node[n]["shape"]])
+    loop += LOOP_CALL_OVERHEAD + size * NUMPY_PASS * outputs
     return loop < numpy
 
 
