@@ -64,10 +64,10 @@ def lower_fused(g) -> Module:
     space = Namespace(fixed=sig_names + dims + ("forward", "value_and_grad", "grad"))
     forward_roots = tuple(g.graph.get("output_leaves", (g.graph["output"],)))
     joint_roots = (g.graph["output"],) + tuple(g.graph["grads"])
-    loops: dict = {}  # frozenset of members -> Loop (a forward region may be a joint one)
+    loops: dict = {}  # (members, outputs) -> Loop (forward's part may be a joint loop)
 
     def loop_of(region: Region) -> Loop:
-        key = frozenset(region.nodes)
+        key = (frozenset(region.nodes), tuple(region.outputs))
         if key not in loops:
             loops[key] = write_loop(g, region, space.claim("_loop"), bases)
         return loops[key]
