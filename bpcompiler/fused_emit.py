@@ -17,11 +17,21 @@ from dataclasses import dataclass
 
 from .literals import literal
 from .naming import Namespace
-from .ops.registry import PREC_ATOM, Expr
-from .passes.fusion import Region, math_spelling
+from .ops import REGISTRY
+from .ops.registry import PREC_ATOM, PREC_CMP, PREC_COND, Aval, Expr, paren
+from .passes.fusion import Region
 from .symbolic import Dim, SymFloat
 
 MAX_INLINE_CHARS = 60
+# Where Python's spelling of an op differs from NumPy's value on NaN (`max(nan, 1.0)` is
+# nan, `max(1.0, nan)` is 1.0; np.maximum gives nan both ways, np.fmax 1.0 both ways),
+# a loop writes it out. `{0} != {0}` is the test for NaN.
+NAN_AWARE = {
+    "maximum": "{0} if {0} >= {1} or {0} != {0} else {1}",
+    "minimum": "{0} if {0} <= {1} or {0} != {0} else {1}",
+    "fmax": "{0} if {0} >= {1} or {1} != {1} else {1}",
+    "fmin": "{0} if {0} <= {1} or {1} != {1} else {1}",
+}
 DECORATOR = '@numba.njit(cache=True, error_model="numpy")'
 
 
@@ -83,6 +93,10 @@ def write_loop(g, region: Region, name: str, bases: dict) -> Loop:
     inside = set(region.nodes)
     uses = {n: sum(len(edge["positions"]) for r, edge in g._succ[n].items() if r in inside)
             for n in region.nodes}
+    for n in region.nodes:  # a NaN-aware spelling reads its operands more than once
+        if g._node[n]["op"] in NAN_AWARE:
+            for a in g._node[n]["args"]:
+                uses[a] = uses.get(a, 0) + 2
     head, body, tail = [], [], []
     for n in region.nodes:
         attrs = g._node[n]
@@ -98,8 +112,8 @@ def write_loop(g, region: Region, name: str, bases: dict) -> Loop:
                 size = extents[0] if rank == 1 else f"({' * '.join(extents)})"
                 tail.append(f"{acc} = {acc} / {size}")
             continue
-        text = math_spelling(attrs, [exprs[a] for a in attrs["args"]])
-        expr = Expr(text, _precedence(g, n, text, exprs))
+        expr = _spelled(g, n, exprs)
+        text = expr.text
         if n in outputs:
             local = space.claim(_clean(bases.get(n, "t")))
             body.append(f"{local} = {text}")
@@ -129,6 +143,13 @@ def write_loop(g, region: Region, name: str, bases: dict) -> Loop:
     returned = [outputs[n] for n in region.outputs]
     lines.append(f"    return {', '.join(returned)}")
     return Loop(name, "\n".join(lines), args, casts)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return float(text) == float(text)
+    except ValueError:
+        return False
 
 
 def _scalar(g, n) -> bool:
@@ -162,16 +183,20 @@ def _rebroadcast(g, source, expr: Expr, params, shape, index) -> Expr:
     return expr  # a literal, or a member of the loop (broadcast of a computed scalar)
 
 
-def _precedence(g, n, text: str, exprs) -> int:
-    from .ops import REGISTRY
-    spec = REGISTRY[g._node[n]["op"]]
-    return spec.spell([exprs[a] for a in g._node[n]["args"]], g._node[n]["params"],
-                      _aval(g._node[n])).prec
-
-
-def _aval(attrs):
-    from .ops.registry import Aval
-    return Aval((), attrs["dtype"], True)
+def _spelled(g, n, exprs) -> Expr:
+    """A member as the scalar emitter writes it for Python floats, its operands
+    parenthesised as its precedence needs (or NaN-aware, see NAN_AWARE)."""
+    attrs = g._node[n]
+    operands = [exprs[a] for a in attrs["args"]]
+    if attrs["op"] in NAN_AWARE:
+        texts = [paren(e, PREC_CMP + 1) for e in operands]
+        text = NAN_AWARE[attrs["op"]].format(*texts)
+        for t in texts:  # (a number that is not NaN needs no test)
+            if _is_number(t):
+                text = text.replace(f" or {t} != {t}", "")
+        return Expr(text, PREC_COND)
+    spec = REGISTRY[attrs["op"]]
+    return spec.spell(operands, attrs["params"], Aval((), attrs["dtype"], True))
 
 
 def _doc(g, region: Region) -> str:

@@ -177,6 +177,21 @@ def test_broadcast_operands_are_indexed_as_they_broadcast():
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
+def test_maximum_and_fmax_treat_nan_as_numpy_does():
+    def f(x, y):
+        return np.sum(np.maximum(x, y) * 2.0 + np.fmin(x, y) * x + np.minimum(x * y, 0.5)
+                      - np.fmax(y, 0.25) * y)
+
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=20_000), rng.normal(size=20_000)
+    fused, plain = compile_grad(f, (x, y), target="numba"), compile_grad(f, (x, y))
+    assert "@numba.njit" in fused.source.split("def forward")[0]
+    x[::7], y[::5] = np.nan, np.nan  # NaN on either side, and on both
+    assert np.isnan(fused.module.forward(x, y)) and np.isnan(plain.module.forward(x, y))
+    for a, b in zip(fused.module.grad(x, y), plain.module.grad(x, y)):
+        assert np.array_equal(a, b, equal_nan=True)
+
+
 def test_refuses_emit_beyond_grad():
     with pytest.raises(CompileError, match="emits grad only"):
         compile_grad(rosenbrock, (np.ones(4),), target="numba", emit=("grad", "hvp"))

@@ -87,6 +87,21 @@ def loopable(g, node: int) -> bool:
     return text is not None and "np." not in text and "scipy." not in text
 
 
+def loop_ops() -> list[str]:
+    """The ops a compiled loop writes (for the README's targets table)."""
+    names = []
+    for name, spec in sorted(REGISTRY.items()):
+        if spec.shape_rule is not elementwise_rule or spec.py_fn is None or \
+                spec.statement is not None or name in NOT_IN_LOOPS:
+            continue
+        attrs = {"op": name, "args": (0,) * max(spec.arity, 1), "params": {},
+                 "dtype": "float64"}
+        text = math_spelling(attrs)
+        if text is not None and "np." not in text and "scipy." not in text:
+            names.append(name)
+    return names + list(REDUCTIONS) + ["broadcast_to"]
+
+
 def math_spelling(attrs, operands: list[Expr] | None = None) -> str | None:
     """The op as the scalar emitter writes it for Python floats."""
     spec = REGISTRY[attrs["op"]]
