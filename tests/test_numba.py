@@ -121,6 +121,24 @@ def test_small_regions_stay_numpy():
         assert bool(select_regions(g, roots)) == fused
 
 
+def test_numba_compiles_every_op_a_loop_may_compute():
+    import math
+    from bpcompiler.ops import REGISTRY
+    from bpcompiler.ops.registry import PREC_ATOM, Expr
+    from bpcompiler.passes.fusion import REDUCTIONS, loop_ops, math_spelling
+    for name in loop_ops():
+        if name in REDUCTIONS or name == "broadcast_to":
+            continue
+        arity = REGISTRY[name].arity
+        operands = [Expr(f"a{i}", PREC_ATOM) for i in range(arity)]
+        text = math_spelling({"op": name, "args": (0,) * arity, "params": {},
+                              "dtype": "float64"}, operands)
+        namespace = {"math": math}
+        exec(f"def k({', '.join(e.text for e in operands)}):\n    return {text}\n",
+             namespace)
+        numba.njit(namespace["k"])(*[0.5] * arity)  # (raises if numba cannot type it)
+
+
 def test_selection_is_pure_and_deterministic():
     g = joint(rosenbrock, np.linspace(-1.2, 1.5, 50))
     before = sorted(g.nodes(data="op"))

@@ -38,7 +38,7 @@ from ..ops.registry import PREC_ATOM, Aval, Expr, elementwise_rule
 
 # Ops whose `math` spelling is not NumPy's value on floats (math.floor returns an int),
 # or that a compiled loop cannot call.
-NOT_IN_LOOPS = frozenset({"ceil", "floor", "trunc", "cbrt", "exp2", "floor_divide"})
+NOT_IN_LOOPS = frozenset({"ceil", "floor", "trunc", "cbrt", "exp2", "floor_divide", "fmod"})
 # Arithmetic: cheap in a loop (SIMD-vectorised by LLVM when nothing else is in the loop).
 ARITHMETIC = frozenset({"add", "subtract", "multiply", "divide", "negative", "square",
                         "reciprocal", "absolute", "fabs", "maximum", "minimum", "fmax",
