@@ -54,6 +54,7 @@ LOOP_DTYPES = ("float64", "bool")
 # side.
 NUMPY_PASS, NUMPY_CALL, LOOP_ARITHMETIC, LOOP_CALL = 1.0, 3.5, 0.3, 40.0
 UFUNC_CALL, LOOP_CALL_OVERHEAD = 500.0, 3000.0
+MAX_LOOP_OPS = 256
 
 
 @dataclass
@@ -177,7 +178,25 @@ def _select(g, roots, nodes, order, excluded) -> tuple[list[Region], set]:
                for members in groups.values()]
     regions = [r for r in regions if r is not None]
     kept = [r for r in regions if worth_a_loop(g, r)]
-    return kept, {n for r in regions if r not in kept for n in r.nodes}
+    rejected = {n for r in regions if r not in kept for n in r.nodes}
+    pieces = [p for r in kept for p in _pieces(g, r, kind, readers, set(roots))]
+    return pieces, rejected
+
+
+def _pieces(g, region: Region, kind, readers, roots) -> list[Region]:
+    """A region of more than MAX_LOOP_OPS members as consecutive runs of its
+    topological order: numba's compile time grows faster than a loop's length (a
+    2,000-op loop took minutes), and a run of a convex region is convex (a path out of
+    a run and back would pass a later member before an earlier one)."""
+    if len(region.nodes) <= MAX_LOOP_OPS:
+        return [region]
+    out = []
+    for start in range(0, len(region.nodes), MAX_LOOP_OPS):
+        run = _region(g, region.nodes[start:start + MAX_LOOP_OPS], kind, readers, roots,
+                      region.level)
+        if run is not None:
+            out.append(run)
+    return out
 
 
 def restrict(g, regions: list[Region], roots: tuple) -> list[Region]:
