@@ -26,7 +26,7 @@ import types
 
 import networkx as nx
 
-from .errors import CompileError
+from .errors import CompileError, InternalError
 from .fused_emit import Loop, write_loop
 from .graph import _clear_cache, add_node
 from .lower import Module, lower
@@ -75,8 +75,11 @@ def lower_fused(g) -> Module:
     forward_regions = restrict(g, joint_regions, forward_roots)
     forward_graph = replace_regions(g, [(r, loop_of(r)) for r in forward_regions], bases)
     joint_graph = replace_regions(g, [(r, loop_of(r)) for r in joint_regions], bases)
-    module = lower(joint_graph)
-    module.functions[0] = lower(forward_graph).functions[0]
+    module, forward_module = lower(joint_graph), lower(forward_graph)
+    if forward_module.constants != module.constants:  # (forward reads them by name)
+        raise InternalError("internal error: the numba target's two lowerings named the "
+                            "module's constants differently")
+    module.functions[0] = forward_module.functions[0]
     module.constants += [loop.source for loop in loops.values()]
     text = "\n".join(loop.source for loop in loops.values())
     wanted = ["import math"] * ("math." in text) + ["import numba"] * bool(loops) + \

@@ -90,14 +90,42 @@ def write_loop(g, region: Region, name: str, bases: dict) -> Loop:
             Expr(_element(params[a], g._node[a], region.shape, index), PREC_ATOM)
     outputs = {n: space.claim(_clean(bases.get(n, "t")) + ("" if _scalar(g, n) else "_out"))
                for n in region.outputs}
+    head, body, tail = _statements(g, region, bases, space, exprs, params, outputs, index,
+                                   extents)
+    lines = [DECORATOR, f"def {name}({', '.join(params[a] for a in args)}):",
+             f'    """{_doc(g, region)}"""',
+             f"    {_tuple(extents) if rank > 1 else extents[0]} = "
+             f"{params[full]}.shape{'' if rank > 1 else '[0]'}"]
+    lines += [f"    {h}" for h in head]
+    indent = "    "
+    for k in range(rank):
+        lines.append(f"{indent}for {index[k]} in range({extents[k]}):")
+        indent += "    "
+    lines += [indent + b for b in body]
+    lines += [f"    {t}" for t in tail]
+    lines.append(f"    return {', '.join(outputs[n] for n in region.outputs)}")
+    return Loop(name, "\n".join(lines), args, casts)
+
+
+def _uses(g, region: Region) -> dict:
+    """How often the loop reads each member (a NaN-aware spelling reads its operands
+    more than once, so they are bound to a local)."""
     inside = set(region.nodes)
     uses = {n: sum(len(edge["positions"]) for r, edge in g._succ[n].items() if r in inside)
             for n in region.nodes}
-    for n in region.nodes:  # a NaN-aware spelling reads its operands more than once
+    for n in region.nodes:
         if g._node[n]["op"] in NAN_AWARE:
             for a in g._node[n]["args"]:
                 uses[a] = uses.get(a, 0) + 2
+    return uses
+
+
+def _statements(g, region, bases, space, exprs, params, outputs, index, extents):
+    """(lines before the loop, the loop's body, lines after it): each member a local
+    or folded into its reader, each array output stored, each reduction accumulated."""
+    uses = _uses(g, region)
     head, body, tail = [], [], []
+    rank = len(index)
     for n in region.nodes:
         attrs = g._node[n]
         if attrs["op"] == "broadcast_to":  # read by index: the broadcast is the indexing
@@ -129,20 +157,7 @@ def write_loop(g, region: Region, name: str, bases: dict) -> Loop:
         if not _scalar(g, n):
             dtype = "np.bool_" if g._node[n]["dtype"] == "bool" else "np.float64"
             head.append(f"{out} = np.empty({_tuple(extents)}, dtype={dtype})")
-    lines = [DECORATOR, f"def {name}({', '.join(params[a] for a in args)}):",
-             f'    """{_doc(g, region)}"""',
-             f"    {_tuple(extents) if rank > 1 else extents[0]} = "
-             f"{params[full]}.shape{'' if rank > 1 else '[0]'}"]
-    lines += [f"    {h}" for h in head]
-    indent = "    "
-    for k in range(rank):
-        lines.append(f"{indent}for {index[k]} in range({extents[k]}):")
-        indent += "    "
-    lines += [indent + b for b in body]
-    lines += [f"    {t}" for t in tail]
-    returned = [outputs[n] for n in region.outputs]
-    lines.append(f"    return {', '.join(returned)}")
-    return Loop(name, "\n".join(lines), args, casts)
+    return head, body, tail
 
 
 def _is_number(text: str) -> bool:

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ["seed_network.py:seed_network", "mlp.py:loss", "logistic_regression.py:loss",
             "rosenbrock.py:rosenbrock", "particles.py:energy", "newton_fit.py:loss",
             "dask_logistic_regression.py:loss"]
+PYTHON_FLOATS = ("seed_network.py:seed_network", "rosenbrock.py:rosenbrock")  # no arrays
 
 
 def rosenbrock(x):
@@ -236,13 +237,25 @@ def test_without_numba_the_target_says_how_to_get_it(monkeypatch):
         compile_grad(rosenbrock, (np.ones(4),), target="numba")
 
 
+@pytest.fixture(params=["cost model", "every region"])
+def fusing(request, monkeypatch):
+    """As the cost model chooses, and with every region a loop: the examples' and the
+    fuzzer's arrays are small, so the cost model alone would leave most of them NumPy."""
+    from bpcompiler.passes import fusion
+    if request.param == "every region":
+        monkeypatch.setattr(fusion, "worth_a_loop", lambda g, region: True)
+    return request.param
+
+
 @pytest.mark.parametrize("example", EXAMPLES)
-def test_every_example_agrees_with_the_numpy_target(example):
+def test_every_example_agrees_with_the_numpy_target(example, fusing):
     fn = load_function(str(ROOT / "examples" / example))
     specs = specs_for(fn, {})
     args, wrt = example_args(specs), default_wrt(specs)
     fused = compile_grad(fn, args, wrt=wrt, specs=specs, target="numba")
     plain = compile_grad(fn, args, wrt=wrt, specs=specs)
+    if fusing == "every region" and example not in PYTHON_FLOATS:
+        assert "\n@numba.njit(" in fused.source
     rng = np.random.default_rng(5)
     moved = [a * (1 + 0.01 * rng.standard_normal(np.shape(a))) if isinstance(a, np.ndarray)
              and a.dtype.kind == "f" else a for a in args]
@@ -305,7 +318,9 @@ def test_a_second_import_in_a_fresh_process_loads_the_cached_loops(tmp_path):
 # ---------------------------------------------------------------------------------------
 # The fuzzer's array programs (a sample here; `-m slow` runs more).
 
-def _fuzz(seeds):
+def _fuzz(seeds, monkeypatch):
+    from bpcompiler.passes import fusion
+    monkeypatch.setattr(fusion, "worth_a_loop", lambda g, region: True)  # (see fusing)
     from fuzz import programs
     directory = programs.temp_directory()
     checked = 0
@@ -319,10 +334,10 @@ def _fuzz(seeds):
     assert checked
 
 
-def test_fuzzed_array_programs_sample():
-    _fuzz(range(12))
+def test_fuzzed_array_programs_sample(monkeypatch):
+    _fuzz(range(12), monkeypatch)
 
 
 @pytest.mark.slow
-def test_fuzzed_array_programs_many():
-    _fuzz(range(12, 400))
+def test_fuzzed_array_programs_many(monkeypatch):
+    _fuzz(range(12, 400), monkeypatch)
