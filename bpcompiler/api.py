@@ -24,7 +24,7 @@ from typing import Any
 
 import networkx as nx
 
-from . import __version__, display
+from . import __version__, display, fused
 from .autodiff import differentiate
 from .emit import emit
 from .errors import ArgumentError, CompileError, InternalError
@@ -141,7 +141,7 @@ PORTABLE_NOTE = {"array-api": "\n" + "\n".join(textwrap.wrap(
     "Written in the Python array API standard: each function takes its array library "
     "(NumPy, CuPy, PyTorch, JAX, Dask, ...) and device from its array arguments, writes "
     "nothing in place, and returns 0-d arrays where the NumPy target returns floats.",
-    88)) + "\n"}
+    88)) + "\n", "numba": "\n" + "\n".join(textwrap.wrap(fused.NOTE, 88)) + "\n"}
 
 
 def compile_grad(f: Callable[..., Any], args: Sequence[Any] | Mapping[str, Any] | None = None,
@@ -384,7 +384,7 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes, emits,
         stages.enter("verify")
         path = None if out is None else str(out)
         source, module = _verified(f, args, source, path, name, forward, latest["traced"],
-                                   joint, shapes, sig, emits, report)
+                                   joint, shapes, sig, emits, report, target, stages)
         stages.phase("verify")
         if path is not None:
             stages.enter("write")
@@ -405,11 +405,20 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes, emits,
 
 
 def _verified(f, args, source, path, name, forward, traced, joint, shapes, sig, emits,
-              report):
+              report, target, stages):
     """(source with its verification line, the module imported): the module checked
     against `f` at the example and the other sizes (raises VerificationError)."""
     filename = path or f"<bpcompiler {name}_grad>"
-    module = load_module(source, f"{name}_grad", filename)
+    if target == "numba":  # (numba caches loops of modules that have a file)
+        module = fused.load_cached(source, f"{name}_grad", load_module)
+        if isinstance(args, (tuple, list)):  # the loops' first compile: its own phase
+            stages.phase("verify")
+            stages.enter("jit")
+            fused.jit_phase(module, args)
+            stages.phase("jit")
+            stages.enter("verify")
+    else:
+        module = load_module(source, f"{name}_grad", filename)
     float32, casts32 = float32_use(forward)
     check = _checks(f, module, joint.graph["params"], joint.graph["wrt"], emits, float32,
                     casts32, dict(graph=traced, twin=lambda: float64_twin(traced, name)),

@@ -295,9 +295,10 @@ def build_parser() -> argparse.ArgumentParser:
     _compile_options(c, "output path (default output/<file>_grad.py, or "
                         "output/<file>_<func>_grad.py when FUNC is not named after the file;"
                         " the directory is [tool.bpcompiler] output)")
-    c.add_argument("--target", dest="array_target", choices=("numpy", "array-api"),
+    c.add_argument("--target", dest="array_target", choices=("numpy", "array-api", "numba"),
                    default="numpy", help="numpy (default): plain NumPy and math; "
-                   "array-api: runs on any array API library (CuPy, PyTorch, JAX, Dask)")
+                   "array-api: runs on any array API library (CuPy, PyTorch, JAX, Dask); "
+                   "numba: elementwise regions as compiled loops")
     c.set_defaults(run=cmd_compile)
 
     g = sub.add_parser("graph", help="draw the forward and adjoint graph of FILE.py:FUNC")

@@ -18,6 +18,9 @@ from .lower import Function, Module, lower
 
 
 def emit(g, header_lines: list[str], docstring: str, target: str = "numpy") -> str:
+    if target == "numba":  # (fused.py lowers with compiled loops; only it imports numba)
+        from .fused import lower_fused
+        return print_module(lower_fused(g), header_lines, docstring)
     return print_module(lower(g, target), header_lines, docstring)
 
 

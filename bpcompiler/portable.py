@@ -27,7 +27,7 @@ from .ops.registry import PREC_ATOM, Aval, Expr, elementwise_rule
 from .ops.standard import zeros
 from .symbolic import SymArray, SymRecipe
 
-TARGETS = ("numpy", "array-api")
+TARGETS = ("numpy", "array-api", "numba")
 # Names a portable body binds in its preamble; a parameter so named is read as `<name>_arg`.
 NAMESPACE, DEVICE, COMPAT = "xp", "device", "array_api_compat"
 BOUND = (NAMESPACE, DEVICE, COMPAT)
@@ -45,6 +45,9 @@ def check_target(target: str) -> None:
     if target not in TARGETS:
         raise TargetError(f"unknown target {target!r}",
                           hint=f"use one of: {', '.join(TARGETS)}")
+    if target == "numba":
+        from .fused import check_numba
+        check_numba()
     if target == "array-api":
         try:
             import array_api_compat  # noqa: F401  (the emitted modules import it)

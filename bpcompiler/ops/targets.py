@@ -2,7 +2,9 @@
 (between `<!-- targets:start -->` and `<!-- targets:end -->`; `bpcompiler ops
 --update-readme README.md` rewrites it with the ops table, and a test fails when stale).
 
-The NumPy target writes every op. The array-API target writes an op when its
+The NumPy target writes every op, and so does the numba target, whose compiled loops
+compute the elementwise ops with a `math` spelling (passes/fusion.py). The array-API
+target writes an op when its
 `array_api` field is set; a spelling that returns None for some of the op's own test
 cases (`Op.cases`) is listed as partial, with the params it refuses.
 """
@@ -27,6 +29,12 @@ def portability(name: str) -> tuple[str, list[dict]]:
     return ("partial" if refused else "yes"), refused
 
 
+def _loop_ops() -> list[str]:
+    """What the numba target's loops compute (the rest of a module is NumPy's)."""
+    from ..passes.fusion import loop_ops
+    return loop_ops()
+
+
 def _user_ops() -> list[str]:
     from .listing import rows
     return [name for name, _, _ in rows()]
@@ -48,7 +56,8 @@ def markdown() -> str:
         return ", ".join(f"`{n}`" + ("*" if n in internal else "") for n in names) or "none"
     lines = ["| target | ops |", "|---|---|",
              "| `numpy` (default) | every op |",
-             f"| `array-api` | {listed(sorted(groups['yes'] + groups['partial']))} |", "",
+             f"| `array-api` | {listed(sorted(groups['yes'] + groups['partial']))} |",
+             f"| `numba` | every op; in compiled loops: {listed(_loop_ops())} |", "",
              "Not portable (a compile for `--target array-api` names the op and the line "
              f"that uses it): {listed(groups['no'])}.", "",
              "\\* built by the compiler for gradients (the adjoint of an index, a sort). "

@@ -612,12 +612,13 @@ class Outcome:
         return self.status == "failed"
 
 
-def check_program(program: Program, directory: str) -> Outcome:
-    """Compile `program` and check its gradient; see the module docstring."""
+def check_program(program: Program, directory: str, target: str = "numpy") -> Outcome:
+    """Compile `program` (for `target`) and check its gradient; see the module
+    docstring."""
     module = load(program.source, directory)
     f = module.f
     try:
-        compiled = compile_grad(f, program.args, wrt=program.wrt)
+        compiled = compile_grad(f, program.args, wrt=program.wrt, target=target)
     except VerificationError as exc:
         if "not smooth" in exc.problem and any(REGISTRY[o].jump for o in program.ops
                                                if o in REGISTRY):
