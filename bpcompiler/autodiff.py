@@ -231,7 +231,7 @@ def backward(g: nx.DiGraph, seed: int | None = None, active: set | None = None, 
             mark = g.graph["next_id"]
             y = builder.parts(node) if op.outputs else builder.tracer(node)
             results = op.vjp(total, y, *operands, **attrs["params"])
-            if _may_be_masked(g, total._node, masked_memo):
+            if not op.outputs and _may_be_masked(g, total._node, masked_memo):
                 results = tuple(c if c is None or isinstance(c, CompileError) or not (
                     op.singular or _reads_nonfinite(g, c._node, mark, nonfinite_memo))
                     else _masked(total, c) for c in results)
@@ -248,13 +248,15 @@ def backward(g: nx.DiGraph, seed: int | None = None, active: set | None = None, 
                 own[arg] = own[arg] + c if arg in own else c
             for arg, c in own.items():
                 contributions[arg] = contributions[arg] + c if arg in contributions else c
-        grads = []
-        for node in sources:
-            if node in totals:
-                grads.append(totals[node]._node)
-            else:
-                attrs = g.nodes[node]
-                zero = 0.0 if attrs["python"] else np.zeros(attrs["shape"], attrs["dtype"])
-                grads.append(builder.constant(zero))
-            grads[-1] = _exact_type(builder, grads[-1], g.nodes[node])
-    return tuple(grads)
+        return tuple(_gradient(builder, g, node, totals) for node in sources)
+
+
+def _gradient(builder, g: nx.DiGraph, node: int, totals: dict) -> int:
+    """The total adjoint of source `node` (zero when nothing reached it), as its type."""
+    if node in totals:
+        grad = totals[node]._node
+    else:
+        attrs = g.nodes[node]
+        grad = builder.constant(0.0 if attrs["python"] else
+                                np.zeros(attrs["shape"], attrs["dtype"]))
+    return _exact_type(builder, grad, g.nodes[node])

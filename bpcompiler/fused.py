@@ -76,20 +76,29 @@ def lower_fused(g) -> Module:
     forward_graph = replace_regions(g, [(r, loop_of(r)) for r in forward_regions], bases)
     joint_graph = replace_regions(g, [(r, loop_of(r)) for r in joint_regions], bases)
     module, forward_module = lower(joint_graph), lower(forward_graph)
-    if forward_module.constants != module.constants:  # (forward reads them by name)
+    # forward's own hoisted constants (a product of constants a joint loop computes
+    # inside) join the module's; a name both claim must be the same line
+    extra = [c for c in forward_module.constants if c not in module.constants]
+    taken = {c.split(" = ")[0] for c in module.constants}
+    if any(c.split(" = ")[0] in taken for c in extra):
         raise InternalError("internal error: the numba target's two lowerings named the "
                             "module's constants differently")
+    module.constants += extra
     module.functions[0] = forward_module.functions[0]
     module.constants += [loop.source for loop in loops.values()]
     text = "\n".join(loop.source for loop in loops.values())
     wanted = ["import math"] * ("math." in text) + ["import numba"] * bool(loops) + \
         ["import numpy as np"] * bool(loops)
-    module.imports = sorted(set(module.imports) | set(wanted), key=_import_order)
+    module.imports = _grouped(set(module.imports) | set(wanted))
     return module
 
 
-def _import_order(line: str) -> tuple:
-    return (line.split()[1] != "math", line.split()[1])
+def _grouped(lines: set) -> list[str]:
+    """The standard library's imports, a blank line, then the others (as isort does)."""
+    lines = {line for line in lines if line}
+    standard = sorted(line for line in lines if line.split()[1] in ("math", "types", "typing"))
+    third = sorted(lines - set(standard))
+    return standard + [""] * bool(standard and third) + third
 
 
 def replace_regions(g, regions: list[tuple[Region, Loop]], bases: dict):

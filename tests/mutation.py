@@ -10,7 +10,7 @@ injected alone and the programs that use the op are compiled with it:
 - `dropped`: a term dropped: the first operand's contribution (ops with two or more
   operands), or the local derivative (a unary elementwise op passes g through).
 
-The programs are the examples, the corpus (tests/test_corpus.py) and, for an op neither
+The programs are the examples, the corpus (tests/support/corpus.py) and, for an op neither
 uses, the op's own generated cases (tests/test_ops.py). A mutant compile ends as
 `rejected` (VerificationError), `refused` (another error: the mutant broke the
 pipeline, a swapped shape), or `missed`; a miss is `inert` when the mutated module's
@@ -104,9 +104,9 @@ def example_programs():
 
 
 def corpus_programs():
-    import test_corpus
+    from support import corpus
     out = []
-    for case in test_corpus.CASES:
+    for case in corpus.CASES:
         if case.marks:
             continue
         rng = np.random.default_rng(zlib.crc32(case.name.encode()))

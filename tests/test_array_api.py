@@ -32,8 +32,8 @@ UNPORTABLE: dict = {}
 
 
 def _corpus():
-    import test_corpus  # (tests/ is on the path: pyproject.toml)
-    return {c.name: c for c in test_corpus.CASES}
+    from support.corpus import CASES
+    return {c.name: c for c in CASES}
 
 
 CORPUS = _corpus()

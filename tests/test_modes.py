@@ -17,7 +17,7 @@ from bpcompiler import compile_grad
 from bpcompiler.errors import CompileError, ReturnValueError
 from bpcompiler.modes import MAX_SWEEPS
 
-from test_corpus import CASES, _is_float, _upcast, to_autograd
+from support.corpus import CASES, _is_float, _upcast, to_autograd
 
 try:  # JAX is an optional second reference
     import jax

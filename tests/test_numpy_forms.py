@@ -19,7 +19,7 @@ jax.config.update("jax_enable_x64", True)
 from bpcompiler import CompileError, compile_grad
 from bpcompiler.errors import ShapeError, UnsupportedOperationError
 
-from test_scipy import check
+from support.fd import check
 
 RNG = np.random.default_rng(5)
 V3, V2 = RNG.normal(size=3), RNG.normal(size=2)

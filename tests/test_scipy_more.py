@@ -17,7 +17,7 @@ import scipy.stats as st
 from bpcompiler import compile_grad
 from bpcompiler.errors import UnsupportedOperationError
 
-from test_scipy import check
+from support.fd import check
 
 RNG = np.random.default_rng(21)
 POS = RNG.uniform(0.6, 3.0, size=5)
