@@ -34,11 +34,23 @@ def _try_ranges(file: str) -> list[tuple[int, int]]:
             tree = ast.parse("".join(lines))
         except (SyntaxError, ValueError):
             tree = None
-        for node in ast.walk(tree) if tree is not None else ():
-            if isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))) and node.handlers:
-                ranges.append((node.lineno, node.end_lineno))
+        if tree is not None:
+            _collect_tries(tree, False, ranges)
         _TRY_CACHE[key] = ranges
     return _TRY_CACHE[key]
+
+
+def _collect_tries(node, in_function: bool, ranges: list) -> None:
+    """The try statements with an except clause that run when a function is called: a
+    try at module or class level (around `def f`, or an optional import) runs at import,
+    not while `f` is traced."""
+    tries = (ast.Try, getattr(ast, "TryStar", ast.Try))
+    if in_function and isinstance(node, tries) and node.handlers:
+        ranges.append((node.lineno, node.end_lineno))
+    inside = in_function or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                              ast.Lambda))
+    for child in ast.iter_child_nodes(node):
+        _collect_tries(child, inside, ranges)
 
 
 def refuse_compiled_away_try(graph) -> None:

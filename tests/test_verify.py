@@ -257,3 +257,16 @@ def test_a_float32_module_is_checked_against_its_float64_twin():
     summary = compiled.report.verification.summary()
     assert "float64 twin" in summary and "x by complex step" in summary, summary
     assert compiled.module.grad(x)[0].dtype == np.float32
+
+
+def test_a_module_level_try_around_the_definition_is_not_a_try_in_the_function(tmp_path):
+    # (autograd's tests define their functions inside `try: import scipy ... except`)
+    import importlib.util
+    path = tmp_path / "guarded_defs.py"
+    path.write_text("import numpy as np\ntry:\n    import scipy\n\n    def f(x):\n"
+                    "        return np.sum(x * x)\nexcept ImportError:\n    pass\n")
+    spec = importlib.util.spec_from_file_location("guarded_defs", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    (g,) = compile_grad(module.f, (np.ones(2),)).module.grad(np.arange(2.0))
+    np.testing.assert_array_equal(g, [0.0, 2.0])
