@@ -131,7 +131,12 @@ class PointCheck:
             v = weighted(g, self.rng)
             share = float(np.sum(np.abs(g * v)))
             vs[k] = v / share if share > 0 else v
-        t = TINY / max(float(np.max(np.abs(v), initial=0.0)) for v in vs.values())
+        largest_step = max(float(np.max(np.abs(v), initial=0.0)) for v in vs.values())
+        if largest_step == 0.0:  # empty parameters (shape (0, ...)): nothing to check
+            name = ", ".join(self.names[k] for k in ks)
+            return Outcome("verified", "complex step", name, block, self.label, "", 0.0,
+                           0.0, 0.0)
+        t = TINY / largest_step
         for k, v in vs.items():
             i = self.index[k]
             x = self.args[i]

@@ -3,9 +3,8 @@
 At the example arguments and at points that differ from them (even when they are all
 zeros or all equal) and stay inside the declared ranges:
 - the function is pure (two calls agree), has no try/except the trace compiled away;
-- `forward` agrees with the function, `value_and_grad` returns the same value, one
-  gradient per `wrt` name with that parameter's shape and dtype, and leaves its inputs
-  unmodified;
+- `forward` agrees with the function, `value_and_grad` returns its value, one gradient
+  per `wrt` name with that parameter's shape and dtype, and leaves its inputs alone;
 - each parameter's gradient (one direction per parameter and per block of a large
   array) agrees with the complex step of the traced graph where its path is analytic,
   else with central differences of the function (see gradcheck.py);
@@ -461,6 +460,8 @@ def _function_check(v):
                                  "the example arguments", v.precision)
     i = v.index[0]
     g = point.grad_flat(0)
+    if g.size == 0:
+        return  # an empty parameter: no direction to differentiate along
     direction = gradcheck.weighted(g, v.rng) if np.any(g) else v.rng.standard_normal(g.shape)
     x = np.asarray(point.args[i], dtype=np.float64)
     size = max(1.0, float(np.sqrt(np.mean(np.square(x))))) if x.size else 1.0

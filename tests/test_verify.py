@@ -270,3 +270,12 @@ def test_a_module_level_try_around_the_definition_is_not_a_try_in_the_function(t
     spec.loader.exec_module(module)
     (g,) = compile_grad(module.f, (np.ones(2),)).module.grad(np.arange(2.0))
     np.testing.assert_array_equal(g, [0.0, 2.0])
+
+
+def test_empty_parameters_verify_and_get_empty_gradients():
+    def f(a, b):
+        return np.sum(np.einsum("...ij,...jk->...ik", a, b))
+
+    a, b = np.ones((0, 2, 3)), np.ones((0, 3, 4))
+    ga, gb = compile_grad(f, (a, b)).module.grad(a, b)
+    assert ga.shape == a.shape and gb.shape == b.shape
