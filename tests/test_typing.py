@@ -59,7 +59,8 @@ def test_the_package_is_marked_typed():
         assert 'bpcompiler = ["py.typed"]' in f.read()
 
 
-@pytest.mark.parametrize("name, obj", list(public_functions()), ids=lambda v: str(v)[:60])
+@pytest.mark.parametrize("name, obj", list(public_functions()),
+                         ids=[name for name, _ in public_functions()])  # (stable ids)
 def test_public_names_are_documented_and_annotated(name, obj):
     assert (obj.__doc__ or "").strip(), f"{name} has no docstring"
     if inspect.isfunction(obj):
