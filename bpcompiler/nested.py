@@ -80,10 +80,10 @@ def _tracer_vspace(core):
 
 class _End:
     """What the replaced `trace` hands autograd as the end node: the traced output and
-    the fresh stand-ins its derivative is taken with respect to."""
+    the fresh stand-ins (x's leaves, in order) its derivative is taken with respect to."""
 
-    def __init__(self, x, paths, stand_ins, output):
-        self.x, self.paths, self.stand_ins, self.output = x, paths, stand_ins, output
+    def __init__(self, x, stand_ins, output):
+        self.x, self.stand_ins, self.output = x, stand_ins, output
         self.g = None  # a forward-mode tangent (make_jvp reads end_node.g)
 
 
@@ -96,11 +96,8 @@ def _trace(original):
         if not _tracing():
             return original(start_node, fun, x)
         builder = current_builder()
-        pairs = flatten(x) if isinstance(x, (list, tuple, dict)) else [((), x)]
-        stand_ins = [_stand_in(builder, leaf) for _, leaf in pairs]
-        paths = [path for path, _ in pairs]
-        inner = rebuild(x, dict(zip(paths, stand_ins))) if paths != [()] else stand_ins[0]
-        end = _End(x, paths, stand_ins, fun(inner))
+        stand_ins = [_stand_in(builder, leaf) for leaf in _leaves(x)]
+        end = _End(x, stand_ins, fun(_like(x, stand_ins)))
         tangent = getattr(start_node, "g", None)
         if type(start_node).__name__ == "JVPNode":  # make_jvp: the tangent in direction g
             end.g = _jvp(builder, end, tangent)
@@ -137,9 +134,37 @@ def _stand_in(builder, leaf) -> Tracer:
     return builder.apply("multiply", (leaf, 1.0))
 
 
+def _pairs(value) -> list:
+    return flatten(value) if isinstance(value, (list, tuple, dict)) else [((), value)]
+
+
 def _leaves(value) -> list:
-    return [leaf for _, leaf in flatten(value)] if isinstance(value, (list, tuple, dict)) \
-        else [value]
+    return [leaf for _, leaf in _pairs(value)]
+
+
+def _like(template, leaves: list):
+    """`leaves` in the structure of `template` (a list, tuple or dict of them, or one)."""
+    paths = [path for path, _ in _pairs(template)]
+    return leaves[0] if paths == [()] else rebuild(template, dict(zip(paths, leaves)))
+
+
+def _inner(xs: list, ys: list):
+    """The sum over pairs of leaves of sum(x * y); None when no x is traced."""
+    total = None
+    for x, y in zip(xs, ys):
+        if isinstance(x, Tracer):  # (a constant output contributes nothing)
+            term = np.sum(x * y) if x.shape else x * y
+            total = term if total is None else total + term
+    return total
+
+
+def _derivative(builder, total, sources: list) -> list:
+    """The gradient of traced scalar `total` with respect to each of `sources`."""
+    total = builder.tracer(builder.node_of(total))
+    nodes = backward(builder.graph, None, output=total._node,
+                     sources=[s._node for s in sources], phase="forward",
+                     max_nodes=builder.max_nodes)
+    return [_as_autograd_gives(builder, n) for n in nodes]
 
 
 def _vjp(builder, end: _End, cotangent):
@@ -149,46 +174,19 @@ def _vjp(builder, end: _End, cotangent):
     if len(outputs) != len(seeds):
         raise UnsupportedOperationError("autograd's cotangent does not match the output",
                                         hint="pass a cotangent of the output's structure")
-    total = None
-    for out, seed in zip(outputs, seeds):
-        if not isinstance(out, Tracer):
-            continue  # a constant output contributes nothing
-        term = np.sum(out * seed) if out.shape else out * seed
-        total = term if total is None else total + term
-    if total is None:
-        grads = [builder.tracer(builder.constant(_zeros(s))) for s in end.stand_ins]
-    else:
-        total = builder.tracer(builder.node_of(total))
-        nodes = backward(builder.graph, None, output=total._node,
-                         sources=[s._node for s in end.stand_ins], phase="forward",
-                         max_nodes=builder.max_nodes)
-        grads = [_as_autograd_gives(builder, n) for n in nodes]
-    if end.paths == [()]:
-        return grads[0]
-    return rebuild(end.x, dict(zip(end.paths, grads)))
+    total = _inner(outputs, seeds)
+    grads = [builder.tracer(builder.constant(_zeros(s))) for s in end.stand_ins] \
+        if total is None else _derivative(builder, total, end.stand_ins)
+    return _like(end.x, grads)
 
 
 def _jvp(builder, end: _End, tangent):
     """The tangent of the output in direction `tangent`, by two reverse sweeps: the VJP
     with a stand-in cotangent u is linear in u, and its inner product with the tangent,
     differentiated with respect to u, is J @ tangent."""
-    outputs = _leaves(end.output)
-    us = [_stand_in(builder, np.zeros(o.shape, o.dtype) if isinstance(o, Tracer) and
-                    not o._python else 0.0) for o in outputs]
-    cotangent = rebuild(end.output, dict(zip([p for p, _ in flatten(end.output)], us))) \
-        if isinstance(end.output, (list, tuple, dict)) else us[0]
-    pulled = _leaves(_vjp(builder, end, cotangent))
-    total = None
-    for p, t in zip(pulled, _leaves(tangent)):
-        term = np.sum(p * t) if p.shape else p * t
-        total = term if total is None else total + term
-    total = builder.tracer(builder.node_of(total))
-    nodes = backward(builder.graph, None, output=total._node, sources=[u._node for u in us],
-                     phase="forward", max_nodes=builder.max_nodes)
-    tangents = [_as_autograd_gives(builder, n) for n in nodes]
-    if not isinstance(end.output, (list, tuple, dict)):
-        return tangents[0]
-    return rebuild(end.output, dict(zip([p for p, _ in flatten(end.output)], tangents)))
+    us = [_stand_in(builder, _zeros(o)) for o in _leaves(end.output)]
+    pulled = _leaves(_vjp(builder, end, _like(end.output, us)))
+    return _like(end.output, _derivative(builder, _inner(pulled, _leaves(tangent)), us))
 
 
 def _as_autograd_gives(builder, node: int) -> Tracer:
@@ -199,5 +197,8 @@ def _as_autograd_gives(builder, node: int) -> Tracer:
     return builder.tracer(node)
 
 
-def _zeros(stand_in: Tracer):
-    return 0.0 if stand_in._python else np.zeros(stand_in.shape, stand_in.dtype)
+def _zeros(like):
+    """Zeros of the type, shape and dtype of traced or constant value `like`."""
+    if isinstance(like, Tracer):
+        return 0.0 if like._python else np.zeros(like.shape, like.dtype)
+    return 0.0 if isinstance(like, float) else np.zeros(np.shape(like), np.asarray(like).dtype)

@@ -153,3 +153,4 @@ def test_a_primitive_method_keeps_its_object():
     _, (gx, gy) = compile_grad(f, (x, y)).module.value_and_grad(x, y)
     np.testing.assert_allclose(gx, 3.0 * y)
     np.testing.assert_allclose(gy, 3.0 * x)
+
