@@ -24,7 +24,7 @@ from typing import Any
 
 import networkx as nx
 
-from . import __version__, display, fused
+from . import __version__, branches, display, fused
 from .autodiff import differentiate
 from .emit import emit
 from .errors import ArgumentError, CompileError, InternalError
@@ -150,7 +150,7 @@ def compile_grad(f: Callable[..., Any], args: Sequence[Any] | Mapping[str, Any] 
                  command: str | None = None, force: bool = False, debug: bool = False,
                  progress: Callable[[str], None] | bool | None = None,
                  bounds: dict[str, tuple[float, float]] | None = None,
-                 target: str = "numpy") -> Compiled:
+                 target: str = "numpy", control_flow: str = "refuse") -> Compiled:
     """Compile the gradient of `f` at example `args` into a verified Python module.
 
     `wrt` names the parameters to differentiate (default: every float parameter). With
@@ -172,6 +172,10 @@ def compile_grad(f: Callable[..., Any], args: Sequence[Any] | Mapping[str, Any] 
     too): the points verification adds stay inside them.
     `target` is "numpy" (plain NumPy and math) or "array-api": a module that runs on
     the arrays of any library of the Python array API standard (see portable.py).
+    `control_flow` is "refuse" (the default: `if`/`while` on a traced value is an error
+    with advice) or "guard": the module follows the path the example takes and raises
+    OtherPathError for arguments that take another (branches.py). An `assert` on a
+    traced value is always kept as a check.
     """
     check_target(target)
     # NOTE: a compile allocates a few dicts per node and frees nothing cyclic until it
@@ -189,8 +193,9 @@ def compile_grad(f: Callable[..., Any], args: Sequence[Any] | Mapping[str, Any] 
         if target != "numpy" and emit != ("grad",):
             raise ArgumentError(f"target={target!r} emits grad only, not {emit!r}",
                                 hint="compile the other functions with the NumPy target")
-        compiled = _compile(f, args, wrt, out, command, force, debug, report, shapes, emit,
-                            specs, target)
+        with branches.following(control_flow):
+            compiled = _compile(f, args, wrt, out, command, force, debug, report, shapes,
+                                emit, specs, target)
     finally:
         close()
         if collecting:

@@ -23,6 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import comments, idioms, portable
+from .graph import effect_nodes
 from .hints import type_key
 from .literals import literal
 from .naming import Namespace, Statement, reuse_names
@@ -80,6 +81,7 @@ def lower_body(ctx: _Context, roots: tuple[int, ...], keep_named: bool = False) 
     """The statements computing `roots` (see the module docstring). With `keep_named`,
     a forward value the source named stays a statement when its gradient is one, so the
     backward's `d_z` sits beside the `z` it is the gradient of."""
+    roots = tuple(roots) + tuple(n for n in effect_nodes(ctx.g) if n not in roots)
     plan = _Plan(ctx, roots, keep_named)
     plan.decide()
     last_read = _liveness(plan.statements)
@@ -234,7 +236,7 @@ class _Plan:
                     self.folded[node] = expr
                     exprs[node], self.refs[node] = expr, refs
                     continue
-            self.statements.append(Statement(node, refs, binds=True,
+            self.statements.append(Statement(node, refs, binds=not REGISTRY[op].effect,
                                              reads_first=statement is None))
             exprs[node], self.refs[node] = Expr(self.bases[node], PREC_ATOM), (node,)
 
@@ -315,7 +317,7 @@ class _Plan:
                                                      s["params"])]
             return [f"{target} {symbol} {exprs[second].text}"]
         statement = self.ctx.statement_of(REGISTRY[attrs["op"]])
-        name = names[node]
+        name = names.get(node, "")  # (an effect binds no name)
         if statement is not None:
             operands = [Expr(_atom(exprs[a]), PREC_ATOM) for a in attrs["args"]]
             code = statement(name, operands, attrs["params"], _aval(attrs))

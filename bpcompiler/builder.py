@@ -56,6 +56,9 @@ class Builder:
         # any value still shows an array before a write through one of its views)
         self.tracers_of: dict[int, list] = {}
         self.example: list | None = None  # the example's value of each input (trace.py)
+        self.example_values: dict = {}  # node -> its value at the example (example_value)
+        # "refuse" or "guard": control flow on a traced value (branches.py)
+        self.control_flow = "refuse"
 
     @contextlib.contextmanager
     def active(self):
@@ -199,18 +202,27 @@ class Builder:
 
     def example_value(self, tracer):
         """`tracer`'s value at the example arguments, or None when tracing has none (a
-        value check at trace time: eig refuses a complex spectrum)."""
+        value check at trace time: eig refuses a complex spectrum; a guarded branch).
+        Values are kept, so a loop that asks at every step evaluates each node once."""
         if self.example is None or self.phase != "forward":
             return None
-        from .interpret import interpret
-        nodes = self.graph._node
-        needed, stack = {tracer._node}, [tracer._node]
+        from .interpret import evaluate_node
+        nodes, values = self.graph._node, self.example_values
+        needed, stack = set(), [tracer._node]
         while stack:
-            for a in nodes[stack.pop()]["args"]:
-                if a not in needed:
-                    needed.add(a)
-                    stack.append(a)
-        return interpret(self.graph.subgraph(needed), self.example)[tracer._node]
+            n = stack.pop()
+            if n not in values and n not in needed:
+                needed.add(n)
+                stack.extend(nodes[n]["args"])
+        for n in sorted(needed):
+            attrs = nodes[n]
+            if attrs["op"] == "input":
+                values[n] = self.example[attrs["params"]["index"]]
+            elif attrs["op"] == "const":
+                values[n] = attrs["params"]["value"]
+            else:
+                values[n] = evaluate_node(attrs, [values[a] for a in attrs["args"]])
+        return values[tracer._node]
 
     def concrete_needed(self, tracer) -> None:
         """Raise StaticNeeded when `tracer`'s value follows from int (or bool) parameters

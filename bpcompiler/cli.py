@@ -65,6 +65,8 @@ def compile_command(options: argparse.Namespace) -> str:
         parts += ["--emit", options.emit]
     if getattr(options, "array_target", "numpy") != "numpy":
         parts += ["--target", options.array_target]
+    if getattr(options, "control_flow", "refuse") != "refuse":
+        parts += ["--control-flow", options.control_flow]
     return shlex.join(parts)
 
 
@@ -162,7 +164,8 @@ def run_compile(options: argparse.Namespace, write: bool = True,
     return compile_grad(fn, given, wrt=wrt, out=options.out if write else None, specs=specs,
                         emit=emit, command=compile_command(options), force=options.force,
                         debug=options.debug, progress=progress,
-                        target=getattr(options, "array_target", "numpy"))
+                        target=getattr(options, "array_target", "numpy"),
+                        control_flow=getattr(options, "control_flow", "refuse"))
 
 
 @contextlib.contextmanager
@@ -271,6 +274,10 @@ def _compile_options(c: argparse.ArgumentParser, out_help: str, out_required=Fal
     c.add_argument("--emit", metavar="FUNCTIONS",
                    help="comma-separated functions the module defines beside forward: "
                         "grad (the default), jvp, vjp, jacobian, hvp, hessian")
+    c.add_argument("--control-flow", choices=("refuse", "guard"), default="refuse",
+                   help="refuse (default): if/while on a traced value is an error; guard: "
+                        "follow the example's path, and the module raises OtherPathError "
+                        "for arguments that take another")
     c.add_argument("--force", action="store_true",
                    help="overwrite an output file that bpcompiler did not generate")
     loud = c.add_mutually_exclusive_group()

@@ -28,7 +28,7 @@ import networkx as nx
 
 from .errors import CompileError, InternalError
 from .fused_emit import Loop, write_loop
-from .graph import _clear_cache, add_node
+from .graph import _clear_cache, add_node, effect_nodes
 from .lower import Module, lower
 from .naming import Namespace, base_names
 from .passes.fusion import Region, restrict, select_regions
@@ -62,8 +62,9 @@ def lower_fused(g) -> Module:
     dims = tuple(sorted({d for axes in g.graph.get("symbolic_dims", {}).values()
                          for d in axes.values()}))
     space = Namespace(fixed=sig_names + dims + ("forward", "value_and_grad", "grad"))
-    forward_roots = tuple(g.graph.get("output_leaves", (g.graph["output"],)))
-    joint_roots = (g.graph["output"],) + tuple(g.graph["grads"])
+    effects = effect_nodes(g)  # (guards: every function checks them)
+    forward_roots = tuple(g.graph.get("output_leaves", (g.graph["output"],))) + effects
+    joint_roots = (g.graph["output"],) + tuple(g.graph["grads"]) + effects
     loops: dict = {}  # (members, outputs) -> Loop (forward's part may be a joint loop)
 
     def loop_of(region: Region) -> Loop:

@@ -97,6 +97,16 @@ def outputs(g: nx.DiGraph) -> tuple[int, ...]:
         tuple(g.graph.get("output_leaves", ()))
 
 
+def effect_nodes(g: nx.DiGraph) -> tuple[int, ...]:
+    """The nodes kept though nothing reads them: effects (ops' `effect`, the guards of
+    control flow specialised to the example). Tracing sets `effects` when it adds one,
+    so graphs without any pay no scan."""
+    if not g.graph.get("effects"):
+        return ()
+    from .ops import REGISTRY  # (the ops import this module)
+    return tuple(n for n in sorted(g) if REGISTRY[g._node[n]["op"]].effect)
+
+
 def is_float(attrs: dict) -> bool:
     return attrs["dtype"] in FLOAT_DTYPES
 

@@ -24,7 +24,7 @@ from . import body as bodies
 from . import modes_lower, portable, portable_guards
 from .body import Line, lower_body
 from .comments import provenance
-from .graph import outputs
+from .graph import effect_nodes, outputs
 from .hints import Hints, annotate, typing_imports
 from .hoist import hoist, recipe_text
 from .named import named_constants
@@ -34,6 +34,7 @@ from .naming import ADJOINT_PREFIX, Namespace, base_names
 from .signature import call_items, def_items, gradient_texts, of_graph, prologue_lines
 from .symbolic import SymArray
 from .ops import REGISTRY
+from .ops import guard as guard_op
 from .ops.registry import PREC_ATOM, Aval, Expr
 
 # Modules a spelling may reach, by the name it spells them with.
@@ -97,8 +98,8 @@ def lower(g, target: str = "numpy") -> Module:
     grads, named = _gradient_names(g, both, space, standard=arrays is not None)
     if arrays is None:
         imports = _imports(g, constant_lines)
-        constant_lines = module_lines(g, g.graph.get("command", "")) + named_lines + \
-            constant_lines
+        constant_lines = module_lines(g, g.graph.get("command", "")) + \
+            _path_lines(g) + named_lines + constant_lines
         preamble = _preamble(g, inputs, imports)
     else:
         imports, preamble, constant_lines = _portable_parts(
@@ -151,6 +152,14 @@ def _parameter_names(g, space: Namespace, bound: tuple = ()) -> dict:
         shadows = p in MODULES or p in SPELLED_BUILTINS or p in bound
         names[node] = space.claim(f"{p}_arg") if shadows else p
     return names
+
+
+def _path_lines(g) -> list[str]:
+    """The exception and helper a module raises with for arguments off the example's
+    path, when a branch was guarded (ops/guard.py; an assert needs neither)."""
+    if not any(g._node[n]["params"]["kind"] != "assert" for n in effect_nodes(g)):
+        return []
+    return ["\n".join(guard_op.helper_lines(g.graph.get("regenerate", "")))]
 
 
 def _preamble(g, inputs: dict, imports: list[str]) -> list[str]:

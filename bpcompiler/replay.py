@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from . import branches
 from .paths import display_path
 
 _KINDS = {"float64": "f64", "float32": "f32", "int64": "i64", "int32": "i32", "bool": "bool"}
@@ -68,4 +69,6 @@ def api_command(fn: Callable[..., Any], params: Sequence[str], args: Sequence[An
     for name, spec in zip(params, kinds):
         parts += ["--arg", f"{name}={spec}"]
     parts += ["--args-npz", npz]
+    if branches.mode() != "refuse":  # (the compile being recorded follows the example's path)
+        parts += ["--control-flow", branches.mode()]
     return shlex.join(parts), npz, buffer.getvalue()

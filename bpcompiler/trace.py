@@ -21,6 +21,7 @@ import traceback
 
 import numpy as np
 
+from . import branches
 from .builder import Builder, StaticNeeded
 from .errors import (ArgumentError, CompileError, FunctionRaisedError, InternalError,
                      NonFiniteError, ReturnValueError, TraceLimitError)
@@ -235,6 +236,7 @@ def _trace(fn, args, wrt, static, arrays=False, lift=False):
         return file, None
 
     builder = Builder(graph, "forward", where)
+    builder.control_flow = branches.mode()
     builder.example = [leaf.value for leaf in sig.leaves]  # (for ops that check values)
     builder.constant_names = instrumenter.constant_names
     builder.max_nodes = MAX_TRACE_NODES

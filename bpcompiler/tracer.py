@@ -9,13 +9,13 @@ unchanged with the real `numpy` module. Anything that needs a concrete number (`
 
 from __future__ import annotations
 
-import dis
 import sys
 
 import numpy as np
 
 from .errors import (ConcreteValueError, ConstantTooLargeError, InPlaceMutationError,
                      TracedBranchError, UnsupportedOperationError)
+from . import branches
 from .ops import registry
 
 
@@ -106,22 +106,7 @@ class Tracer:
         value = self._concrete()
         if value is not _NOT_CONSTANT:
             return bool(value)
-        if _called_explicitly(sys._getframe(1)):
-            self._refuse(ConcreteValueError, "bool() of a traced value needs a concrete number",
-                         "compute both outcomes and select with np.where(cond, a, b)")
-        if _is_while(sys._getframe(1)):
-            self._refuse(TracedBranchError, "a while loop's condition depends on a traced "
-                         "value (the number of iterations would have to be known)",
-                         "loop a fixed number of times (for _ in range(N), N a constant) "
-                         "and freeze the finished steps: x = np.where(done, x, step(x))")
-        if _breaks_loop(sys._getframe(1)):
-            self._refuse(TracedBranchError, "a loop's exit (if ...: break) depends on a "
-                         "traced value (the number of iterations would have to be known)",
-                         "loop a fixed number of times and freeze the finished steps: "
-                         "done = done | cond; x = np.where(done, x, step(x))")
-        self._refuse(TracedBranchError,
-                     "Python control flow (if/while/and/or) depends on a traced value",
-                     "compute both branches and select with np.where(cond, a, b)")
+        return branches.truth(self, sys._getframe(1))  # guarded, or refused
 
     def __float__(self):
         value = self._concrete()
@@ -338,7 +323,6 @@ class Tracer:
         return lambda *args, **kwargs: method(self, *args, **kwargs)
 
 
-_CALL_SITES: dict = {}  # code object -> offsets of call instructions
 _NOT_CONSTANT = object()
 
 
@@ -365,37 +349,6 @@ def _values(values):
     if isinstance(values, dict):
         return {k: one(v) for k, v in values.items()}
     return tuple(one(v) for v in values)
-
-
-def _is_while(frame) -> bool:
-    """Whether `frame` is testing a `while` loop's condition (read from its source line)."""
-    import linecache
-    text = linecache.getline(frame.f_code.co_filename, frame.f_lineno).lstrip()
-    return text.startswith("while ") or text.startswith("while(")
-
-
-def _breaks_loop(frame) -> bool:
-    """Whether `frame` is testing an `if` whose body starts with `break` (the Taylor
-    series that stops at a small term), read from its source lines."""
-    import linecache
-    name, line = frame.f_code.co_filename, frame.f_lineno
-    text = linecache.getline(name, line).split("#")[0].strip()
-    if not text.startswith(("if ", "if(", "elif ")):
-        return False
-    if not text.endswith(":"):  # `if cond: break` on one line
-        return text.rsplit(":", 1)[-1].strip() == "break"
-    after = linecache.getline(name, line + 1).split("#")[0].strip()
-    return after == "break"
-
-
-def _called_explicitly(frame) -> bool:
-    """Whether `frame` asked for a truth value with a call (`bool(x)`, `all(...)`) rather
-    than with a jump (`if`, `while`, `and`, `or`, `not`)."""
-    code = frame.f_code
-    if code not in _CALL_SITES:
-        _CALL_SITES[code] = {i.offset for i in dis.get_instructions(code)
-                             if i.opname.startswith(("CALL", "PRECALL"))}
-    return frame.f_lasti in _CALL_SITES[code]
 
 
 def _is_operand(value) -> bool:

@@ -24,7 +24,6 @@ import dataclasses
 import functools
 import inspect
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -33,77 +32,11 @@ from .errors import CompileError, FunctionRaisedError, NonFiniteError, Verificat
 from .interpret import batchable
 from .purity import refuse_compiled_away_try, refuse_impure
 from .leaves import BUG, LeafModule, leaf_function
+from .verify_report import VerificationReport
+from .ops.guard import ERROR as OTHER_PATH, OffPath
 
 RTOL_FORWARD = {"float64": 1e-12, "float32": 1e-5}
 EXTRA_POINTS = 2  # further points for checks no point has decided yet
-
-
-@dataclass
-class VerificationReport:
-    points: int = 0
-    directions: int = 0
-    forward_error: float = 0.0  # largest relative difference of forward from the function
-    gradient_error: float = 0.0  # largest relative difference among verified checks
-    rtol_forward: float = 0.0
-    rtol_gradient: float = 0.0
-    evaluations: int = 0
-    notes: list = field(default_factory=list)
-    outcomes: list = field(default_factory=list)  # every gradcheck.Outcome
-    float32: str = ""  # how the float32 module was checked, for float32 programs
-
-    def methods(self) -> dict:
-        """parameter -> set of methods that verified it."""
-        out: dict = {}
-        for o in self.outcomes:
-            out.setdefault(o.param, set())
-            if o.status == "verified":
-                out[o.param].add(o.method)
-        return out
-
-    def undecided(self, skip=()) -> list[str]:
-        """What could not be checked where: one phrase per (parameter, reason)."""
-        points: dict = {}
-        for o in self.outcomes:
-            if o.status == "undecided" and o.param not in skip:
-                key = (f"{o.param}{' ' + o.block if o.block else ''}", o.detail)
-                points.setdefault(key, [])
-                if o.point not in points[key]:
-                    points[key].append(o.point)
-        return [f"{what} at {', '.join(where)}" + (f" ({detail})" if detail else "")
-                for (what, detail), where in points.items()]
-
-    def summary(self) -> str:
-        """A stable one-line description (no measured numbers: they vary by machine)."""
-        by_method: dict = {}
-        unchecked = []
-        for name, methods in self.methods().items():
-            if not methods:
-                unchecked.append(name)
-            for m in sorted(methods):
-                by_method.setdefault(m, []).append(name)
-        parts = [f"forward at {self.points} points"]
-        everyone = list(self.methods())
-
-        def listed(names):
-            if names == everyone and len(names) > 8:
-                return f"every parameter ({len(names)})"
-            return ", ".join(names) if len(names) <= 8 else \
-                f"{', '.join(names[:3])} and {len(names) - 3} more"
-        if by_method:
-            parts.append("gradient of " + ", ".join(
-                f"{listed(names)} by {method}" for method, names in sorted(by_method.items()))
-                + " (one direction per parameter and block at each point)")
-        if self.float32:
-            parts.append(self.float32)
-        if unchecked:
-            reasons = sorted({o.detail for o in self.outcomes
-                              if o.param in unchecked and o.detail})
-            parts.append(f"NOT CHECKED: {', '.join(unchecked)} (no point was decidable: "
-                         f"{'; '.join(reasons) or 'undecided'})")
-        undecided = self.undecided(skip=unchecked)
-        if undecided:
-            parts.append("not decidable: " + "; ".join(undecided))
-        return "; ".join(parts)
 
 
 def user_code(fn):
@@ -215,6 +148,8 @@ class _Verifier:
             value = module.forward(*copies)
             both, grads = module.value_and_grad(*copies)
         except (ArithmeticError, ValueError) as exc:
+            if type(exc).__name__ == OTHER_PATH:  # a guarded branch goes the other way
+                raise OffPath(f"skipped {label}: {exc}".split(": compile again")[0]) from None
             # NOTE: Python-float math raises where NumPy gives nan: math.log(a) for the
             # exponent's gradient of a ** b at a < 0, a division by zero. The derivative is
             # not defined (in the reals) there, as a nan gradient would also say.
@@ -445,8 +380,12 @@ def _over_points(v, ref, run):
         value = ref if n == 0 else v.reference(args, label)
         if value is None:
             continue
+        try:
+            left = run(args, label, value, todo, n > 0)
+        except OffPath as skipped:  # (only a perturbed point: the example is on its path)
+            v.report.notes.append(str(skipped))
+            continue
         v.report.points += 1
-        left = run(args, label, value, todo, n > 0)
         verified |= set(todo) - set(left)
 
 

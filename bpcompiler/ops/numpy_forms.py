@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ShapeError, UnsupportedOperationError
-from .registry import Expr, F, Op, PREC_ATOM, array_method, numpy_function, register
+from .registry import (Expr, F, Op, PREC_ATOM, array_method, evaluated_rule, numpy_function,
+                       register)
 from .reductions import _reduction_spell
 from .shape import normalize_axis
 
@@ -209,3 +210,34 @@ def _listed():
 
 
 _listed()
+
+
+# -- np.isclose / np.allclose (tests: no gradient; `assert np.allclose(...)` is a guard) -----
+_CLOSE_DEFAULTS = {"rtol": 1e-05, "atol": 1e-08, "equal_nan": False}
+
+
+def _close_spell(name):
+    def spell(args, params, aval):
+        options = "".join(f", {k}={params[k]!r}" for k, v in _CLOSE_DEFAULTS.items()
+                          if params[k] != v)
+        return Expr(f"np.{name}({args[0].text}, {args[1].text}{options})", PREC_ATOM)
+    return spell
+
+
+def _close_frontend(name):
+    def traced(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+        params = {"rtol": float(rtol), "atol": float(atol), "equal_nan": bool(equal_nan)}
+        return _builder().apply(name, (a, b), params, python=False)
+    return traced
+
+
+for _name, _fn in (("isclose", np.isclose), ("allclose", np.allclose)):
+    register(Op(name=_name, arity=2,
+                np_fn=(lambda fn: lambda a, b, rtol, atol, equal_nan: np.bool_(fn(
+                    a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+                    if fn is np.allclose else fn(a, b, rtol=rtol, atol=atol,
+                                                 equal_nan=equal_nan))(_fn),
+                py_fn=None, spell=_close_spell(_name), shape_rule=evaluated_rule,
+                differentiable=False, spellings=(f"np.{_name}",),
+                doc="a closeness test: no gradient"))
+    numpy_function(_fn)(_close_frontend(_name))

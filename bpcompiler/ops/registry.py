@@ -129,6 +129,10 @@ class Op:
     # field as an attribute (`eigh_A.eigenvalues`), else by index (`lstsq_A_b[0]`).
     outputs: tuple[str, ...] = ()
     output_attributes: bool = True
+    # An effect (a control-flow guard, ops/guard.py): nothing reads its result, yet it is
+    # kept by dead-code elimination and computed by every emitted function; its
+    # statement binds no name.
+    effect: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "domain", resolve(self.domain))

@@ -22,7 +22,7 @@ from typing import Callable
 import networkx as nx
 import numpy as np
 
-from ..graph import add_node, empty_like, outputs
+from ..graph import add_node, effect_nodes, empty_like, outputs
 from ..named import NamedFloat, named_scalar
 
 Rule = Callable[[nx.DiGraph, dict], "int | dict | None"]
@@ -147,10 +147,10 @@ class _Walk:
 
 
 def live_nodes(g) -> set:
-    """What the module's outputs (the value and the gradients) depend on, and the
-    parameters (the signature)."""
+    """What the module's outputs (the value and the gradients) and its effects (guards)
+    depend on, and the parameters (the signature)."""
     live = set(n for n in outputs(g) if n is not None)
-    live |= set(g.graph["inputs"])
+    live |= set(g.graph["inputs"]) | set(effect_nodes(g))
     for node in sorted(g, reverse=True):
         if node in live:
             live.update(g._node[node]["args"])

@@ -25,3 +25,6 @@ class Setup:
     # spec strings with a symbolic batch dimension, for a batch that is an argument: one
     # module then serves the second batch size too
     specs: dict | None = None
+    # "guard" for an objective whose loop stops on a traced value: its module follows the
+    # example's path, and a point that takes another is compiled at that point
+    control_flow: str = "refuse"
