@@ -272,3 +272,19 @@ def test_a_square_symbolic_dimension_through_eigh_and_det():
         x = RNG.normal(size=(n, n)) + n * np.eye(n)
         np.testing.assert_allclose(c.module.forward(x), f(x), rtol=1e-12)
         np.testing.assert_allclose(c.module.grad(x)[0], _numeric(f, x), rtol=1e-6, atol=1e-6)
+
+
+def test_eig_at_a_matrix_with_a_complex_spectrum_raises_at_call_time():
+    """Compiled at a real spectrum, the module refuses a rotation's complex one rather
+    than return NumPy's complex arrays as a gradient."""
+    def f(A):
+        w, V = np.linalg.eig(A)
+        return np.sum(w * w) + np.sum(V[:, 0] ** 2)
+    c = compile_grad(f, (np.array([[2.0, 1.0], [0.5, 3.0]]),))
+    assert "np.isrealobj(" in c.source
+    rotation = np.array([[0.0, -1.0], [1.0, 0.0]])
+    for call in (c.module.forward, c.module.grad):
+        with pytest.raises(ValueError, match="complex eigenvalues"):
+            call(rotation)
+    value, (d_A,) = c.module.value_and_grad(np.array([[1.0, 0.2], [0.1, 2.0]]))
+    assert np.isrealobj(d_A) and np.isfinite(value)

@@ -19,6 +19,7 @@ from ..errors import UnsupportedOperationError
 from .decompositions import _inverse_gaps, _rows, decomposition
 from .domains import Domain
 from .inverse import identity, square, swap_last
+from .guard import domain_guard
 from .registry import F, numpy_function
 from .shape import _builder, _refuse
 
@@ -73,7 +74,12 @@ def _np_eig(a):
                 "real spectra are supported (NumPy returns complex arrays then)",
                 "for a symmetric matrix use np.linalg.eigh; else pass an example whose "
                 "eigenvalues are real, or work with the characteristic polynomial")
-    return EigResult(*_builder().apply("eig", (a,), python=False))
+    result = EigResult(*_builder().apply("eig", (a,), python=False))
+    # Another matrix may have a complex spectrum: the module raises then, as the trace did.
+    domain_guard(_builder(), _builder().apply("isrealobj", (result.eigenvalues,)),
+                 "np.linalg.eig: the matrix has complex eigenvalues here, and this module "
+                 "differentiates real spectra only")
+    return result
 
 
 @numpy_function(np.linalg.eigvals)

@@ -9,7 +9,9 @@ another path raise instead of getting the example path's (wrong) numbers:
     if not np.abs(currterm) < 0.2:
         _other_path("sinusoid.py:21", "np.abs(currterm) < 0.2", True)
 
-An `assert` keeps its own meaning: `if not cond: raise AssertionError(...)`.
+An `assert` keeps its own meaning: `if not cond: raise AssertionError(...)`. An op
+whose gradient holds only in part of its domain guards it the same way (kind "domain":
+np.linalg.eig raises ValueError for a complex spectrum rather than return one).
 
 A guard reads its condition and nothing reads the guard: it is an `effect`, kept by
 dead-code elimination and computed by every emitted function.
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .registry import Op, register
+from .registry import PREC_ATOM, Expr, Op, register
 
 HELPER = "_other_path"
 ERROR = "OtherPathError"
@@ -45,6 +47,8 @@ def _guard_statements(target, args, params, aval):
     if params["kind"] == "assert":
         message = f"{params['where']}: assert {params['text']}"
         return [f"if {test}:", f"    raise AssertionError({message!r})"]
+    if params["kind"] == "domain":  # an op's own check (eig: a real spectrum)
+        return [f"if {test}:", f"    raise ValueError({params['where'] + ': ' + params['text']!r})"]
     return [f"if {test}:",
             f"    {HELPER}({params['where']!r}, {params['text']!r}, {expect!r})"]
 
@@ -71,6 +75,18 @@ def helper_lines(command: str) -> list[str]:
     ]
 
 
+def domain_guard(builder, cond, problem: str) -> None:
+    """Check `cond` (true at the example) at call time, raising ValueError(`problem`)."""
+    file, line = builder.where()
+    builder.apply("guard", (cond,), {"expect": True, "kind": "domain", "text": problem,
+                                     "where": f"{file}:{line}"})
+    builder.graph.graph["effects"] = True
+
+
+register(Op(name="isrealobj", arity=1, np_fn=lambda x: np.bool_(np.isrealobj(x)), py_fn=None,
+            spell=lambda args, params, aval: Expr(f"np.isrealobj({args[0].text})", PREC_ATOM),
+            shape_rule=_guard_rule, differentiable=False,
+            doc="whether an array is real at call time (eig's result: a real spectrum)"))
 register(Op(name="guard", arity=1, np_fn=_guard_impl, py_fn=None, spell=_not_spelled,
             statement=_guard_statements, shape_rule=_guard_rule, differentiable=False,
             effect=True, names_as="path",
