@@ -193,12 +193,21 @@ def _constants(g, space: Namespace, lists: bool = False) -> tuple[dict, list[str
         if attrs["op"] == "const" and not attrs["python"] and np.ndim(value) > 0 \
                 and not isinstance(value, SymArray) and \
                 (not is_zeros(value) or "recipe" in attrs["params"]):
-            name = space.claim((attrs["name"] or "CONST").upper())
             text = recipe_text(g, node, constants) if "recipe" in attrs["params"] else \
                 portable.list_literal(value) if lists else array_literal(value)
+            name = space.claim((attrs["name"] or _built_name(text)).upper())
             constants[node] = name
             lines.append(f"{name} = {text}")
     return constants, lines
+
+
+# What a constant the module builds holds, by the function that builds it (recipes.py).
+_BUILT = {"np.triu(": "upper", "np.tril(": "lower", "np.eye(": "eye", "np.tri(": "lower",
+          "np.arange(": "steps", "np.linspace(": "grid", "np.tile(": "grid"}
+
+
+def _built_name(text: str) -> str:
+    return next((name for head, name in _BUILT.items() if text.startswith(head)), "const")
 
 
 def _gradient_names(g, both, space, nodes=None, wanted=None,

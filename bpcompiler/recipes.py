@@ -17,6 +17,8 @@ import numpy as np
 def recipe(array: np.ndarray) -> str | None:
     """The first candidate expression that rebuilds `array` exactly, or None."""
     array = np.asarray(array)
+    if array.dtype.kind == "b" and array.ndim == 2:  # np.triu/np.tril's masks
+        return next((t for t in _bool_masks(array) if _rebuilds(t, array)), None)
     if array.dtype.kind not in "if" or array.size < 2 or not np.all(np.isfinite(array)):
         return None
     for text in _candidates(array):
@@ -86,6 +88,19 @@ def _masks(array: np.ndarray):
             yield f"np.where({mask_text} == 1, {a}, {b})"
 
 
+def _bool_masks(array: np.ndarray):
+    """The triangle (np.tril/np.triu of ones, with the diagonal offset k read off the
+    first row and column) or the diagonal that `array` is, as the source wrote it."""
+    n, m = array.shape
+    ones = f"np.ones({(n, m)!r}, dtype=bool)"
+    for name, mask, shift in (("tril", array, 0), ("triu", ~array, 1)):
+        row, column = int(mask[0].sum()), int((~mask[:, 0]).sum())
+        k = (row - 1 if row else -column) + shift  # (triu k is ~tril k - 1)
+        yield f"np.{name}({ones}, {k})" if k else f"np.{name}({ones})"
+    k = int(np.argmax(array[0])) if array[0].any() else -int(np.argmax(array[:, 0]))
+    yield f"np.eye({n}, {m}, {k}, dtype=bool)"
+
+
 def _number(value) -> str:
     return repr(float(value)) if isinstance(value, (float, np.floating)) else repr(int(value))
 
@@ -105,7 +120,7 @@ def _dtype_spelled(text: str, dtype: str) -> str:
 
 def _evaluate(text: str):
     with np.errstate(all="ignore"):
-        return eval(text, {"__builtins__": {}, "np": np})  # noqa: S307 (our own text)
+        return eval(text, {"__builtins__": {}, "np": np, "bool": bool})  # noqa: S307 (ours)
 
 
 def _rebuilds(text: str, array: np.ndarray) -> bool:

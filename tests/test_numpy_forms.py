@@ -181,3 +181,19 @@ def test_any_and_all_are_masks():
 
 def test_real_if_close_of_a_real_array():
     check(lambda x: np.sum(np.real_if_close(x) ** 2), V3)
+
+
+@pytest.mark.parametrize("k", [0, 2, -3])
+def test_triangles_of_large_matrices_are_built_not_refused(k):
+    """np.triu/np.tril of a 40 x 40 matrix: the mask is past the embedding limit, and
+    the module builds it as the source did, under a name that says what it is."""
+    def f(A):
+        return np.sum(np.triu(A, k) ** 2) + np.sum(np.tril(A, k - 1) * A)
+    A = np.random.default_rng(k + 5).standard_normal((40, 40))
+    c = compile_grad(f, (A,))
+    assert f"UPPER = np.triu(np.ones((40, 40), dtype=bool){', ' + str(k) if k else ''})" \
+        in c.source
+    assert f"LOWER = np.tril(np.ones((40, 40), dtype=bool), {k - 1})" in c.source
+    for B in (A, 0.5 * A + 1.0):
+        expected = 2 * np.triu(B, k) + 2 * np.tril(B, k - 1)
+        np.testing.assert_allclose(c.module.grad(B)[0], expected, rtol=1e-13)
