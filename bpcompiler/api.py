@@ -380,7 +380,8 @@ def _compile(f, args, wrt, out, command, force, debug, progress, shapes, emits,
         name, sig = base.__name__, of_graph(joint)
         header, recorded = header_lines(f, base, joint, args, out, command, specs, emits, sig)
         text = emit(joint, header, _docstring(name, def_items(sig), joint.graph["wrt_params"],
-                                              emits) + PORTABLE_NOTE.get(target, ""), target)
+                                              emits) + branches.path_note(joint) +
+                    PORTABLE_NOTE.get(target, ""), target)
         stages.phase("emit")
         stages.enter("format")
         source = format_source(text)

@@ -19,6 +19,7 @@ import contextlib
 import contextvars
 import dis
 import linecache
+import textwrap
 
 from .errors import ConcreteValueError, TracedBranchError
 
@@ -101,6 +102,21 @@ def _refuse(tracer, kind: str):
                    "Python control flow (if/while/and/or) depends on a traced value",
                    "compute both branches and select with np.where(cond, a, b), "
                    + _GUARD_HINT)
+
+
+def path_note(g) -> str:
+    """A paragraph for the module's docstring when it follows the example's path."""
+    from .graph import effect_nodes
+    lines = sorted({g._node[n]["params"]["where"].rpartition(":")[2]
+                    for n in effect_nodes(g) if g._node[n]["params"]["kind"] in
+                    ("if", "while", "break", "call")}, key=lambda t: (len(t), t))
+    if not lines:
+        return ""
+    listed = ", ".join(lines)
+    text = (f"It follows the path the example took through the conditions of "
+            f"line{'s' if len(lines) > 1 else ''} {listed} (compiled with "
+            "control_flow='guard'): arguments that take another path raise OtherPathError.")
+    return "\n" + "\n".join(textwrap.wrap(text, 88)) + "\n"
 
 
 # -- what the source is doing ------------------------------------------------------------

@@ -109,6 +109,8 @@ def test_if_takes_each_branch_where_the_example_does():
     neg = compile_grad(piecewise, (-2.0,), control_flow="guard").module
     assert pos.grad(3.0) == (6.0,) and neg.grad(-0.5) == (-3.0,)
     assert "`x > 0` is False" in _other_path(pos, -1.0)
+    assert "follows the path the example took through the conditions of line " in \
+        pos.__doc__.replace("\n", " ")
     assert "`x > 0` is True" in _other_path(neg, 1.0)
     # the forward function checks too, before returning anything
     with pytest.raises(ValueError, match="example's path"):
