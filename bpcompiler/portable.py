@@ -25,7 +25,7 @@ from .literals import literal
 from .ops import REGISTRY
 from .ops.registry import PREC_ATOM, Aval, Expr, elementwise_rule
 from .ops.standard import zeros
-from .symbolic import SymArray, SymRecipe
+from .symbolic import SymArray, SymBuilt, SymRecipe
 
 TARGETS = ("numpy", "array-api", "numba")
 # Names a portable body binds in its preamble; a parameter so named is read as `<name>_arg`.
@@ -205,6 +205,11 @@ def constant(attrs, module_name: str | None) -> Expr:
     dtype = attrs["dtype"]
     if module_name is not None:
         return Expr(f"xp.asarray({module_name}, dtype=xp.{dtype}, device=device)", PREC_ATOM)
+    if isinstance(value, SymBuilt):
+        raise UnportableError(f"the constant {value.built} of a symbolic size prevents "
+                              "target='array-api'", file=attrs["file"], line=attrs["line"],
+                              hint="give that axis a number in the spec, or compile for "
+                                   "the default NumPy target")
     if isinstance(value, SymRecipe):  # xp.arange(N), xp.eye(N)
         return Expr(value.text("xp", device=True), PREC_ATOM)
     if isinstance(value, SymArray):  # zeros or a fill of a symbolic shape

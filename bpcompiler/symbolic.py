@@ -17,6 +17,7 @@ symbolic and is refused naming the line.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -71,6 +72,19 @@ class SymArray:
         if not is_symbolic(self.fill) and self.fill == 0 and not np.signbit(self.fill):
             return f"{np_alias}.zeros({self.shape!r}, {dtype})"
         return f"{np_alias}.full({self.shape!r}, {self.fill!r}, {dtype})"
+
+
+class SymBuilt(SymArray):
+    """Any other constant the module builds at a size that follows the dimensions, as
+    recipes.py writes it with the sizes as formulas (`np.linspace(0.0, 1.0, N)`)."""
+
+    def __init__(self, value: np.ndarray, built: str):
+        super().__init__(value, value.shape, None)
+        self.built = built
+
+    def text(self, np_alias: str = "np") -> str:
+        text = self.built if np_alias == "np" else self.built.replace("np.", f"{np_alias}.")
+        return text if _one_call(text) else f"({text})"  # (read as an atom)
 
 
 class SymRecipe(SymArray):
@@ -216,8 +230,8 @@ def _fit_array(value: np.ndarray, others: dict, sizes: dict, g, node):
         if built is not None:
             return built
         _refuse(g, node, f"a constant array's entries change with {', '.join(sorted(others))} "
-                         "in a way bpcompiler cannot write (only np.arange(N) and np.eye(N) "
-                         "of a dimension can be)")
+                         "in a way bpcompiler cannot write (ranges, grids, identities and "
+                         "triangles of a dimension's size can be)")
     shapes = {d: [np.shape(o) for o in os] for d, os in others.items()}
     shape = _fit_params(tuple(value.shape), shapes, sizes, g, node)
     fills = {d: [np.asarray(o).reshape(-1)[0].item() for o in os] for d, os in others.items()}
@@ -240,7 +254,44 @@ def _fit_recipe(value: np.ndarray, others: dict, sizes: dict, g, node):
             counts = {d: [np.shape(o)[0] for o in os] for d, os in others.items()}
             size = _fit_number(value.shape[0], counts, sizes, g, node)
             return SymRecipe(value, call, size)
-    return None
+    return _fit_built(value, others, sizes, g, node)
+
+
+def _one_call(text: str) -> bool:
+    """Whether `text` is one call, `np.f(...)`, whose parentheses close at its end."""
+    head, paren, _ = text.partition("(")
+    if not paren or not head.replace(".", "").replace("_", "").isalnum():
+        return False
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and ch == ")":
+            return i == len(text) - 1
+    return False
+
+
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d*)?(?:e-?\d+)?")
+
+
+def _fit_built(value: np.ndarray, others: dict, sizes: dict, g, node):
+    """Any constant recipes.py can build (`np.linspace(0.0, 1.0, N)`, `np.triu(np.ones((N,
+    N)))`, a tiled range) whose recipe at every size traced is the same text but for
+    numbers that follow the dimensions; else None."""
+    from .recipes import recipe
+    text = recipe(value)
+    variants = {d: [recipe(np.asarray(o)) for o in os] for d, os in others.items()}
+    if text is None or any(t is None for ts in variants.values() for t in ts):
+        return None
+    skeleton, numbers = _NUMBER.split(text), _NUMBER.findall(text)
+    found = {d: [_NUMBER.findall(t) for t in ts] for d, ts in variants.items()}
+    if any(_NUMBER.split(t) != skeleton for ts in variants.values() for t in ts):
+        return None
+    slots = []
+    for i, number in enumerate(numbers):
+        kind = float if any(c in number for c in ".e") else int
+        seen = {d: [kind(n[i]) for n in ns] for d, ns in found.items()}
+        slots.append(repr(_fit_number(kind(number), seen, sizes, g, node)))
+    return SymBuilt(value, "".join(part + slot for part, slot in zip(skeleton, slots + [""])))
 
 
 def _formula(v0: float, changing: dict, sizes: dict, integer: bool,

@@ -154,6 +154,29 @@ def test_an_identity_of_the_symbolic_size_is_built_with_it():
         assert d_w == pytest.approx([np.sum(X @ X.T + np.eye(n))], rel=1e-12)
 
 
+def _built(X, w, xp=np):
+    n = X.shape[0]
+    ramp = xp.linspace(0.0, 1.0, n)
+    upper = xp.triu(xp.ones((n, n)), 1)
+    steps = xp.arange(2.0, 2.0 + 3 * n, 3.0)
+    Xw = X @ w
+    return xp.sum(Xw * ramp) + xp.sum(upper @ Xw) + xp.sum(steps * Xw ** 2)
+
+
+def test_ranges_grids_and_triangles_of_the_symbolic_size_are_built_with_it():
+    c = compile_grad(lambda X, w: _built(X, w), (rng.normal(size=(5, 3)), rng.normal(size=3)),
+                     specs={"X": "f64[N,3]"})
+    assert "np.linspace(0.0, 1.0, N)" in c.source and "np.tri(N" in c.source
+    assert "np.arange(2.0, 3.0 * N + 2.0, 3.0)" in c.source
+    for n in (2, 4, 11):
+        X, w = rng.normal(size=(n, 3)), rng.normal(size=3)
+        value, grads = c.module.value_and_grad(X, w)
+        expected = autograd.value_and_grad(lambda X, w: _built(X, w, anp), (0, 1))(X, w)
+        assert value == pytest.approx(expected[0], rel=1e-12)
+        for ours, theirs in zip(grads, expected[1]):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
 def test_a_constant_that_changes_with_the_size_otherwise_is_refused():
     def weighted(w, X):
         n = X.shape[0]
