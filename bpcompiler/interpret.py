@@ -99,6 +99,7 @@ def _plan(g) -> list:
     """Per node, in order: what a complex-step pass needs (cached on the graph)."""
     if "_complex_plan" not in g.graph:
         plan = []
+        feeds = _feeds_output(g)
         for node in sorted(g):
             attrs = g.nodes[node]
             op = attrs["op"]
@@ -107,10 +108,23 @@ def _plan(g) -> list:
                     params["dtype"] in _COMPLEX:  # astype: to the complex type of the width
                 params = dict(params, dtype=np.dtype(_COMPLEX[params["dtype"]]).name)
             spec = REGISTRY[op]
+            # (a value the output does not read, a guard's condition, is computed from the
+            # real parts whatever its ops: it cannot carry the derivative)
             plan.append((node, op, attrs["args"], params, _COMPLEX.get(attrs["dtype"]),
-                         spec.analytic, spec.np_fn, attrs))
+                         spec.analytic, spec.np_fn, attrs, node in feeds))
         g.graph["_complex_plan"] = plan
     return g.graph["_complex_plan"]
+
+
+def _feeds_output(g) -> set:
+    """The nodes the output depends on."""
+    feeds, stack = set(), [g.graph["output"]]
+    while stack:
+        node = stack.pop()
+        if node not in feeds:
+            feeds.add(node)
+            stack.extend(g.nodes[node]["args"])
+    return feeds
 
 
 def interpret_complex(g, args, batched: bool = False, real: dict | None = None,
@@ -129,7 +143,7 @@ def interpret_complex(g, args, batched: bool = False, real: dict | None = None,
     values = _ValuesOver(real) if real is not None else {}
     complex_nodes = set()
     largest = 0.0
-    for node, op, operands, params, ctype, analytic, np_fn, attrs in _plan(g):
+    for node, op, operands, params, ctype, analytic, np_fn, attrs, feeds in _plan(g):
         if real is not None and node not in active:
             continue
         if op == "input":
@@ -145,6 +159,9 @@ def interpret_complex(g, args, batched: bool = False, real: dict | None = None,
         vals = [values[a] for a in operands]
         if not any(a in complex_nodes for a in operands):
             values[node] = _real_node(attrs, vals, batched)
+            continue
+        if not feeds:
+            values[node] = _real_node(attrs, [np.real(v) for v in vals], batched)
             continue
         if attrs["dtype"] == MULTI_DTYPE:
             raise NotAnalytic(attrs)  # a decomposition (of float parts): no complex step

@@ -13,5 +13,6 @@ bpcompiler compile examples/rosenbrock.py:rosenbrock -o output/rosenbrock_grad.p
 bpcompiler compile examples/particles.py:energy -o output/particles_grad.py
 bpcompiler compile examples/newton_fit.py:loss -o output/newton_fit_grad.py --emit grad,hvp
 bpcompiler compile examples/decay_fit.py:residuals -o output/decay_fit_grad.py --emit jacobian,jvp,vjp
+bpcompiler compile examples/taylor_sine.py:taylor_sine -o output/taylor_sine_grad.py --control-flow guard
 bpcompiler compile examples/dask_logistic_regression.py:loss -o output/dask_logistic_regression_grad.py --target array-api
 bpcompiler graph examples/seed_network.py:seed_network -o output/seed_network_graph.svg --layout builtin
