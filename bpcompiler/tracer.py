@@ -257,6 +257,8 @@ class Tracer:
             return registry.ARRAY_METHODS["__add_at__"](*inputs, **kwargs)
         if _all_constant(inputs, kwargs):  # NumPy itself, on the constants' values
             return self._constant(getattr(ufunc, method)(*_values(inputs), **_values(kwargs)))
+        if method in registry.UFUNC_METHODS:  # np.add.reduce, np.maximum.accumulate, ...
+            return registry.UFUNC_METHODS[method](ufunc, *inputs, **kwargs)
         if method != "__call__" or impl is None:
             spelled = _ufunc_name(ufunc) + ("" if method == "__call__" else f".{method}")
             self._refuse(UnsupportedOperationError, _unsupported_message(spelled, ufunc),

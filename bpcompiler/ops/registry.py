@@ -286,6 +286,7 @@ NUMPY_FUNCTIONS: dict = {}  # np function -> callable with the same signature
 MATH_FUNCTIONS: dict = {}  # math function -> callable
 ARRAY_METHODS: dict = {}  # ndarray method name -> callable(self, *args, **kwargs)
 UNSUPPORTED: dict = {}  # recognised callable -> advice for the user
+UFUNC_METHODS: dict = {}  # "reduce", "accumulate", "outer" -> callable(ufunc, *inputs, **kw)
 
 
 def numpy_function(*functions) -> Callable:
