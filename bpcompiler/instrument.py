@@ -41,8 +41,12 @@ def _traced_math_function(name: str):
     traced = MATH_FUNCTIONS.get(real)
 
     def call(*args):
-        if not any(isinstance(a, Tracer) for a in args):
-            return real(*args)
+        # (math.fsum and math.prod take an iterable: a generator is read once, here)
+        args = tuple(list(a) if isinstance(a, types.GeneratorType) else a for a in args)
+        nested = traced is not None and any(isinstance(a, (list, tuple)) and any(
+            isinstance(v, Tracer) for v in a) for a in args)  # (math.fsum([...]))
+        if not nested and not any(isinstance(a, Tracer) for a in args):
+            return real(*args)  # (math.prod([...]) multiplies the tracers itself)
         if traced is None:
             tracer = next(a for a in args if isinstance(a, Tracer))
             file, line = tracer._builder.where()
