@@ -10,6 +10,7 @@ from . import fused  # noqa: F401,E402  (the numba target's internal ops)
 from . import guard  # noqa: F401,E402  (control flow specialised to the example)
 from . import ufunc_methods  # noqa: F401,E402  (np.add.reduce, np.multiply.outer, ...)
 from . import order_stats  # noqa: F401,E402  (np.median, np.quantile, np.percentile)
+from . import numpy_apply  # noqa: F401,E402  (np.piecewise, np.apply_along_axis)
 from .registry import (ARRAY_METHODS, MATH_FUNCTIONS, NUMPY_FUNCTIONS, NUMPY_UFUNCS, REGISTRY,
                        UNSUPPORTED, Aval, F, Op)
 
