@@ -54,3 +54,34 @@ def test_refusals_name_the_function():
         compile_grad(lambda x: np.percentile(x, 120.0), (x,))
     with pytest.raises(CompileError, match="method='inverted_cdf'"):
         compile_grad(lambda x: np.quantile(x, 0.5, method="inverted_cdf"), (x,))
+
+
+XP, FP = np.array([-1.0, 0.0, 0.5, 2.0]), np.array([0.0, 1.0, 4.0, 3.0])
+
+INTERP = {
+    "x": (lambda xp: lambda x, fp: xp.sum(xp.interp(x, XP, FP) ** 2), (0,)),
+    "x and fp, left and right": (lambda xp: lambda x, fp: xp.sum(
+        xp.interp(x, XP, fp, left=-1.0, right=0.5) * x), (0, 1)),
+    "a scalar x": (lambda xp: lambda x, fp: xp.interp(x[1], XP, fp) * 3.0, (0, 1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INTERP))
+def test_interp_matches_jax(name):
+    make, argnums = INTERP[name]
+    ours, theirs = make(np), make(jnp)
+    x = np.array([-2.0, -0.3, 0.2, 1.0, 2.5])
+    module = compile_grad(ours, (x, FP), wrt=("x", "fp")[:len(argnums)]).module
+    for point in (x, np.array([-1.5, 0.1, 0.45, 1.9, 2.1])):
+        value, grads = module.value_and_grad(point, FP)
+        assert value == pytest.approx(float(theirs(point, FP)), rel=1e-12)
+        expected = jax.grad(theirs, argnums)(jnp.asarray(point), jnp.asarray(FP))
+        for ours_g, theirs_g in zip(grads, expected):
+            np.testing.assert_allclose(ours_g, np.asarray(theirs_g), rtol=1e-12, atol=1e-14)
+
+
+def test_searchsorted_is_an_index_without_gradient():
+    c = compile_grad(lambda x: np.sum(x * np.searchsorted(XP, x, side="right")),
+                     (np.array([-2.0, 0.25, 3.0]),))
+    assert "np.searchsorted(" in c.source
+    np.testing.assert_array_equal(c.module.grad(np.array([-2.0, 0.25, 1.0]))[0], [0, 2, 3])

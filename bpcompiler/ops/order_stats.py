@@ -1,4 +1,5 @@
-"""Order statistics of traced values: `np.median`, `np.quantile`, `np.percentile`.
+"""Order statistics of traced values: `np.median`, `np.quantile`, `np.percentile`; and
+positions in a sorted table: `np.searchsorted` (an index) and `np.interp`.
 
 No op of their own: the values are sorted (np.sort, whose gradient follows each value
 to where it came from) and the entries at the quantile's position read and
@@ -14,7 +15,8 @@ import math
 import numpy as np
 
 from ..errors import UnsupportedOperationError
-from .registry import UNSUPPORTED, numpy_function
+from .registry import (PREC_ATOM, UNSUPPORTED, Expr, Op, evaluated_rule, numpy_function,
+                       register)
 from .shape import normalize_axis
 
 _METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -111,3 +113,56 @@ def _np_median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
 
 for _fn in (np.median, np.percentile, np.quantile):
     UNSUPPORTED.pop(_fn, None)  # (listed as refused before they were written)
+
+
+# -- np.searchsorted (no gradient) and np.interp, written with it ---------------------------
+def _searchsorted_spell(args, params, aval):
+    side = ", side='right'" if params["side"] == "right" else ""
+    return Expr(f"np.searchsorted({args[0].text}, {args[1].text}{side})", PREC_ATOM)
+
+
+register(Op(name="searchsorted", arity=2,
+            np_fn=lambda a, v, side: np.searchsorted(a, v, side=side), py_fn=None,
+            spell=_searchsorted_spell, shape_rule=evaluated_rule, differentiable=False,
+            spellings=("np.searchsorted",),
+            doc="where values would go in a sorted vector: an index, no gradient"))
+
+
+@numpy_function(np.searchsorted)
+def _np_searchsorted(a, v, side="left", sorter=None):
+    if sorter is not None or side not in ("left", "right"):
+        _refuse("np.searchsorted with sorter= or an unknown side",
+                "sort the vector first (np.sort) and pass side='left' or 'right'")
+    if len(np.shape(a)) != 1:
+        _refuse("np.searchsorted into an array that is not a vector", "pass a 1-d array")
+    from ..builder import current_builder
+    return current_builder().apply("searchsorted", (a, v), {"side": side}, python=False)
+
+
+@numpy_function(np.interp)
+def _np_interp(x, xp, fp, left=None, right=None, period=None):
+    """Piecewise-linear interpolation, as NumPy defines it: the segment of xp holding x
+    (an index, no gradient), the straight line between its ends, and fp's first and last
+    values (or `left`, `right`) outside xp. The gradient is the segment's slope in x, and
+    the line's two weights in fp (and in xp, when xp is traced)."""
+    from ..builder import current_builder
+    if period is not None:
+        _refuse("np.interp with period=", "reduce x into one period with np.mod first")
+    b = current_builder()
+    xp, fp = (b.tracer(b.constant(np.asarray(v, dtype=np.float64))) if not
+              hasattr(v, "_node") else v for v in (xp, fp))
+    m = np.shape(xp)[0] if np.shape(xp) else 0
+    if len(np.shape(xp)) != 1 or np.shape(fp) != np.shape(xp) or m == 0:
+        _refuse("np.interp: xp and fp must be vectors of one length, not empty",
+                "pass the table as two 1-d arrays of the same length")
+    if m == 1:
+        value = np.zeros_like(x * 1.0) + fp[0]
+    else:
+        i = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, m - 2)
+        x0, x1, f0, f1 = xp[i], xp[i + 1], fp[i], fp[i + 1]
+        value = f0 + (x - x0) / (x1 - x0) * (f1 - f0)
+    value = np.where(x < xp[0], fp[0] if left is None else left, value)
+    return np.where(x > xp[m - 1], fp[m - 1] if right is None else right, value)
+
+
+UNSUPPORTED.pop(np.interp, None)
