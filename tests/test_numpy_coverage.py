@@ -370,7 +370,7 @@ def test_registry_lists_user_spellings_and_refusal_advice():
     for name, op in REGISTRY.items():
         internal = name in ("input", "const", "scatter", "scatter_add", "add_along_axis",
                             "eye", "tri", "proj", "to_float", "max_shift", "to_numpy",
-                            "to_array", "count_floor",
+                            "to_array", "count_floor", "isrealobj",  # (eig's check)
                             "fused_loop", "loop_output")  # (the last two: target="numba")
         assert internal or op.spellings, f"op {name} lists no user spelling"
     assert all(isinstance(advice, str) and advice for advice in UNSUPPORTED.values())
