@@ -543,6 +543,16 @@ def load(source: str, directory: str, np_module=np, math_module=math):
     return module
 
 
+def traced(program: Program, directory: str):
+    """The program's forward graph (traced by bpcompiler at its example arguments) and
+    the arguments of its traced parameters, in the graph's order: what the property
+    tests of the passes and of formatting run on."""
+    from bpcompiler.trace import trace
+    graph = trace(load(program.source, directory).f, program.args, program.wrt)
+    given = dict(zip(program.params, program.args))
+    return graph, [given[name] for name in graph.graph["params"]]
+
+
 def _upcast(a):
     return a.astype(np.float64) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
 
