@@ -14,6 +14,7 @@ from bpcompiler.graph import add_node, new_graph
 from bpcompiler.interpret import interpret
 from bpcompiler.ops import REGISTRY, F
 
+from support.fd import central_differences
 from support.opcases import autograd_lacks as _autograd_lacks, fields, op_cases, reference
 
 try:  # JAX is an optional reference: these checks skip without it
@@ -88,7 +89,7 @@ def test_op_jvp(case):
             xs = [float(x) for x in xs]
         return np.concatenate([np.asarray(y, dtype=np.float64).reshape(-1)
                                for y in fields(op, fn(*xs, **params))])
-    numeric = (along(h) - along(-h)) / (2 * h)
+    numeric = central_differences(along, (0.0,), 0, h)
     tol = dict(rtol=2e-3, atol=2e-3) if single else dict(rtol=1e-6, atol=1e-7)
     t = _flat(op, t)
     np.testing.assert_allclose(t, numeric, **tol)
