@@ -15,7 +15,7 @@ from bpcompiler.interpret import interpret
 from bpcompiler.ops import REGISTRY, F
 
 from support.fd import central_differences
-from support.opcases import autograd_lacks as _autograd_lacks, fields, op_cases, reference
+from support.opcases import fields, op_cases, reference, sample_args
 
 try:  # JAX is an optional reference: these checks skip without it
     import jax
@@ -62,9 +62,7 @@ def test_op_jvp(case):
     _, op, shapes, params, dtype, python = case
     rng = np.random.default_rng(4321)
     doms = op.domains(len(shapes))
-    args = [d.sample(s, dtype, rng) for d, s in zip(doms, shapes)]
-    if python:
-        args = [float(a) for a in args]
+    args, _ = sample_args(op, shapes, dtype, python, rng)
     tangents = [None if d.integer else
                 (float(rng.uniform(-1, 1)) if python else
                  rng.uniform(-1, 1, size=np.shape(a)).astype(dtype))
