@@ -346,9 +346,10 @@ def test_fuzzed_array_programs_many(monkeypatch):
 
 # ---------------------------------------------------------------------------------------
 # Typed as the NumPy target's modules are: mypy --strict passes on every example's module
-# and on the fuzzer's array programs' (every region a loop, so the loops are checked too)
-# wherever it passes on the same program's NumPy-target module. (A few float32 fuzz
-# programs fail there: NumPy's stubs type `np.cosh(x32) + 0.5 * y32` as float64.)
+# and on 16 of the fuzzer's array programs' (every region a loop, so the loops are
+# checked too) wherever it passes on the same program's NumPy-target module. (A few
+# float32 fuzz programs fail there: NumPy's stubs type `np.cosh(x32) + 0.5 * y32` as
+# float64.)
 
 def _mypy_failures(sources: dict, directory) -> set:
     """The names of `sources` ({name: text}) that mypy --strict finds errors in."""
@@ -373,7 +374,7 @@ def test_modules_with_loops_pass_mypy_strict_as_the_numpy_targets_do(monkeypatch
         fused[f"example{k}"] = compile_grad(fn, example_args(specs), wrt=default_wrt(specs),
                                             specs=specs, target="numba").source
     directory = programs.temp_directory()
-    for seed in range(30):
+    for seed in range(16):
         program = programs.generate(programs.RandomChooser(10_000 + seed), 12)
         if program.mode == "math":
             continue
@@ -385,7 +386,7 @@ def test_modules_with_loops_pass_mypy_strict_as_the_numpy_targets_do(monkeypatch
             continue  # (not smooth at its point: test_fuzzed_array_programs_sample)
         plain[f"fuzz{seed}"] = compile_grad(f, program.args, wrt=program.wrt).source
     loops = sum(source.count("\n@numba.njit(") for source in fused.values())
-    assert loops >= 40 and len(plain) >= 15, (loops, len(plain))
+    assert loops >= 30 and len(plain) >= 8, (loops, len(plain))
     (tmp_path / "numba").mkdir()
     (tmp_path / "numpy").mkdir()
     failing = _mypy_failures(fused, tmp_path / "numba")
