@@ -10,7 +10,6 @@ and `grad`. A function body is its preamble (the first lines; see
 
 from __future__ import annotations
 
-import re
 import textwrap
 
 from .literals import array_literal, is_zeros, literal  # noqa: F401  (re-exported)
@@ -76,9 +75,8 @@ def _annotated_binding(f: Function) -> dict[str, str]:
     bindings = [code for code in codes if code.startswith(f"{value} = ")]
     if len(bindings) != 1:  # (bound twice, or a parameter: already of a declared type)
         return {}
-    if f.returns in ("float", "int", "bool") and not any(
-            re.search(r"\*\*|\b(np|xp|scipy)\.", code) for code in codes):
-        return {}  # (math and arithmetic on Python numbers are typed; float ** float is not)
+    if f.returns in ("float", "int", "bool") and f.typed_numbers:
+        return {}  # (math and arithmetic on Python numbers are typed; see lower.py)
     code = bindings[0]
     return {code: f"{value}: {f.returns}{code[len(value):]}"}
 

@@ -89,9 +89,18 @@ def lower_fused(g) -> Module:
     module.constants += [loop.source for loop in loops.values()]
     text = "\n".join(loop.source for loop in loops.values())
     wanted = ["import math"] * ("math." in text) + ["import numba"] * bool(loops) + \
-        ["import numpy as np"] * bool(loops)
-    module.imports = _grouped(set(module.imports) | set(wanted))
+        ["import numpy as np"] * bool(loops) + ["import numpy.typing as npt"] * bool(loops)
+    imports = set(module.imports) | set(wanted)
+    module.imports = _grouped(_with_any(imports) if loops else imports)
     return module
+
+
+def _with_any(imports: set) -> set:
+    """`imports` with `Any` among the names from typing (a loop's array parameters)."""
+    head = "from typing import "
+    old = next((line for line in imports if line.startswith(head)), None)
+    names = set() if old is None else set(old[len(head):].split(", "))
+    return (imports - {old}) | {head + ", ".join(sorted(names | {"Any"}))}
 
 
 def _grouped(lines: set) -> list[str]:

@@ -92,7 +92,10 @@ def write_loop(g, region: Region, name: str, bases: dict) -> Loop:
                for n in region.outputs}
     head, body, tail = _statements(g, region, bases, space, exprs, params, outputs, index,
                                    extents)
-    lines = [DECORATOR, f"def {name}({', '.join(params[a] for a in args)}):",
+    hinted = [f"{params[a]}: {_hint(g._node[a], cast)}" for a, cast in zip(args, casts)]
+    returns = [_output_hint(g, n) for n in region.outputs]
+    returned = returns[0] if len(returns) == 1 else f"tuple[{', '.join(returns)}]"
+    lines = [DECORATOR, f"def {name}({', '.join(hinted)}) -> {returned}:",
              f'    """{_doc(g, region)}"""',
              f"    {_tuple(extents) if rank > 1 else extents[0]} = "
              f"{params[full]}.shape{'' if rank > 1 else '[0]'}"]
@@ -105,6 +108,28 @@ def write_loop(g, region: Region, name: str, bases: dict) -> Loop:
     lines += [f"    {t}" for t in tail]
     lines.append(f"    return {', '.join(outputs[n] for n in region.outputs)}")
     return Loop(name, "\n".join(lines), args, casts)
+
+
+def _hint(attrs, cast: str) -> str:
+    """A loop parameter's type: a number (a Python one, or a 0-d value the call passes
+    as one, see `Loop.casts`) or an array. (Of any dtype: NumPy's stubs type some
+    float arrays the body passes as floating[Any] or even integer arrays; and a size-1
+    array, np.sum(x, keepdims=True), as a scalar or an array: it is Any.)"""
+    if cast:
+        return cast
+    if attrs["python"]:
+        return "bool" if attrs["dtype"] == "bool" else "int" if attrs["dtype"].startswith(
+            ("int", "uint")) else "float"
+    return "Any" if all(n == 1 for n in attrs["shape"]) else "npt.NDArray[Any]"
+
+
+def _output_hint(g, n) -> str:
+    """A loop result's type: a reduction is a float, an array output is allocated as
+    float64 (or bool, see `_statements`)."""
+    if _scalar(g, n):
+        return "float"
+    return "npt.NDArray[np.bool_]" if g._node[n]["dtype"] == "bool" else \
+        "npt.NDArray[np.float64]"
 
 
 def _uses(g, region: Region) -> dict:
@@ -134,7 +159,8 @@ def _statements(g, region, bases, space, exprs, params, outputs, index, extents)
             continue
         if attrs["op"] in ("sum", "mean"):
             acc = outputs[n]
-            head.append(f"{acc} = 0.0")
+            # (declared: NumPy's stubs make the extents, and so the mean, Any)
+            head.append(f"{acc}: float = 0.0")
             body.append(f"{acc} += {exprs[attrs['args'][0]].text}")
             if attrs["op"] == "mean":
                 size = extents[0] if rank == 1 else f"({' * '.join(extents)})"

@@ -163,8 +163,12 @@ class Hints:
 
 def type_key(attrs: dict) -> tuple:
     """What a type checker tells apart: a Python scalar, a NumPy scalar and an array, of
-    each dtype (names are reused only within one: naming.reuse_names)."""
-    return (attrs["python"], bool(attrs["shape"]), attrs["dtype"])
+    each dtype (names are reused only within one: naming.reuse_names); the tuple of a
+    numba loop's results is a type of its own."""
+    key = (attrs["python"], bool(attrs["shape"]), attrs["dtype"])
+    if attrs["op"] == "fused_loop" and "scalar" not in attrs["params"]:
+        return key + (attrs["params"]["kernel"],)
+    return key
 
 
 def tuple_of(items: list[str]) -> str:

@@ -58,6 +58,9 @@ class Function:
     extra_params: tuple = ()  # after the function's own (jvp's tangents; modes_lower.py)
     result: str | None = None  # the returned expression, when not value/grads
     returns: str = ""  # the return type hint (hints.py)
+    # every statement is arithmetic mypy types exactly on Python numbers (see
+    # `typed_on_numbers`): emit.py then needs no hint on the returned local
+    typed_numbers: bool = False
 
 
 @dataclass
@@ -118,7 +121,8 @@ def lower(g, target: str = "numpy") -> Module:
         Function("forward", f"The value of `{g.graph['function']}`, as the source computes it.",
                  list(preamble), fwd.statements, modes_lower.value_text(g, fwd), None,
                  checks=[] if "output_leaves" in g.graph else
-                 result_check_lines(g, fwd.text(output))),
+                 result_check_lines(g, fwd.text(output)),
+                 typed_numbers=typed_on_numbers(g, fwd)),
         Function("value_and_grad", "(value, gradients): the gradients in WRT order.",
                  list(preamble), both.statements + named, value, grads,
                  checks=result_check_lines(g, value))]
@@ -294,14 +298,39 @@ def _imports(g, constant_lines) -> list[str]:
             for m in ("math", "np", "scipy") if m in needed]
 
 
-def _spelled_modules(attrs) -> set:
-    """Which of `MODULES` an op's spelling reads, for operands named `a0`, `a1`, ..."""
+def _spelling(attrs) -> str:
+    """An op's spelling for a node's operands and avals, the operands named `a0`, ..."""
     spec = REGISTRY[attrs["op"]]
     args = [Expr(f"a{i}", PREC_ATOM) for i in range(len(attrs["args"]))]
     aval = Aval(attrs["shape"], attrs["dtype"], attrs["python"])
     if spec.statement is not None:
-        text = "\n".join(spec.statement("t", args, attrs["params"], aval))
-    else:
-        text = spec.spell(args, attrs["params"], aval).text
-    found = {m for m in MODULES if f"{m}." in text}
+        return "\n".join(spec.statement("t", args, attrs["params"], aval))
+    return spec.spell(args, attrs["params"], aval).text
+
+
+def _spelled_modules(attrs) -> set:
+    """Which of `MODULES` an op's spelling reads."""
+    found = {m for m in MODULES if f"{m}." in _spelling(attrs)}
     return found | ({"np"} if not attrs["python"] else set())
+
+
+def typed_on_numbers(g, body) -> bool:
+    """Whether mypy types every value `body` computes exactly: each is a Python number,
+    spelled with `math` or an operator other than `**` (to NumPy's stubs many calls are
+    Any, and typeshed's float ** float is Any: a negative base gives a complex)."""
+    typed: dict = {}  # (op, params) -> its spelling is typed on Python numbers
+    for node in body.names:
+        attrs = g._node[node]
+        if attrs["op"] == "input":
+            continue
+        if not attrs["python"]:
+            return False
+        if attrs["op"] == "const":
+            continue
+        key = (attrs["op"], repr(attrs["params"]), len(attrs["args"]))
+        if key not in typed:
+            text = _spelling(attrs)
+            typed[key] = "**" not in text and _spelled_modules(attrs) <= {"math"}
+        if not typed[key]:
+            return False
+    return True

@@ -135,7 +135,10 @@ def base_name(g, node: int, memo: dict | None = None) -> str:
     if own is not None:
         return own
     name = _described(g, node, 2, memo)
-    return name if name is not None and len(name) <= MAX_NAME_CHARS else TEMPORARY
+    if name is not None and len(name) <= MAX_NAME_CHARS:
+        return name
+    # (beside a parameter called t, `t_1` would read as a value of it)
+    return "tmp" if TEMPORARY in g.graph["params"] else TEMPORARY
 
 
 def _own_name(g, node: int, memo=None) -> str | None:

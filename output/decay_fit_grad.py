@@ -101,14 +101,14 @@ def forward(
     # line 21: a, k, omega, phi = p[0], p[1], p[2], p[3]
     a = p[0]
     # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    t_1 = np.exp(-(p[1] * t))
+    tmp = np.exp(-(p[1] * t))
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    t_1 = a * t_1
+    tmp = a * tmp
     # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    t_2 = p[2] * t + p[3]
+    tmp_1 = p[2] * t + p[3]
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    t_2 = np.cos(t_2)
-    residuals: npt.NDArray[np.float64] = t_1 * t_2 - y
+    tmp_1 = np.cos(tmp_1)
+    residuals: npt.NDArray[np.float64] = tmp * tmp_1 - y
     return residuals
 
 
@@ -133,20 +133,20 @@ def jvp(
     # line 21: a, k, omega, phi = p[0], p[1], p[2], p[3]
     a = p[0]
     # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    t_1 = np.exp(-(p[1] * t))
+    tmp = np.exp(-(p[1] * t))
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    t_2 = a * t_1
+    tmp_1 = a * tmp
     # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    t_3 = p[2] * t + p[3]
+    tmp_2 = p[2] * t + p[3]
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    t_4 = np.cos(t_3)
-    t_3 = np.sin(t_3)
+    tmp_3 = np.cos(tmp_2)
+    tmp_2 = np.sin(tmp_2)
     # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    t_out = (t_p[0] * t_1 - a * (t_p[1] * t * t_1)) * t_4 - t_2 * (
-        (t_p[2] * t + t_p[3]) * t_3
+    t_out = (t_p[0] * tmp - a * (t_p[1] * t * tmp)) * tmp_3 - tmp_1 * (
+        (t_p[2] * t + t_p[3]) * tmp_2
     )
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    residuals = t_2 * t_4 - y
+    residuals = tmp_1 * tmp_3 - y
     return residuals, t_out
 
 
@@ -170,30 +170,30 @@ def vjp(
     # line 21: a, k, omega, phi = p[0], p[1], p[2], p[3]
     a = p[0]
     # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    t_1 = np.exp(-(p[1] * t))
+    tmp = np.exp(-(p[1] * t))
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    t_2 = a * t_1
+    tmp_1 = a * tmp
     # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    t_3 = p[2] * t + p[3]
+    tmp_2 = p[2] * t + p[3]
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    t_4 = np.cos(t_3)
-    t_3 = np.sin(t_3)
-    residuals = t_2 * t_4 - y
+    tmp_3 = np.cos(tmp_2)
+    tmp_2 = np.sin(tmp_2)
+    residuals = tmp_1 * tmp_3 - y
     # grad of the parameters, line 22: return a * np.exp(-k * t) * np.cos(omega * t +...
-    d_t = cotangent * t_4
-    d_t_1 = cotangent * t_2
-    t_2 = d_t_1 * t_3
-    d_t_1 = d_t * a
-    d_minus_k_times_t = d_t_1 * t_1
+    d_tmp = cotangent * tmp_3
+    d_tmp_1 = cotangent * tmp_1
+    tmp_1 = d_tmp_1 * tmp_2
+    d_tmp_1 = d_tmp * a
+    d_minus_k_times_t = d_tmp_1 * tmp
     # grad of lines 22, 21: a, k, omega, phi = p[0], p[1], p[2], p[3]
     d_p = np.zeros((4,), dtype=np.float64)
-    d_p[0] = np.sum(d_t * t_1, axis=0)
-    t_1 = np.zeros((4,), dtype=np.float64)
-    t_1[3] = np.sum(t_2, axis=0)
+    d_p[0] = np.sum(d_tmp * tmp, axis=0)
+    tmp = np.zeros((4,), dtype=np.float64)
+    tmp[3] = np.sum(tmp_1, axis=0)
     # grad of line 21: a, k, omega, phi = p[0], p[1], p[2], p[3]
-    t_1[2] += np.sum(t_2 * t, axis=0)
-    t_1[1] += np.sum(d_minus_k_times_t * t, axis=0)
-    d_p -= t_1
+    tmp[2] += np.sum(tmp_1 * t, axis=0)
+    tmp[1] += np.sum(d_minus_k_times_t * t, axis=0)
+    d_p -= tmp
     return residuals, (d_p,)
 
 
@@ -216,15 +216,21 @@ def jacobian(
     # line 21: a, k, omega, phi = p[0], p[1], p[2], p[3]
     a = p[0]
     # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    t_1 = np.exp(-(p[1] * t))
+    tmp = np.exp(-(p[1] * t))
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    t_2 = a * t_1
+    tmp_1 = a * tmp
     # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    t_3 = p[2] * t + p[3]
+    tmp_2 = p[2] * t + p[3]
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    t_4 = np.cos(t_3)
-    t_3 = np.sin(t_3)
+    tmp_3 = np.cos(tmp_2)
+    tmp_2 = np.sin(tmp_2)
     jac_p = np.stack(
-        (t_1 * t_4, -(a * (t * t_1) * t_4), -(t_2 * (t * t_3)), -(t_2 * t_3)), axis=1
+        (
+            tmp * tmp_3,
+            -(a * (t * tmp) * tmp_3),
+            -(tmp_1 * (t * tmp_2)),
+            -(tmp_1 * tmp_2),
+        ),
+        axis=1,
     )
     return (jac_p,)

@@ -89,3 +89,17 @@ def value_and_grad(x, b):
     assert any("gradient of x returned as d_subtract" in p for p in found)
     assert any("gradient of b returned as d_z" in p for p in found)
     assert any("comment repeated: # line 2" in p for p in found)
+
+
+def test_temporaries_beside_a_parameter_called_t_are_not_t_1():
+    # decay_fit's residuals at time t: `t_1 = np.exp(-(p[1] * t))` read as a value of t
+    def residuals(p, t, y):
+        a, k, omega, phi = p[0], p[1], p[2], p[3]
+        return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
+
+    t = np.linspace(0.0, 2.0, 5)
+    c = compile_grad(residuals, (np.array([1.0, 0.5, 2.0, 0.1]), t, np.zeros(5)),
+                     wrt=("p",), emit=("jacobian",))
+    code = [line.split("#")[0] for line in c.source.splitlines()]
+    assert any(line.strip().startswith("tmp = ") for line in code)
+    assert not any(line.strip().startswith(("t_1 = ", "t_2 = ")) for line in code)

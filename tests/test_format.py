@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bpcompiler import compile_grad
 from bpcompiler.autodiff import differentiate
@@ -14,7 +15,7 @@ from bpcompiler.format import _black, _format_fast, format_source
 from bpcompiler.passes import optimize
 
 from support.examples import example
-from support.graph_programs import programs, run_program  # noqa: E402
+from fuzz import programs
 
 loss = example("mlp").loss
 seed_network = example("seed_network").seed_network
@@ -86,11 +87,18 @@ def test_fast_path_equals_black_on_lines_black_changes():
     assert fast(TRICKY) != TRICKY  # black did change it
 
 
-@settings(max_examples=25, deadline=None)
-@given(programs())
-def test_fast_path_equals_black_on_random_graphs(program):
-    steps, arrays = program
-    g = optimize(differentiate(run_program(steps, arrays)))
+@pytest.fixture(scope="module")
+def directory():
+    return programs.temp_directory()
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.data())
+def test_fast_path_equals_black_on_random_graphs(directory, data):
+    # the fuzzer's random programs (tests/fuzz/programs.py), drawn by hypothesis
+    program = programs.generate(programs.HypothesisChooser(data), 6)
+    g = optimize(differentiate(programs.traced(program, directory)[0]))
     text = emit(g, ["# header"], "Doc.\n")
     assert fast(text) == _black(text)
 

@@ -1,7 +1,7 @@
 """Fuzzing, short: random straight-line programs over the registry's ops must compile
 to a correct gradient (checked against central differences and autograd), and random
 mutations of them must compile or raise a CompileError, never anything else. The long
-run is `python tests/fuzz/soak.py --n 10000` (see tests/fuzz/)."""
+run is `python tests/soak.py --n 10000` (see tests/fuzz/)."""
 
 from __future__ import annotations
 

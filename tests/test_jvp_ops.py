@@ -14,7 +14,8 @@ from bpcompiler.graph import add_node, new_graph
 from bpcompiler.interpret import interpret
 from bpcompiler.ops import REGISTRY, F
 
-from support.opcases import autograd_lacks as _autograd_lacks, fields, op_cases, reference
+from support.fd import central_differences
+from support.opcases import fields, op_cases, reference, sample_args
 
 try:  # JAX is an optional reference: these checks skip without it
     import jax
@@ -61,9 +62,7 @@ def test_op_jvp(case):
     _, op, shapes, params, dtype, python = case
     rng = np.random.default_rng(4321)
     doms = op.domains(len(shapes))
-    args = [d.sample(s, dtype, rng) for d, s in zip(doms, shapes)]
-    if python:
-        args = [float(a) for a in args]
+    args, _ = sample_args(op, shapes, dtype, python, rng)
     tangents = [None if d.integer else
                 (float(rng.uniform(-1, 1)) if python else
                  rng.uniform(-1, 1, size=np.shape(a)).astype(dtype))
@@ -88,7 +87,7 @@ def test_op_jvp(case):
             xs = [float(x) for x in xs]
         return np.concatenate([np.asarray(y, dtype=np.float64).reshape(-1)
                                for y in fields(op, fn(*xs, **params))])
-    numeric = (along(h) - along(-h)) / (2 * h)
+    numeric = central_differences(along, (0.0,), 0, h)
     tol = dict(rtol=2e-3, atol=2e-3) if single else dict(rtol=1e-6, atol=1e-7)
     t = _flat(op, t)
     np.testing.assert_allclose(t, numeric, **tol)

@@ -16,18 +16,10 @@ import autograd.numpy as anp
 
 from bpcompiler import CompileError, compile_grad
 from bpcompiler.ops.eig import _real_spectrum
+from support.fd import central_differences
 
 RNG = np.random.default_rng(7)
 A4 = RNG.normal(size=(4, 4)) + 3.0 * np.eye(4)
-
-
-def _numeric(f, x, h=1e-6):
-    g = np.zeros_like(x)
-    for k in np.ndindex(x.shape):
-        e = np.zeros_like(x)
-        e[k] = h
-        g[k] = (f(x + e) - f(x - e)) / (2 * h)
-    return g
 
 
 def _ops(c):
@@ -70,7 +62,7 @@ def test_an_unused_field_gets_no_cotangent_and_one_read_is_inlined():
     # (the gradient reads the eigenvectors: V diag(g) V^T, from the same node)
     assert _ops(c).count("eigh") == 1
     np.testing.assert_allclose(c.module.grad(A4)[0],
-                               _numeric(values_only, A4), rtol=1e-6, atol=1e-6)
+                               central_differences(values_only, (A4,), 0), rtol=1e-6, atol=1e-6)
 
 
 def test_two_calls_on_one_matrix_merge_into_one_node():
@@ -106,7 +98,8 @@ def test_multi_output_ops_under_symbolic_batch_dimensions():
     for batch in (2, 7):
         x = RNG.normal(size=(batch, 4, 3))
         np.testing.assert_allclose(c.module.forward(x), f(x), rtol=1e-12)
-        np.testing.assert_allclose(c.module.grad(x)[0], _numeric(f, x), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(c.module.grad(x)[0], central_differences(f, (x,), 0),
+                                   rtol=1e-5, atol=1e-6)
 
 
 def test_the_array_api_target_names_the_decomposition_and_line():
@@ -127,7 +120,7 @@ def test_eigh_upper_is_numpys_own_upper_result():
     assert c.module.forward(A) == f(A)  # the same LAPACK call: bit for bit
     g = c.module.grad(A)[0]
     assert np.all(np.tril(g, -1) == 0)  # the lower triangle is not read
-    np.testing.assert_allclose(g, _numeric(f, A), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(g, central_differences(f, (A,), 0), rtol=1e-6, atol=1e-7)
 
 
 def test_eigvalsh_upper_against_autograd_on_a_symmetric_matrix():
@@ -166,7 +159,7 @@ def test_matrix_norms_against_autograd(ord):
         ref = {2: lambda X: s(X)[0], -2: lambda X: s(X)[-1], "nuc": lambda X: anp.sum(s(X))}
         expected = autograd.grad(lambda X: ref[ord](X) ** 2)(X)
     else:  # (autograd has no gradient of these)
-        expected = _numeric(f, X)
+        expected = central_differences(f, (X,), 0)
     np.testing.assert_allclose(c.module.forward(X), f(X), rtol=1e-12)
     np.testing.assert_allclose(c.module.grad(X)[0], expected, rtol=1e-8, atol=1e-10)
 
@@ -179,7 +172,8 @@ def test_svd_values_only_reads_the_svd_nodes_S():
 
     c = compile_grad(f, (X,))
     assert _ops(c).count("svd") == 1
-    np.testing.assert_allclose(c.module.grad(X)[0], _numeric(f, X), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(c.module.grad(X)[0], central_differences(f, (X,), 0),
+                               rtol=1e-6, atol=1e-7)
 
 
 def test_lstsq_fields_and_pinv_against_autograd_and_differences():
@@ -192,8 +186,8 @@ def test_lstsq_fields_and_pinv_against_autograd_and_differences():
     c = compile_grad(f, (A, b), emit=("grad", "jvp"))
     assert _ops(c).count("lstsq") == 1
     ga, gb = c.module.grad(A, b)
-    np.testing.assert_allclose(ga, _numeric(lambda A: f(A, b), A), rtol=1e-6, atol=1e-7)
-    np.testing.assert_allclose(gb, _numeric(lambda b: f(A, b), b), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(ga, central_differences(f, (A, b), 0), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(gb, central_differences(f, (A, b), 1), rtol=1e-6, atol=1e-7)
     ref = autograd.grad(lambda A: anp.sum(anp.linalg.pinv(A) ** 2))(A)
     pinv_only = compile_grad(lambda A: np.sum(np.linalg.pinv(A) ** 2), (A,))
     np.testing.assert_allclose(pinv_only.module.grad(A)[0], ref, rtol=1e-8)
@@ -210,7 +204,8 @@ def test_eig_real_spectrum_against_differences_and_a_complex_one_refused():
             np.sum(np.linalg.eigvals(A))
 
     c = compile_grad(f, (A,), emit=("grad", "jvp"))
-    np.testing.assert_allclose(c.module.grad(A)[0], _numeric(f, A), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(c.module.grad(A)[0], central_differences(f, (A,), 0),
+                               rtol=1e-6, atol=1e-6)
     rotation = np.array([[0.0, 1.0], [-1.0, 0.0]])
     with pytest.raises(CompileError, match=r"test_linalg.py:\d+: np.linalg.eig: the example "
                                            r"matrix has complex eigenvalues"):
@@ -271,7 +266,8 @@ def test_a_square_symbolic_dimension_through_eigh_and_det():
     for n in (3, 6):
         x = RNG.normal(size=(n, n)) + n * np.eye(n)
         np.testing.assert_allclose(c.module.forward(x), f(x), rtol=1e-12)
-        np.testing.assert_allclose(c.module.grad(x)[0], _numeric(f, x), rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(c.module.grad(x)[0], central_differences(f, (x,), 0),
+                                   rtol=1e-6, atol=1e-6)
 
 
 def test_eig_at_a_matrix_with_a_complex_spectrum_raises_at_call_time():

@@ -1,11 +1,11 @@
-"""Mutation test of verification (tests/mutation.py): wrong VJP rules do not compile,
+"""Mutation test of verification (tests/support/mutation.py): wrong VJP rules do not compile,
 right ones do. A sample runs in CI; the whole registry runs as a slow test."""
 
 from __future__ import annotations
 
 import pytest
 
-import mutation
+from support import mutation
 
 # Mutants no program can reveal: the rule ignores what the mutation changes (zero
 # gradients, rules that never read their operands), so the mutated rule is the same

@@ -4,6 +4,7 @@ fuzzer's array programs. Every test skips when numba is not installed."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -341,3 +342,53 @@ def test_fuzzed_array_programs_sample(monkeypatch):
 @pytest.mark.slow
 def test_fuzzed_array_programs_many(monkeypatch):
     _fuzz(range(12, 400), monkeypatch)
+
+
+# ---------------------------------------------------------------------------------------
+# Typed as the NumPy target's modules are: mypy --strict passes on every example's module
+# and on 16 of the fuzzer's array programs' (every region a loop, so the loops are
+# checked too) wherever it passes on the same program's NumPy-target module. (A few
+# float32 fuzz programs fail there: NumPy's stubs type `np.cosh(x32) + 0.5 * y32` as
+# float64.)
+
+def _mypy_failures(sources: dict, directory) -> set:
+    """The names of `sources` ({name: text}) that mypy --strict finds errors in."""
+    for name, text in sources.items():
+        (directory / f"{name}.py").write_text(text)
+    r = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental",
+                        "--config-file", "", *[f"{n}.py" for n in sources]], cwd=directory,
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    return {line.split(".py:")[0] for line in r.stdout.splitlines() if ".py:" in line}
+
+
+@pytest.mark.skipif(importlib.util.find_spec("mypy") is None, reason="mypy is not installed")
+def test_modules_with_loops_pass_mypy_strict_as_the_numpy_targets_do(monkeypatch, tmp_path):
+    from bpcompiler.passes import fusion
+    monkeypatch.setattr(fusion, "worth_a_loop", lambda g, region: True)  # (see fusing)
+    from fuzz import programs
+    fused, plain = {}, {}
+    for k, example in enumerate(EXAMPLES):
+        fn = load_function(str(ROOT / "examples" / example))
+        specs = specs_for(fn, {})
+        fused[f"example{k}"] = compile_grad(fn, example_args(specs), wrt=default_wrt(specs),
+                                            specs=specs, target="numba").source
+    directory = programs.temp_directory()
+    for seed in range(16):
+        program = programs.generate(programs.RandomChooser(10_000 + seed), 12)
+        if program.mode == "math":
+            continue
+        f = programs.load(program.source, directory).f
+        try:
+            fused[f"fuzz{seed}"] = compile_grad(f, program.args, wrt=program.wrt,
+                                                target="numba").source
+        except CompileError:
+            continue  # (not smooth at its point: test_fuzzed_array_programs_sample)
+        plain[f"fuzz{seed}"] = compile_grad(f, program.args, wrt=program.wrt).source
+    loops = sum(source.count("\n@numba.njit(") for source in fused.values())
+    assert loops >= 30 and len(plain) >= 8, (loops, len(plain))
+    (tmp_path / "numba").mkdir()
+    (tmp_path / "numpy").mkdir()
+    failing = _mypy_failures(fused, tmp_path / "numba")
+    assert not {n for n in failing if n.startswith("example")}, failing
+    assert failing <= _mypy_failures(plain, tmp_path / "numpy"), failing

@@ -11,40 +11,23 @@ import autograd
 import autograd.numpy as anp
 
 from bpcompiler import VerificationError, compile_grad
-from bpcompiler.ops import REGISTRY, F, Op
+from bpcompiler.ops import REGISTRY, Op
 from bpcompiler.ops.registry import elementwise_rule, register
-from bpcompiler.tracer import Tracer
 
 from support.fd import central_differences as numeric_gradient
-from support.opcases import (autograd_lacks as _autograd_lacks, op_cases, reference, weighed,
-                             weights_for)
+from support.opcases import (aval_of, autograd_lacks as _autograd_lacks, case_function,
+                             op_cases, reference, sample_args, weights_for)
 
 CASES = op_cases()
-
-
-def build(op, params, python, weights):
-    """f(*xs) = sum(weights * op(*xs)), traced through the registry, real otherwise."""
-    def f(*xs):
-        if any(isinstance(x, Tracer) for x in xs):
-            y = getattr(F, op.name)(*xs, **params)
-        else:
-            y = op.impl(python)(*xs, **params)
-        return weighed(op, y, weights, python)
-    return f
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_op_gradient(case):
     _, op, shapes, params, dtype, python = case
     rng = np.random.default_rng(1234)
-    doms = op.domains(len(shapes))
-    args = [d.sample(s, dtype, rng) for d, s in zip(doms, shapes)]
-    if python:
-        args = [float(a) for a in args]
-    float_params = tuple(f"x{i}" for i, d in enumerate(doms) if not d.integer)
-    weights = weights_for(op, [_aval(a) for a in args], params, python, dtype, rng)
-    f = build(op, params, python, weights)
-    f.__signature__ = _signature(len(args))
+    args, float_params = sample_args(op, shapes, dtype, python, rng)
+    weights = weights_for(op, [aval_of(a) for a in args], params, python, dtype, rng)
+    f = case_function(op, params, python, weights, len(args))
     c = compile_grad(f, tuple(args), wrt=float_params)
     value, grads = c.module.value_and_grad(*args)
 
@@ -52,7 +35,7 @@ def test_op_gradient(case):
     args64 = [a if python or a.dtype.kind != "f" else a.astype(np.float64) for a in args]
     weights64 = weights if python else tuple(w.astype(np.float64) for w in weights) \
         if op.outputs else weights.astype(np.float64)
-    f64 = build(op, params, python, weights64)
+    f64 = case_function(op, params, python, weights64, len(args))
     single = dtype == "float32" or params.get("dtype") == "float32"
     tol = dict(rtol=2e-3, atol=2e-3) if single else dict(rtol=1e-6, atol=1e-8)
     h = 1e-2 if params.get("dtype") == "float32" else 1e-6  # f64 rounds to float32 only there
@@ -94,19 +77,6 @@ try:  # JAX is an optional dev reference
     jax.config.update("jax_enable_x64", True)
 except ImportError:  # pragma: no cover
     jax = jnp = None
-
-
-def _aval(a):
-    from bpcompiler.ops import Aval
-    if isinstance(a, float):
-        return Aval((), "float64", True)
-    return Aval(a.shape, a.dtype.name, False)
-
-
-def _signature(n):
-    import inspect
-    return inspect.Signature([inspect.Parameter(f"x{i}", inspect.Parameter.POSITIONAL_OR_KEYWORD)
-                              for i in range(n)])
 
 
 def test_every_differentiable_op_has_cases():

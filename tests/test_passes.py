@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bpcompiler import compile_grad
 from bpcompiler.autodiff import active_nodes, differentiate
@@ -15,7 +16,8 @@ from bpcompiler.graph import add_node, check_graph, outputs
 from bpcompiler.interpret import interpret
 from bpcompiler.ops import F
 from support.examples import example
-from support.graph_programs import build, example_args, programs, run_program
+from fuzz import programs
+from support.graphs import build
 from bpcompiler.passes import (eliminate_common_subexpressions, eliminate_dead_code,
                                fold_constants, optimize, simplify_algebra)
 
@@ -184,23 +186,39 @@ def operand_positions(g):
     return [tuple(position[a] for a in g.nodes[n]["args"]) for n in sorted(g)]
 
 
-def close(a, b):
+def close(a, b, dtype):
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     assert a.shape == b.shape
-    np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    # float32 programs compute in float32: a regrouped sum rounds differently
+    rtol, atol = (1e-9, 1e-12) if dtype == "float64" else (1e-4, 1e-5)
+    np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(programs())
-def test_passes_preserve_values_and_are_idempotent(program):
-    steps, arrays = program
-    forward = run_program(steps, arrays)
-    joint = differentiate(forward)
-    args = example_args(arrays)
+@pytest.fixture(scope="module")
+def directory():
+    return programs.temp_directory()
+
+
+def random_joint(data, directory):
+    """A fuzzer program (tests/fuzz/programs.py, drawn by hypothesis), traced and
+    differentiated: (program, joint graph, its arguments)."""
+    program = programs.generate(programs.HypothesisChooser(data), 6)
+    forward, args = programs.traced(program, directory)
+    return program, differentiate(forward), args
+
+
+PROPERTY = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                      HealthCheck.data_too_large])
+
+
+@settings(max_examples=60, **PROPERTY)
+@given(st.data())
+def test_passes_preserve_values_and_are_idempotent(directory, data):
+    program, joint, args = random_joint(data, directory)
     once = optimize(joint)
     check_graph(once, "optimize")
     for a, b in zip(values(joint, args), values(once, args)):
-        close(a, b)
+        close(a, b, program.dtype)
     twice = optimize(once)
     assert ops_of(twice) == ops_of(once)
     assert operand_positions(twice) == operand_positions(once)
@@ -208,17 +226,15 @@ def test_passes_preserve_values_and_are_idempotent(program):
     for run in (fold_constants, simplify_algebra, eliminate_common_subexpressions,
                 eliminate_dead_code):
         for a, b in zip(values(joint, args), values(run(joint), args)):
-            close(a, b)
+            close(a, b, program.dtype)
 
 
-@settings(max_examples=30, deadline=None)
-@given(programs())
-def test_debug_mode_agrees_with_the_fused_walk(program):
-    steps, arrays = program
-    joint = differentiate(run_program(steps, arrays))
-    args = example_args(arrays)
+@settings(max_examples=30, **PROPERTY)
+@given(st.data())
+def test_debug_mode_agrees_with_the_fused_walk(directory, data):
+    program, joint, args = random_joint(data, directory)
     for a, b in zip(values(optimize(joint), args), values(optimize(joint, debug=True), args)):
-        close(a, b)
+        close(a, b, program.dtype)
 
 
 # -- the seed network -----------------------------------------------------------------------
@@ -286,3 +302,14 @@ def test_the_graph_checker_catches_a_wrong_recorded_shape():
     g.nodes[tanh]["shape"] = (4,)  # what a broken pass might leave behind
     with pytest.raises(InternalError, match=r"after broken pass: node \d+ \(tanh\) records"):
         check_graph(g, "broken pass")
+
+
+def test_debug_mode_checks_past_a_math_function_outside_its_domain():
+    # --debug interprets each pass's graphs at arguments of its own (in [0.5, 1.5]),
+    # where this math.log raises (NumPy's gives nan); found by the property tests on
+    # the fuzzer's programs: it was a raw ValueError.
+    def f(x):
+        return math.log(x - 1.6) * x
+
+    c = compile_grad(f, (2.0,), debug=True)
+    assert c.module.grad(2.0)[0] == pytest.approx(math.log(0.4) + 2.0 / 0.4, rel=1e-12)

@@ -1,7 +1,7 @@
 """Python floats, NumPy scalars and 0-d arrays behave as NumPy says (issue 10, item 6):
 values have NumPy's dtype, NumPy functions on floats keep NumPy's semantics under a mask,
 and each gradient has exactly its parameter's type and dtype. References: autograd and
-central differences computed here."""
+central differences (support/fd.py)."""
 
 from __future__ import annotations
 
@@ -14,19 +14,7 @@ import numpy as np
 import pytest
 
 from bpcompiler import compile_grad
-
-
-def central(f, args, i, h=1e-6):
-    """d f / d args[i] by a central difference, in float64, keeping each argument's type."""
-    def moved(t):
-        out = list(args)
-        x = args[i]
-        if isinstance(x, np.ndarray):
-            out[i] = np.asarray(x.astype(np.float64) + t)
-        else:
-            out[i] = float(x) + t
-        return float(f(*out))
-    return (moved(h) - moved(-h)) / (2 * h)
+from support.fd import central_differences
 
 
 def seed_np(w10, b10, w11, b11, w20_0, w20_1, b20_0, b20_1, x00, x01):
@@ -91,7 +79,8 @@ def test_numpy_functions_on_floats_keep_numpy_semantics_under_a_mask(f, example,
             assert type(g) is float and math.isfinite(g)
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                assert g == pytest.approx(central(f, point, i), rel=1e-6, abs=1e-8)
+                assert g == pytest.approx(central_differences(f, point, i), rel=1e-6,
+                                          abs=1e-8)
 
 
 def test_math_pow_on_a_float32_scalar():

@@ -16,6 +16,7 @@ from bpcompiler import (ImpureFunctionError, UnsupportedOperationError, Verifica
 from bpcompiler.interpret import interpret, interpret_complex
 from bpcompiler.ops import REGISTRY, F
 from bpcompiler.trace import trace
+from support.fd import central_differences
 
 from verifycases import impure
 
@@ -224,9 +225,8 @@ def test_an_analytic_op_is_differentiated_exactly_by_the_complex_step(name):
     x = {"positive": 0.7, "unit": 0.4, "above1": 1.6, "nonzero": 0.8}.get(domain, 0.3)
     g = trace(lambda a: np.sum(getattr(F, name)(a)), (np.array([x]),))
     exact = float(np.imag(interpret_complex(g, (np.array([x + 1e-20j]),)))) / 1e-20
-    h = 1e-5
-    fd = (float(interpret(g, (np.array([x + h]),))[g.graph["output"]]) -
-          float(interpret(g, (np.array([x - h]),))[g.graph["output"]])) / (2 * h)
+    fd = float(central_differences(lambda a: interpret(g, (a,))[g.graph["output"]],
+                                   (np.array([x]),), 0, 1e-5)[0])
     assert exact == pytest.approx(fd, rel=1e-8)
 
 

@@ -23,11 +23,15 @@ import numpy as np
 from ..errors import InPlaceMutationError, UnsupportedOperationError
 from .indexing import _is_tracer, decode
 from .tangents import linear
-from .registry import ARRAY_METHODS, F, Op, evaluated_rule, numpy_function, register
+from .registry import ARRAY_METHODS, REGISTRY, F, Op, evaluated_rule, numpy_function, register
 from .shape import _builder, encode_index, format_index
 
-# Ops whose result shares memory with their operand in NumPy (a write goes through).
-_VIEWS = {"getitem", "reshape", "transpose", "broadcast_to"}
+
+def _writes_through(g, node) -> bool:
+    """Whether NumPy's write into `node`'s array changes its operand's: a view (Op.view)
+    of an array; a field of a tuple result (proj of eigh's) is an array of its own."""
+    attrs = g.nodes[node]
+    return REGISTRY[attrs["op"]].view and not REGISTRY[g.nodes[attrs["args"][0]]["op"]].outputs
 
 
 def _setitem_impl(x, v, *arrays, index):
@@ -73,10 +77,9 @@ def owned(t) -> bool:
     b = t._builder
     if id(t) in getattr(b, "owned", {}):
         return True
-    op = b.graph.nodes[t._node]["op"]
-    if op in _VIEWS:
+    if _writes_through(b.graph, t._node):
         return _unobserved_view(t)
-    return not t._python and op != "input"
+    return not t._python and b.graph.nodes[t._node]["op"] != "input"
 
 
 def _unobserved_view(t) -> bool:
@@ -85,7 +88,7 @@ def _unobserved_view(t) -> bool:
     write through the view changes only memory nobody reads, so it is a value update."""
     g = t._builder.graph
     root = t._node
-    while g.nodes[root]["op"] in _VIEWS:
+    while _writes_through(g, root):
         root = g.nodes[root]["args"][0]
     if t._python or g.nodes[root]["op"] == "input":
         return False
@@ -93,7 +96,7 @@ def _unobserved_view(t) -> bool:
     while stack:
         node = stack.pop()
         for user in g.successors(node):
-            if user not in family and g.nodes[user]["op"] in _VIEWS \
+            if user not in family and _writes_through(g, user) \
                     and g.nodes[user]["args"][0] == node:
                 family.add(user)
                 stack.append(user)

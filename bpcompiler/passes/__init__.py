@@ -83,7 +83,17 @@ def _check_values(before, after, name, interpret):
             v = np.ones(a["shape"], a["dtype"])
         args.append(v.item() if a["python"] else (v if a["shape"] else v[()]))
     with np.errstate(all="ignore"):
-        x, y = interpret(before, args), interpret(after, args)
+        try:
+            x = interpret(before, args)
+        except (ValueError, ArithmeticError):
+            # NOTE: a `math` function outside its domain at this point (math.acosh(0.7)):
+            # NumPy's would give nan, Python floats raise; the point checks nothing.
+            return
+        try:
+            y = interpret(after, args)
+        except (ValueError, ArithmeticError) as exc:
+            raise InternalError(f"internal error after {name}: it made a value raise {exc!r}",
+                                hint="this is a bug in bpcompiler; please report it") from exc
     for b, c in zip(outputs(before), outputs(after)):
         if not np.allclose(x[b], y[c], rtol=1e-9, atol=1e-12, equal_nan=True):
             raise InternalError(f"internal error after {name}: it changed a value",

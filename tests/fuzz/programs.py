@@ -27,8 +27,8 @@ uses it so every program is reproducible from its seed) or `HypothesisChooser` (
 from `hypothesis`, so failures shrink to a small program).
 
 `check_program` compiles a program with `compile_grad` and compares the emitted gradient
-with element-wise central differences (Richardson-extrapolated, float64) and with
-autograd run on the same source. It returns an `Outcome`; `outcome.failed` means a wrong
+with element-wise central differences (Richardson-extrapolated, float64: support/fd.py)
+and with autograd run on the same source. It returns an `Outcome`; `outcome.failed` means a wrong
 gradient, a wrong value, or an exception other than the expected kind.
 """
 
@@ -39,7 +39,6 @@ import itertools
 import math
 import os
 import re
-import sys
 import tempfile
 import traceback
 import warnings
@@ -53,8 +52,8 @@ from bpcompiler.ops import REGISTRY
 from bpcompiler.ops.domains import resolve
 from bpcompiler.ops.registry import elementwise_rule
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from fuzz.forms import FORMS, JUMP_MARGIN, MARGIN  # noqa: E402
+from fuzz.forms import FORMS, JUMP_MARGIN, MARGIN
+from support.fd import extrapolated_differences
 
 # Registry ops that are listed but not generated, each with the reason. (Ops without user
 # spellings, which only the compiler creates, are not user-facing and not listed.)
@@ -547,35 +546,18 @@ def load(source: str, directory: str, np_module=np, math_module=math):
     return module
 
 
+def traced(program: Program, directory: str):
+    """The program's forward graph (traced by bpcompiler at its example arguments) and
+    the arguments of its traced parameters, in the graph's order: what the property
+    tests of the passes and of formatting run on."""
+    from bpcompiler.trace import trace
+    graph = trace(load(program.source, directory).f, program.args, program.wrt)
+    given = dict(zip(program.params, program.args))
+    return graph, [given[name] for name in graph.graph["params"]]
+
+
 def _upcast(a):
     return a.astype(np.float64) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
-
-
-def finite_differences(f, args, i, step=1e-3):
-    """d f / d args[i], element by element: Richardson-extrapolated central differences,
-    plus an estimate of their own error (large where f is not smooth at the point)."""
-    x = np.asarray(args[i], dtype=np.float64)
-    out, spread = np.zeros(x.shape), np.zeros(x.shape)
-
-    def at(k, t):
-        moved = list(args)
-        if isinstance(args[i], np.ndarray):
-            y = x.copy()
-            y[k] += t
-            moved[i] = y
-        else:  # (a NumPy scalar stays one: np.float32(...).round() works, float's not)
-            moved[i] = type(args[i])(float(x) + t)
-        return float(f(*moved))
-
-    for k in np.ndindex(x.shape):
-        h = step * max(1.0, abs(float(x[k])))
-        d1 = (at(k, h) - at(k, -h)) / (2 * h)
-        d2 = (at(k, h / 2) - at(k, -h / 2)) / h
-        d3 = (at(k, h / 4) - at(k, -h / 4)) / (h / 2)
-        r1, r2 = (4 * d2 - d1) / 3, (4 * d3 - d2) / 3
-        out[k] = (16 * r2 - r1) / 15
-        spread[k] = abs(r2 - r1)
-    return out, spread
 
 
 def autograd_gradients(program: Program, directory: str, wrt_index):
@@ -661,7 +643,7 @@ def check_program(program: Program, directory: str, target: str = "numpy") -> Ou
             return Outcome("failed", f"gradient of {name} has shape {np.shape(g)}")
         # float32 programs may round to float32 inside f (a cast) even on float64
         # copies: a larger step, and an allowance for that rounding noise.
-        fd, spread = finite_differences(f, args64, i, 1e-2 if loose else 1e-3)
+        fd, spread = extrapolated_differences(f, args64, i, 1e-2 if loose else 1e-3)
         if np.any(spread > 1e-4 * (np.abs(fd) + 1.0)):
             return Outcome("skipped", f"not smooth along {name}")
         g = np.asarray(g, dtype=np.float64)
@@ -678,7 +660,7 @@ def check_program(program: Program, directory: str, target: str = "numpy") -> Ou
             # other and still miss the slope. Differences with a step 8 times finer
             # tell: if they change with the step, they say nothing about the gradient.
             step = (1e-2 if loose else 1e-3) / 8
-            fine, fine_spread = finite_differences(f, args64, i, step)
+            fine, fine_spread = extrapolated_differences(f, args64, i, step)
             if np.any(fine_spread > 1e-4 * (np.abs(fine) + 1.0)) or \
                     float(np.max(np.abs(fine - fd), initial=0.0)) > tol:
                 return Outcome("skipped", f"not smooth along {name} (a jump or kink "

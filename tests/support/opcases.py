@@ -7,10 +7,13 @@ their own `cases` in the registry. Values are drawn from each operand's declared
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
-from bpcompiler.ops import REGISTRY
+from bpcompiler.ops import REGISTRY, Aval, F
 from bpcompiler.ops.registry import elementwise_rule
+from bpcompiler.tracer import Tracer
 
 ELEMENTWISE_SHAPES = {
     1: [((),), ((4,),), ((2, 3),), ((2, 1),)],
@@ -95,6 +98,37 @@ def weighed(op, y, weights, python=False):
     if not op.outputs:
         return np.sum(y * weights)
     return sum(np.sum(part * w) for part, w in zip(y, weights))
+
+
+def sample_args(op, shapes, dtype, python, rng) -> tuple[list, tuple]:
+    """(operands drawn from the op's declared domains, Python floats for a float case;
+    the names `x0`, `x1`, ... of the float ones, the parameters to differentiate)."""
+    doms = op.domains(len(shapes))
+    args = [d.sample(s, dtype, rng) for d, s in zip(doms, shapes)]
+    if python:
+        args = [float(a) for a in args]
+    return args, tuple(f"x{i}" for i, d in enumerate(doms) if not d.integer)
+
+
+def aval_of(a) -> Aval:
+    if isinstance(a, float):
+        return Aval((), "float64", True)
+    return Aval(a.shape, a.dtype.name, False)
+
+
+def case_function(op, params, python, weights, arity: int):
+    """f(x0, ..., x{arity-1}) = sum(weights * op(*xs)): traced through the registry (F),
+    the real op otherwise; what the generated gradient tests compile."""
+    def f(*xs):
+        if any(isinstance(x, Tracer) for x in xs):
+            y = getattr(F, op.name)(*xs, **params)
+        else:
+            y = op.impl(python)(*xs, **params)
+        return weighed(op, y, weights, python)
+    f.__signature__ = inspect.Signature([  # type: ignore[attr-defined]
+        inspect.Parameter(f"x{i}", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        for i in range(arity)])
+    return f
 
 
 def weights_for(op, avals, params, python, dtype, rng):

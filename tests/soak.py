@@ -1,6 +1,6 @@
 """Soak test: compile many random programs and check every gradient.
 
-    python tests/fuzz/soak.py --n 10000 [--seed 0] [--mutants 2000] [--statements 8]
+    python tests/soak.py --n 10000 [--seed 0] [--mutants 2000] [--statements 8]
 
 Program k is generated from seed `--seed + k` (tests/fuzz/programs.py), so a failure is
 reproduced with `--seed K --n 1` (and the same `--statements`). Each program is compiled
@@ -21,9 +21,7 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from fuzz import mutants, programs  # noqa: E402
+from fuzz import mutants, programs  # (tests/fuzz/: this script's folder, tests/, has it)
 
 
 # Why a program was skipped, by the start of its outcome's detail (see check_program).
