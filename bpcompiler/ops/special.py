@@ -144,6 +144,10 @@ def _also(name: str, *spellings: str) -> None:
 _also("log", "scipy.special.logsumexp", "scipy.special.softmax", "scipy.special.log_softmax",
       "scipy.special.logit", "scipy.stats.norm.logpdf", "scipy.stats.norm.pdf")
 _also("solve", "scipy.stats.multivariate_normal.logpdf", "scipy.stats.multivariate_normal.pdf")
+_also("gammaln", "scipy.stats.dirichlet.logpdf", "scipy.stats.dirichlet.pdf",
+      "scipy.stats.dirichlet.entropy")
+_also("log", "scipy.stats.norm.entropy")
+_also("slogdet", "scipy.stats.multivariate_normal.entropy")
 
 
 # -- front ends --------------------------------------------------------------------------
