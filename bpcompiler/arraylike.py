@@ -134,7 +134,7 @@ def _astype(x, dtype, /, *, copy=True, device=None):
 _FIRST = ("sum", "mean", "prod", "max", "min", "amax", "amin", "std", "var", "average",
           "cumsum", "cumprod", "diff", "transpose", "reshape", "ravel", "squeeze",
           "expand_dims", "sort", "flip", "diag", "trace", "clip")
-_FIRST_TWO = ("dot", "inner", "outer", "vdot", "cross", "kron")
+_FIRST_TWO = ("dot", "inner", "outer", "vdot", "cross", "kron", "append")
 
 
 def overrides() -> dict[str, object]:
@@ -173,3 +173,55 @@ def _np_result_type(*arrays_and_dtypes):
 @numpy_function(np.can_cast)
 def _np_can_cast(from_, to, casting="safe"):
     return np.can_cast(_dtype_of(from_), to, casting)
+
+
+# -- NumPy's scalar types called on traced values ---------------------------------------
+# `np.int64(x)`, `np.float64(x)` on a traced value cannot go through NumPy (it asks the
+# value for a concrete array). Inside traced code these names are subclasses of NumPy's
+# types that cast a traced value (np.float64 of a float64 value is the value itself, an
+# int cast has no gradient) and are NumPy's type in every other respect: calls without
+# traced values, dtype=, isinstance, issubclass, issubdtype and == all see NumPy's type.
+SCALAR_TYPES = (np.float64, np.float32, np.int64, np.int32, np.bool_)
+
+
+class _ScalarMeta(type):
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, cls.numpy_type)
+
+    def __subclasscheck__(cls, sub):
+        return issubclass(sub, cls.numpy_type)
+
+    def __eq__(cls, other):
+        return other is cls or other is cls.numpy_type
+
+    def __hash__(cls):
+        return hash(cls.numpy_type)
+
+    def __repr__(cls):
+        return repr(cls.numpy_type)
+
+
+def _scalar_new(cls, value=0, *args, **kwargs):
+    if not holds_tracer(value):
+        return cls.numpy_type(value, *args, **kwargs)
+    value = stacked(value)
+    name = np.dtype(cls.numpy_type).name
+    if value._dtype == name:
+        return value
+    from .builder import current_builder
+    return current_builder().apply("astype", (value,), {"dtype": name}, python=False)
+
+
+@functools.lru_cache(maxsize=None)
+def scalar_type(numpy_type):
+    """The stand-in for `numpy_type` (one of SCALAR_TYPES; autograd's int subclasses of
+    them count as theirs) inside traced code."""
+    base = np.dtype(numpy_type).type
+    return _ScalarMeta(base.__name__, (base,), {"numpy_type": base, "__new__": _scalar_new,
+                                                "__module__": "numpy"})
+
+
+def is_scalar_type(value) -> bool:
+    return isinstance(value, type) and issubclass(value, np.generic) and \
+        not isinstance(value, _ScalarMeta) and np.dtype(value).type in SCALAR_TYPES and \
+        (value in SCALAR_TYPES or value.__module__.startswith("autograd."))
