@@ -206,9 +206,11 @@ def _scalar_new(cls, value=0, *args, **kwargs):
         return cls.numpy_type(value, *args, **kwargs)
     value = stacked(value)
     name = np.dtype(cls.numpy_type).name
+    from .builder import current_builder
+    if value._python:  # a Python number becomes a NumPy scalar, as in NumPy
+        return current_builder().apply("to_numpy", (value,), {"dtype": name}, python=False)
     if value._dtype == name:
         return value
-    from .builder import current_builder
     return current_builder().apply("astype", (value,), {"dtype": name}, python=False)
 
 
