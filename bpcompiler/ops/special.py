@@ -209,6 +209,12 @@ def installed() -> dict:
         _FRONTENDS.update(_SPECIAL)
         ADVICE.update({getattr(sc, name): advice for name, advice in _ADVICE.items()
                        if hasattr(sc, name)})
+    if "scipy.signal" in sys.modules and not _SIGNAL:
+        from .convolve import signal_convolve
+        from .scipy_front import _or_real
+        real = sys.modules["scipy.signal"].convolve
+        _SIGNAL[id(real)] = _or_real(real, signal_convolve)
+        _FRONTENDS.update(_SIGNAL)
     if "scipy.stats" in sys.modules and not _STATS:
         from . import stats
         _STATS.update(stats.distributions(sys.modules["scipy.stats"]))
@@ -218,6 +224,7 @@ def installed() -> dict:
 
 _FRONTENDS: dict = {}
 _SPECIAL: dict = {}
+_SIGNAL: dict = {}
 # Refused SciPy functions -> what to write instead (read by the tracer's refusal; not in
 # registry.UNSUPPORTED, whose listing must not depend on whether SciPy was imported).
 ADVICE: dict = {}
