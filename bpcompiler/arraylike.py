@@ -82,6 +82,15 @@ def _with_arrays(real, positions):
     return call
 
 
+def _copies(copy) -> bool:
+    """Whether np.array's `copy=` asks for a copy (True, or np._CopyMode.ALWAYS, which
+    SciPy's array-API layer passes; IF_NEEDED and NEVER, like False and None, do not)."""
+    mode = getattr(np, "_CopyMode", None)
+    if mode is not None and isinstance(copy, mode):
+        return copy is mode.ALWAYS
+    return bool(copy)
+
+
 def _as_array_like(real):
     copies = real is np.array
 
@@ -89,7 +98,7 @@ def _as_array_like(real):
     def call(a, *args, **kwargs):
         if holds_tracer(a):
             result = as_array(a, *args, **kwargs)
-            if result is a and copies and kwargs.get("copy", True):
+            if result is a and copies and _copies(kwargs.get("copy", True)):
                 from .ops.update import copy
                 return copy(a)  # np.array copies: a write into it leaves `a` alone
             return result
@@ -224,6 +233,7 @@ def scalar_type(numpy_type):
 
 
 def is_scalar_type(value) -> bool:
-    return isinstance(value, type) and issubclass(value, np.generic) and \
-        not isinstance(value, _ScalarMeta) and np.dtype(value).type in SCALAR_TYPES and \
-        (value in SCALAR_TYPES or value.__module__.startswith("autograd."))
+    if not isinstance(value, type) or isinstance(value, _ScalarMeta):
+        return False
+    return any(value is t for t in SCALAR_TYPES) or (
+        value.__module__.startswith("autograd.") and issubclass(value, SCALAR_TYPES))
