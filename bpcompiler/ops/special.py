@@ -215,6 +215,10 @@ def installed() -> dict:
         real = sys.modules["scipy.signal"].convolve
         _SIGNAL[id(real)] = _or_real(real, signal_convolve)
         _FRONTENDS.update(_SIGNAL)
+    if "scipy.linalg" in sys.modules and not _LINALG:
+        from . import scipy_linalg
+        _LINALG.update(scipy_linalg.functions(sys.modules["scipy.linalg"]))
+        _FRONTENDS.update(_LINALG)
     if "scipy.stats" in sys.modules and not _STATS:
         from . import stats
         _STATS.update(stats.distributions(sys.modules["scipy.stats"]))
@@ -225,6 +229,7 @@ def installed() -> dict:
 _FRONTENDS: dict = {}
 _SPECIAL: dict = {}
 _SIGNAL: dict = {}
+_LINALG: dict = {}
 # Refused SciPy functions -> what to write instead (read by the tracer's refusal; not in
 # registry.UNSUPPORTED, whose listing must not depend on whether SciPy was imported).
 ADVICE: dict = {}
