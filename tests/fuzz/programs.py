@@ -75,6 +75,9 @@ UNFUZZED.update({name: "a reordering or a boolean reduction: tests/test_numpy_fo
                      "partition", "argpartition", "any", "all")})
 UNFUZZED["setitem"] = "writes into owned arrays: tests/test_writes.py and the generated op tests"
 UNFUZZED["eig"] = "needs matrices with a real spectrum: tests/test_linalg.py and the generated op tests"
+UNFUZZED["convolve"] = "shapes tied by the mode: tests/test_convolve.py and the generated op tests"
+UNFUZZED.update({name: "a scipy.linalg solver: tests/test_scipy_linalg_solvers.py and the "
+                 "generated op tests cover it" for name in ("solve_sylvester", "solve_banded")})
 UNFUZZED["cholesky"] = "needs symmetric positive definite operands: tests/test_numpy_more.py and the generated op tests"
 COMPARISONS = {"less": "<", "less_equal": "<=", "greater": ">", "greater_equal": ">=",
                "equal": "==", "not_equal": "!="}
