@@ -120,6 +120,13 @@ def _tails(cdf, sf):
     return {"cdf": cdf, "logcdf": _log_of(cdf), "sf": sf, "logsf": _log_of(sf)}
 
 
+def _lower_symmetric(cov):
+    """The symmetric matrix of cov's lower triangle: all SciPy reads of a covariance
+    (eigh(cov, lower=True)), so that gradients agree with SciPy's function everywhere,
+    not only along symmetric directions."""
+    return np.tril(cov) + np.tril(cov, -1).T
+
+
 def _mvn_logpdf(x, mean=None, cov=1, allow_singular=False):
     from ..arraylike import stacked
     x, cov = stacked(x), stacked(cov)
@@ -135,6 +142,7 @@ def _mvn_logpdf(x, mean=None, cov=1, allow_singular=False):
         maha = np.sum(diff * diff / cov, axis=-1)
         logdet = np.sum(np.log(cov))
     else:
+        cov = _lower_symmetric(cov)
         solved = np.linalg.solve(cov, np.reshape(diff, (-1, k)).T).T
         maha = np.reshape(np.sum(np.reshape(diff, (-1, k)) * solved, axis=-1),
                           np.shape(diff)[:-1])
@@ -146,9 +154,8 @@ def _mvn_entropy(mean=None, cov=1):
     """0.5 * log det(2 pi e cov): the mean does not enter."""
     from ..arraylike import stacked
     cov = stacked(cov)
-    if np.ndim(cov) == 2:  # SciPy reads the lower triangle (eigh(cov, lower=True))
-        lower = np.tril(cov)
-        k, logdet = np.shape(cov)[0], np.linalg.slogdet(lower + np.tril(cov, -1).T)[1]
+    if np.ndim(cov) == 2:
+        k, logdet = np.shape(cov)[0], np.linalg.slogdet(_lower_symmetric(cov))[1]
     elif np.ndim(cov) == 1:
         k, logdet = np.shape(cov)[0], np.sum(np.log(cov))
     else:
