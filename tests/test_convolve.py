@@ -99,3 +99,13 @@ def test_refusals_name_the_problem():
         compile_grad(lambda a, b: np.sum(np.convolve(a[0], b[0], mode="circular")), (a, b))
     with pytest.raises(CompileError, match="same number of dimensions"):
         compile_grad(lambda a, b: np.sum(ss.convolve(a, b[0])), (a, b))
+
+
+def test_a_module_imports_each_scipy_submodule_it_spells_and_says_so():
+    import scipy.special as sp
+    a, b = RNG.normal(size=4), RNG.uniform(1.0, 2.0, size=2)
+    c = compile_grad(lambda a, b: np.sum(ss.convolve(a, sp.gammaln(b))), (a, b))
+    imports = [line.split("  #")[0] for line in c.source.splitlines()
+               if line.startswith("import ")]
+    assert imports[:3] == ["import numpy as np", "import scipy.signal", "import scipy.special"]
+    assert "imports only NumPy and SciPy (scipy.signal, scipy.special)" in c.source
