@@ -109,3 +109,23 @@ def test_a_module_imports_each_scipy_submodule_it_spells_and_says_so():
                if line.startswith("import ")]
     assert imports[:3] == ["import numpy as np", "import scipy.signal", "import scipy.special"]
     assert "imports only NumPy and SciPy (scipy.signal, scipy.special)" in c.source
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("shapes", [((5,), (3,)), ((3,), (5,)), ((4, 4), (2, 3))], ids=str)
+def test_correlations(mode, shapes):
+    a, b = (RNG.normal(size=s) for s in shapes)
+    if mode == "valid" and len(shapes[0]) > 1 and shapes[0][0] < shapes[1][0]:
+        pytest.skip("SciPy has no valid correlation of these shapes")
+    fns = [lambda a, b: ss.correlate(a, b, mode=mode)]
+    if len(shapes[0]) == 1:
+        fns.append(lambda a, b: np.correlate(a, b, mode))
+    for fn in fns:
+        w = RNG.normal(size=fn(a, b).shape)
+        f = lambda a, b: np.sum(fn(a, b) * w)  # noqa: E731
+        c = compile_grad(f, (a, b))
+        value, grads = c.module.value_and_grad(a, b)
+        assert value == pytest.approx(f(a, b), rel=1e-10)
+        for i, g in enumerate(grads):
+            np.testing.assert_allclose(g, central_differences(f, (a, b), i), rtol=1e-6,
+                                       atol=1e-8)

@@ -1,5 +1,6 @@
 """Convolution: `np.convolve(a, v, mode)` (1-d) and `scipy.signal.convolve(in1, in2,
-mode, method)` (any number of dimensions, the same for both operands), one op; and
+mode, method)` (any number of dimensions, the same for both operands), one op, which
+`np.correlate` and `scipy.signal.correlate` reach with the second operand reversed; and
 autograd's `autograd.scipy.signal.convolve(A, B, axes, dot_axes, mode)` as that op
 between transposed and reshaped operands.
 
@@ -106,7 +107,8 @@ def _case(shapes, mode, numpy):
 register(Op(name="convolve", arity=2, np_fn=_impl, py_fn=None, spell=_spell,
             shape_rule=_shape, vjp=_vjp, jvp=product("convolve"),
             spellings=("np.convolve", "scipy.signal.convolve",
-                       "autograd.scipy.signal.convolve"),
+                       "autograd.scipy.signal.convolve", "np.correlate",
+                       "scipy.signal.correlate"),
             cases=(_case(((4,), (3,)), "full", True), _case(((3,), (5,)), "valid", True),
                    _case(((2,), (5,)), "same", True), _case(((6,), (3,)), "same", True),
                    _case(((3, 4), (2, 2)), "full", False),
@@ -147,12 +149,30 @@ def _np_convolve(a, v, mode="full"):
     return _apply(a, v, _mode(mode, "np.convolve"), True)
 
 
-def signal_convolve(in1, in2, mode="full", method="auto"):
+def signal_convolve(in1, in2, mode="full", method="auto", *, _name="convolve"):
     """scipy.signal.convolve with traced operands."""
     if method not in ("auto", "direct", "fft"):
-        _refuse(UnsupportedOperationError, f"scipy.signal.convolve with method={method!r}",
+        _refuse(UnsupportedOperationError, f"scipy.signal.{_name} with method={method!r}",
                 "use method='auto', 'direct' or 'fft'")
-    return _apply(in1, in2, _mode(mode, "scipy.signal.convolve"), False, method)
+    return _apply(in1, in2, _mode(mode, f"scipy.signal.{_name}"), False, method)
+
+
+# A real correlation is the convolution with the second operand reversed along every
+# axis, in every mode, for NumPy's and SciPy's alike.
+def _reversed(x):
+    from ..arraylike import stacked
+    x = stacked(x)
+    return np.flip(x) if np.ndim(x) else x
+
+
+@numpy_function(np.correlate)
+def _np_correlate(a, v, mode="valid"):
+    return _apply(a, _reversed(v), _mode(mode, "np.correlate"), True)
+
+
+def signal_correlate(in1, in2, mode="full", method="auto"):
+    """scipy.signal.correlate with traced operands."""
+    return signal_convolve(in1, _reversed(in2), mode, method, _name="correlate")
 
 
 def autograd_convolve(A, B, axes=None, dot_axes=([], []), mode="full"):

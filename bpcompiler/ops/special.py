@@ -210,10 +210,11 @@ def installed() -> dict:
         ADVICE.update({getattr(sc, name): advice for name, advice in _ADVICE.items()
                        if hasattr(sc, name)})
     if "scipy.signal" in sys.modules and not _SIGNAL:
-        from .convolve import signal_convolve
+        from .convolve import signal_convolve, signal_correlate
         from .scipy_front import _or_real
-        real = sys.modules["scipy.signal"].convolve
-        _SIGNAL[id(real)] = _or_real(real, signal_convolve)
+        signal = sys.modules["scipy.signal"]
+        _SIGNAL.update({id(real): _or_real(real, fn) for real, fn in (
+            (signal.convolve, signal_convolve), (signal.correlate, signal_correlate))})
         _FRONTENDS.update(_SIGNAL)
     if "scipy.linalg" in sys.modules and not _LINALG:
         from . import scipy_linalg
