@@ -6,6 +6,8 @@ array instead. Inside traced code `np` is the instrumenter's view of NumPy (see
 instrument.py), whose functions listed here first turn (nested) lists and tuples holding
 traced values into a stack of them, as NumPy would have built the array, and then call
 the real function. Without traced values they are NumPy's own functions, unchanged.
+NumPy's scalar types (`np.int64(x)`, `np.float64(x)`) are stand-ins that cast a traced
+value (see the end of this module).
 """
 
 from __future__ import annotations
