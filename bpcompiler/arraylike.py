@@ -6,6 +6,8 @@ array instead. Inside traced code `np` is the instrumenter's view of NumPy (see
 instrument.py), whose functions listed here first turn (nested) lists and tuples holding
 traced values into a stack of them, as NumPy would have built the array, and then call
 the real function. Without traced values they are NumPy's own functions, unchanged.
+NumPy's scalar types (`np.int64(x)`, `np.float64(x)`) are stand-ins that cast a traced
+value (see the end of this module).
 """
 
 from __future__ import annotations
@@ -82,6 +84,15 @@ def _with_arrays(real, positions):
     return call
 
 
+def _copies(copy) -> bool:
+    """Whether np.array's `copy=` asks for a copy (True, or np._CopyMode.ALWAYS, which
+    SciPy's array-API layer passes; IF_NEEDED and NEVER, like False and None, do not)."""
+    mode = getattr(np, "_CopyMode", None)
+    if mode is not None and isinstance(copy, mode):
+        return copy is mode.ALWAYS
+    return bool(copy)
+
+
 def _as_array_like(real):
     copies = real is np.array
 
@@ -89,7 +100,7 @@ def _as_array_like(real):
     def call(a, *args, **kwargs):
         if holds_tracer(a):
             result = as_array(a, *args, **kwargs)
-            if result is a and copies and kwargs.get("copy", True):
+            if result is a and copies and _copies(kwargs.get("copy", True)):
                 from .ops.update import copy
                 return copy(a)  # np.array copies: a write into it leaves `a` alone
             return result
@@ -134,7 +145,7 @@ def _astype(x, dtype, /, *, copy=True, device=None):
 _FIRST = ("sum", "mean", "prod", "max", "min", "amax", "amin", "std", "var", "average",
           "cumsum", "cumprod", "diff", "transpose", "reshape", "ravel", "squeeze",
           "expand_dims", "sort", "flip", "diag", "trace", "clip")
-_FIRST_TWO = ("dot", "inner", "outer", "vdot", "cross", "kron")
+_FIRST_TWO = ("dot", "inner", "outer", "vdot", "cross", "kron", "append")
 
 
 def overrides() -> dict[str, object]:
@@ -173,3 +184,58 @@ def _np_result_type(*arrays_and_dtypes):
 @numpy_function(np.can_cast)
 def _np_can_cast(from_, to, casting="safe"):
     return np.can_cast(_dtype_of(from_), to, casting)
+
+
+# -- NumPy's scalar types called on traced values ---------------------------------------
+# `np.int64(x)`, `np.float64(x)` on a traced value cannot go through NumPy (it asks the
+# value for a concrete array). Inside traced code these names are subclasses of NumPy's
+# types that cast a traced value (np.float64 of a float64 value is the value itself, an
+# int cast has no gradient) and are NumPy's type in every other respect: calls without
+# traced values, dtype=, isinstance, issubclass, issubdtype and == all see NumPy's type.
+SCALAR_TYPES = (np.float64, np.float32, np.int64, np.int32, np.bool_)
+
+
+class _ScalarMeta(type):
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, cls.numpy_type)
+
+    def __subclasscheck__(cls, sub):
+        return issubclass(sub, cls.numpy_type)
+
+    def __eq__(cls, other):
+        return other is cls or other is cls.numpy_type
+
+    def __hash__(cls):
+        return hash(cls.numpy_type)
+
+    def __repr__(cls):
+        return repr(cls.numpy_type)
+
+
+def _scalar_new(cls, value=0, *args, **kwargs):
+    if not holds_tracer(value):
+        return cls.numpy_type(value, *args, **kwargs)
+    value = stacked(value)
+    name = np.dtype(cls.numpy_type).name
+    from .builder import current_builder
+    if value._python:  # a Python number becomes a NumPy scalar, as in NumPy
+        return current_builder().apply("to_numpy", (value,), {"dtype": name}, python=False)
+    if value._dtype == name:
+        return value
+    return current_builder().apply("astype", (value,), {"dtype": name}, python=False)
+
+
+@functools.lru_cache(maxsize=None)
+def scalar_type(numpy_type):
+    """The stand-in for `numpy_type` (one of SCALAR_TYPES; autograd's int subclasses of
+    them count as theirs) inside traced code."""
+    base = np.dtype(numpy_type).type
+    return _ScalarMeta(base.__name__, (base,), {"numpy_type": base, "__new__": _scalar_new,
+                                                "__module__": "numpy"})
+
+
+def is_scalar_type(value) -> bool:
+    if not isinstance(value, type) or isinstance(value, _ScalarMeta):
+        return False
+    return any(value is t for t in SCALAR_TYPES) or (
+        value.__module__.startswith("autograd.") and issubclass(value, SCALAR_TYPES))

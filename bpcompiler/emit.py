@@ -36,10 +36,11 @@ def print_module(module: Module, header_lines: list[str], docstring: str) -> str
 
 def imports_sentence(imports: list[str]) -> str:
     """What the module needs, from what it imports."""
+    lines = [line for line in imports if line.startswith("import ")]
+    scipy = ", ".join(line.split()[1] for line in lines if "scipy" in line)
     names = list(dict.fromkeys(
-        "NumPy" if "numpy" in line else "SciPy (scipy.special)" if "scipy" in line
-        else line.split()[1] for line in imports
-        if line.startswith("import ")))  # (the hints' typing and types are not named)
+        "NumPy" if "numpy" in line else f"SciPy ({scipy})" if "scipy" in line
+        else line.split()[1] for line in lines))  # (the hints' typing and types are not named)
     if not names:
         return "This module imports nothing: it is plain Python."
     return f"This module imports only {' and '.join(names)}."

@@ -24,7 +24,7 @@ import types
 
 import numpy as np
 
-from . import arraylike, index_tricks, polynomial
+from . import arraylike, autograd_stand_ins, index_tricks, polynomial
 from .errors import ConstantTooLargeError, RandomnessError, UnsupportedOperationError
 from .follow import follow, is_library_file
 from .named import NamedFloat
@@ -116,7 +116,8 @@ class _NumpyView(types.ModuleType):
             setattr(self, name, fn)
 
     def __getattr__(self, name):
-        return getattr(np, name)
+        value = getattr(np, name)
+        return arraylike.scalar_type(value) if arraylike.is_scalar_type(value) else value
 
 
 _ARRAYLIKE = arraylike.overrides()
@@ -216,11 +217,16 @@ class Instrumenter:
         stand_in = index_tricks.autograd_stand_in(value)
         if stand_in is not None:  # autograd.numpy.r_[...]
             return stand_in
+        ours = autograd_stand_ins.stand_in(value) if callable(value) else None
+        if ours is not None:  # autograd's make_diagonal, append, scipy.signal.convolve
+            return ours
         raw = getattr(value, "fun", None)
         if raw is not None and getattr(value, "_is_autograd_primitive", False):
             if isinstance(value, types.MethodType):  # a primitive method (VSpace.add)
                 return types.MethodType(self.substitute(raw), value.__self__)
             return self.substitute(raw)  # autograd.numpy.sum is NumPy's sum, unboxed
+        if arraylike.is_scalar_type(value):  # np.int64(x), autograd's np.int64
+            return arraylike.scalar_type(value)
         named = _ARRAYLIKE_BY_ID.get(id(value))
         if named is not None and getattr(np, named[0], None) is value:
             return named[1]  # from numpy import asarray (or r_)

@@ -38,7 +38,9 @@ from .ops import guard as guard_op
 from .ops.registry import PREC_ATOM, Aval, Expr
 
 # Modules a spelling may reach, by the name it spells them with.
-MODULES = {"np": "numpy", "math": "math", "scipy": "scipy.special"}
+MODULES = {"np": "numpy", "math": "math", "scipy": "scipy"}
+# The SciPy submodules a spelling may reach (`scipy.special.gammaln(x)`): each is imported.
+SCIPY_SUBMODULES = ("linalg", "signal", "special")
 # Builtins that op spellings call (absolute on floats is `abs(x)`, to_float `float(x)`).
 SPELLED_BUILTINS = ("abs", "float", "type", "locals")  # (the last two: guards.py)
 
@@ -293,9 +295,11 @@ def _imports(g, constant_lines) -> list[str]:
         needed |= probed[key]
     # (the code says scipy.special.<name>: importing the submodule binds `scipy`; SciPy
     # ships no type stubs, so mypy is told, and not told off where scipy-stubs are found)
-    untyped = {"scipy": "  # type: ignore[import-untyped, unused-ignore]"}
-    return [f"import {MODULES[m]}" + (" as np" if m == "np" else "") + untyped.get(m, "")
-            for m in ("math", "np", "scipy") if m in needed]
+    untyped = "  # type: ignore[import-untyped, unused-ignore]"
+    return [f"import {MODULES[m]}" + (" as np" if m == "np" else "")
+            for m in ("math", "np") if m in needed] + \
+        [f"import scipy.{sub}{untyped}" for sub in SCIPY_SUBMODULES
+         if f"scipy.{sub}" in needed]
 
 
 def _spelling(attrs) -> str:
@@ -309,8 +313,10 @@ def _spelling(attrs) -> str:
 
 
 def _spelled_modules(attrs) -> set:
-    """Which of `MODULES` an op's spelling reads."""
-    found = {m for m in MODULES if f"{m}." in _spelling(attrs)}
+    """Which of `MODULES` (and SciPy's submodules) an op's spelling reads."""
+    text = _spelling(attrs)
+    found = {m for m in MODULES if f"{m}." in text}
+    found |= {f"scipy.{sub}" for sub in SCIPY_SUBMODULES if f"scipy.{sub}." in text}
     return found | ({"np"} if not attrs["python"] else set())
 
 

@@ -23,8 +23,8 @@ import numpy as np
 
 from . import branches
 from .builder import Builder, StaticNeeded
-from .errors import (ArgumentError, CompileError, FunctionRaisedError, InternalError,
-                     NonFiniteError, ReturnValueError, TraceLimitError)
+from .errors import (ArgumentError, CompileError, ConcreteValueError, FunctionRaisedError,
+                     InternalError, NonFiniteError, ReturnValueError, TraceLimitError)
 from .graph import FLOAT_DTYPES, add_node, new_graph
 from .follow import is_library_file, underlying_function
 from .instrument import Instrumenter
@@ -363,7 +363,15 @@ def _name_library(exc: CompileError, codes) -> None:
     """A refusal raised inside library code names the library function too: the user's
     line is `st.entropy(p)`, and `.mask()` is entropy's, not theirs."""
     callee = library_callee(exc.__traceback__, codes)
-    if callee and callee.split(".")[-1] not in exc.problem:
+    if callee and "a concrete NumPy array" in exc.problem and \
+            isinstance(exc, ConcreteValueError):
+        # NOTE: the library's own code asked for the numbers (it calls compiled code,
+        # LAPACK): the function, not that line of it, is what is not traced.
+        exc.__init__(f"{callee} of traced values is not supported: its code needs "
+                     "concrete numbers", file=exc.file, line=exc.line,
+                     hint="`bpcompiler ops` lists what is traced; or compute it outside "
+                     "the function and pass the value in")
+    elif callee and callee.split(".")[-1] not in exc.problem:
         exc.__init__(f"inside {callee} (library code called on this line): {exc.problem}",
                      file=exc.file, line=exc.line, hint=exc.hint)
 

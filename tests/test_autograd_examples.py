@@ -109,7 +109,7 @@ REFUSED: dict[str, tuple[str, str]] = {
         "fixed_point iterates until two iterates are within 1e-4: the trip count depends "
         "on a (autograd differentiates it by the implicit function theorem)"),
     "ode_net": (
-        "a traced value was converted to a concrete NumPy array",
+        "odeint of traced values is not supported: its code needs concrete numbers",
         "scipy.integrate.odeint runs compiled code on concrete floats; bpcompiler has no "
         "ODE solver op (autograd has one, differentiated by the adjoint ODE)"),
     "rkhs": (

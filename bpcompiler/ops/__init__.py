@@ -6,6 +6,7 @@ from . import (combine, core, decompositions, eig, einsum, elementwise, indexing
 # Issue 11's additions, after the ops they list SciPy/NumPy spellings under:
 from . import cholesky, numpy_more, special, update  # noqa: F401,E402
 from . import numpy_forms, special_more  # noqa: F401,E402
+from . import convolve, scipy_linalg  # noqa: F401,E402
 from . import fused  # noqa: F401,E402  (the numba target's internal ops)
 from . import guard  # noqa: F401,E402  (control flow specialised to the example)
 from . import ufunc_methods  # noqa: F401,E402  (np.add.reduce, np.multiply.outer, ...)

@@ -44,7 +44,8 @@ register(Op(name="concatenate", arity=-1,
             spell=_sequence_spell("concatenate"), shape_rule=evaluated_rule,
             array_api=standard.sequence("concat"),
             vjp=_concatenate_vjp, jvp=linear("concatenate"),
-            spellings=("np.concatenate", "np.hstack", "np.vstack", "np.column_stack"),
+            spellings=("np.concatenate", "np.hstack", "np.vstack", "np.column_stack",
+                       "np.append"),
             cases=((((3,), (2,)), {"axis": 0}), (((2, 3), (2, 1), (2, 2)), {"axis": 1}),
                    (((1, 3), (2, 3)), {"axis": 0})),
             reference=lambda xp, p: lambda *xs: xp.concatenate(xs, axis=p["axis"]), analytic=True))
@@ -73,6 +74,15 @@ def _np_concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"
     if len(arrays) == 1:
         return arrays[0]
     return _builder().apply("concatenate", tuple(arrays), {"axis": axis}, python=False)
+
+
+@numpy_function(np.append)
+def _np_append(arr, values, axis=None):
+    """NumPy's append: both flattened without an axis, else joined along it."""
+    if axis is None:
+        arr, values = (_reshape(a, (int(np.prod(np.shape(a))),)) for a in (arr, values))
+        axis = 0
+    return _np_concatenate([arr, values], axis=axis)
 
 
 @numpy_function(np.hstack)

@@ -144,6 +144,10 @@ def _also(name: str, *spellings: str) -> None:
 _also("log", "scipy.special.logsumexp", "scipy.special.softmax", "scipy.special.log_softmax",
       "scipy.special.logit", "scipy.stats.norm.logpdf", "scipy.stats.norm.pdf")
 _also("solve", "scipy.stats.multivariate_normal.logpdf", "scipy.stats.multivariate_normal.pdf")
+_also("gammaln", "scipy.stats.dirichlet.logpdf", "scipy.stats.dirichlet.pdf",
+      "scipy.stats.dirichlet.entropy")
+_also("log", "scipy.stats.norm.entropy")
+_also("slogdet", "scipy.stats.multivariate_normal.entropy")
 
 
 # -- front ends --------------------------------------------------------------------------
@@ -205,6 +209,17 @@ def installed() -> dict:
         _FRONTENDS.update(_SPECIAL)
         ADVICE.update({getattr(sc, name): advice for name, advice in _ADVICE.items()
                        if hasattr(sc, name)})
+    if "scipy.signal" in sys.modules and not _SIGNAL:
+        from .convolve import signal_convolve, signal_correlate
+        from .scipy_front import _or_real
+        signal = sys.modules["scipy.signal"]
+        _SIGNAL.update({id(real): _or_real(real, fn) for real, fn in (
+            (signal.convolve, signal_convolve), (signal.correlate, signal_correlate))})
+        _FRONTENDS.update(_SIGNAL)
+    if "scipy.linalg" in sys.modules and not _LINALG:
+        from . import scipy_linalg
+        _LINALG.update(scipy_linalg.functions(sys.modules["scipy.linalg"]))
+        _FRONTENDS.update(_LINALG)
     if "scipy.stats" in sys.modules and not _STATS:
         from . import stats
         _STATS.update(stats.distributions(sys.modules["scipy.stats"]))
@@ -214,6 +229,8 @@ def installed() -> dict:
 
 _FRONTENDS: dict = {}
 _SPECIAL: dict = {}
+_SIGNAL: dict = {}
+_LINALG: dict = {}
 # Refused SciPy functions -> what to write instead (read by the tracer's refusal; not in
 # registry.UNSUPPORTED, whose listing must not depend on whether SciPy was imported).
 ADVICE: dict = {}

@@ -1,8 +1,8 @@
 """scipy.stats distributions as compositions of ops: norm, t, multivariate_normal, gamma,
 beta, chi2 and poisson (logpdf/logpmf, pdf/pmf, and for all but multivariate_normal cdf,
 logcdf, sf, logsf: differentiable in x, loc, scale and Poisson's rate, not in shape
-parameters or counts; norm also ppf),
-with SciPy's `loc`/`scale` (or `mean`/`cov`) arguments, positional or by keyword, and
+parameters or counts; norm also ppf), dirichlet (logpdf, pdf: differentiable in x and
+alpha) and the entropy of norm, multivariate_normal and dirichlet, with SciPy's `loc`/`scale` (or `mean`/`cov`) arguments, positional or by keyword, and
 frozen distributions (`norm(0.0, 2.0).logpdf(x)`). A call without traced values is
 SciPy's own. Densities are written in NumPy; gammaln, xlogy, ndtr and friends are the
 scipy.special ops of special.py."""
@@ -120,6 +120,13 @@ def _tails(cdf, sf):
     return {"cdf": cdf, "logcdf": _log_of(cdf), "sf": sf, "logsf": _log_of(sf)}
 
 
+def _lower_symmetric(cov):
+    """The symmetric matrix of cov's lower triangle: all SciPy reads of a covariance
+    (eigh(cov, lower=True)), so that gradients agree with SciPy's function everywhere,
+    not only along symmetric directions."""
+    return np.tril(cov) + np.tril(cov, -1).T
+
+
 def _mvn_logpdf(x, mean=None, cov=1, allow_singular=False):
     from ..arraylike import stacked
     x, cov = stacked(x), stacked(cov)
@@ -135,11 +142,70 @@ def _mvn_logpdf(x, mean=None, cov=1, allow_singular=False):
         maha = np.sum(diff * diff / cov, axis=-1)
         logdet = np.sum(np.log(cov))
     else:
+        cov = _lower_symmetric(cov)
         solved = np.linalg.solve(cov, np.reshape(diff, (-1, k)).T).T
         maha = np.reshape(np.sum(np.reshape(diff, (-1, k)) * solved, axis=-1),
                           np.shape(diff)[:-1])
         logdet = np.linalg.slogdet(cov)[1]
     return -0.5 * (k * LOG_2PI + logdet + maha)
+
+
+def _mvn_entropy(mean=None, cov=1):
+    """0.5 * log det(2 pi e cov): the mean does not enter."""
+    from ..arraylike import stacked
+    cov = stacked(cov)
+    if np.ndim(cov) == 2:
+        k, logdet = np.shape(cov)[0], np.linalg.slogdet(_lower_symmetric(cov))[1]
+    elif np.ndim(cov) == 1:
+        k, logdet = np.shape(cov)[0], np.sum(np.log(cov))
+    else:
+        k = int(np.size(mean)) if mean is not None else 1
+        logdet = k * np.log(cov)
+    return 0.5 * (k * (LOG_2PI + 1.0) + logdet)
+
+
+def _dirichlet_x(x, alpha):
+    """SciPy's x, components along axis 0, with the last one (1 - sum) appended when
+    k - 1 are given. (SciPy's check that x lies in the simplex reads values, which a
+    trace does not have: the emitted module evaluates the density's formula anywhere.)"""
+    from ..arraylike import stacked
+    x, alpha = stacked(x), stacked(alpha)
+    if np.ndim(alpha) != 1 or np.ndim(x) not in (1, 2) or \
+            np.shape(x)[0] not in (np.shape(alpha)[0], np.shape(alpha)[0] - 1):
+        from ..builder import current_builder
+        file, line = current_builder().where()
+        raise UnsupportedOperationError(
+            f"scipy.stats.dirichlet with x of shape {tuple(np.shape(x))} and alpha of "
+            f"shape {tuple(np.shape(alpha))}", file=file, line=line,
+            hint="pass alpha of shape (k,) and x of shape (k,) or (k, n) (or k - 1 rows)")
+    if np.shape(x)[0] != np.shape(alpha)[0]:
+        x = np.concatenate([x, (1.0 - np.sum(x, axis=0))[None]], axis=0)
+    return x, alpha
+
+
+def _dirichlet_lnb(alpha):
+    gammaln = _sp("gammaln")
+    return np.sum(gammaln(alpha)) - gammaln(np.sum(alpha))
+
+
+def _dirichlet_logpdf(x, alpha):
+    x, alpha = _dirichlet_x(x, alpha)
+    a = np.reshape(alpha - 1.0, np.shape(alpha) + (1,) * (np.ndim(x) - 1))
+    out = np.sum(_sp("xlogy")(a, x), axis=0) - _dirichlet_lnb(alpha)
+    return out[0] if np.shape(out) == (1,) else out  # as SciPy: squeezed
+
+
+def _dirichlet_entropy(alpha):
+    from ..arraylike import stacked
+    alpha = stacked(alpha)
+    total, k, psi = np.sum(alpha), np.shape(alpha)[0], _sp("digamma")
+    return _dirichlet_lnb(alpha) + (total - k) * psi(total) - np.sum((alpha - 1.0) * psi(alpha))
+
+
+def _norm_entropy(loc=0.0, scale=1.0):
+    h = 0.5 * (LOG_2PI + 1.0) + np.log(scale)  # loc only shapes it, as in SciPy
+    shape = np.broadcast_shapes(np.shape(loc), np.shape(scale))
+    return h if np.shape(h) == shape else np.broadcast_to(h, shape)
 
 
 def _exp_of(fn):
@@ -159,7 +225,7 @@ def _norm_methods():
 
 
 _TABLE = {
-    "norm": _norm_methods,
+    "norm": lambda: {**_norm_methods(), "entropy": _norm_entropy},
     "t": lambda: {"logpdf": _t_logpdf, "pdf": _exp_of(_t_logpdf), **_tails(_t_cdf, _t_sf)},
     "gamma": lambda: {"logpdf": _gamma_logpdf, "pdf": _exp_of(_gamma_logpdf),
                       **_tails(_gamma_cdf, _gamma_sf)},
@@ -169,9 +235,15 @@ _TABLE = {
                      **_tails(_chi2_cdf, _chi2_sf)},
     "poisson": lambda: {"logpmf": _poisson_logpmf, "pmf": _exp_of(_poisson_logpmf),
                         **_tails(_poisson_cdf, _poisson_sf)},
-    "multivariate_normal": lambda: {"logpdf": _mvn_logpdf, "pdf": _exp_of(_mvn_logpdf)},
+    "multivariate_normal": lambda: {"logpdf": _mvn_logpdf, "pdf": _exp_of(_mvn_logpdf),
+                                    "entropy": _mvn_entropy},
+    "dirichlet": lambda: {"logpdf": _dirichlet_logpdf, "pdf": _exp_of(_dirichlet_logpdf),
+                          "entropy": _dirichlet_entropy},
 }
 
+
+# Methods of the parameters alone.
+_NO_DATA = ("entropy",)
 
 # Methods refused for a reason worth saying.
 _WHY_NOT = {("multivariate_normal", "cdf"): ": SciPy estimates it by randomised "
@@ -199,13 +271,13 @@ class Distribution:
         if attr.startswith("__"):
             raise AttributeError(attr)
         args0, kwargs0 = self._bound
-        real = getattr(self._real(*args0, **kwargs0) if self._bound != ((), {})
-                       else self._real, attr)
         traced = self._methods.get(attr)
 
         def method(*args, **kwargs):
             if not _traced(*args0, *kwargs0.values(), *args, *kwargs.values()):
-                return real(*args, **kwargs)
+                real = self._real(*args0, **kwargs0) if self._bound != ((), {}) \
+                    else self._real
+                return getattr(real, attr)(*args, **kwargs)
             if traced is None:
                 from ..builder import current_builder
                 file, line = current_builder().where()
@@ -215,8 +287,9 @@ class Distribution:
                     hint=f"traced: {', '.join(sorted(self._methods))}" if self._methods
                     else "the distributions traced are " + ", ".join(sorted(_TABLE)) +
                     "; write the density with NumPy (and scipy.special) instead")
-            # frozen: the data argument first, then the frozen parameters
-            first, rest = args[:1], args[1:]
+            # frozen: the data argument first (entropy has none), then the frozen
+            # parameters
+            first, rest = ((), args) if attr in _NO_DATA else (args[:1], args[1:])
             bound = inspect.signature(traced).bind(*first, *args0, *rest,
                                                    **{**kwargs0, **kwargs})
             return traced(*bound.args, **bound.kwargs)

@@ -15,7 +15,6 @@ RANDOM_ADVICE = ("draw the random numbers outside the function and pass them in 
 for _fn, _advice in [
         (np.linalg.matrix_rank, "the rank is not differentiable; compute it outside f"),
         (np.linalg.cond, "use np.linalg.norm(A) * np.linalg.norm(np.linalg.inv(A))"),
-        (np.convolve, "write the convolution as a sum of shifted slices"),
         (np.interp, "no gradient for interpolation tables: use a polynomial"),
         (np.nansum, "use np.sum with np.where(np.isnan(x), 0.0, x)"),
         (np.nanmean, "use np.mean with np.where to mask NaNs"),

@@ -78,6 +78,9 @@ UNFUZZED["searchsorted"] = "an index into a sorted table: tests/test_order_stats
 UNFUZZED["fsum"] = "math.fsum of a list: tests/test_math_fsum.py and the generated op tests"
 UNFUZZED["setitem"] = "writes into owned arrays: tests/test_writes.py and the generated op tests"
 UNFUZZED["eig"] = "needs matrices with a real spectrum: tests/test_linalg.py and the generated op tests"
+UNFUZZED["convolve"] = "shapes tied by the mode: tests/test_convolve.py and the generated op tests"
+UNFUZZED.update({name: "a scipy.linalg solver: tests/test_scipy_linalg_solvers.py and the "
+                 "generated op tests cover it" for name in ("solve_sylvester", "solve_banded")})
 UNFUZZED["cholesky"] = "needs symmetric positive definite operands: tests/test_numpy_more.py and the generated op tests"
 COMPARISONS = {"less": "<", "less_equal": "<=", "greater": ">", "greater_equal": ">=",
                "equal": "==", "not_equal": "!="}
