@@ -1,4 +1,4 @@
-"""scipy.linalg's solvers that NumPy lacks: `solve_sylvester(a, b, q)` (X with
+"""scipy.linalg's functions that NumPy lacks: `expm` (below), and the solvers `solve_sylvester(a, b, q)` (X with
 a X + X b = q) and `solve_banded((l, u), ab, b)` (A x = b, A given by its diagonals in
 LAPACK's band storage ab[u + i - j, j] = A[i, j]). Each is an op spelled with SciPy
 (the module then imports scipy.linalg), with rules written with the op itself:
@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import ShapeError, UnsupportedOperationError
 from .registry import PREC_ATOM, Expr, F, Op, register
+from .tangents import zeros_like
 
 
 def _linalg():
@@ -156,6 +157,50 @@ register(Op(name="solve_banded", arity=2,
             reference=_banded_reference, doc="x with A @ x == b, A banded (LAPACK storage)"))
 
 
+# -- expm: its derivative is a block of the exponential of a block matrix ---------------
+def _expm_shape(op, avals, params, python):
+    a = tuple(avals[0].shape)
+    if len(a) < 2 or a[-1] != a[-2]:
+        raise ShapeError(f"scipy.linalg.expm of shape {a}",
+                         hint="pass a square matrix (or a stack of them)")
+    return a, avals[0].dtype
+
+
+def _frechet(a, e):
+    """L(a, e), the derivative of expm at a along e: the top-right block of
+    expm([[a, e], [0, a]]) (Mathias 1996), written with expm itself, so that it can be
+    differentiated again."""
+    n = a.shape[-1]
+    top = F.concatenate(a, e, axis=len(a.shape) - 1)
+    bottom = F.concatenate(zeros_like(a), a, axis=len(a.shape) - 1)
+    block = F.expm(F.concatenate(top, bottom, axis=len(a.shape) - 2))
+    return block[(Ellipsis, slice(0, n), slice(n, 2 * n))]
+
+
+def _swap(x):
+    axes = tuple(range(len(x.shape)))
+    return F.transpose(x, axes=axes[:-2] + (axes[-1], axes[-2]))
+
+
+def _expm_reference(xp, params):
+    if xp.__name__.startswith("jax"):
+        import jax.scipy.linalg
+        return jax.scipy.linalg.expm
+    return None  # (autograd has no expm)
+
+
+register(Op(name="expm", arity=1, np_fn=lambda a: _linalg().expm(a), py_fn=None,
+            spell=lambda args, params, aval: Expr(f"scipy.linalg.expm({args[0].text})",
+                                                  PREC_ATOM),
+            shape_rule=_expm_shape, vjp=lambda g, y, a: (_frechet(_swap(a), g),),
+            jvp=lambda tangents, y, a: _frechet(a, tangents[0]),
+            spellings=("scipy.linalg.expm",),
+            cases=((((3, 3),), {}), (((2, 2, 2),), {}), (((1, 1),), {})),
+            reference=_expm_reference, names_as="expm_{0}",
+            doc="the matrix exponential; its derivative is a block of the exponential of "
+                "[[A.T, G], [0, A.T]]"))
+
+
 # -- front ends ------------------------------------------------------------------------
 def _refuse(cls, problem, hint=None):
     from ..builder import current_builder
@@ -183,9 +228,13 @@ def solve_banded(l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_fi
     return _apply("solve_banded", (ab, b), {"l_and_u": (l, u)})
 
 
+def expm(A):
+    return _apply("expm", (A,))
+
+
 def functions(linalg) -> dict:
     """id(scipy.linalg function) -> its traced front end (SciPy's own without tracers)."""
     from .scipy_front import _or_real
     return {id(getattr(linalg, name)): _or_real(getattr(linalg, name), fn)
             for name, fn in (("solve_sylvester", solve_sylvester),
-                             ("solve_banded", solve_banded))}
+                             ("solve_banded", solve_banded), ("expm", expm))}
