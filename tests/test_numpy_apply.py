@@ -8,21 +8,13 @@ import numpy as np
 import pytest
 
 from bpcompiler import CompileError, compile_grad
+from support.jax_reference import matches_jax
 
 jax = pytest.importorskip("jax", reason="JAX is the reference for np.piecewise")
 jnp = pytest.importorskip("jax.numpy")
 jax.config.update("jax_enable_x64", True)
 
 rng = np.random.default_rng(11)
-
-
-def _check(ours, theirs, x):
-    module = compile_grad(ours, (x,)).module
-    for point in (x, 0.8 * x + 0.15):
-        value, (d_x,) = module.value_and_grad(point)
-        assert value == pytest.approx(float(theirs(jnp.asarray(point))), rel=1e-12)
-        np.testing.assert_allclose(d_x, np.asarray(jax.grad(theirs)(jnp.asarray(point))),
-                                   rtol=1e-11, atol=1e-12)
 
 
 PIECEWISE = {
@@ -37,7 +29,9 @@ PIECEWISE = {
 
 @pytest.mark.parametrize("name", sorted(PIECEWISE))
 def test_piecewise_matches_jax(name):
-    _check(PIECEWISE[name](np), PIECEWISE[name](jnp), rng.standard_normal(7))
+    x = rng.standard_normal(7)
+    matches_jax(PIECEWISE[name](np), PIECEWISE[name](jnp), x, (x, 0.8 * x + 0.15),
+                rtol=1e-11)
 
 
 def test_piecewise_log_of_the_untaken_side_keeps_the_gradient_finite():
