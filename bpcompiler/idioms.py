@@ -13,9 +13,6 @@ from .graph import outputs
 from .ops import REGISTRY
 from .ops.registry import PREC_ATOM, Expr, elementwise_rule, paren
 
-# Reductions whose spelling takes `keepdims` (ops/reductions.py).
-KEEPDIMS_REDUCTIONS = ("sum", "mean", "max", "min", "prod")
-
 
 def keepdims_chains(g, nodes, module_uses) -> tuple[set, set]:
     """(reshapes printed as their operand, reductions printed with keepdims=True): a
@@ -49,10 +46,9 @@ def _reduction_under(g, node, module_uses, returned) -> int | None:
     while module_uses.get(node) == 1 and node not in returned:
         attrs = g._node[node]
         op = attrs["op"]
-        if op in KEEPDIMS_REDUCTIONS and not attrs["params"].get("keepdims") \
-                and not attrs["params"].get("ddof"):
-            return node
         spec = REGISTRY[op]
+        if spec.takes_keepdims and not attrs["params"].get("keepdims"):
+            return node
         if spec.shape_rule is not elementwise_rule or spec.statement is not None:
             return None
         arrays = [a for a in attrs["args"] if g._node[a]["shape"] != ()]

@@ -180,47 +180,51 @@ def _modulo_distance(a, b):
 # Arithmetic.
 elementwise("add", np.add, operator.add, lambda g, y, a, b: (g, g),
             also=("+", "sum()", "np.polyval"), commutative=True, names_as="{0}_plus_{1}",
+            arithmetic=True,
             spell=infix("+", PREC_ADD), standard_spell=infix("+", PREC_ADD),
             analytic=True)
 elementwise("subtract", np.subtract, operator.sub, lambda g, y, a, b: (g, -g), also=("-",),
-            names_as="{0}_minus_{1}",
+            names_as="{0}_minus_{1}", arithmetic=True,
             spell=infix("-", PREC_ADD), standard_spell=infix("-", PREC_ADD),
             analytic=True)
 elementwise("multiply", np.multiply, operator.mul, lambda g, y, a, b: (g * b, g * a),
             jvp=product("multiply"),
             also=("*", "np.outer"), commutative=True, linear_in=(0, 1),
-            names_as="{0}_times_{1}",
+            names_as="{0}_times_{1}", arithmetic=True,
             spell=infix("*", PREC_MUL), standard_spell=infix("*", PREC_MUL),
             analytic=True)
 elementwise("divide", np.divide, operator.truediv,
             lambda g, y, a, b: (g / b, -g * y / b), spell=infix("/", PREC_MUL),
             standard_spell=infix("/", PREC_MUL),
             domain=("real", "nonzero"), singular=True, also=("/", "np.true_divide"),
-            linear_in=(0,), names_as="{0}_over_{1}", analytic=True)
+            linear_in=(0,), names_as="{0}_over_{1}", analytic=True, arithmetic=True)
 elementwise("power", np.power, operator.pow, power_vjp, also=("**", "pow()"),
             spell=infix("**", PREC_POW, assoc="right"), math_fns=(math.pow,),
             standard_spell=infix("**", PREC_POW, assoc="right"),
-            domain=("positive", "real"), singular=True, names_as="{0}_pow_{1}", analytic=True)
+            domain=("positive", "real"), singular=True, names_as="{0}_pow_{1}", analytic=True,
+            arithmetic=True)
 elementwise("negative", np.negative, operator.neg, lambda g, y, a: (-g,), spell=prefix("-"),
             standard_spell=prefix("-"), also=("-x",), linear_in=(0,), names_as="minus_{0}",
-            analytic=True)
+            analytic=True, arithmetic=True)
 elementwise("absolute", np.absolute, abs,
             lambda g, y, a: (F.where(a >= 0, g, -g),),
             py_name="abs", also=("abs()", "np.abs"),
-            doc="abs; the gradient at 0 is +1, as in JAX", kink=np.abs)
+            doc="abs; the gradient at 0 is +1, as in JAX", kink=np.abs, arithmetic=True)
 elementwise("fabs", np.fabs, math.fabs, lambda g, y, a: (F.where(a >= 0, g, -g),),
             math_fns=(math.fabs,), doc="abs as a float; the gradient at 0 is +1, as in JAX",
-            kink=np.abs)
+            kink=np.abs, arithmetic=True)
 elementwise("maximum", np.maximum, max, _maximum_vjp, also=("max(a, b)",), py_name="max",
             doc="ties split the gradient evenly between the operands, as in JAX",
-            commutative=True, kink=_tie)
+            commutative=True, kink=_tie, arithmetic=True)
 elementwise("minimum", np.minimum, min, _minimum_vjp, also=("min(a, b)",), py_name="min",
             doc="ties split the gradient evenly between the operands, as in JAX",
-            commutative=True, kink=_tie)
+            commutative=True, kink=_tie, arithmetic=True)
 elementwise("fmax", np.fmax, max, _maximum_vjp, kink=_tie, py_name="max",
-            doc="maximum ignoring NaN; ties split the gradient evenly, as in JAX")
+            doc="maximum ignoring NaN; ties split the gradient evenly, as in JAX",
+            arithmetic=True)
 elementwise("fmin", np.fmin, min, _minimum_vjp, kink=_tie, py_name="min",
-            doc="minimum ignoring NaN; ties split the gradient evenly, as in JAX")
+            doc="minimum ignoring NaN; ties split the gradient evenly, as in JAX",
+            arithmetic=True)
 
 # Exponentials, logarithms, powers.
 elementwise("exp", np.exp, math.exp, lambda g, y, a: (g * y,), math_fns=(math.exp,),
@@ -244,7 +248,7 @@ LN2, LN10 = math.log(2.0), math.log(10.0)
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 elementwise("exp2", np.exp2, math.exp2, lambda g, y, a: (g * y * LN2,),
-            math_fns=(math.exp2,), singular=True,
+            math_fns=(math.exp2,), singular=True, in_loops=False,
             standard_spell=lambda args, params, aval: Expr(
                 f"2.0 ** {paren(args[0], PREC_POW)}", PREC_POW),
             analytic=True)
@@ -257,14 +261,14 @@ elementwise("log10", np.log10, math.log10, lambda g, y, a: (g / (a * LN10),),
 elementwise("log1p", np.log1p, math.log1p, lambda g, y, a: (g / (a + 1.0),),
             math_fns=(math.log1p,), domain="positive", singular=True, analytic=True)
 elementwise("cbrt", np.cbrt, math.cbrt, lambda g, y, a: (g / (3.0 * y * y),),
-            math_fns=(math.cbrt,), domain="nonzero", singular=True)
+            math_fns=(math.cbrt,), domain="nonzero", singular=True, in_loops=False)
 elementwise("square", np.square, lambda x: x * x, lambda g, y, a: (g * (2.0 * a),),
-            spell=_python_spell("{0} ** 2", "square"), analytic=True)
+            spell=_python_spell("{0} ** 2", "square"), analytic=True, arithmetic=True)
 elementwise("reciprocal", np.reciprocal, lambda x: 1.0 / x, lambda g, y, a: (-g * y * y,),
             spell=_python_spell("1.0 / {0}", "reciprocal"), domain="nonzero", singular=True,
             standard_spell=lambda args, params, aval: Expr(f"1.0 / {paren(args[0], PREC_MUL + 1)}",
                                                            PREC_MUL),
-            analytic=True)
+            analytic=True, arithmetic=True)
 elementwise("logaddexp", np.logaddexp, None,
             # exp(a - y) <= 1 with y = log(e^a + e^b): stable for any magnitudes
             lambda g, y, a, b: (g * F.exp(a - y), g * F.exp(b - y)),
@@ -281,10 +285,10 @@ elementwise("remainder", np.remainder, lambda a, b: a % b,
 elementwise("floor_divide", np.floor_divide, operator.floordiv, lambda g, y, a, b: (None, None),
             also=("//",), spell=infix("//", PREC_MUL), domain=("real", "nonzero"),
             standard_spell=infix("//", PREC_MUL),
-            jump=_modulo_distance,
+            jump=_modulo_distance, in_loops=False,
             doc="floor(a / b): zero gradient, as in JAX")
 elementwise("fmod", np.fmod, math.fmod, lambda g, y, a, b: (g, -g * F.trunc(a / b)),
-            math_fns=(math.fmod,), domain=("real", "nonzero"), jump=_modulo_distance,
+            math_fns=(math.fmod,), domain=("real", "nonzero"), jump=_modulo_distance, in_loops=False,
             doc="a - trunc(a / b) * b; the gradient ignores the jumps, as in JAX")
 
 # Trigonometric and hyperbolic (more).
@@ -326,10 +330,12 @@ elementwise("erfc", None, math.erfc,
 # jumps too). math.floor/ceil/trunc return ints, as in Python.
 _ZERO = lambda g, y, a: (None,)  # noqa: E731
 elementwise("sign", np.sign, None, _ZERO, doc="gradient 0 everywhere, as in JAX", jump=np.abs)
-elementwise("floor", np.floor, math.floor, _ZERO, math_fns=(math.floor,), jump=_to_integer)
-elementwise("ceil", np.ceil, math.ceil, _ZERO, math_fns=(math.ceil,), jump=_to_integer)
+elementwise("floor", np.floor, math.floor, _ZERO, math_fns=(math.floor,), jump=_to_integer,
+            in_loops=False)
+elementwise("ceil", np.ceil, math.ceil, _ZERO, math_fns=(math.ceil,), jump=_to_integer,
+            in_loops=False)
 elementwise("trunc", np.trunc, math.trunc, _ZERO, math_fns=(math.trunc,), also=("np.fix",),
-            jump=_to_integer)
+            jump=_to_integer, in_loops=False)
 elementwise("rint", np.rint, None, _ZERO, jump=_to_half)
 
 # Selection.
@@ -338,7 +344,7 @@ register(Op(name="where", arity=3, np_fn=np.where, py_fn=lambda c, a, b: a if c 
             "branch not taken is exactly 0 (see Op.singular for the double-where guard)",
             vjp=_where_vjp, jvp=diagonal(_where_vjp),
             spellings=("np.where", "np.triu", "np.tril"), domain=("bool", "real", "real"),
-            masking=True, array_api=standard("where"), analytic=True))
+            masking=True, array_api=standard("where"), analytic=True, arithmetic=True))
 
 # Comparisons and logical ops give masks: they have no gradient.
 for _name, _ufunc, _fn, _symbol in [
@@ -348,7 +354,7 @@ for _name, _ufunc, _fn, _symbol in [
         ("equal", np.equal, operator.eq, "=="), ("not_equal", np.not_equal, operator.ne, "!=")]:
     elementwise(_name, _ufunc, _fn, None, spell=infix(_symbol, PREC_CMP, assoc="none"),
                 standard_spell=infix(_symbol, PREC_CMP, assoc="none"), differentiable=False, also=(_symbol,),
-                commutative=_name in ("equal", "not_equal"))
+                commutative=_name in ("equal", "not_equal"), arithmetic=True)
 _MASK_SYMBOLS = {"logical_and": ("&",), "logical_or": ("|",), "logical_xor": ("^",),
                  "logical_not": ("~",)}
 for _name, _ufunc, _fn in [
@@ -414,7 +420,7 @@ register(Op(name="clip", arity=3, np_fn=np.clip, py_fn=lambda x, lo, hi: min(max
             spell=_clip_spell, shape_rule=elementwise_rule, vjp=_clip_vjp,
             jvp=diagonal(_clip_vjp),
             spellings=("np.clip", ".clip()"), kink=_clip_distance,
-            reference=lambda xp, p: xp.clip, array_api=standard("clip"),
+            reference=lambda xp, p: xp.clip, array_api=standard("clip"), arithmetic=True,
             doc="np.clip(x, lo, hi) = minimum(maximum(x, lo), hi): the gradient goes to x "
                 "inside [lo, hi], to the bound outside it; ties split evenly, as in JAX"))
 

@@ -13,7 +13,8 @@ An op declares
   elementwise, the operand shapes and params the tests try;
 - the facts the passes, the emitter and the tests read, each a field with a default
   that suits a plain op: commutative, linear in which operands, a view, shape-only,
-  masking, accumulating, where it has kinks or jumps, and a reference implementation
+  masking, accumulating, where it has kinks or jumps, a reduction's keepdims spelling,
+  whether a compiled loop may compute it and cheaply, and a reference implementation
   for the tests' independent gradient checks.
 
 A VJP rule is `vjp(g, y, *operands, **params) -> tuple` with one entry per operand: the
@@ -99,6 +100,15 @@ class Op:
     # emitted in place, into one of them. This prints adding the operand into an
     # existing buffer: (target, "+=" or "-=", operand Exprs, params) -> `d_x[1:] += g`.
     accumulate: Callable | None = None
+    # A reduction whose spelling takes keepdims=True: a reshape that restores its axes
+    # is printed as the reduction with keepdims=True (idioms.py).
+    takes_keepdims: bool = False
+    # The numba target (passes/fusion.py). `in_loops`: a compiled loop may compute it
+    # with its `math` spelling (False where that is not NumPy's value on floats, as
+    # math.floor's int, or numba cannot call it). `arithmetic`: cheap in a loop
+    # (SIMD-vectorised by LLVM), unlike a `math` call, in the cost model.
+    in_loops: bool = True
+    arithmetic: bool = False
     # For the fuzzer: operands -> their distance from the nearest kink (|x| at 0) or
     # jump (floor at integers), elementwise; None where there is none.
     kink: Callable | None = None

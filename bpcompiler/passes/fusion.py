@@ -36,14 +36,6 @@ import networkx as nx
 from ..ops import REGISTRY
 from ..ops.registry import PREC_ATOM, Aval, Expr, elementwise_rule
 
-# Ops whose `math` spelling is not NumPy's value on floats (math.floor returns an int),
-# or that a compiled loop cannot call.
-NOT_IN_LOOPS = frozenset({"ceil", "floor", "trunc", "cbrt", "exp2", "floor_divide", "fmod"})
-# Arithmetic: cheap in a loop (SIMD-vectorised by LLVM when nothing else is in the loop).
-ARITHMETIC = frozenset({"add", "subtract", "multiply", "divide", "negative", "square",
-                        "reciprocal", "absolute", "fabs", "maximum", "minimum", "fmax",
-                        "fmin", "clip", "where", "equal", "not_equal", "less",
-                        "less_equal", "greater", "greater_equal", "power"})
 REDUCTIONS = ("sum", "mean")
 LOOP_DTYPES = ("float64", "bool")
 # Nanoseconds per element, measured on one core (tests/benchmarks/bench.py's machine):
@@ -76,7 +68,7 @@ def loopable(g, node: int) -> bool:
     attrs = g._node[node]
     spec = REGISTRY.get(attrs["op"])
     if spec is None or spec.shape_rule is not elementwise_rule or spec.py_fn is None \
-            or spec.statement is not None or attrs["op"] in NOT_IN_LOOPS:
+            or spec.statement is not None or not spec.in_loops:
         return False
     if attrs["python"] or not attrs["shape"] or attrs["dtype"] not in LOOP_DTYPES:
         return False
@@ -93,7 +85,7 @@ def loop_ops() -> list[str]:
     names = []
     for name, spec in sorted(REGISTRY.items()):
         if spec.shape_rule is not elementwise_rule or spec.py_fn is None or \
-                spec.statement is not None or name in NOT_IN_LOOPS:
+                spec.statement is not None or not spec.in_loops:
             continue
         attrs = {"op": name, "args": (0,) * max(spec.arity, 1), "params": {},
                  "dtype": "float64"}
@@ -142,7 +134,7 @@ def select_regions(g, roots: tuple) -> list[Region]:
     first, rejected = _select(g, roots, nodes, order, frozenset())
     if not rejected:
         return first
-    calls = frozenset(n for n in rejected if g._node[n]["op"] not in ARITHMETIC)
+    calls = frozenset(n for n in rejected if not REGISTRY[g._node[n]["op"]].arithmetic)
     return _select(g, roots, nodes, order, calls)[0]
 
 
@@ -302,7 +294,7 @@ def worth_a_loop(g, region: Region) -> bool:
     numpy = loop = 0.0
     for n in region.compute(g):
         op = g._node[n]["op"]
-        cheap = op in ARITHMETIC or op in REDUCTIONS
+        cheap = REGISTRY[op].arithmetic or op in REDUCTIONS
         numpy += UFUNC_CALL + size * (NUMPY_PASS + (0.0 if cheap else NUMPY_CALL))
         loop += size * (LOOP_ARITHMETIC if cheap else LOOP_CALL)
     outputs = len([n for n in region.outputs if g._node[n]["shape"]])

@@ -21,6 +21,8 @@ from typing import Callable
 
 import numpy as np
 
+from bpcompiler.ops import REGISTRY
+
 MARGIN = 1e-3  # distance kept from kinks (ties in max/sort, |x| at 0) at the example
 JUMP_MARGIN = 0.05  # distance kept from jumps (floor, fmod): their operand moves farther
 GAP = 0.1  # smallest eigenvalue gap for eigh (its vector gradient divides by the gaps)
@@ -148,7 +150,7 @@ def average(b, v):
 def cumulative(name: str):
     def make(b, v):
         nd = len(_shape(v))
-        x = v.name if name == "cumsum" else b.adapt(v, "nonzero")[0]
+        x = b.adapt(v, REGISTRY[name].domains(1)[0])[0]
         if nd == 0:
             return f"np.{name}({x})"  # a 0-d array becomes shape (1,)
         k, spelled = _axis(b, nd)

@@ -190,6 +190,14 @@ def elementwise_ops(mode: str) -> list[str]:
     return out
 
 
+def _returns_int(op) -> bool:
+    """Whether the op's Python implementation gives an int (math.floor), at a point of
+    its domain."""
+    rng = np.random.default_rng(0)
+    return isinstance(op.py_fn(*(float(d.sample((), "float64", rng))
+                                 for d in op.domains(op.arity))), int)
+
+
 def reachable_ops() -> set[str]:
     """Registry ops some generated statement can use."""
     masks = set(COMPARISONS) | set(LOGICAL) | {"logical_not", "isnan", "isfinite", "isinf"}
@@ -408,7 +416,7 @@ class _Builder:
             else:
                 spelled = next(s for s in op.spellings if s.startswith("math."))
                 text = f"{spelled}({', '.join(texts)})"
-                if name in ("floor", "ceil", "trunc"):  # Python ints: back to floats
+                if _returns_int(op):  # (math.floor) Python ints: back to floats
                     text = f"{text} * 0.5"
         elif name == "round":
             text = f"np.round({texts[0]})"
