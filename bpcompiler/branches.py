@@ -22,6 +22,7 @@ import linecache
 import textwrap
 
 from .errors import ConcreteValueError, TracedBranchError
+from .ops.guard import BRANCH_KINDS
 
 MODES = ("refuse", "guard")
 _GUARD_HINT = ("or compile with control_flow='guard' (--control-flow guard) to follow the "
@@ -109,7 +110,7 @@ def path_note(g) -> str:
     from .graph import effect_nodes
     lines = sorted({g._node[n]["params"]["where"].rpartition(":")[2]
                     for n in effect_nodes(g) if g._node[n]["params"]["kind"] in
-                    ("if", "while", "break", "call")}, key=lambda t: (len(t), t))
+                    BRANCH_KINDS}, key=lambda t: (len(t), t))
     if not lines:
         return ""
     listed = ", ".join(lines)

@@ -162,8 +162,9 @@ def _parameter_names(g, space: Namespace, bound: tuple = ()) -> dict:
 
 def _path_lines(g) -> list[str]:
     """The exception and helper a module raises with for arguments off the example's
-    path, when a branch was guarded (ops/guard.py; an assert needs neither)."""
-    if not any(g._node[n]["params"]["kind"] != "assert" for n in effect_nodes(g)):
+    path, when a branch was guarded (ops/guard.py; an assert or an op's domain check
+    needs neither)."""
+    if not any(g._node[n]["params"]["kind"] in guard_op.BRANCH_KINDS for n in effect_nodes(g)):
         return []
     return ["\n".join(guard_op.helper_lines(g.graph.get("regenerate", "")))]
 

@@ -263,11 +263,14 @@ def test_a_square_symbolic_dimension_through_eigh_and_det():
         return np.sum(np.linalg.eigvalsh(A) ** 2) + np.linalg.det(A)
 
     c = compile_grad(f, (A4,), specs={"A": "f64[N,N]"})
+    # autograd is the reference: the determinant of a 6 x 6 is ~1e4, and central
+    # differences of it carry ~1e-5 of rounding, more than the tolerance
+    reference = autograd.grad(lambda A: anp.sum(anp.linalg.eigh(A)[0] ** 2) +
+                              anp.linalg.det(A))
     for n in (3, 6):
         x = RNG.normal(size=(n, n)) + n * np.eye(n)
         np.testing.assert_allclose(c.module.forward(x), f(x), rtol=1e-12)
-        np.testing.assert_allclose(c.module.grad(x)[0], central_differences(f, (x,), 0),
-                                   rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(c.module.grad(x)[0], reference(x), rtol=1e-6, atol=1e-6)
 
 
 def test_eig_at_a_matrix_with_a_complex_spectrum_raises_at_call_time():
@@ -277,7 +280,7 @@ def test_eig_at_a_matrix_with_a_complex_spectrum_raises_at_call_time():
         w, V = np.linalg.eig(A)
         return np.sum(w * w) + np.sum(V[:, 0] ** 2)
     c = compile_grad(f, (np.array([[2.0, 1.0], [0.5, 3.0]]),))
-    assert "np.isrealobj(" in c.source
+    assert "np.isrealobj(" in c.source and "OtherPathError" not in c.source
     rotation = np.array([[0.0, -1.0], [1.0, 0.0]])
     for call in (c.module.forward, c.module.grad):
         with pytest.raises(ValueError, match="complex eigenvalues"):

@@ -24,6 +24,9 @@ import numpy as np
 from .registry import PREC_ATOM, Expr, Op, register
 
 HELPER = "_other_path"
+# The guards of a branch the example took (they call HELPER); "assert" and "domain" raise
+# their own errors.
+BRANCH_KINDS = ("if", "while", "break", "call")
 ERROR = "OtherPathError"
 
 
