@@ -232,6 +232,10 @@ class _Plan:
             statement = self.ctx.statement_of(REGISTRY[op])
             if statement is None and node in self.foldable:
                 expr = self._spelled(node, attrs, exprs)
+                if len(expr.text) > MAX_INLINE_CHARS and not _has_own_name(attrs) \
+                        and self._unfold_named_operands(node, exprs):
+                    refs = sum((self.refs[a] for a in attrs["args"]), ())
+                    expr = self._spelled(node, attrs, exprs)
                 if len(expr.text) <= MAX_INLINE_CHARS:
                     self.folded[node] = expr
                     exprs[node], self.refs[node] = expr, refs
@@ -239,6 +243,37 @@ class _Plan:
             self.statements.append(Statement(node, refs, binds=not REGISTRY[op].effect,
                                              reads_first=statement is None))
             exprs[node], self.refs[node] = Expr(self.bases[node], PREC_ATOM), (node,)
+
+    def _unfold_named_operands(self, node, exprs) -> bool:
+        """Make the named values folded into `node`'s expression statements again, so a
+        line too long to fold breaks at `log_softmax = ...` rather than at an unnamed
+        `t = ...` around it. Re-spells the folded values between them and `node`."""
+        nodes = self.g._node
+        named, between, stack = [], set(), list(nodes[node]["args"])
+        while stack:
+            n = stack.pop()
+            if n not in self.folded or n in between or n in named:
+                continue
+            if _has_own_name(nodes[n]):
+                named.append(n)
+            else:
+                between.add(n)
+                stack.extend(nodes[n]["args"])
+        if not named:
+            return False
+        position = {n: i for i, n in enumerate(self.order)}
+        for n in named:
+            del self.folded[n]
+            at = len(self.statements)
+            while at and position[self.statements[at - 1].node] > position[n]:
+                at -= 1
+            self.statements.insert(at, Statement(n, self.refs[n], binds=True,
+                                                 reads_first=True))
+            exprs[n], self.refs[n] = Expr(self.bases[n], PREC_ATOM), (n,)
+        for n in sorted(between, key=position.__getitem__):  # operands first
+            exprs[n] = self.folded[n] = self._spelled(n, nodes[n], exprs)
+            self.refs[n] = sum((self.refs[a] for a in nodes[n]["args"]), ())
+        return True
 
     def _leaf(self, node, attrs) -> Expr:
         if attrs["op"] == "input":

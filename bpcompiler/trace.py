@@ -279,6 +279,7 @@ def _trace(fn, args, wrt, static, arrays=False, lift=False):
             _raise_user_error(exc, fn, instrumenter.codes, file, first)
         finally:
             sys.settrace(previous)
+        namer.name_returned_values()
         line = namer.return_line or first
         if arrays and is_structured(result):  # a tuple or dict of arrays (structured.py)
             graph.graph["output"] = pack_output(
@@ -444,13 +445,23 @@ def _output_node(builder, result, fn, file, line, arrays=False) -> int:
 
 
 class _LocalNamer:
-    """A `sys.settrace` hook: name each node after the first local variable bound to it."""
+    """A `sys.settrace` hook: name each node after the first local variable bound to it,
+    and a value a helper returns that no variable holds after the helper's name
+    (`return shifted - np.log(...)` in `log_softmax` reads as `log_softmax`)."""
 
     def __init__(self, graph, codes, top=None):
         self.graph = graph
         self.codes = codes
         self.top = top  # the traced function's own code: its last `return` line is kept
         self.return_line = None
+        self.returned_by: dict[int, str] = {}  # node -> the helper that returned it
+
+    def name_returned_values(self) -> None:
+        """Give a helper's name to what it returned, where no local took the value."""
+        nodes = self.graph.nodes
+        for node, helper in self.returned_by.items():
+            if node in nodes and nodes[node]["name"] is None:
+                nodes[node]["name"] = helper
 
     def global_trace(self, frame, event, arg):
         if frame.f_code in self.codes:
@@ -460,6 +471,10 @@ class _LocalNamer:
     def local_trace(self, frame, event, arg):
         if event == "return" and frame.f_code is self.top:
             self.return_line = frame.f_lineno
+        elif event == "return" and isinstance(arg, Tracer):
+            helper = frame.f_code.co_name
+            if helper.isidentifier() and not helper.startswith("__"):
+                self.returned_by.setdefault(arg._node, helper)
         if event in ("line", "return"):
             nodes = self.graph.nodes
             for name, value in frame.f_locals.items():

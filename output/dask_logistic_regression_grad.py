@@ -110,10 +110,9 @@ def forward(w: Any, b: float, X: Any, y: Any) -> Any:
     # line 27: nll = np.log(1.0 + np.exp(z)) - y * z
     exp_z = xp.exp(z)
     exp_z_plus_one = 1.0 + exp_z
-    # lines 27, 28: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
-    mean_nll = xp.mean(xp.log(exp_z_plus_one) - xp.astype(y, xp.float64) * z)
+    nll = xp.log(exp_z_plus_one) - xp.astype(y, xp.float64) * z
     # line 28: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
-    loss = mean_nll + 0.5 * L2 * xp.sum(w * w)
+    loss = xp.mean(nll) + 0.5 * L2 * xp.sum(w * w)
     return loss
 
 
@@ -137,10 +136,9 @@ def value_and_grad(w: Any, b: float, X: Any, y: Any) -> tuple[Any, tuple[Any, An
     # line 27: nll = np.log(1.0 + np.exp(z)) - y * z
     exp_z = xp.exp(z)
     exp_z_plus_one = 1.0 + exp_z
-    # lines 27, 28: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
-    mean_nll = xp.mean(xp.log(exp_z_plus_one) - xp.astype(y, xp.float64) * z)
+    nll = xp.log(exp_z_plus_one) - xp.astype(y, xp.float64) * z
     # line 28: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
-    loss = mean_nll + 0.5 * L2 * xp.sum(w * w)
+    loss = xp.mean(nll) + 0.5 * L2 * xp.sum(w * w)
     # grad of line 27: nll = np.log(1.0 + np.exp(z)) - y * z
     d_exp_z_plus_one = 1.0 / N / exp_z_plus_one
     d_z = -1.0 / N * xp.astype(y, xp.float64) + d_exp_z_plus_one * exp_z

@@ -123,10 +123,9 @@ def forward(
     # line 20: return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdi...
     exp_shifted = np.exp(shifted)
     sum_exp_shifted = np.sum(exp_shifted, axis=1, keepdims=True)
-    # lines 20, 33: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
-    t = np.mean(np.sum(Y * (shifted - np.log(sum_exp_shifted)), axis=1))
+    log_softmax = shifted - np.log(sum_exp_shifted)
     # line 33: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
-    loss: Float64Scalar = -t
+    loss: Float64Scalar = -np.mean(np.sum(Y * log_softmax, axis=1))
     return loss
 
 
@@ -172,16 +171,15 @@ def value_and_grad(
     # line 20: return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdi...
     exp_shifted = np.exp(shifted)
     sum_exp_shifted = np.sum(exp_shifted, axis=1, keepdims=True)
-    # lines 20, 33: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
-    t = np.mean(np.sum(Y * (shifted - np.log(sum_exp_shifted)), axis=1))
+    log_softmax = shifted - np.log(sum_exp_shifted)
     # line 33: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
-    loss = -t
+    loss = -np.mean(np.sum(Y * log_softmax, axis=1))
     # grad of line 33: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
-    d_t = -1.0 / N * Y
+    d_log_softmax = -1.0 / N * Y
     # grad of line 20: return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdi...
-    d_t_1 = -np.sum(d_t, axis=1, keepdims=True)
-    d_sum_exp_shifted = d_t_1 / sum_exp_shifted
-    d_shifted = d_t + d_sum_exp_shifted * exp_shifted
+    d_t = -np.sum(d_log_softmax, axis=1, keepdims=True)
+    d_sum_exp_shifted = d_t / sum_exp_shifted
+    d_shifted = d_log_softmax + d_sum_exp_shifted * exp_shifted
     # grad of line 19: shifted = logits - np.mean(logits, axis=1, keepdims=True)
     d_mean_logits = -np.sum(d_shifted, axis=1, keepdims=True)
     d_logits = d_shifted + d_mean_logits / 5.0

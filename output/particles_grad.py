@@ -142,10 +142,9 @@ def value_and_grad(
     d_s6 = OFF_DIAGONAL_TIMES_TWO_EPSILON * s6 * 2.0 - OFF_DIAGONAL_TIMES_TWO_EPSILON
     # grad of line 30: s6 = (SIGMA**2 / r2) ** 3
     d_sigma2_over_r2 = d_s6 * 3 * (sigma2_over_r2 * sigma2_over_r2)
-    # grad of lines 30, 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances;...
-    t = (-(d_sigma2_over_r2 * sigma2_over_r2) / r2)[..., None] * diff
+    d_r2 = -(d_sigma2_over_r2 * sigma2_over_r2) / r2
     # grad of line 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances; 1 on...
-    d_diff = t * 2.0
+    d_diff = d_r2[..., None] * diff * 2.0
     # grad of line 28: diff = positions[:, None, :] - positions[None, :, :]  # (N, N,...
     d_positions_part = np.sum(d_diff, axis=1, keepdims=True)
     d_positions_part_1 = -np.sum(d_diff, axis=0, keepdims=True)

@@ -103,3 +103,31 @@ def test_temporaries_beside_a_parameter_called_t_are_not_t_1():
     code = [line.split("#")[0] for line in c.source.splitlines()]
     assert any(line.strip().startswith("tmp = ") for line in code)
     assert not any(line.strip().startswith(("t_1 = ", "t_2 = ")) for line in code)
+
+
+def test_a_helpers_unnamed_result_is_called_after_the_helper():
+    # `return x - np.log(...)` in a helper: the value and its gradient read as the helper's
+    # (`log_softmax`, `d_log_softmax`), and the caller's too-long line breaks there, not at `t`
+    def log_softmax(logits):
+        shifted = logits - np.mean(logits, axis=1, keepdims=True)
+        return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+
+    def loss(logits, labels):
+        return -np.mean(np.sum(labels * log_softmax(logits), axis=1))
+
+    rng = np.random.default_rng(0)
+    c = compile_grad(loss, (rng.normal(size=(4, 3)), np.eye(3)[[0, 2, 1, 0]]), wrt=("logits",))
+    code = [line.split("#")[0].strip() for line in c.source.splitlines()]
+    assert "log_softmax = shifted - np.log(sum_exp_shifted)" in code
+    assert any(line.startswith("d_log_softmax = ") for line in code)
+    assert not any(line.startswith("t = ") for line in code)
+
+    def named_by_the_caller(logits, labels):
+        scores = log_softmax(logits)  # the caller's name wins over the helper's
+        return -np.mean(np.sum(labels * scores, axis=1))
+
+    c = compile_grad(named_by_the_caller, (rng.normal(size=(4, 3)), np.eye(3)[[0, 2, 1, 0]]),
+                     wrt=("logits",))
+    code = [line.split("#")[0].strip() for line in c.source.splitlines()]
+    assert any(line.startswith("d_scores = ") for line in code)
+    assert not any("log_softmax" in line for line in code)
