@@ -230,13 +230,12 @@ class _Plan:
                 exprs[node], self.refs[node] = exprs[first], self.refs[first]
                 continue
             statement = self.ctx.statement_of(REGISTRY[op])
-            if statement is None and node in self.foldable:
+            if statement is None:
                 expr = self._spelled(node, attrs, exprs)
-                if len(expr.text) > MAX_INLINE_CHARS and not _has_own_name(attrs) \
-                        and self._unfold_named_operands(node, exprs):
+                if len(expr.text) > MAX_INLINE_CHARS and self._unfold_named_operands(node, exprs):
                     refs = sum((self.refs[a] for a in attrs["args"]), ())
                     expr = self._spelled(node, attrs, exprs)
-                if len(expr.text) <= MAX_INLINE_CHARS:
+                if node in self.foldable and len(expr.text) <= MAX_INLINE_CHARS:
                     self.folded[node] = expr
                     exprs[node], self.refs[node] = expr, refs
                     continue
@@ -247,7 +246,8 @@ class _Plan:
     def _unfold_named_operands(self, node, exprs) -> bool:
         """Make the named values folded into `node`'s expression statements again, so a
         line too long to fold breaks at `log_softmax = ...` rather than at an unnamed
-        `t = ...` around it. Re-spells the folded values between them and `node`."""
+        `t = ...` around it, and a long statement reads `loss = np.mean(nll) + ...`.
+        Re-spells the folded values between them and `node`."""
         nodes = self.g._node
         named, between, stack = [], set(), list(nodes[node]["args"])
         while stack:

@@ -187,12 +187,12 @@ def vjp(
     d_minus_k_times_t = d_tmp_1 * tmp
     # grad of lines 22, 21: a, k, omega, phi = p[0], p[1], p[2], p[3]
     d_p = np.zeros((4,), dtype=np.float64)
-    d_p[0] = np.sum(d_tmp * tmp, axis=0)
+    d_p[0] = np.sum(d_tmp * tmp)
     tmp = np.zeros((4,), dtype=np.float64)
-    tmp[3] = np.sum(tmp_1, axis=0)
+    tmp[3] = np.sum(tmp_1)
     # grad of line 21: a, k, omega, phi = p[0], p[1], p[2], p[3]
-    tmp[2] += np.sum(tmp_1 * t, axis=0)
-    tmp[1] += np.sum(d_minus_k_times_t * t, axis=0)
+    tmp[2] += np.sum(tmp_1 * t)
+    tmp[1] += np.sum(d_minus_k_times_t * t)
     d_p -= tmp
     return residuals, (d_p,)
 

@@ -113,10 +113,9 @@ def forward(
     # line 27: nll = np.log(1.0 + np.exp(z)) - y * z
     exp_z = np.exp(z)
     exp_z_plus_one = 1.0 + exp_z
-    # lines 27, 28: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
-    loss: Float64Scalar = np.mean(np.log(exp_z_plus_one) - y * z) + 0.5 * L2 * np.sum(
-        w * w
-    )
+    nll = np.log(exp_z_plus_one) - y * z
+    # line 28: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
+    loss: Float64Scalar = np.mean(nll) + 0.5 * L2 * np.sum(w * w)
     return loss
 
 
@@ -144,13 +143,14 @@ def value_and_grad(
     # line 27: nll = np.log(1.0 + np.exp(z)) - y * z
     exp_z = np.exp(z)
     exp_z_plus_one = 1.0 + exp_z
-    # lines 27, 28: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
-    loss = np.mean(np.log(exp_z_plus_one) - y * z) + 0.5 * L2 * np.sum(w * w)
+    nll = np.log(exp_z_plus_one) - y * z
+    # line 28: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
+    loss = np.mean(nll) + 0.5 * L2 * np.sum(w * w)
     # grad of line 27: nll = np.log(1.0 + np.exp(z)) - y * z
     d_exp_z_plus_one = 1.0 / N / exp_z_plus_one
     d_z = -1.0 / N * y + d_exp_z_plus_one * exp_z
     # grad of line 25: z = X @ w + b
-    d_b = float(np.sum(d_z, axis=0))
+    d_b = float(np.sum(d_z))
     # grad of lines 28, 25: z = X @ w + b
     d_w = w * L2 + X.T @ d_z
     return loss, (d_w, d_b)

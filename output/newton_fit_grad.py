@@ -155,7 +155,7 @@ def value_and_grad(
     X_T = X.T
     # grad of lines 26, 25: w, b = theta[:-1], theta[-1]
     d_theta = np.zeros((6,), dtype=np.float64)
-    d_theta[-1] = np.sum(d_z, axis=0)
+    d_theta[-1] = np.sum(d_z)
     # grad of line 25: w, b = theta[:-1], theta[-1]
     d_theta[:-1] += w * L2 + X_T @ d_z
     return loss, (d_theta,)
@@ -210,7 +210,7 @@ def hvp(
     t_d_z = 1.0 / N * ((t_z - t_z * t) * t)
     # lines 26, 25: w, b = theta[:-1], theta[-1]
     hvp_theta = np.zeros((6,), dtype=np.float64)
-    hvp_theta[-1] = np.sum(t_d_z, axis=0)
+    hvp_theta[-1] = np.sum(t_d_z)
     # line 25: w, b = theta[:-1], theta[-1]
     hvp_theta[:-1] += 0.5 * L2 * t_w * 2.0 + X_T @ t_d_z
     return (hvp_theta,)

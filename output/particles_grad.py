@@ -109,10 +109,12 @@ def forward(positions: npt.NDArray[np.float64]) -> Float64Scalar:
     # line 30: s6 = (SIGMA**2 / r2) ** 3
     sigma2_over_r2 = SIGMA**2 / r2
     s6 = sigma2_over_r2**3
-    # lines 31, 32, 33: return 0.5 * np.sum(pair) + trap
-    energy: Float64Scalar = 0.5 * np.sum(
-        4.0 * EPSILON * (s6 * s6 - s6) * OFF_DIAGONAL
-    ) + 0.5 * TRAP * np.sum(positions * positions)
+    # line 31: pair = 4.0 * EPSILON * (s6**2 - s6) * OFF_DIAGONAL
+    pair = 4.0 * EPSILON * (s6 * s6 - s6) * OFF_DIAGONAL
+    # line 32: trap = 0.5 * TRAP * np.sum(positions**2)
+    trap = 0.5 * TRAP * np.sum(positions * positions)
+    # line 33: return 0.5 * np.sum(pair) + trap
+    energy: Float64Scalar = 0.5 * np.sum(pair) + trap
     return energy
 
 
@@ -134,10 +136,12 @@ def value_and_grad(
     # line 30: s6 = (SIGMA**2 / r2) ** 3
     sigma2_over_r2 = SIGMA**2 / r2
     s6 = sigma2_over_r2**3
-    # lines 31, 32, 33: return 0.5 * np.sum(pair) + trap
-    energy = 0.5 * np.sum(
-        4.0 * EPSILON * (s6 * s6 - s6) * OFF_DIAGONAL
-    ) + 0.5 * TRAP * np.sum(positions * positions)
+    # line 31: pair = 4.0 * EPSILON * (s6**2 - s6) * OFF_DIAGONAL
+    pair = 4.0 * EPSILON * (s6 * s6 - s6) * OFF_DIAGONAL
+    # line 32: trap = 0.5 * TRAP * np.sum(positions**2)
+    trap = 0.5 * TRAP * np.sum(positions * positions)
+    # line 33: return 0.5 * np.sum(pair) + trap
+    energy = 0.5 * np.sum(pair) + trap
     # grad of line 31: pair = 4.0 * EPSILON * (s6**2 - s6) * OFF_DIAGONAL
     d_s6 = OFF_DIAGONAL_TIMES_TWO_EPSILON * s6 * 2.0 - OFF_DIAGONAL_TIMES_TWO_EPSILON
     # grad of line 30: s6 = (SIGMA**2 / r2) ** 3

@@ -21,7 +21,10 @@ def _reduction_spell(name: str):
     def spell(args, params, aval):
         axis = params["axis"]
         text = args[0].text
-        if axis is not None:
+        # (the one axis of a vector is every axis: `np.sum(d_z)`, as a person writes it)
+        whole_vector = axis is not None and len(axis) == 1 and aval.shape == () \
+            and not params["keepdims"]
+        if axis is not None and not whole_vector:
             text += f", axis={axis[0] if len(axis) == 1 else axis!r}"
         if params.get("ddof"):
             text += f", ddof={params['ddof']!r}"
