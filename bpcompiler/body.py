@@ -193,6 +193,8 @@ class _Plan:
             return False
         if not _has_own_name(attrs):
             return True
+        if attrs["phase"] == "forward" and not attrs["python"]:
+            return False  # a named array costs nothing to keep: `k = p[1]`, then `-k * t`
         reader = self.g._node[self.reader[node]]
         return _key(reader) != _key(attrs)
 

@@ -100,13 +100,13 @@ def forward(
         _wrong_dimension("y", y, 0, "N", N)
     # line 21: a, k, omega, phi = p[0], p[1], p[2], p[3]
     a = p[0]
-    # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    tmp = np.exp(-(p[1] * t))
+    k = p[1]
+    omega = p[2]
+    phi = p[3]
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
+    tmp = np.exp(-(k * t))
     tmp = a * tmp
-    # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    tmp_1 = p[2] * t + p[3]
-    # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
+    tmp_1 = omega * t + phi
     tmp_1 = np.cos(tmp_1)
     residuals: npt.NDArray[np.float64] = tmp * tmp_1 - y
     return residuals
@@ -132,13 +132,13 @@ def jvp(
     (t_p,) = tangents
     # line 21: a, k, omega, phi = p[0], p[1], p[2], p[3]
     a = p[0]
-    # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    tmp = np.exp(-(p[1] * t))
+    k = p[1]
+    omega = p[2]
+    phi = p[3]
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
+    tmp = np.exp(-(k * t))
     tmp_1 = a * tmp
-    # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    tmp_2 = p[2] * t + p[3]
-    # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
+    tmp_2 = omega * t + phi
     tmp_3 = np.cos(tmp_2)
     tmp_2 = np.sin(tmp_2)
     # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
@@ -169,13 +169,13 @@ def vjp(
         _wrong_dimension("y", y, 0, "N", N)
     # line 21: a, k, omega, phi = p[0], p[1], p[2], p[3]
     a = p[0]
-    # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    tmp = np.exp(-(p[1] * t))
+    k = p[1]
+    omega = p[2]
+    phi = p[3]
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
+    tmp = np.exp(-(k * t))
     tmp_1 = a * tmp
-    # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    tmp_2 = p[2] * t + p[3]
-    # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
+    tmp_2 = omega * t + phi
     tmp_3 = np.cos(tmp_2)
     tmp_2 = np.sin(tmp_2)
     residuals = tmp_1 * tmp_3 - y
@@ -215,13 +215,13 @@ def jacobian(
         _wrong_dimension("y", y, 0, "N", N)
     # line 21: a, k, omega, phi = p[0], p[1], p[2], p[3]
     a = p[0]
-    # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    tmp = np.exp(-(p[1] * t))
+    k = p[1]
+    omega = p[2]
+    phi = p[3]
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
+    tmp = np.exp(-(k * t))
     tmp_1 = a * tmp
-    # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    tmp_2 = p[2] * t + p[3]
-    # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
+    tmp_2 = omega * t + phi
     tmp_3 = np.cos(tmp_2)
     tmp_2 = np.sin(tmp_2)
     jac_p = np.stack(

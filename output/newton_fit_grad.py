@@ -111,12 +111,14 @@ def forward(
         _wrong_dimension("y", y, 0, "N", N)
     # line 25: w, b = theta[:-1], theta[-1]
     w = theta[:-1]
-    # lines 25, 26: z = X @ w + b
-    z = X @ w + theta[-1]
+    b = theta[-1]
+    # line 26: z = X @ w + b
+    z = X @ w + b
     # line 28: nll = np.logaddexp(0.0, z) - y * z
     logaddexp_zero_z = np.logaddexp(0.0, z)
-    # lines 28, 29: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
-    loss: Float64Scalar = np.mean(logaddexp_zero_z - y * z) + 0.5 * L2 * np.sum(w * w)
+    nll = logaddexp_zero_z - y * z
+    # line 29: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
+    loss: Float64Scalar = np.mean(nll) + 0.5 * L2 * np.sum(w * w)
     return loss
 
 
@@ -142,12 +144,14 @@ def value_and_grad(
         _wrong_dimension("y", y, 0, "N", N)
     # line 25: w, b = theta[:-1], theta[-1]
     w = theta[:-1]
-    # lines 25, 26: z = X @ w + b
-    z = X @ w + theta[-1]
+    b = theta[-1]
+    # line 26: z = X @ w + b
+    z = X @ w + b
     # line 28: nll = np.logaddexp(0.0, z) - y * z
     logaddexp_zero_z = np.logaddexp(0.0, z)
-    # lines 28, 29: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
-    loss = np.mean(logaddexp_zero_z - y * z) + 0.5 * L2 * np.sum(w * w)
+    nll = logaddexp_zero_z - y * z
+    # line 29: return np.mean(nll) + 0.5 * L2 * np.sum(w * w)
+    loss = np.mean(nll) + 0.5 * L2 * np.sum(w * w)
     # grad of line 28: nll = np.logaddexp(0.0, z) - y * z
     t = np.exp(z - logaddexp_zero_z)
     d_z = -1.0 / N * y + 1.0 / N * t
@@ -194,8 +198,9 @@ def hvp(
     (v_theta,) = vectors
     # line 25: w, b = theta[:-1], theta[-1]
     w = theta[:-1]
-    # lines 25, 26: z = X @ w + b
-    z = X @ w + theta[-1]
+    b = theta[-1]
+    # line 26: z = X @ w + b
+    z = X @ w + b
     # line 28: nll = np.logaddexp(0.0, z) - y * z
     logaddexp_zero_z = np.logaddexp(0.0, z)
     # grad of line 28: nll = np.logaddexp(0.0, z) - y * z
