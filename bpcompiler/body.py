@@ -185,6 +185,9 @@ class _Plan:
         local costs a store and a load in CPython). A value the source named keeps its
         name when its reader is the same source line again (`total = total + ...`)."""
         attrs = self.g._node[node]
+        if attrs["op"] == "transpose" and node not in self.roots and \
+                self.g._node[attrs["args"][0]]["op"] == "input":
+            return True  # `X.T` is a view: written where it is read, however often
         if self.ctx.module_uses.get(node) != 1 or node in self.roots \
                 or attrs["op"] in ("input", "const") \
                 or self.ctx.statement_of(REGISTRY[attrs["op"]]) is not None \

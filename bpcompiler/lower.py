@@ -89,12 +89,13 @@ def lower(g, target: str = "numpy") -> Module:
     space = Namespace(fixed=tuple(g.graph["params"]) + tuple(p.name for p in sig.params)
                       + tuple(sorted(dims)) + bound)
     inputs = _parameter_names(g, space, bound)
+    # (the function's parameters; a cotangent or tangent input sits on the return line)
+    def_lines = {(g._node[n]["file"], g._node[n]["line"]) for n in inputs}
     extra = modes_lower.claim_inputs(g, space)
     inputs.update(extra.nodes)
     g, named_lines = named_constants(g, space)
     constants, constant_lines = _constants(g, space, arrays is not None)
     uses = Counter(a for n in g for a in g._node[n]["args"])
-    def_lines = {(g._node[n]["file"], g._node[n]["line"]) for n in inputs}
     ctx = bodies._Context(g, inputs, constants, space, uses, base_names(g), g.graph["file"],
                           def_lines, arrays)
     output = g.graph["output"]

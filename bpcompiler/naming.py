@@ -134,7 +134,7 @@ def base_name(g, node: int, memo: dict | None = None) -> str:
     own = _own_name(g, node, memo)
     if own is not None:
         return own
-    name = _described(g, node, 2, memo)
+    name = _described(g, node, 3, memo)
     if name is not None and len(name) <= MAX_NAME_CHARS:
         return name
     # (beside a parameter called t, `t_1` would read as a value of it)
@@ -151,26 +151,26 @@ def _own_name(g, node: int, memo=None) -> str | None:
     return None
 
 
-def _described(g, node: int, depth: int, memo=None) -> str | None:
+def _described(g, node: int, depth: int, memo=None, top: bool = True) -> str | None:
     """`node` in words from operands at most `depth` deep, or None when some operand
     has no words (an unnamed value further down, a constant other than 1, 2, 0.5, ...)."""
     attrs = g._node[node]
     if attrs["op"] == "to_numpy":  # x_np = np.float64(x)
-        inner = _described(g, attrs["args"][0], depth, memo)
+        inner = _described(g, attrs["args"][0], depth, memo, top)
         return None if inner is None else inner + "_np"
     if attrs["op"] == "const":
         value = attrs["params"]["value"]
         if isinstance(value, NamedFloat):  # the source's L2 reads as l2
             return named_words(value, _NUMBER_WORDS)
         return _NUMBER_WORDS.get(value) if type(value) in (float, int) else None
-    own = _own_name(g, node, memo) if depth < 2 else None
+    own = None if top else _own_name(g, node, memo)
     if own is not None or depth == 0:
         return own
     spec = REGISTRY[attrs["op"]]
     args = list(attrs["args"])
     if spec.commutative and len(args) == 2 and g._node[args[0]]["op"] == "const":
         args.reverse()  # `1.0 + e` reads as e_plus_one
-    parts = [_described(g, a, depth - 1, memo) for a in args]
+    parts = [_described(g, a, depth - 1, memo, False) for a in args]
     if not parts or None in parts:
         return None
     if spec.names_as is not None:

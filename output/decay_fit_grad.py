@@ -104,8 +104,8 @@ def forward(
     omega = p[2]
     phi = p[3]
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    tmp = np.exp(-(k * t))
-    tmp = a * tmp
+    exp_minus_k_times_t = np.exp(-(k * t))
+    tmp = a * exp_minus_k_times_t
     tmp_1 = omega * t + phi
     tmp_1 = np.cos(tmp_1)
     residuals: npt.NDArray[np.float64] = tmp * tmp_1 - y
@@ -136,17 +136,16 @@ def jvp(
     omega = p[2]
     phi = p[3]
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    tmp = np.exp(-(k * t))
-    tmp_1 = a * tmp
-    tmp_2 = omega * t + phi
-    tmp_3 = np.cos(tmp_2)
-    tmp_2 = np.sin(tmp_2)
+    exp_minus_k_times_t = np.exp(-(k * t))
+    tmp = a * exp_minus_k_times_t
+    tmp_1 = omega * t + phi
+    tmp_2 = np.cos(tmp_1)
+    tmp_1 = np.sin(tmp_1)
     # lines 21, 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    t_out = (t_p[0] * tmp - a * (t_p[1] * t * tmp)) * tmp_3 - tmp_1 * (
-        (t_p[2] * t + t_p[3]) * tmp_2
-    )
+    tmp_3 = t_p[0] * exp_minus_k_times_t - a * (t_p[1] * t * exp_minus_k_times_t)
+    t_out = tmp_3 * tmp_2 - tmp * ((t_p[2] * t + t_p[3]) * tmp_1)
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    residuals = tmp_1 * tmp_3 - y
+    residuals = tmp * tmp_2 - y
     return residuals, t_out
 
 
@@ -173,27 +172,24 @@ def vjp(
     omega = p[2]
     phi = p[3]
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    tmp = np.exp(-(k * t))
-    tmp_1 = a * tmp
-    tmp_2 = omega * t + phi
-    tmp_3 = np.cos(tmp_2)
-    tmp_2 = np.sin(tmp_2)
-    residuals = tmp_1 * tmp_3 - y
-    # grad of the parameters, line 22: return a * np.exp(-k * t) * np.cos(omega * t +...
-    d_tmp = cotangent * tmp_3
-    d_tmp_1 = cotangent * tmp_1
-    tmp_1 = d_tmp_1 * tmp_2
-    d_tmp_1 = d_tmp * a
-    d_minus_k_times_t = d_tmp_1 * tmp
-    # grad of lines 22, 21: a, k, omega, phi = p[0], p[1], p[2], p[3]
-    d_p = np.zeros((4,), dtype=np.float64)
-    d_p[0] = np.sum(d_tmp * tmp)
-    tmp = np.zeros((4,), dtype=np.float64)
-    tmp[3] = np.sum(tmp_1)
+    exp_minus_k_times_t = np.exp(-(k * t))
+    tmp = a * exp_minus_k_times_t
+    tmp_1 = omega * t + phi
+    tmp_2 = np.cos(tmp_1)
+    tmp_1 = np.sin(tmp_1)
+    residuals = tmp * tmp_2 - y
+    # grad of line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
+    d_tmp = cotangent * tmp_2
+    d_tmp_1 = cotangent * tmp
+    tmp = d_tmp_1 * tmp_1
+    d_exp_minus_k_times_t = d_tmp * a
+    d_minus_k_times_t = d_exp_minus_k_times_t * exp_minus_k_times_t
+    d_phi = -np.sum(tmp)
+    d_omega = -np.sum(tmp * t)
+    d_a = np.sum(d_tmp * exp_minus_k_times_t)
+    d_k = -np.sum(d_minus_k_times_t * t)
     # grad of line 21: a, k, omega, phi = p[0], p[1], p[2], p[3]
-    tmp[2] += np.sum(tmp_1 * t)
-    tmp[1] += np.sum(d_minus_k_times_t * t)
-    d_p -= tmp
+    d_p = np.stack((d_a, d_k, d_omega, d_phi))
     return residuals, (d_p,)
 
 
@@ -219,17 +215,17 @@ def jacobian(
     omega = p[2]
     phi = p[3]
     # line 22: return a * np.exp(-k * t) * np.cos(omega * t + phi) - y
-    tmp = np.exp(-(k * t))
-    tmp_1 = a * tmp
-    tmp_2 = omega * t + phi
-    tmp_3 = np.cos(tmp_2)
-    tmp_2 = np.sin(tmp_2)
+    exp_minus_k_times_t = np.exp(-(k * t))
+    tmp = a * exp_minus_k_times_t
+    tmp_1 = omega * t + phi
+    tmp_2 = np.cos(tmp_1)
+    tmp_1 = np.sin(tmp_1)
     jac_p = np.stack(
         (
-            tmp * tmp_3,
-            -(a * (t * tmp) * tmp_3),
-            -(tmp_1 * (t * tmp_2)),
-            -(tmp_1 * tmp_2),
+            exp_minus_k_times_t * tmp_2,
+            -(a * (t * exp_minus_k_times_t) * tmp_2),
+            -(tmp * (t * tmp_1)),
+            -(tmp * tmp_1),
         ),
         axis=1,
     )

@@ -177,8 +177,8 @@ def value_and_grad(
     # grad of line 33: return -np.mean(np.sum(Y * log_softmax(logits), axis=1))
     d_log_softmax = -1.0 / N * Y
     # grad of line 20: return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdi...
-    d_t = -np.sum(d_log_softmax, axis=1, keepdims=True)
-    d_sum_exp_shifted = d_t / sum_exp_shifted
+    d_log_sum_exp_shifted = -np.sum(d_log_softmax, axis=1, keepdims=True)
+    d_sum_exp_shifted = d_log_sum_exp_shifted / sum_exp_shifted
     d_shifted = d_log_softmax + d_sum_exp_shifted * exp_shifted
     # grad of line 19: shifted = logits - np.mean(logits, axis=1, keepdims=True)
     d_mean_logits = -np.sum(d_shifted, axis=1, keepdims=True)

@@ -155,13 +155,11 @@ def value_and_grad(
     # grad of line 28: nll = np.logaddexp(0.0, z) - y * z
     t = np.exp(z - logaddexp_zero_z)
     d_z = -1.0 / N * y + 1.0 / N * t
-    # grad of line 26: z = X @ w + b
-    X_T = X.T
     # grad of lines 26, 25: w, b = theta[:-1], theta[-1]
     d_theta = np.zeros((6,), dtype=np.float64)
     d_theta[-1] = np.sum(d_z)
     # grad of line 25: w, b = theta[:-1], theta[-1]
-    d_theta[:-1] += w * L2 + X_T @ d_z
+    d_theta[:-1] += w * L2 + X.T @ d_z
     return loss, (d_theta,)
 
 
@@ -205,8 +203,6 @@ def hvp(
     logaddexp_zero_z = np.logaddexp(0.0, z)
     # grad of line 28: nll = np.logaddexp(0.0, z) - y * z
     t = np.exp(z - logaddexp_zero_z)
-    # grad of line 26: z = X @ w + b
-    X_T = X.T
     # line 25: w, b = theta[:-1], theta[-1]
     t_w = v_theta[:-1]
     # lines 25, 26: z = X @ w + b
@@ -217,5 +213,5 @@ def hvp(
     hvp_theta = np.zeros((6,), dtype=np.float64)
     hvp_theta[-1] = np.sum(t_d_z)
     # line 25: w, b = theta[:-1], theta[-1]
-    hvp_theta[:-1] += 0.5 * L2 * t_w * 2.0 + X_T @ t_d_z
+    hvp_theta[:-1] += 0.5 * L2 * t_w * 2.0 + X.T @ t_d_z
     return (hvp_theta,)

@@ -149,15 +149,8 @@ def value_and_grad(
     d_r2 = -(d_sigma2_over_r2 * sigma2_over_r2) / r2
     # grad of line 29: r2 = np.sum(diff**2, axis=-1) + EYE  # squared distances; 1 on...
     d_diff = d_r2[..., None] * diff * 2.0
-    # grad of line 28: diff = positions[:, None, :] - positions[None, :, :]  # (N, N,...
-    d_positions_part = np.sum(d_diff, axis=1, keepdims=True)
-    d_positions_part_1 = -np.sum(d_diff, axis=0, keepdims=True)
-    d_positions = np.zeros((8, 3), dtype=np.float64)
-    d_positions[None, :, :] = d_positions_part_1
     # grad of lines 32, 28: diff = positions[:, None, :] - positions[None, :, :]  # (...
-    d_positions += positions * TRAP
-    # grad of line 28: diff = positions[:, None, :] - positions[None, :, :]  # (N, N,...
-    d_positions[:, None, :] += d_positions_part
+    d_positions = positions * TRAP - np.sum(d_diff, axis=0) + np.sum(d_diff, axis=1)
     return energy, (d_positions,)
 
 

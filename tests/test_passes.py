@@ -15,6 +15,7 @@ from bpcompiler.autodiff import active_nodes, differentiate
 from bpcompiler.graph import add_node, check_graph, outputs
 from bpcompiler.interpret import interpret
 from bpcompiler.ops import F
+from bpcompiler.ops.combine import FULL
 from support.examples import example
 from fuzz import programs
 from support.graphs import build
@@ -141,6 +142,53 @@ def test_a_shared_scale_is_factored_out_of_a_gradient_sum():
     # The forward keeps the source's roundings: no factoring there.
     fwd = optimize(build([("x", (), True)], lambda x: x * 2.0 + F.exp(x) * 2.0))
     assert ops_of(fwd).count("multiply") == 2
+
+
+def test_the_gradient_of_an_unpacked_vector_is_one_stack():
+    # `a, k, c = p[0], p[1], p[2]`: the sum of three scatters, one per entry, is one
+    # stack of the three gradients, each exactly the value the sum gave it.
+    def f(p):
+        a, k, c = F.getitem(p, index=(("int", 0),)), F.getitem(p, index=(("int", 1),)), \
+            F.getitem(p, index=(("int", -1),))
+        return a * F.exp(k) - F.sin(c) * k
+    g = differentiate(build([("p", (3,), False)], f))
+    h = optimize(g)
+    adjoint_ops = [a["op"] for _, a in h.nodes(data=True) if a["phase"] == "adjoint"]
+    assert "scatter" not in adjoint_ops and adjoint_ops.count("stack") == 1
+    p = np.array([0.7, -0.3, 1.1])
+    expected = [np.exp(p[1]), p[0] * np.exp(p[1]) - np.sin(p[2]), -np.cos(p[2]) * p[1]]
+    assert np.array_equal(values(h, [p])[1], values(g, [p])[1])
+    np.testing.assert_allclose(values(h, [p])[1], expected, rtol=1e-15)
+    # Entries no scalar reaches are zeros of the stack, on a short float64 vector only.
+    g = differentiate(build([("p", (4,), False)], lambda p: F.getitem(
+        p, index=(("int", 1),)) * F.getitem(p, index=(("int", 3),))))
+    h = optimize(g)
+    stack, = [a for _, a in h.nodes(data=True) if a["op"] == "stack"]
+    assert [h.nodes[x]["op"] for x in stack["args"]].count("const") == 2
+    np.testing.assert_array_equal(values(h, [np.arange(4.0)])[1], [0.0, 3.0, 0.0, 1.0])
+    long = differentiate(build([("p", (20,), False)], lambda p: F.getitem(
+        p, index=(("int", 1),)) * F.getitem(p, index=(("int", 3),))))
+    assert "stack" not in ops_of(optimize(long))
+
+
+def test_the_gradient_of_an_added_axis_is_a_reduction_not_a_buffer():
+    # particles' `positions[:, None, :] - positions[None, :, :]`: each scatter writes the
+    # whole gradient, so it is a reshape, which the keepdims sum under it absorbs.
+    def f(x):
+        diff = F.getitem(x, index=(FULL, ("newaxis",), FULL)) - \
+            F.getitem(x, index=(("newaxis",), FULL, FULL))
+        return F.sum(F.sin(diff), axis=None, keepdims=False)
+    g = differentiate(build([("x", (4, 3), False)], f))
+    h = optimize(g)
+    adjoint_ops = [a["op"] for _, a in h.nodes(data=True) if a["phase"] == "adjoint"]
+    assert "scatter" not in adjoint_ops and "reshape" not in adjoint_ops
+    assert not any(a["params"].get("keepdims") for _, a in h.nodes(data=True)
+                   if a["op"] == "sum")
+    x = np.random.default_rng(1).normal(size=(4, 3))
+    np.testing.assert_allclose(values(h, [x])[1], values(g, [x])[1], rtol=1e-15)
+    cos = np.cos(x[:, None, :] - x[None, :, :])
+    np.testing.assert_allclose(values(h, [x])[1], cos.sum(axis=1) - cos.sum(axis=0),
+                               rtol=1e-14)
 
 
 def test_dropping_dead_code_forgets_the_dropped_nodes():

@@ -14,6 +14,7 @@ from ..ops.registry import Aval, elementwise_rule
 from ..named import NamedFloat, named_scalar
 from .fold import MAX_FOLDED_SIZE
 from .rebuild import constant, hashable, is_const_equal, new, rebuild
+from .stacks import stack_scatters
 
 # Phases of derivative nodes (adjoints, forward-mode tangents): a zero there is a
 # symbolic zero, so products with it vanish.
@@ -153,6 +154,35 @@ def _keepdims(h, attrs, ops):
     return dict(attrs, op=inner["op"], args=inner["args"], params=dict(params, keepdims=True))
 
 
+def _whole_scatter(h, attrs, ops):
+    """A scatter whose index only adds axes (`d[None, :, :] = v`, the gradient of
+    `x[None, :, :]`) writes every entry: it is a reshape of the value (which a
+    reduction with keepdims then absorbs)."""
+    index = attrs["params"]["index"]
+    if not all(item[0] in ("newaxis", "ellipsis") or item == ("slice", None, None, None)
+               for item in index):
+        return None
+    (x,) = attrs["args"]
+    if int(np.prod(h._node[x]["shape"])) != int(np.prod(attrs["shape"])) or \
+            h._node[x]["dtype"] != attrs["dtype"]:
+        return None
+    return dict(attrs, op="reshape", params={"shape": attrs["shape"]})
+
+
+def _unkept(h, attrs, ops):
+    """`np.reshape(np.sum(x, axis=0, keepdims=True), (8, 3))` is `np.sum(x, axis=0)`."""
+    if ops[0] not in ("sum", "mean"):
+        return None
+    inner = h._node[attrs["args"][0]]
+    params = inner["params"]
+    if not params["keepdims"] or params["axis"] is None:
+        return None
+    source = h._node[inner["args"][0]]["shape"]
+    if attrs["shape"] != tuple(n for i, n in enumerate(source) if i not in params["axis"]):
+        return None
+    return dict(attrs, op=inner["op"], args=inner["args"], params=dict(params, keepdims=False))
+
+
 def _where_identities(h, attrs, ops):
     c, a, b = attrs["args"]
     return _same_as(h, attrs, [a] if a == b else [])
@@ -178,6 +208,7 @@ RULES = (
      if "multiply" in ops else None),
     ({"add", "subtract"}, lambda h, attrs, ops: _factor_scale(h, attrs, ops)
      if ops == ["multiply", "multiply"] else None),
+    ({"add", "subtract"}, stack_scatters),
     (None, lambda h, attrs, ops: _hoist_negation(h, attrs, ops)
      if "negative" in ops or attrs["op"] == "multiply" else None),
     ({"multiply"}, _multiply_identities),
@@ -189,6 +220,8 @@ RULES = (
     ({"reshape", "broadcast_to", "transpose", "astype", "sum", "mean"}, _no_op),
     ({"where"}, _where_identities),
     ({"reshape"}, _keepdims),
+    ({"reshape"}, _unkept),
+    ({"scatter"}, _whole_scatter),
 )
 # Per op, the rules that apply to it, in order (built once: most ops have few).
 _BY_OP: dict = {}

@@ -14,7 +14,9 @@ from bpcompiler.ops import REGISTRY
 OP_NAMED = re.compile(rf"^(d_)?({'|'.join(sorted(REGISTRY, key=len, reverse=True))})(_\d+)?$")
 
 
-def style_problems(source: str) -> list[str]:
+def style_problems(source: str, source_names=()) -> list[str]:
+    """What reads unlike hand-written code; `source_names` are the locals the compiled
+    function itself uses (a user's `var = np.mean(...)` is the user's name, not an op's)."""
     problems = []
     tree = ast.parse(source)
     for fn in (n for n in tree.body if isinstance(n, ast.FunctionDef)):
@@ -24,6 +26,7 @@ def style_problems(source: str) -> list[str]:
                 for target in node.targets:
                     if isinstance(target, ast.Name) and OP_NAMED.match(target.id) \
                             and target.id not in params and \
+                            target.id.removeprefix("d_") not in source_names and \
                             target.id.removeprefix("d_") not in params:
                         problems.append(f"{fn.name}: op-named temporary {target.id}")
         problems += _comment_problems(fn.name, source.splitlines()[fn.lineno:fn.end_lineno])
