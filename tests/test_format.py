@@ -58,7 +58,10 @@ def drafts():
 
 @pytest.mark.parametrize("name, text", list(drafts()))
 def test_fast_path_equals_black(name, text):
-    assert fast(text) == _black(text)
+    expected = _black(text)
+    assert fast(text) == expected
+    # (both paths set the helper functions aside, formatted alone: the same bytes)
+    assert format_source(text, fast=False) == expected
 
 
 TRICKY = '''"""Module."""
@@ -100,7 +103,9 @@ def test_fast_path_equals_black_on_random_graphs(directory, data):
     program = programs.generate(programs.HypothesisChooser(data), 6)
     g = optimize(differentiate(programs.traced(program, directory)[0]))
     text = emit(g, ["# header"], "Doc.\n")
-    assert fast(text) == _black(text)
+    expected = _black(text)
+    assert fast(text) == expected
+    assert format_source(text, fast=False) == expected
 
 
 def test_fast_path_equals_black_with_long_parameter_lists(tmp_path):
@@ -130,3 +135,16 @@ WIDE = '''def value_and_grad(a):
 
 def test_fast_path_equals_black_with_wide_characters():
     assert fast(WIDE) == _black(WIDE)
+
+
+def test_helpers_set_aside_keep_blacks_blank_lines():
+    # A helper between constants and a decorated function, one with an exploded
+    # signature, one ending in a nested block: the same bytes as black on the whole.
+    text = ('"""Doc."""\nimport numpy as np\nX = 1\ndef _one(a: int) -> None:\n'
+            '    if a:\n        raise ValueError(f"{a} "\n   "b")\n'
+            'def _two(\n    name: str, value: object, axis: int, dim: str, size: int,'
+            ' other: int, more: int\n) -> None:\n    """Doc."""\n    return None\n'
+            '# a comment\n@staticmethod\ndef _three(x):\n    return x\ndef f(x):\n'
+            '    return _one(x)\nY = 2\n')
+    assert format_source(text, fast=False) == _black(text)
+    assert format_source(text, fast=True) == _black(text)
