@@ -114,8 +114,19 @@ def test_example_on_library(example, library):
     _compare("example", example, library)
 
 
-@pytest.mark.parametrize("library", _LIBS, indirect=True)
-@pytest.mark.parametrize("case", _portable_cases())
+def _corpus_on_libraries():
+    """Every portable corpus function on every library; on JAX, whose eager calls are
+    slow, one in four in the default suite and the rest with `-m slow`."""
+    out = []
+    for lib in _LIBS:
+        for i, case in enumerate(_portable_cases()):
+            again = lib.id == "jax" and i % 4 != 0
+            out.append(pytest.param(case, lib.values[0], id=f"{case}-{lib.id}",
+                                    marks=list(lib.marks) + ([pytest.mark.slow] if again else [])))
+    return out
+
+
+@pytest.mark.parametrize("case, library", _corpus_on_libraries(), indirect=["library"])
 def test_corpus_on_library(case, library):
     _compare("corpus", case, library)
 

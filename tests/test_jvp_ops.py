@@ -15,7 +15,7 @@ from bpcompiler.interpret import interpret
 from bpcompiler.ops import REGISTRY, F
 
 from support.fd import central_differences
-from support.opcases import fields, op_cases, reference, sample_args
+from support.opcases import fields, op_cases, parametrized, reference, sample_args
 
 try:  # JAX is an optional reference: these checks skip without it
     import jax
@@ -57,7 +57,7 @@ def _dtype(a):
     return "float64" if isinstance(a, float) else np.asarray(a).dtype.name
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("case", parametrized(CASES))
 def test_op_jvp(case):
     _, op, shapes, params, dtype, python = case
     rng = np.random.default_rng(4321)

@@ -16,12 +16,12 @@ from bpcompiler.ops.registry import elementwise_rule, register
 
 from support.fd import central_differences as numeric_gradient
 from support.opcases import (aval_of, autograd_lacks as _autograd_lacks, case_function,
-                             op_cases, reference, sample_args, weights_for)
+                             op_cases, parametrized, reference, sample_args, weights_for)
 
 CASES = op_cases()
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("case", parametrized(CASES))
 def test_op_gradient(case):
     _, op, shapes, params, dtype, python = case
     rng = np.random.default_rng(1234)

@@ -15,12 +15,36 @@ from bpcompiler.ops import REGISTRY, Aval, F
 from bpcompiler.ops.registry import elementwise_rule
 from bpcompiler.tracer import Tracer
 
+# In the default suite, each elementwise op runs the sweep's broadcasting cases in the
+# first group below; the second group repeats what those cover (the same unbroadcast
+# rule in one op after another) and runs with `-m slow`, as do float32 cases past an
+# op's first (its dtype rules are the graph's, shared by every op).
 ELEMENTWISE_SHAPES = {
     1: [((),), ((4,),), ((2, 3),), ((2, 1),)],
     2: [((), ()), ((4,), (4,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 3)),
         ((3, 1), (3, 4))],
     3: [((), (), ()), ((2, 3), (2, 3), (2, 3)), ((2, 3), (3,), ()), ((1, 3), (2, 1), (3,))],
 }
+
+
+ELEMENTWISE_THOROUGH = {((4,), (4,)), ((2, 3), (3,)), ((3, 1), (3, 4)), ((4,),), ((2, 1),),
+                        ((2, 3), (2, 3), (2, 3))}
+
+
+def parametrized(cases):
+    """The cases as pytest params, those that only repeat coverage marked slow."""
+    import pytest
+    out, seen_float32 = [], set()
+    for case in cases:
+        _, op, shapes, params, dtype, python = case
+        again = dtype == "float32" and op.name in seen_float32
+        if dtype == "float32":
+            seen_float32.add(op.name)
+        if op.shape_rule is elementwise_rule and not op.cases and \
+                tuple(shapes) in ELEMENTWISE_THOROUGH:
+            again = True
+        out.append(pytest.param(case, id=case[0], marks=[pytest.mark.slow] if again else []))
+    return out
 
 
 def op_cases():
