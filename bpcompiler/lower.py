@@ -32,6 +32,7 @@ from .guards import guard_lines, module_lines, result_check_lines
 from .literals import array_literal, is_zeros, literal_needs_math
 from .naming import ADJOINT_PREFIX, Namespace, base_names
 from .signature import call_items, def_items, gradient_texts, of_graph, prologue_lines
+from .structure import STRUCTURE_HELPER
 from .symbolic import SymArray
 from .ops import REGISTRY
 from .ops import guard as guard_op
@@ -105,11 +106,12 @@ def lower(g, target: str = "numpy") -> Module:
     if arrays is None:
         imports = _imports(g, constant_lines)
         constant_lines = module_lines(g, g.graph.get("command", "")) + \
-            _path_lines(g) + named_lines + constant_lines
+            _path_lines(g) + _structure_lines(sig) + named_lines + constant_lines
         preamble = _preamble(g, inputs, imports)
     else:
         imports, preamble, constant_lines = _portable_parts(
-            g, inputs, named_lines + constant_lines, [fwd.statements, both.statements, named])
+            g, inputs, _structure_lines(sig) + named_lines + constant_lines,
+            [fwd.statements, both.statements, named])
     wrt_params = g.graph.get("wrt_params", g.graph["wrt"])
     if g.graph["grads"]:  # (a module of jvp or jacobian only has none)
         grads = gradient_texts(sig, wrt_params, dict(zip(g.graph["wrt"], grads)))
@@ -168,6 +170,11 @@ def _path_lines(g) -> list[str]:
     if not any(g._node[n]["params"]["kind"] in guard_op.BRANCH_KINDS for n in effect_nodes(g)):
         return []
     return ["\n".join(guard_op.helper_lines(g.graph.get("regenerate", "")))]
+
+
+def _structure_lines(sig) -> list[str]:
+    """The helper a structured parameter's checks call (structure.STRUCTURE_HELPER)."""
+    return [STRUCTURE_HELPER] if any(p.structured for p in sig.params) else []
 
 
 def _preamble(g, inputs: dict, imports: list[str]) -> list[str]:

@@ -25,7 +25,8 @@ from .ops import REGISTRY
 RESERVED = (set(keyword.kwlist) | set(keyword.softkwlist) | set(dir(builtins))
             | {"np", "math", "numpy", "forward", "grad", "value_and_grad", "WRT",
                # the call-time guards' module-level names (guards.py)
-               "ARGUMENTS", "RECOMPILE", "DTYPES", "_wrong_argument", "_wrong_dimension"})
+               "ARGUMENTS", "RECOMPILE", "DTYPES", "_wrong_argument", "_wrong_dimension",
+               "_wrong_structure"})
 ADJOINT_PREFIX = "d_"
 
 

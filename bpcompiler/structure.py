@@ -135,7 +135,8 @@ def unpack_lines(name: str, template, names: dict) -> list[str]:
 def check_lines(name: str, template) -> list[str]:
     """One check per list, tuple or dict in the structure, outermost first: the
     container's type and length (a dict's keys), so a call with another structure is
-    told which part differs rather than failing to unpack."""
+    told which part differs rather than failing to unpack. Each failing check calls
+    `_wrong_structure` (STRUCTURE_HELPER), which says which of the two is wrong."""
     lines = []
 
     def visit(value, path):
@@ -145,28 +146,37 @@ def check_lines(name: str, template) -> list[str]:
                 for step, child in children(value):
                     visit(child, path + (step,))
             return
-        text = path_text(name, path).replace('"', "'")  # (inside a "-quoted f-string)
-        kind = type(value).__name__
+        text = path_text(name, path)
         if isinstance(value, dict):
             keys = repr(list(value))
             need = f"a dict with the keys {keys}"
-            tests = [(f"type({text}) is not dict", "TypeError", f"{{type({text}).__name__}}"),
-                     (f"{text}.keys() != {{{keys[1:-1]}}}", "ValueError",
-                      f"the keys {{list({text})}}")]
+            test = f"type({text}) is not dict or {text}.keys() != {{{keys[1:-1]}}}"
         else:
+            kind = type(value).__name__
             need = f"a {kind} of {len(value)}"
-            tests = [(f"type({text}) is not {kind}", "TypeError", f"{{type({text}).__name__}}"),
-                     (f"len({text}) != {len(value)}", "ValueError",
-                      f"a {kind} of {{len({text})}}")]
-        for test, error, got in tests:
-            literal = f"{text} must be {need}, as this module was compiled for; got "
-            body = literal.replace("{", "{{").replace("}", "}}") + got
-            lines.extend([f"if {test}:", f"    raise {error}(f{body!r})"])
+            test = f"type({text}) is not {kind} or len({text}) != {len(value)}"
+        lines.extend([f"if {test}:", f"    _wrong_structure({text!r}, {text}, {need!r})"])
         for step, child in children(value):
             visit(child, path + (step,))
 
     visit(template, ())
     return lines
+
+
+# The helper the checks call, written into every module with a structured parameter.
+STRUCTURE_HELPER = '''def _wrong_structure(name: str, value: Any, need: str) -> NoReturn:
+    """Raise for a list, tuple or dict argument that is not the structure compiled for
+    (`need`: "a list of 2", "a dict with the keys [...]")."""
+    kind = need.split()[1]
+    if type(value).__name__ != kind:
+        got = type(value).__name__
+        raise TypeError(
+            f"{name} must be {need}, as this module was compiled for; got {got}"
+        )
+    got = f"the keys {list(value)}" if kind == "dict" else f"a {kind} of {len(value)}"
+    raise ValueError(
+        f"{name} must be {need}, as this module was compiled for; got {got}"
+    )'''  # (as black writes it)
 
 
 def pack_text(name: str, template, texts: dict) -> str:
