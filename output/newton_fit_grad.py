@@ -154,7 +154,7 @@ def value_and_grad(
     loss = np.mean(nll) + 0.5 * L2 * np.sum(w * w)
     # grad of line 28: nll = np.logaddexp(0.0, z) - y * z
     t = np.exp(z - logaddexp_zero_z)
-    d_z = -1.0 / N * y + 1.0 / N * t
+    d_z = (t - y) * (1.0 / N)
     # grad of lines 26, 25: w, b = theta[:-1], theta[-1]
     d_theta = np.zeros((6,), dtype=np.float64)
     d_theta[-1] = np.sum(d_z)

@@ -191,6 +191,18 @@ def test_the_gradient_of_an_added_axis_is_a_reduction_not_a_buffer():
                                rtol=1e-14)
 
 
+def test_opposite_scales_are_factored_out_of_a_gradient_sum():
+    # a mean's gradient reaching z twice, scaled by -0.25 (through -y * z) and by 0.25
+    # (through logaddexp): `a * -0.25 + b * 0.25` is one multiply, `(b - a) * 0.25`
+    x = np.linspace(-1, 1, 4)
+
+    def logistic(w, y):  # newton_fit's nll: the gradient is (sigmoid(z) - y) * 0.5
+        z = w * 2.0
+        return np.mean(np.logaddexp(0.0, z) - y * z)
+    c = compile_grad(logistic, (x, np.array([0.0, 1.0, 1.0, 0.0])), wrt=("w",))
+    assert "d_w = (np.exp(z - logaddexp_zero_z) - y) * 0.5" in c.source
+
+
 def test_dropping_dead_code_forgets_the_dropped_nodes():
     # A gradient that outlives the forward value it is the gradient of (found by CI: the
     # in-place drop left `adjoint_of` pointing at a removed node, and naming crashed).

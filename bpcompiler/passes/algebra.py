@@ -310,7 +310,10 @@ def _merge_scales(h, attrs, ops):
 def _factor_scale(h, attrs, ops):
     """`a * c + b * c` -> `(a + b) * c` (and `-`) for one float constant `c`, in adjoints
     only, as `_merge_scales`: one multiplication instead of two (`x * x`'s gradient
-    doubles one term of a sum, a neighbour's doubles another)."""
+    doubles one term of a sum, a neighbour's doubles another). Opposite scales factor
+    too: `a * -c + b * c` -> `(b - a) * c`, so a mean's gradient reads
+    `(t - y) * (1.0 / N)` rather than `-1.0 / N * y + 1.0 / N * t`. A scale is a
+    constant or a constant over one value (`1.0 / N`)."""
     if attrs["op"] not in ("add", "subtract") or attrs["phase"] != "adjoint" or \
             attrs["dtype"] != "float64":
         return None
@@ -318,16 +321,38 @@ def _factor_scale(h, attrs, ops):
     terms = []
     for node in attrs["args"]:
         x, y = nodes[node]["args"]
-        term = next(((a, c) for a, c in ((x, y), (y, x)) if _python_const(h, c) is not None),
-                    None)
+        term = next(((a, c, key) for a, c in ((x, y), (y, x))
+                     if (key := _scale_key(h, c)) is not None), None)
         if term is None or nodes[node]["phase"] != "adjoint" or not _same(h, term[0], attrs):
             return None
         terms.append(term)
-    (a, c), (b, d) = terms
-    if hashable(_python_const(h, c)) != hashable(_python_const(h, d)):
-        return None  # (2.0 and 2.0 * EPSILON are different constants: named.py)
-    inner = new(attrs["op"], (a, b), {}, attrs)
-    return dict(attrs, op="multiply", args=(inner, c), params={})
+    (a, c, (k1, over1)), (b, d, (k2, over2)) = terms
+    if over1 != over2:
+        return None
+    if hashable(k1) == hashable(k2):  # (2.0 and 2.0 * EPSILON differ: named.py)
+        inner = new(attrs["op"], (a, b), {}, attrs)
+        return dict(attrs, op="multiply", args=(inner, c), params={})
+    if type(k1) is float and type(k2) is float and k1 == -k2 != 0.0:
+        # a * -d + b * d = (b - a) * d;  a * c - b * -c = (a + b) * c
+        if attrs["op"] == "add":
+            inner = new("subtract", (b, a), {}, attrs)
+            return dict(attrs, op="multiply", args=(inner, d), params={})
+        inner = new("add", (a, b), {}, attrs)
+        return dict(attrs, op="multiply", args=(inner, c), params={})
+    return None
+
+
+def _scale_key(h, node):
+    """(constant, what it divides or None) for a scale `c` or `c / x`; else None."""
+    value = _python_const(h, node)
+    if value is not None:
+        return value, None
+    attrs = h._node[node]
+    if attrs["op"] == "divide" and attrs["python"] and attrs["shape"] == ():
+        value = _python_const(h, attrs["args"][0])
+        if value is not None:
+            return value, attrs["args"][1]
+    return None
 
 
 def _hoist_negation(h, attrs, ops):
