@@ -213,5 +213,5 @@ def hvp(
     hvp_theta = np.zeros((6,), dtype=np.float64)
     hvp_theta[-1] = np.sum(t_d_z)
     # line 25: w, b = theta[:-1], theta[-1]
-    hvp_theta[:-1] += 0.5 * L2 * t_w * 2.0 + X.T @ t_d_z
+    hvp_theta[:-1] += t_w * L2 + X.T @ t_d_z
     return (hvp_theta,)

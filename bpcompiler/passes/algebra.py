@@ -287,16 +287,17 @@ def _python_const(h, node):
 
 
 def _merge_scales(h, attrs, ops):
-    """`(a * c1) * c2` -> `a * (c1 * c2)` for float constants, in adjoints only (the
-    forward keeps the source's rounding): one multiplication instead of two."""
-    if attrs["op"] != "multiply" or attrs["phase"] != "adjoint" or \
+    """`(a * c1) * c2` -> `a * (c1 * c2)` for float constants, in adjoints and tangents
+    only (the forward keeps the source's rounding): one multiplication instead of two
+    (`0.5 * L2 * t_w * 2.0` is `t_w * L2` in newton_fit's hvp)."""
+    if attrs["op"] != "multiply" or attrs["phase"] not in _DERIVED or \
             attrs["dtype"] != "float64":
         return None
     nodes = h._node
     for i in (0, 1):
         c2 = _python_const(h, attrs["args"][1 - i])
         inner = nodes[attrs["args"][i]]
-        if c2 is None or inner["op"] != "multiply" or inner["phase"] != "adjoint":
+        if c2 is None or inner["op"] != "multiply" or inner["phase"] not in _DERIVED:
             continue
         for j in (0, 1):
             c1 = _python_const(h, inner["args"][1 - j])
