@@ -373,3 +373,17 @@ def test_debug_mode_checks_past_a_math_function_outside_its_domain():
 
     c = compile_grad(f, (2.0,), debug=True)
     assert c.module.grad(2.0)[0] == pytest.approx(math.log(0.4) + 2.0 / 0.4, rel=1e-12)
+
+
+def test_constant_scales_merge_in_tangents_as_in_adjoints():
+    # forward over reverse: the hvp's `0.5 * L2 * v * 2.0` is one multiply, as the gradient's
+    L2 = 1e-3
+
+    def f(w):
+        return np.sum(np.sin(w)) + 0.5 * L2 * np.sum(w * w)
+    w = np.linspace(-1.0, 1.0, 5)
+    c = compile_grad(f, (w,), emit=("grad", "hvp"))
+    line, = [x.strip() for x in c.source.splitlines() if x.strip().startswith("hvp_w = ")]
+    assert "2.0" not in line and "0.0005" not in line, line  # v_w * 0.001
+    v = np.linspace(0.5, 1.5, 5)
+    np.testing.assert_allclose(c.module.hvp(w, (v,))[0], -np.sin(w) * v + L2 * v, rtol=1e-14)
