@@ -185,10 +185,9 @@ class _Plan:
         local costs a store and a load in CPython). A value the source named keeps its
         name when its reader is the same source line again (`total = total + ...`)."""
         attrs = self.g._node[node]
-        if attrs["op"] == "transpose" and node not in self.roots and \
-                self.g._node[attrs["args"][0]]["op"] == "input":
-            return True  # `X.T` is a view: written where it is read, however often
-        if self.ctx.module_uses.get(node) != 1 or node in self.roots \
+        # `X.T` of a parameter is a view: written where it is read, however often
+        view = attrs["op"] == "transpose" and self.g._node[attrs["args"][0]]["op"] == "input"
+        if self.ctx.module_uses.get(node) != 1 and not view or node in self.roots \
                 or attrs["op"] in ("input", "const") \
                 or self.ctx.statement_of(REGISTRY[attrs["op"]]) is not None \
                 or node in self.accumulate \
@@ -235,12 +234,14 @@ class _Plan:
                 exprs[node], self.refs[node] = exprs[first], self.refs[first]
                 continue
             statement = self.ctx.statement_of(REGISTRY[op])
-            if statement is None:
+            foldable = node in self.foldable
+            # (a statement's text matters here only when a named value is folded into it)
+            if statement is None and (foldable or any(a in self.folded for a in attrs["args"])):
                 expr = self._spelled(node, attrs, exprs)
                 if len(expr.text) > MAX_INLINE_CHARS and self._unfold_named_operands(node, exprs):
                     refs = sum((self.refs[a] for a in attrs["args"]), ())
                     expr = self._spelled(node, attrs, exprs)
-                if node in self.foldable and len(expr.text) <= MAX_INLINE_CHARS:
+                if foldable and len(expr.text) <= MAX_INLINE_CHARS:
                     self.folded[node] = expr
                     exprs[node], self.refs[node] = expr, refs
                     continue

@@ -122,8 +122,8 @@ def _set_helpers_aside(source: str) -> tuple[str, dict[str, str]]:
     helpers: dict[str, str] = {}
 
     def stub(match: re.Match) -> str:
-        if source.rfind("\n", 0, match.start() - 1) + 1 < match.start() and \
-                source[source.rfind("\n", 0, match.start() - 1) + 1] == "@":
+        line_before = source.rfind("\n", 0, match.start() - 1) + 1
+        if source.startswith("@", line_before):
             return match.group(0)  # decorated (a numba loop): formatted in place
         text = match.group(0).rstrip("\n") + "\n"
         formatted = _FORMATTED_HELPERS.get(text)
@@ -137,7 +137,6 @@ def _set_helpers_aside(source: str) -> tuple[str, dict[str, str]]:
         return name + match.group(0)[len(text):]
 
     return _HELPER.sub(stub, source), helpers
-
 
 
 def same_but_formatting(a: str, b: str) -> bool:
