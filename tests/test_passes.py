@@ -166,6 +166,29 @@ def test_the_gradient_of_an_unpacked_vector_is_one_stack():
     stack, = [a for _, a in h.nodes(data=True) if a["op"] == "stack"]
     assert [h.nodes[x]["op"] for x in stack["args"]].count("const") == 2
     np.testing.assert_array_equal(values(h, [np.arange(4.0)])[1], [0.0, 3.0, 0.0, 1.0])
+    # An entry two scalars write is their sum; a float32 vector's zeros are float32.
+    def twice(p):
+        a, b = F.getitem(p, index=(("int", 0),)), F.getitem(p, index=(("int", 1),))
+        return a * b + F.sin(a) - a * F.getitem(p, index=(("int", 2),))
+    h = optimize(differentiate(build([("p", (3,), False)], twice)))
+    assert "scatter" not in ops_of(h) and "stack" in ops_of(h)
+    p = np.array([0.7, -0.3, 1.1])
+    np.testing.assert_allclose(values(h, [p])[1], [p[1] + np.cos(p[0]) - p[2], p[0], -p[0]],
+                               rtol=1e-15)
+
+    def one_of_four(p):
+        a, b, c = p[0], p[1], p[2]
+        return a * b + np.sin(c) * a - a * c
+    p32 = np.array([1.0, 0.5, 2.0], dtype=np.float32)
+    c = compile_grad(one_of_four, (p32,))
+    assert "d_p = np.stack((" in c.source
+    (d_p,) = c.module.grad(p32)
+    assert d_p.dtype == np.float32
+    np.testing.assert_allclose(d_p, [0.5 + np.sin(2.0) - 2.0, 1.0, np.cos(2.0) - 1.0], rtol=1e-6)
+    c = compile_grad(lambda p: p[1] * p[3], (np.arange(1.0, 5.0, dtype=np.float32),))
+    (d_p,) = c.module.grad(np.arange(1.0, 5.0, dtype=np.float32))
+    assert d_p.dtype == np.float32 and "np.stack((np.float32(0.0), " in c.source
+    np.testing.assert_array_equal(d_p, [0.0, 4.0, 0.0, 2.0])
     long = differentiate(build([("p", (20,), False)], lambda p: F.getitem(
         p, index=(("int", 1),)) * F.getitem(p, index=(("int", 3),))))
     assert "stack" not in ops_of(optimize(long))

@@ -3,11 +3,14 @@ one stack, `d_p = np.stack((d_a, -d_k, ...))`, rather than a buffer of zeros wri
 one entry at a time (`t = np.zeros(4); t[3] = ...; t[2] += ...; d_p -= t`).
 
 The reverse sweep gives each `p[i]` a scatter (`zeros` with the adjoint at `i`) and sums
-them; this rule merges a sum or difference of scatters at distinct indices of the first
-axis, and of stacks it built, into one stack. Each entry is exactly the value the sum
-gave it (`0.0 + v` is `v`, `0.0 - v` is `-v`), so the result is unchanged."""
+them; this rule merges a sum or difference of scatters at integer indices of the first axis,
+and of stacks it built, into one stack. An entry one side alone writes is exactly the
+value the sum gave it (`0.0 + v` is `v`, `0.0 - v` is `-v`); an entry both write is
+their sum, as the scatters' sum gave it."""
 
 from __future__ import annotations
+
+import numpy as np
 
 from .rebuild import constant, is_const_equal, new
 
@@ -25,23 +28,31 @@ def stack_scatters(h, attrs, ops):
         return None
     if attrs["op"] == "subtract":
         right = [None if e is None else (e[0], -e[1]) for e in right]
+    nodes = h._node
     entries = []
     for a, b in zip(left, right):
-        if a is not None and b is not None:
-            return None  # an index written twice: the sum is the clearer code
+        if a is not None and b is not None:  # an index written twice: the entries' sum
+            if nodes[a[0]]["shape"] != nodes[b[0]]["shape"]:
+                return None
+            if a[1] == b[1]:
+                a = (new("add", (a[0], b[0]), {}, nodes[a[0]]), a[1])
+            else:
+                plus, minus = (a[0], b[0]) if a[1] > 0 else (b[0], a[0])
+                a = (new("subtract", (plus, minus), {}, nodes[plus]), 1)
+            b = None
         entries.append(a if b is None else b)
-    nodes = h._node
     values = [e[0] for e in entries if e is not None]
     kind = {(nodes[v]["shape"], nodes[v]["dtype"]) for v in values}
     if len(kind) != 1:
         return None
     (entry_shape, dtype), = kind
-    if None in entries and (entry_shape != () or dtype != "float64"):
-        return None  # a zero is written as 0.0 only beside float64 numbers
+    if None in entries and entry_shape != ():
+        return None  # a zero entry is a number: the stack of rows keeps its scatters
     args = []
     for e in entries:
-        if e is None:
-            args.append(constant(0.0, attrs, python=True))
+        if e is None:  # 0.0 beside float64 numbers, else a zero of their dtype
+            args.append(constant(0.0, attrs, python=True) if dtype == "float64" else
+                        constant(np.dtype(dtype).type(0.0), attrs, python=False))
         elif e[1] < 0:
             args.append(new("negative", (e[0],), {}, nodes[e[0]]))
         else:
