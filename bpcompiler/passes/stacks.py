@@ -41,8 +41,9 @@ def stack_scatters(h, attrs, ops):
                 a = (new("subtract", (plus, minus), {}, nodes[plus]), 1)
             b = None
         entries.append(a if b is None else b)
-    values = [e[0] for e in entries if e is not None]
-    kind = {(nodes[v]["shape"], nodes[v]["dtype"]) for v in values}
+    def of(v):  # a node's attributes, or those of a sum built above
+        return v if isinstance(v, dict) else nodes[v]
+    kind = {(of(e[0])["shape"], of(e[0])["dtype"]) for e in entries if e is not None}
     if len(kind) != 1:
         return None
     (entry_shape, dtype), = kind
@@ -54,7 +55,7 @@ def stack_scatters(h, attrs, ops):
             args.append(constant(0.0, attrs, python=True) if dtype == "float64" else
                         constant(np.dtype(dtype).type(0.0), attrs, python=False))
         elif e[1] < 0:
-            args.append(new("negative", (e[0],), {}, nodes[e[0]]))
+            args.append(new("negative", (e[0],), {}, of(e[0])))
         else:
             args.append(e[0])
     return dict(attrs, op="stack", args=tuple(args), params={"axis": 0})
